@@ -1,0 +1,106 @@
+import type Database from "better-sqlite3";
+import { OffloadError } from "../core/errors.js";
+
+type OpResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+interface PendingOp {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit. Every write is queued and all writes that arrive in the same
+ * event-loop turn run in one SQLite transaction, so one fsync covers many
+ * requests. Each op runs in its own savepoint: an op that throws (say, a
+ * queue that does not exist) rolls back only itself. Promises settle only
+ * after the transaction commits, so a resolved send is on disk.
+ */
+export class Committer {
+  readonly #db: Database.Database;
+  #pending: PendingOp[] = [];
+  #scheduled = false;
+  #closed = false;
+  readonly #afterCommit: Array<() => void> = [];
+  readonly #runAll: (ops: PendingOp[]) => OpResult[];
+
+  readonly #onRollback: () => void;
+
+  /** `onRollback` runs when an op or a whole group rolls back, so caches drop what the database does not hold. */
+  constructor(db: Database.Database, onRollback: () => void = () => {}) {
+    this.#db = db;
+    this.#onRollback = onRollback;
+    const savepoint = db.transaction((op: PendingOp) => op.run());
+    const runOne = (op: PendingOp): OpResult => {
+      try {
+        return { ok: true, value: savepoint(op) };
+      } catch (error) {
+        // The savepoint rolled back, but caches may hold what the op wrote before it threw.
+        this.#onRollback();
+        return { ok: false, error };
+      }
+    };
+    this.#runAll = db.transaction((ops: PendingOp[]) => ops.map(runOne));
+  }
+
+  /** Queues `fn` to run inside the next group transaction; resolves after commit. */
+  run<T>(fn: () => T): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(new OffloadError("EngineClosed", "The engine is closed"));
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Registers a callback run once after the current group commits (for wake-ups). */
+  afterCommit(fn: () => void): void {
+    this.#afterCommit.push(fn);
+  }
+
+  /** Runs everything queued now. Called by the scheduler; exposed for close(). */
+  flush(): void {
+    this.#scheduled = false;
+    const ops = this.#pending;
+    if (ops.length === 0) return;
+    this.#pending = [];
+    let results: OpResult[];
+    try {
+      results = this.#runAll(ops);
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error): nothing in the group is durable.
+      this.#afterCommit.length = 0;
+      this.#onRollback();
+      const failure = new OffloadError(
+        "CommitFailed",
+        "The database transaction failed to commit",
+        {
+          cause: error,
+        },
+      );
+      for (const op of ops) op.reject(failure);
+      return;
+    }
+    const callbacks = this.#afterCommit.splice(0);
+    results.forEach((result, i) => {
+      const op = ops[i]!;
+      if (result.ok) op.resolve(result.value);
+      else op.reject(result.error);
+    });
+    for (const callback of callbacks) callback();
+  }
+
+  /** Flushes what is queued and refuses further work. */
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+
+  get db(): Database.Database {
+    return this.#db;
+  }
+}

@@ -1,0 +1,81 @@
+import type Database from "better-sqlite3";
+
+/** One schema step. Versions are consecutive from 1; a step never changes once released. */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database.Database): void;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: "queues, messages, move tasks, topics, subscriptions",
+    up(db) {
+      db.exec(`
+        CREATE TABLE queues (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          attributes TEXT NOT NULL,
+          tags TEXT NOT NULL DEFAULT '{}',
+          created_at INTEGER NOT NULL,
+          modified_at INTEGER NOT NULL,
+          purged_at INTEGER
+        );
+        CREATE TABLE messages (
+          seq INTEGER PRIMARY KEY,
+          queue_id INTEGER NOT NULL,
+          message_id TEXT NOT NULL,
+          body TEXT NOT NULL,
+          attributes TEXT,
+          md5_body TEXT NOT NULL,
+          md5_attributes TEXT,
+          system_attributes TEXT,
+          md5_system_attributes TEXT,
+          sender_id TEXT NOT NULL,
+          sent_at INTEGER NOT NULL,
+          visible_at INTEGER NOT NULL,
+          receive_count INTEGER NOT NULL DEFAULT 0,
+          first_receive_at INTEGER,
+          received_at INTEGER,
+          receipt TEXT,
+          dead_letter_source_arn TEXT
+        );
+        CREATE INDEX messages_by_visibility ON messages (queue_id, visible_at);
+        CREATE INDEX messages_by_age ON messages (queue_id, sent_at);
+        CREATE TABLE move_tasks (
+          handle TEXT PRIMARY KEY,
+          source_arn TEXT NOT NULL,
+          destination_arn TEXT,
+          rate INTEGER,
+          status TEXT NOT NULL,
+          moved INTEGER NOT NULL DEFAULT 0,
+          to_move INTEGER NOT NULL,
+          max_seq INTEGER NOT NULL,
+          failure_reason TEXT,
+          started_at INTEGER NOT NULL
+        );
+        CREATE INDEX move_tasks_by_source ON move_tasks (source_arn, started_at);
+        CREATE TABLE topics (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          attributes TEXT NOT NULL,
+          tags TEXT NOT NULL DEFAULT '{}',
+          created_at INTEGER NOT NULL
+        );
+        CREATE TABLE subscriptions (
+          id INTEGER PRIMARY KEY,
+          arn TEXT NOT NULL UNIQUE,
+          topic_id INTEGER NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+          protocol TEXT NOT NULL,
+          endpoint TEXT NOT NULL,
+          attributes TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX subscriptions_by_topic ON subscriptions (topic_id);
+      `);
+    },
+  },
+];
+
+export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,56 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { OffloadError } from "../../core/errors.js";
+import { latestSchemaVersion, type Migration, migrations } from "./migrations.js";
+
+/** How hard a commit waits for the disk. */
+export type Durability = "full" | "relaxed";
+
+/**
+ * Opens (creating if needed) the database file, sets the pragmas and brings
+ * the schema to the latest version. A file written by a newer offload is refused.
+ */
+export function openDatabase(path: string, durability: Durability): Database.Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (e) {
+    throw new OffloadError("DatabaseOpenFailed", `Cannot open database ${path}`, { cause: e });
+  }
+  try {
+    db.pragma("journal_mode = WAL");
+    // FULL: a commit returns only after the WAL is synced, so a returned send survives power loss.
+    // NORMAL in WAL mode survives a process crash but may lose the last commits on power loss.
+    db.pragma(`synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    db.pragma("cache_size = -16000");
+    migrate(db, path, migrations);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+export function migrate(db: Database.Database, path: string, steps: readonly Migration[]): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  const latest = steps.reduce((max, m) => Math.max(max, m.version), 0);
+  if (current > latest) {
+    throw new OffloadError(
+      "DatabaseTooNew",
+      `Database ${path} has schema version ${current}, but this offload knows versions up to ${latest}: it was written by a newer offload. Upgrade offload or use another database file.`,
+    );
+  }
+  const pending = steps.filter((m) => m.version > current).sort((a, b) => a.version - b.version);
+  for (const step of pending) {
+    db.transaction(() => {
+      step.up(db);
+      db.pragma(`user_version = ${step.version}`);
+    })();
+  }
+}
+
+export { latestSchemaVersion };

@@ -1,0 +1,138 @@
+import { type Clock, systemClock } from "../core/clock.js";
+import { Committer } from "./committer.js";
+import type { EngineContext } from "./context.js";
+import { type Durability, openDatabase } from "./db/open.js";
+import type { Location } from "./location.js";
+import { createSnsApi, type EngineSnsApi } from "./sns/api.js";
+import { createSqsApi, type EngineSqsApi } from "./sqs/api.js";
+import { LongPoll } from "./sqs/long-poll.js";
+import { MoveTasks } from "./sqs/move-tasks.js";
+import { QueueStore } from "./sqs/queue-store.js";
+import { queueCounts } from "./sqs/queues.js";
+import { Statements } from "./statements.js";
+import { RetentionSweeper } from "./sweeper.js";
+
+export interface EngineOptions {
+  /**
+   * The SQLite database file (created with its folder if missing); `":memory:"` for a throwaway engine.
+   * @defaultValue ".offload/offload.db"
+   */
+  path?: string;
+  /** Where time comes from; tests pass a `TestClock`. @defaultValue systemClock */
+  clock?: Clock;
+  /**
+   * `"full"`: a send resolves only after the commit is synced to disk (survives power loss).
+   * `"relaxed"`: synced by the OS later (survives a process crash, not power loss); for development.
+   * @defaultValue "full"
+   */
+  durability?: Durability;
+  /** Region in ARNs and URLs. @defaultValue "us-east-1" */
+  region?: string;
+  /** Account id in ARNs and URLs. @defaultValue "000000000000" */
+  accountId?: string;
+  /**
+   * Queue URLs are `${queueUrlBase}/${accountId}/${name}`; a local server sets its own address.
+   * @defaultValue `https://sqs.${region}.amazonaws.com`
+   */
+  queueUrlBase?: string;
+  /** How often expired messages are deleted. @defaultValue 60000 */
+  sweepIntervalMs?: number;
+}
+
+/** The approximate state of one queue, for dashboards and alarms. */
+export interface QueueStats {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  /** Seconds since the oldest message was first sent, 0 when empty. */
+  oldestMessageAgeSeconds: number;
+}
+
+/** The embedded engine: SQS and SNS semantics on one SQLite file. */
+export interface Engine {
+  readonly path: string;
+  readonly sqs: EngineSqsApi;
+  readonly sns: EngineSnsApi;
+  /** Counters of one queue, by URL. */
+  queueStats(queueUrl: string): Promise<QueueStats>;
+  /** Deletes expired messages now (the sweeper also runs on a timer). */
+  sweep(): Promise<number>;
+  /** Resolves when no unthrottled message move task is running. */
+  whenIdle(): Promise<void>;
+  /** Ends long polls, stops timers, commits what is queued, closes the file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (or creates) an engine on a database file.
+ *
+ * @example
+ * const engine = createEngine({ path: ".offload/offload.db" });
+ * const { QueueUrl } = await engine.sqs.createQueue({ QueueName: "greeting" });
+ * await engine.sqs.sendMessage({ QueueUrl, MessageBody: JSON.stringify({ friendName: "Hank" }) });
+ * const { Messages } = await engine.sqs.receiveMessage({ QueueUrl, WaitTimeSeconds: 20 });
+ */
+export function createEngine(options: EngineOptions = {}): Engine {
+  const path = options.path ?? ".offload/offload.db";
+  const region = options.region ?? "us-east-1";
+  const loc: Location = {
+    region,
+    accountId: options.accountId ?? "000000000000",
+    queueUrlBase: (options.queueUrlBase ?? `https://sqs.${region}.amazonaws.com`).replace(
+      /\/+$/,
+      "",
+    ),
+  };
+  const clock = options.clock ?? systemClock;
+  const db = openDatabase(path, options.durability ?? "full");
+  const stmts = new Statements(db);
+  const queues = new QueueStore(stmts, loc);
+  const committer = new Committer(db, () => queues.invalidate());
+  const ctx: EngineContext = {
+    db,
+    stmts,
+    committer,
+    clock,
+    loc,
+    senderId: loc.accountId,
+    queues,
+    longPoll: new LongPoll(clock),
+  };
+  const moveTasks = new MoveTasks(ctx);
+  const sweeper = new RetentionSweeper(ctx, options.sweepIntervalMs ?? 60_000);
+  moveTasks.resume();
+  sweeper.start();
+  let closed: Promise<void> | undefined;
+
+  return {
+    path,
+    sqs: createSqsApi(ctx, moveTasks),
+    sns: createSnsApi(ctx),
+    async queueStats(queueUrl) {
+      const queue = queues.byUrl(queueUrl);
+      const now = clock.now();
+      const counts = queueCounts(ctx, queue, now);
+      return {
+        visible: counts.visible,
+        inFlight: counts.inFlight,
+        delayed: counts.delayed,
+        oldestMessageAgeSeconds:
+          counts.oldestSentAt === undefined
+            ? 0
+            : Math.max(0, Math.floor((now - counts.oldestSentAt) / 1000)),
+      };
+    },
+    sweep: () => sweeper.sweep(),
+    whenIdle: () => moveTasks.whenIdle(),
+    close() {
+      closed ??= (async () => {
+        sweeper.stop();
+        moveTasks.close();
+        ctx.longPoll.close();
+        committer.close();
+        db.close();
+      })();
+      return closed;
+    },
+  };
+}

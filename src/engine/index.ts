@@ -1,0 +1,8 @@
+export type { Durability } from "./db/open.js";
+export { createEngine, type Engine, type EngineOptions, type QueueStats } from "./engine.js";
+export { AwsApiError } from "./errors.js";
+export type { EngineSnsApi } from "./sns/api.js";
+export type * from "./sns/types.js";
+export type { EngineSqsApi } from "./sqs/api.js";
+export type { SendOptions } from "./sqs/send.js";
+export type * from "./sqs/types.js";

@@ -1,0 +1,167 @@
+import type { EngineContext } from "../context.js";
+import { AwsApiError } from "../errors.js";
+import { snsError } from "./errors.js";
+import {
+  deliver,
+  FilterCache,
+  type PreparedPublish,
+  preparePublish,
+  validatePublishBatch,
+} from "./publish.js";
+import { TopicStore } from "./topics.js";
+import type { SnsApi } from "./types.js";
+
+export type EngineSnsApi = SnsApi;
+
+const EMPTY = Object.freeze({}) as Record<string, never>;
+
+function pageToken(value: string | number): string {
+  return Buffer.from(JSON.stringify({ after: value })).toString("base64");
+}
+
+function readToken<T extends string | number>(token: string | undefined, fallback: T): T {
+  if (token === undefined) return fallback;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { after?: unknown };
+    if (typeof parsed.after === typeof fallback) return parsed.after as T;
+  } catch {
+    // fall through
+  }
+  throw snsError.invalidParameter("Invalid parameter: NextToken");
+}
+
+export function createSnsApi(ctx: EngineContext): EngineSnsApi {
+  const topics = new TopicStore(ctx);
+  const filters = new FilterCache();
+  const run = <T>(fn: () => T) => ctx.committer.run(fn);
+
+  return {
+    async createTopic(input) {
+      const name = topics.validateName(input.Name);
+      const topic = await run(() => topics.create(name, input.Attributes ?? {}, input.Tags ?? []));
+      return { TopicArn: topic.arn };
+    },
+    async deleteTopic(input) {
+      await run(() => {
+        const topic = topics.byArn(input.TopicArn);
+        // Deleting a topic that does not exist succeeds, as on AWS.
+        if (topic) topics.delete(topic);
+      });
+      return EMPTY;
+    },
+    async listTopics(input = {}) {
+      const page = topics.list(readToken(input.NextToken, ""));
+      return {
+        Topics: page.topics.map((t) => ({ TopicArn: t.arn })),
+        ...(page.more ? { NextToken: pageToken(page.topics.at(-1)!.name) } : {}),
+      };
+    },
+    async getTopicAttributes(input) {
+      return { Attributes: topics.attributes(topics.require(input.TopicArn)) };
+    },
+    async setTopicAttributes(input) {
+      await run(() =>
+        topics.setAttribute(
+          topics.require(input.TopicArn),
+          input.AttributeName,
+          input.AttributeValue ?? "",
+        ),
+      );
+      return EMPTY;
+    },
+    async subscribe(input) {
+      const sub = await run(() =>
+        topics.subscribe(
+          topics.require(input.TopicArn),
+          input.Protocol,
+          input.Endpoint,
+          input.Attributes ?? {},
+        ),
+      );
+      return { SubscriptionArn: sub.arn };
+    },
+    async unsubscribe(input) {
+      await run(() => topics.unsubscribe(topics.requireSubscription(input.SubscriptionArn)));
+      return EMPTY;
+    },
+    async listSubscriptions(input = {}) {
+      const page = topics.listSubscriptions(undefined, readToken(input.NextToken, 0));
+      return subscriptionPage(page);
+    },
+    async listSubscriptionsByTopic(input) {
+      const topic = topics.require(input.TopicArn);
+      return subscriptionPage(topics.listSubscriptions(topic, readToken(input.NextToken, 0)));
+    },
+    async getSubscriptionAttributes(input) {
+      const sub = topics.requireSubscription(input.SubscriptionArn);
+      return {
+        Attributes: {
+          SubscriptionArn: sub.arn,
+          TopicArn: sub.topicArn,
+          Owner: ctx.loc.accountId,
+          Protocol: sub.protocol,
+          Endpoint: sub.endpoint,
+          SubscriptionPrincipal: `arn:aws:iam::${ctx.loc.accountId}:user/offload`,
+          ConfirmationWasAuthenticated: "true",
+          PendingConfirmation: "false",
+          RawMessageDelivery: "false",
+          ...sub.attributes,
+        },
+      };
+    },
+    async setSubscriptionAttributes(input) {
+      await run(() =>
+        topics.setSubscriptionAttribute(
+          topics.requireSubscription(input.SubscriptionArn),
+          input.AttributeName,
+          input.AttributeValue ?? "",
+        ),
+      );
+      return EMPTY;
+    },
+    async publish(input) {
+      const arn = input.TopicArn ?? input.TargetArn;
+      const prepared = preparePublish(input);
+      await run(() => {
+        const topic = topics.require(arn);
+        deliver(ctx, topics, filters, topic, prepared, ctx.clock.now());
+      });
+      return { MessageId: prepared.messageId };
+    },
+    async publishBatch(input) {
+      const entries = validatePublishBatch(input);
+      const ready: Array<{ id: string; publish: PreparedPublish }> = [];
+      const failed: Array<{ Id: string; Code: string; Message?: string; SenderFault: boolean }> =
+        [];
+      for (const entry of entries) {
+        try {
+          ready.push({ id: entry.Id, publish: preparePublish(entry) });
+        } catch (error) {
+          if (!(error instanceof AwsApiError)) throw error;
+          failed.push({
+            Id: entry.Id,
+            Code: error.code,
+            Message: error.message,
+            SenderFault: error.sender,
+          });
+        }
+      }
+      await run(() => {
+        const topic = topics.require(input.TopicArn);
+        const now = ctx.clock.now();
+        for (const { publish } of ready) deliver(ctx, topics, filters, topic, publish, now);
+      });
+      return {
+        Successful: ready.map(({ id, publish }) => ({ Id: id, MessageId: publish.messageId })),
+        Failed: failed,
+      };
+    },
+  };
+}
+
+function subscriptionPage(page: ReturnType<TopicStore["listSubscriptions"]>) {
+  return {
+    Subscriptions: page.items,
+    ...(page.more ? { NextToken: pageToken(page.lastId) } : {}),
+  };
+}

@@ -1,0 +1,132 @@
+import type { EngineContext } from "../context.js";
+import { sqsError } from "./errors.js";
+import type { QueueRecord } from "./queue-store.js";
+import { decodeReceiptHandle, type Receipt } from "./receipt.js";
+import { batchFailure } from "./send.js";
+import type {
+  BatchIdOutput,
+  BatchResultErrorEntry,
+  ChangeMessageVisibilityBatchInput,
+  DeleteMessageBatchInput,
+} from "./types.js";
+import { intParameter, limits, validateBatchShape } from "./validate.js";
+
+/** AWS caps a message's invisibility at 12 hours from the receive that made it invisible. */
+const MAX_INVISIBLE_MS = limits.maxVisibilityTimeoutSeconds * 1000;
+
+interface HeldRow {
+  queue_id: number;
+  receipt: string | null;
+  visible_at: number;
+  received_at: number | null;
+}
+
+function parseHandle(queue: QueueRecord, handle: unknown): Receipt {
+  if (typeof handle !== "string" || handle === "") throw sqsError.missingParameter("ReceiptHandle");
+  const receipt = decodeReceiptHandle(handle);
+  if (!receipt || receipt.queueId !== queue.id) throw sqsError.receiptHandleIsInvalid(handle);
+  return receipt;
+}
+
+function held(ctx: EngineContext, receipt: Receipt): HeldRow | undefined {
+  const row = ctx.stmts
+    .get("SELECT queue_id, receipt, visible_at, received_at FROM messages WHERE seq = ?")
+    .get(receipt.seq) as HeldRow | undefined;
+  if (!row || row.queue_id !== receipt.queueId || row.receipt !== receipt.token) return undefined;
+  return row;
+}
+
+/**
+ * DeleteMessage inside a committer op. As the SQS API reference says, a handle
+ * from an earlier receive (the message was received again since) "succeeds,
+ * but the message will not be deleted"; deleting a deleted message succeeds.
+ */
+function deleteOne(ctx: EngineContext, queue: QueueRecord, handle: unknown): void {
+  const receipt = parseHandle(queue, handle);
+  if (held(ctx, receipt)) ctx.stmts.get("DELETE FROM messages WHERE seq = ?").run(receipt.seq);
+}
+
+function changeOne(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  handle: unknown,
+  timeout: unknown,
+  now: number,
+): void {
+  const seconds = intParameter("VisibilityTimeout", timeout, 0, limits.maxVisibilityTimeoutSeconds);
+  if (seconds === undefined) throw sqsError.missingParameter("VisibilityTimeout");
+  const receipt = parseHandle(queue, handle);
+  const row = held(ctx, receipt);
+  // A handle whose visibility already expired still works while it is the latest
+  // receive of the message (AWS answers 200; it never returns MessageNotInflight here).
+  if (!row) throw sqsError.staleReceiptHandle(String(handle));
+  const visibleAt = now + seconds * 1000;
+  if (row.received_at !== null && visibleAt - row.received_at > MAX_INVISIBLE_MS) {
+    throw sqsError.parameterOutOfRange(
+      "VisibilityTimeout",
+      seconds,
+      `Total VisibilityTimeout for the message is beyond the limit [${limits.maxVisibilityTimeoutSeconds} seconds].`,
+    );
+  }
+  ctx.stmts.get("UPDATE messages SET visible_at = ? WHERE seq = ?").run(visibleAt, receipt.seq);
+  const queueId = queue.id;
+  ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
+}
+
+export function deleteMessage(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  handle: unknown,
+): Promise<void> {
+  parseHandle(queue, handle);
+  return ctx.committer.run(() => deleteOne(ctx, queue, handle));
+}
+
+export function deleteMessageBatch(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  input: DeleteMessageBatchInput,
+): Promise<BatchIdOutput> {
+  const entries = validateBatchShape(input.Entries, "DeleteMessageBatchRequestEntry");
+  return ctx.committer.run(() =>
+    perEntry(entries, (entry) => deleteOne(ctx, queue, entry.ReceiptHandle)),
+  );
+}
+
+export function changeMessageVisibility(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  handle: unknown,
+  timeout: unknown,
+): Promise<void> {
+  parseHandle(queue, handle);
+  return ctx.committer.run(() => changeOne(ctx, queue, handle, timeout, ctx.clock.now()));
+}
+
+export function changeMessageVisibilityBatch(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  input: ChangeMessageVisibilityBatchInput,
+): Promise<BatchIdOutput> {
+  const entries = validateBatchShape(input.Entries, "ChangeMessageVisibilityBatchRequestEntry");
+  return ctx.committer.run(() => {
+    const now = ctx.clock.now();
+    return perEntry(entries, (entry) =>
+      changeOne(ctx, queue, entry.ReceiptHandle, entry.VisibilityTimeout ?? 0, now),
+    );
+  });
+}
+
+function perEntry<T extends { Id: string }>(entries: T[], fn: (entry: T) => void): BatchIdOutput {
+  const successful: Array<{ Id: string }> = [];
+  const failed: BatchResultErrorEntry[] = [];
+  for (const entry of entries) {
+    try {
+      fn(entry);
+      successful.push({ Id: entry.Id });
+    } catch (error) {
+      failed.push(batchFailure(entry.Id, error));
+    }
+  }
+  return { Successful: successful, Failed: failed };
+}

@@ -1,0 +1,96 @@
+import { AwsApiError, invalidParameterValue } from "../errors.js";
+
+/**
+ * The SQS errors the engine raises, with AWS's query code (`code`), JSON
+ * shape name (`type`), HTTP status and wording. One place, so the wire
+ * endpoint and the conformance suite see the same codes everywhere.
+ */
+export const sqsError = {
+  nonExistentQueue: (queue?: string) =>
+    new AwsApiError(
+      "AWS.SimpleQueueService.NonExistentQueue",
+      "The specified queue does not exist.",
+      {
+        type: "QueueDoesNotExist",
+        ...(queue === undefined ? {} : { queue }),
+      },
+    ),
+  queueAlreadyExists: (attribute: string) =>
+    new AwsApiError(
+      "QueueAlreadyExists",
+      `A queue already exists with the same name and a different value for attribute ${attribute}`,
+      { type: "QueueNameExists" },
+    ),
+  receiptHandleIsInvalid: (handle: string) =>
+    new AwsApiError(
+      "ReceiptHandleIsInvalid",
+      `The input receipt handle "${handle}" is not a valid receipt handle.`,
+      { status: 404 },
+    ),
+  staleReceiptHandle: (handle: string) =>
+    invalidParameterValue(
+      `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+    ),
+  purgeQueueInProgress: (queueName: string) =>
+    new AwsApiError(
+      "AWS.SimpleQueueService.PurgeQueueInProgress",
+      `Only one PurgeQueue operation on ${queueName} is allowed every 60 seconds.`,
+      { type: "PurgeQueueInProgress", status: 403 },
+    ),
+  tooManyEntries: (count: number) =>
+    new AwsApiError(
+      "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+      `Maximum number of entries per request are 10. You have sent ${count}.`,
+      { type: "TooManyEntriesInBatchRequest" },
+    ),
+  emptyBatch: (entryShape: string) =>
+    new AwsApiError(
+      "AWS.SimpleQueueService.EmptyBatchRequest",
+      `There should be at least one ${entryShape} in the request.`,
+      { type: "EmptyBatchRequest" },
+    ),
+  batchEntryIdsNotDistinct: (id: string) =>
+    new AwsApiError("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", `Id ${id} repeated.`, {
+      type: "BatchEntryIdsNotDistinct",
+    }),
+  invalidBatchEntryId: () =>
+    new AwsApiError(
+      "AWS.SimpleQueueService.InvalidBatchEntryId",
+      "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.",
+      { type: "InvalidBatchEntryId" },
+    ),
+  batchRequestTooLong: (limit: number, size: number) =>
+    new AwsApiError(
+      "AWS.SimpleQueueService.BatchRequestTooLong",
+      `Batch requests cannot be longer than ${limit} bytes. You have sent ${size} bytes.`,
+      { type: "BatchRequestTooLong" },
+    ),
+  invalidAttributeName: (name: string) =>
+    new AwsApiError("InvalidAttributeName", `Unknown Attribute ${name}.`),
+  invalidAttributeValue: (name: string, reason: string) =>
+    new AwsApiError(
+      "InvalidAttributeValue",
+      `Invalid value for the parameter ${name}. Reason: ${reason}`,
+    ),
+  /** An integer request parameter out of range, in SQS's words ("Value 11 for parameter X is invalid. Reason: ..."). */
+  parameterOutOfRange: (name: string, value: unknown, reason: string) =>
+    invalidParameterValue(
+      `Value ${String(value)} for parameter ${name} is invalid. Reason: ${reason}`,
+    ),
+  invalidMessageContents: () =>
+    new AwsApiError(
+      "InvalidMessageContents",
+      "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
+    ),
+  missingParameter: (name: string) =>
+    new AwsApiError("MissingParameter", `The request must contain the parameter ${name}.`, {
+      type: "MissingRequiredParameterException",
+    }),
+  unsupportedOperation: (message: string) =>
+    new AwsApiError("AWS.SimpleQueueService.UnsupportedOperation", message, {
+      type: "UnsupportedOperation",
+    }),
+  resourceNotFound: (message: string) =>
+    new AwsApiError("ResourceNotFoundException", message, { status: 404 }),
+  invalidParameterValue,
+};

@@ -1,0 +1,228 @@
+import type { EngineContext } from "../context.js";
+import { sqsError } from "./errors.js";
+import {
+  normalizeAttributes,
+  readOnlyAttributes,
+  redriveAllowed,
+  settableAttributes,
+} from "./queue-attributes.js";
+import type { QueueRecord } from "./queue-store.js";
+import type {
+  CreateQueueInput,
+  GetQueueAttributesInput,
+  ListDeadLetterSourceQueuesInput,
+  ListDeadLetterSourceQueuesOutput,
+  ListQueuesInput,
+  ListQueuesOutput,
+} from "./types.js";
+import { intParameter, validateQueueName } from "./validate.js";
+
+const PURGE_INTERVAL_MS = 60_000;
+const MAX_TAGS = 50;
+
+/** Counters of one queue at `now`; the basis of the Approximate* attributes and of engine stats. */
+export interface QueueCounts {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  /** Epoch ms of the oldest message's original send, if any. */
+  oldestSentAt: number | undefined;
+}
+
+export function queueCounts(ctx: EngineContext, queue: QueueRecord, now: number): QueueCounts {
+  const count = (sql: string) => (ctx.stmts.get(sql).get(queue.id, now) as { n: number }).n;
+  const oldest = ctx.stmts
+    .get("SELECT MIN(sent_at) AS t FROM messages WHERE queue_id = ?")
+    .get(queue.id) as { t: number | null };
+  return {
+    visible: count("SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at <= ?"),
+    inFlight: count(
+      "SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at > ? AND receive_count > 0",
+    ),
+    delayed: count(
+      "SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at > ? AND receive_count = 0",
+    ),
+    oldestSentAt: oldest.t ?? undefined,
+  };
+}
+
+function attributeContext(ctx: EngineContext) {
+  return { queueExists: (arn: string) => ctx.queues.byArn(arn) !== undefined };
+}
+
+/** The DLQ of a RedrivePolicy must allow this source in its RedriveAllowPolicy. */
+function checkRedriveAllowed(
+  ctx: EngineContext,
+  sourceArn: string,
+  attributes: Record<string, string>,
+) {
+  if (!attributes.RedrivePolicy) return;
+  const target = (JSON.parse(attributes.RedrivePolicy) as { deadLetterTargetArn: string })
+    .deadLetterTargetArn;
+  const dlq = ctx.queues.byArn(target);
+  if (dlq && !redriveAllowed(dlq.attributes.RedriveAllowPolicy, sourceArn)) {
+    throw sqsError.invalidParameterValue(
+      `Value ${attributes.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue ${target} does not allow ${sourceArn} as a source queue (RedriveAllowPolicy).`,
+    );
+  }
+}
+
+export async function createQueue(
+  ctx: EngineContext,
+  input: CreateQueueInput,
+): Promise<QueueRecord> {
+  const name = validateQueueName(input.QueueName);
+  const tags = validateTags(input.tags ?? {});
+  return ctx.committer.run(() => {
+    const attributes = normalizeAttributes(input.Attributes, attributeContext(ctx));
+    const existing = ctx.queues.byName(name);
+    if (existing) {
+      for (const [key, value] of Object.entries(attributes)) {
+        if ((existing.attributes[key] ?? "") !== value) throw sqsError.queueAlreadyExists(key);
+      }
+      return existing;
+    }
+    const created = ctx.queues.insert(name, attributes, tags, ctx.clock.now());
+    checkRedriveAllowed(ctx, created.arn, attributes);
+    return created;
+  });
+}
+
+export function listQueues(ctx: EngineContext, input: ListQueuesInput = {}): ListQueuesOutput {
+  const max = intParameter("MaxResults", input.MaxResults, 1, 1000);
+  const after = input.NextToken ? decodeToken(input.NextToken, "NextToken") : "";
+  const all = ctx.queues.list(input.QueueNamePrefix ?? "").filter((q) => q.name > after);
+  const page = all.slice(0, max ?? 1000);
+  const out: ListQueuesOutput = {};
+  if (page.length > 0) out.QueueUrls = page.map((q) => q.url);
+  if (max !== undefined && all.length > page.length) out.NextToken = encodeToken(page.at(-1)!.name);
+  return out;
+}
+
+export function deleteQueue(ctx: EngineContext, queue: QueueRecord): Promise<void> {
+  return ctx.committer.run(() => {
+    ctx.queues.delete(queue);
+    const queueId = queue.id;
+    ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
+  });
+}
+
+export function getQueueAttributes(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  input: GetQueueAttributesInput,
+): Record<string, string> {
+  const names = input.AttributeNames ?? [];
+  const known = new Set<string>([...readOnlyAttributes, ...settableAttributes]);
+  for (const name of names)
+    if (name !== "All" && !known.has(name)) throw sqsError.invalidAttributeName(name);
+  if (names.length === 0) return {};
+  const counts = queueCounts(ctx, queue, ctx.clock.now());
+  const all: Record<string, string> = {
+    ...queue.attributes,
+    QueueArn: queue.arn,
+    ApproximateNumberOfMessages: String(counts.visible),
+    ApproximateNumberOfMessagesNotVisible: String(counts.inFlight),
+    ApproximateNumberOfMessagesDelayed: String(counts.delayed),
+    CreatedTimestamp: String(Math.floor(queue.createdAt / 1000)),
+    LastModifiedTimestamp: String(Math.floor(queue.modifiedAt / 1000)),
+  };
+  if (names.includes("All")) return all;
+  return Object.fromEntries(names.filter((n) => all[n] !== undefined).map((n) => [n, all[n]!]));
+}
+
+export function setQueueAttributes(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  attributes: Record<string, string>,
+): Promise<void> {
+  if (!attributes || Object.keys(attributes).length === 0)
+    throw sqsError.missingParameter("Attribute.1.Name");
+  return ctx.committer.run(() => {
+    const normalized = normalizeAttributes(attributes, attributeContext(ctx));
+    checkRedriveAllowed(ctx, queue.arn, normalized);
+    ctx.queues.updateAttributes(queue, normalized, ctx.clock.now());
+    const queueId = queue.id;
+    ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
+  });
+}
+
+export function purgeQueue(ctx: EngineContext, queue: QueueRecord): Promise<void> {
+  return ctx.committer.run(() => {
+    const now = ctx.clock.now();
+    const current = ctx.queues.byName(queue.name);
+    if (current?.id !== queue.id) throw sqsError.nonExistentQueue(queue.url);
+    if (current.purgedAt !== null && now - current.purgedAt < PURGE_INTERVAL_MS) {
+      throw sqsError.purgeQueueInProgress(queue.name);
+    }
+    ctx.stmts.get("DELETE FROM messages WHERE queue_id = ?").run(queue.id);
+    ctx.queues.markPurged(queue, now);
+  });
+}
+
+export function listDeadLetterSourceQueues(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  input: ListDeadLetterSourceQueuesInput,
+): ListDeadLetterSourceQueuesOutput {
+  const max = intParameter("MaxResults", input.MaxResults, 1, 1000);
+  const after = input.NextToken ? decodeToken(input.NextToken, "NextToken") : "";
+  const all = ctx.queues.deadLetterSources(queue.arn).filter((q) => q.name > after);
+  const page = all.slice(0, max ?? 1000);
+  const out: ListDeadLetterSourceQueuesOutput = { queueUrls: page.map((q) => q.url) };
+  if (max !== undefined && all.length > page.length) out.NextToken = encodeToken(page.at(-1)!.name);
+  return out;
+}
+
+export function tagQueue(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  tags: Record<string, string>,
+): Promise<void> {
+  if (!tags || Object.keys(tags).length === 0) throw sqsError.missingParameter("Tags");
+  return ctx.committer.run(() => {
+    const current = ctx.queues.byName(queue.name) ?? queue;
+    ctx.queues.updateTags(queue, validateTags({ ...current.tags, ...tags }));
+  });
+}
+
+export function untagQueue(ctx: EngineContext, queue: QueueRecord, keys: string[]): Promise<void> {
+  if (!keys || keys.length === 0) throw sqsError.missingParameter("TagKeys");
+  return ctx.committer.run(() => {
+    const current = ctx.queues.byName(queue.name) ?? queue;
+    const tags = { ...current.tags };
+    for (const key of keys) delete tags[key];
+    ctx.queues.updateTags(queue, tags);
+  });
+}
+
+function validateTags(tags: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_TAGS) {
+    throw sqsError.invalidParameterValue(
+      `Too many tags added for queue. A queue can have at most ${MAX_TAGS} tags.`,
+    );
+  }
+  for (const [key, value] of entries) {
+    if (key.length < 1 || key.length > 128 || typeof value !== "string" || value.length > 256) {
+      throw sqsError.invalidParameterValue(
+        `Tag key must be 1 to 128 characters and tag value at most 256 characters; got key ${JSON.stringify(key)}.`,
+      );
+    }
+  }
+  return tags;
+}
+
+function encodeToken(name: string): string {
+  return Buffer.from(JSON.stringify({ after: name }), "utf8").toString("base64");
+}
+
+function decodeToken(token: string, parameter: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { after?: unknown };
+    if (typeof parsed.after === "string") return parsed.after;
+  } catch {
+    // fall through to the error below
+  }
+  throw sqsError.invalidParameterValue(`Invalid ${parameter} value.`);
+}

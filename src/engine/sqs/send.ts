@@ -1,0 +1,170 @@
+import { randomUUID } from "node:crypto";
+import type { EngineContext } from "../context.js";
+import { AwsApiError } from "../errors.js";
+import { sqsError } from "./errors.js";
+import { md5Hex, md5OfAttributes } from "./md5.js";
+import { serializeAttributes } from "./message-row.js";
+import type { QueueRecord } from "./queue-store.js";
+import type {
+  BatchResultErrorEntry,
+  SendMessageBatchInput,
+  SendMessageBatchOutput,
+  SendMessageBatchRequestEntry,
+  SendMessageOutput,
+} from "./types.js";
+import {
+  intParameter,
+  limits,
+  validateBatchShape,
+  validateBody,
+  validateMessageAttributes,
+  validateSystemAttributes,
+} from "./validate.js";
+
+/** Engine-only send options (not part of the SQS request). */
+export interface SendOptions {
+  /**
+   * Accept a DelaySeconds above SQS's 900 s, up to the queue's retention
+   * period. For scheduled jobs; the SQS API itself never allows it.
+   */
+  allowLongDelay?: boolean;
+}
+
+/** A validated message, ready to insert. */
+export interface PreparedMessage {
+  body: string;
+  attributes: string | null;
+  md5Body: string;
+  md5Attributes: string | undefined;
+  systemAttributes: string | null;
+  md5SystemAttributes: string | undefined;
+  delaySeconds: number;
+  size: number;
+}
+
+export function prepareMessage(
+  queue: QueueRecord,
+  entry: Omit<SendMessageBatchRequestEntry, "Id">,
+  options: SendOptions,
+): PreparedMessage {
+  const body = validateBody(entry.MessageBody);
+  const maxDelay = options.allowLongDelay ? queue.retentionSeconds : limits.maxDelaySeconds;
+  const delaySeconds =
+    intParameter("DelaySeconds", entry.DelaySeconds, 0, maxDelay) ?? queue.delaySeconds;
+  const size =
+    Buffer.byteLength(body, "utf8") +
+    validateMessageAttributes(entry.MessageAttributes) +
+    validateSystemAttributes(entry.MessageSystemAttributes);
+  if (size > queue.maxMessageBytes) {
+    throw sqsError.invalidParameterValue(
+      `One or more parameters are invalid. Reason: Message must be shorter than ${queue.maxMessageBytes} bytes.`,
+    );
+  }
+  const trace = entry.MessageSystemAttributes?.AWSTraceHeader;
+  return {
+    body,
+    attributes: serializeAttributes(entry.MessageAttributes),
+    md5Body: md5Hex(body),
+    md5Attributes: md5OfAttributes(entry.MessageAttributes),
+    systemAttributes: trace ? JSON.stringify({ AWSTraceHeader: trace.StringValue }) : null,
+    md5SystemAttributes: md5OfAttributes(entry.MessageSystemAttributes),
+    delaySeconds,
+    size,
+  };
+}
+
+/** Inserts inside a committer op. Returns the message id. */
+export function insertMessage(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  message: PreparedMessage,
+  now: number,
+  messageId: string = randomUUID(),
+): string {
+  if (ctx.queues.byName(queue.name)?.id !== queue.id) throw sqsError.nonExistentQueue(queue.url);
+  ctx.stmts
+    .get(
+      `INSERT INTO messages (queue_id, message_id, body, attributes, md5_body, md5_attributes,
+         system_attributes, md5_system_attributes, sender_id, sent_at, visible_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      queue.id,
+      messageId,
+      message.body,
+      message.attributes,
+      message.md5Body,
+      message.md5Attributes ?? null,
+      message.systemAttributes,
+      message.md5SystemAttributes ?? null,
+      ctx.senderId,
+      now,
+      now + message.delaySeconds * 1000,
+    );
+  const queueId = queue.id;
+  ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
+  return messageId;
+}
+
+function sendResult(messageId: string, message: PreparedMessage): SendMessageOutput {
+  return {
+    MessageId: messageId,
+    MD5OfMessageBody: message.md5Body,
+    ...(message.md5Attributes ? { MD5OfMessageAttributes: message.md5Attributes } : {}),
+    ...(message.md5SystemAttributes
+      ? { MD5OfMessageSystemAttributes: message.md5SystemAttributes }
+      : {}),
+  };
+}
+
+export async function sendMessage(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  entry: Omit<SendMessageBatchRequestEntry, "Id">,
+  options: SendOptions,
+): Promise<SendMessageOutput> {
+  const message = prepareMessage(queue, entry, options);
+  const messageId = await ctx.committer.run(() =>
+    insertMessage(ctx, queue, message, ctx.clock.now()),
+  );
+  return sendResult(messageId, message);
+}
+
+export async function sendMessageBatch(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  input: SendMessageBatchInput,
+  options: SendOptions,
+): Promise<SendMessageBatchOutput> {
+  const entries = validateBatchShape(input.Entries, "SendMessageBatchRequestEntry");
+  const failed: BatchResultErrorEntry[] = [];
+  const ready: Array<{ id: string; message: PreparedMessage }> = [];
+  let total = 0;
+  for (const entry of entries) {
+    try {
+      const message = prepareMessage(queue, entry, options);
+      total += message.size;
+      ready.push({ id: entry.Id, message });
+    } catch (error) {
+      failed.push(batchFailure(entry.Id, error));
+    }
+  }
+  if (total > limits.maxMessageBytes)
+    throw sqsError.batchRequestTooLong(limits.maxMessageBytes, total);
+  const ids = await ctx.committer.run(() => {
+    const now = ctx.clock.now();
+    return ready.map(({ message }) => insertMessage(ctx, queue, message, now));
+  });
+  return {
+    Successful: ready.map(({ id, message }, i) => ({ Id: id, ...sendResult(ids[i]!, message) })),
+    Failed: failed,
+  };
+}
+
+/** A batch entry's failure in SQS's shape; anything but an AWS error is ours, not the sender's. */
+export function batchFailure(id: string, error: unknown): BatchResultErrorEntry {
+  if (error instanceof AwsApiError) {
+    return { Id: id, SenderFault: error.sender, Code: error.code, Message: error.message };
+  }
+  throw error;
+}
