@@ -21,6 +21,8 @@ export class Committer {
   #pending: PendingOp[] = [];
   #scheduled = false;
   #closed = false;
+  #groups = 0;
+  #ops = 0;
   readonly #afterCommit: Array<() => void> = [];
   readonly #runAll: (ops: PendingOp[]) => OpResult[];
 
@@ -85,6 +87,8 @@ export class Committer {
       for (const op of ops) op.reject(failure);
       return;
     }
+    this.#groups++;
+    this.#ops += ops.length;
     const callbacks = this.#afterCommit.splice(0);
     results.forEach((result, i) => {
       const op = ops[i]!;
@@ -100,7 +104,8 @@ export class Committer {
     this.#closed = true;
   }
 
-  get db(): Database.Database {
-    return this.#db;
+  /** Transactions committed and ops they carried: ops/groups is the group-commit factor. */
+  get stats(): { groups: number; ops: number } {
+    return { groups: this.#groups, ops: this.#ops };
   }
 }

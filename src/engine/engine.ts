@@ -55,6 +55,8 @@ export interface Engine {
   readonly sns: EngineSnsApi;
   /** Counters of one queue, by URL. */
   queueStats(queueUrl: string): Promise<QueueStats>;
+  /** Transactions committed so far and the operations they carried (group commit at work). */
+  commitStats(): { groups: number; ops: number };
   /** Deletes expired messages now (the sweeper also runs on a timer). */
   sweep(): Promise<number>;
   /** Resolves when no unthrottled message move task is running. */
@@ -122,6 +124,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
             : Math.max(0, Math.floor((now - counts.oldestSentAt) / 1000)),
       };
     },
+    commitStats: () => committer.stats,
     sweep: () => sweeper.sweep(),
     whenIdle: () => moveTasks.whenIdle(),
     close() {

@@ -183,6 +183,18 @@ const attributeRows: AttributeRow[] = [
     matches: false,
   },
   {
+    doc: "IP address matching: 10.0.0.15 in 10.0.0.0/28 (mask inside a byte)",
+    policy: '{"source_ip": [{"cidr": "10.0.0.0/28"}]}',
+    attributes: { source_ip: attr("String", "10.0.0.15") },
+    matches: true,
+  },
+  {
+    doc: "IP address matching: 10.0.0.16 is outside 10.0.0.0/28",
+    policy: '{"source_ip": [{"cidr": "10.0.0.0/28"}]}',
+    attributes: { source_ip: attr("String", "10.0.0.16") },
+    matches: false,
+  },
+  {
     doc: "IP address matching (IPv6): 2001:db8::1 in 2001:db8::/32",
     policy: '{"source_ip": [{"cidr": "2001:db8::/32"}]}',
     attributes: { source_ip: attr("String", "2001:db8::1") },
@@ -229,6 +241,12 @@ const attributeRows: AttributeRow[] = [
     doc: "Prefix matching: rugby does not match",
     policy: '{"customer_interests": [{"prefix": "bas"}]}',
     attributes: { customer_interests: attr("String", "rugby") },
+    matches: false,
+  },
+  {
+    doc: "Prefix matching: bas inside rebase is not a prefix",
+    policy: '{"customer_interests": [{"prefix": "bas"}]}',
+    attributes: { customer_interests: attr("String", "rebase") },
     matches: false,
   },
   // Suffix matching

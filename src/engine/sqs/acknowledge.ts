@@ -28,6 +28,12 @@ function parseHandle(queue: QueueRecord, handle: unknown): Receipt {
   return receipt;
 }
 
+function visibilityParameter(timeout: unknown): number {
+  const seconds = intParameter("VisibilityTimeout", timeout, 0, limits.maxVisibilityTimeoutSeconds);
+  if (seconds === undefined) throw sqsError.missingParameter("VisibilityTimeout");
+  return seconds;
+}
+
 function held(ctx: EngineContext, receipt: Receipt): HeldRow | undefined {
   const row = ctx.stmts
     .get("SELECT queue_id, receipt, visible_at, received_at FROM messages WHERE seq = ?")
@@ -53,8 +59,7 @@ function changeOne(
   timeout: unknown,
   now: number,
 ): void {
-  const seconds = intParameter("VisibilityTimeout", timeout, 0, limits.maxVisibilityTimeoutSeconds);
-  if (seconds === undefined) throw sqsError.missingParameter("VisibilityTimeout");
+  const seconds = visibilityParameter(timeout);
   const receipt = parseHandle(queue, handle);
   const row = held(ctx, receipt);
   // A handle whose visibility already expired still works while it is the latest
@@ -99,6 +104,7 @@ export function changeMessageVisibility(
   handle: unknown,
   timeout: unknown,
 ): Promise<void> {
+  visibilityParameter(timeout);
   parseHandle(queue, handle);
   return ctx.committer.run(() => changeOne(ctx, queue, handle, timeout, ctx.clock.now()));
 }

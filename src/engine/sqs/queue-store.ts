@@ -93,8 +93,8 @@ export class QueueStore {
 
   list(prefix: string): QueueRecord[] {
     const rows = this.#stmts
-      .get("SELECT * FROM queues WHERE substr(name, 1, length(?1)) = ?1 ORDER BY name")
-      .all(prefix) as QueueRow[];
+      .get("SELECT * FROM queues WHERE substr(name, 1, length(?)) = ? ORDER BY name")
+      .all(prefix, prefix) as QueueRow[];
     return rows.map((row) => this.#toRecord(row));
   }
 

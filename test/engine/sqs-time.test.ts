@@ -1,0 +1,303 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Engine } from "../../src/engine/index.js";
+import { expectAwsError } from "../support/aws-error.js";
+import { openTestEngine, type TestEngine } from "../support/engine.js";
+
+/** Behaviour that depends on time, driven by the TestClock: nothing here sleeps. */
+let te: TestEngine;
+let sqs: Engine["sqs"];
+
+beforeEach(() => {
+  te = openTestEngine();
+  sqs = te.engine.sqs;
+});
+afterEach(() => te.close());
+
+const arnOf = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
+
+async function queue(name: string, Attributes: Record<string, string> = {}) {
+  return (await sqs.createQueue({ QueueName: name, Attributes })).QueueUrl;
+}
+
+async function receive(QueueUrl: string, VisibilityTimeout?: number) {
+  const { Messages } = await sqs.receiveMessage({
+    QueueUrl,
+    MessageSystemAttributeNames: ["All"],
+    ...(VisibilityTimeout === undefined ? {} : { VisibilityTimeout }),
+  });
+  return Messages?.[0];
+}
+
+describe("retention", () => {
+  it("drops a message once its retention period has passed, and the sweeper deletes it", async () => {
+    const q = await queue("short", { MessageRetentionPeriod: "60" });
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "old" });
+    await te.advance(59_999);
+    expect((await te.engine.queueStats(q)).visible).toBe(1);
+    await te.advance(1);
+    expect(await receive(q)).toBeUndefined();
+    await te.advance(60_000);
+    expect((await te.engine.queueStats(q)).visible).toBe(0);
+  });
+
+  it("counts a DLQ message's retention from its original send", async () => {
+    const dlq = await queue("dlq", { MessageRetentionPeriod: "120" });
+    const src = await queue("src", {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq"), maxReceiveCount: 1 }),
+    });
+    await sqs.sendMessage({ QueueUrl: src, MessageBody: "poison" });
+    await receive(src, 0);
+    await te.advance(100_000);
+    expect(await receive(src)).toBeUndefined(); // moves it to the DLQ at t = 100 s
+    expect((await te.engine.queueStats(dlq)).visible).toBe(1);
+    await te.advance(20_000); // 120 s after the send, 20 s after the move
+    expect(await receive(dlq)).toBeUndefined();
+    expect(await te.engine.sweep()).toBe(0); // receive already dropped it
+    expect((await te.engine.queueStats(dlq)).visible).toBe(0);
+  });
+});
+
+describe("redrive", () => {
+  it.each([1, 2, 5])("moves a message to the DLQ after exactly %i receives", async (max) => {
+    const dlq = await queue(`dlq-${max}`);
+    const src = await queue(`src-${max}`, {
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: arnOf(`dlq-${max}`),
+        maxReceiveCount: max,
+      }),
+    });
+    const sent = await sqs.sendMessage({
+      QueueUrl: src,
+      MessageBody: "poison",
+      MessageAttributes: { jobName: { DataType: "String", StringValue: "greeting" } },
+    });
+    for (let i = 1; i <= max; i++) {
+      expect((await receive(src, 0))?.Attributes?.ApproximateReceiveCount).toBe(String(i));
+    }
+    expect(await receive(src, 0)).toBeUndefined();
+    const { Messages } = await sqs.receiveMessage({
+      QueueUrl: dlq,
+      MessageSystemAttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+    });
+    const dead = Messages?.[0];
+    expect(dead?.MessageId).toBe(sent.MessageId);
+    expect(dead?.MD5OfMessageAttributes).toBe(sent.MD5OfMessageAttributes);
+    expect(dead?.Attributes?.DeadLetterQueueSourceArn).toBe(arnOf(`src-${max}`));
+    // The count goes on across queues: max receives in the source, this one in the DLQ.
+    expect(dead?.Attributes?.ApproximateReceiveCount).toBe(String(max + 1));
+  });
+
+  it("wakes a long poll on the DLQ when a message moves there", async () => {
+    const dlq = await queue("dlq-wake");
+    const src = await queue("src-wake", {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq-wake"), maxReceiveCount: 1 }),
+    });
+    await sqs.sendMessage({ QueueUrl: src, MessageBody: "poison" });
+    await receive(src, 0);
+    const waiting = sqs.receiveMessage({ QueueUrl: dlq, WaitTimeSeconds: 20 });
+    await receive(src);
+    expect((await waiting).Messages?.[0]?.Body).toBe("poison");
+  });
+});
+
+describe("receipt handles", () => {
+  it("ignores a delete with a handle from an earlier receive (the message stays)", async () => {
+    const q = await queue("stale");
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "s" });
+    const first = await receive(q, 0);
+    const second = await receive(q, 0);
+    await sqs.deleteMessage({ QueueUrl: q, ReceiptHandle: first!.ReceiptHandle });
+    expect((await te.engine.queueStats(q)).visible).toBe(1);
+    await sqs.deleteMessage({ QueueUrl: q, ReceiptHandle: second!.ReceiptHandle });
+    expect((await te.engine.queueStats(q)).visible).toBe(0);
+  });
+
+  it("deletes with the latest handle even after its visibility timeout expired", async () => {
+    const q = await queue("expired-delete");
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "e" });
+    const m = await receive(q, 10);
+    await te.advance(20_000);
+    await sqs.deleteMessage({ QueueUrl: q, ReceiptHandle: m!.ReceiptHandle });
+    expect(await receive(q)).toBeUndefined();
+  });
+
+  it("refuses to change the visibility of a message with a stale handle or after deletion", async () => {
+    const q = await queue("stale-cmv");
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "s" });
+    const first = await receive(q, 0);
+    const second = await receive(q, 60);
+    const error = await expectAwsError(
+      sqs.changeMessageVisibility({
+        QueueUrl: q,
+        ReceiptHandle: first!.ReceiptHandle,
+        VisibilityTimeout: 5,
+      }),
+      "InvalidParameterValue",
+    );
+    expect(error.message).toBe(
+      `Value ${first!.ReceiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+    );
+    await sqs.deleteMessage({ QueueUrl: q, ReceiptHandle: second!.ReceiptHandle });
+    await expectAwsError(
+      sqs.changeMessageVisibility({
+        QueueUrl: q,
+        ReceiptHandle: second!.ReceiptHandle,
+        VisibilityTimeout: 5,
+      }),
+      "InvalidParameterValue",
+    );
+  });
+
+  it("accepts a visibility change after the timeout expired while the handle is the latest", async () => {
+    const q = await queue("late-cmv");
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "l" });
+    const m = await receive(q, 10);
+    await te.advance(15_000);
+    await sqs.changeMessageVisibility({
+      QueueUrl: q,
+      ReceiptHandle: m!.ReceiptHandle,
+      VisibilityTimeout: 60,
+    });
+    expect(await receive(q)).toBeUndefined();
+  });
+
+  it("refuses a handle issued for another queue", async () => {
+    const a = await queue("a");
+    const b = await queue("b");
+    await sqs.sendMessage({ QueueUrl: a, MessageBody: "x" });
+    const m = await receive(a);
+    await expectAwsError(
+      sqs.deleteMessage({ QueueUrl: b, ReceiptHandle: m!.ReceiptHandle }),
+      "ReceiptHandleIsInvalid",
+    );
+  });
+
+  it("caps a message's invisibility at 12 hours from its receive", async () => {
+    const q = await queue("cap");
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "c" });
+    const m = await receive(q, 3600);
+    await te.advance(3_600_000 - 1000);
+    const error = await expectAwsError(
+      sqs.changeMessageVisibility({
+        QueueUrl: q,
+        ReceiptHandle: m!.ReceiptHandle,
+        VisibilityTimeout: 43_200,
+      }),
+      "InvalidParameterValue",
+    );
+    expect(error.message).toBe(
+      "Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds].",
+    );
+    await sqs.changeMessageVisibility({
+      QueueUrl: q,
+      ReceiptHandle: m!.ReceiptHandle,
+      VisibilityTimeout: 39_601,
+    });
+  });
+
+  it("keeps ApproximateFirstReceiveTimestamp at the first receive", async () => {
+    const q = await queue("first");
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "f" });
+    const t0 = te.clock.now();
+    await te.advance(5000);
+    const first = await receive(q, 0);
+    await te.advance(5000);
+    const second = await receive(q, 0);
+    expect(first?.Attributes?.SentTimestamp).toBe(String(t0));
+    expect(first?.Attributes?.ApproximateFirstReceiveTimestamp).toBe(String(t0 + 5000));
+    expect(second?.Attributes?.ApproximateFirstReceiveTimestamp).toBe(String(t0 + 5000));
+  });
+});
+
+describe("long polling", () => {
+  it("wakes when a delayed message becomes visible", async () => {
+    const q = await queue("delayed");
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "later", DelaySeconds: 10 });
+    let settled = false;
+    const waiting = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 }).finally(() => {
+      settled = true;
+    });
+    await te.advance(9_999);
+    expect(settled).toBe(false);
+    await te.advance(1);
+    expect((await waiting).Messages?.[0]?.Body).toBe("later");
+  });
+
+  it("wakes when an in-flight message's visibility timeout expires", async () => {
+    const q = await queue("inflight");
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "again" });
+    await receive(q, 30);
+    const waiting = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 });
+    await te.advance(20_000);
+    expect((await waiting).Messages).toBeUndefined();
+    const next = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 });
+    await te.advance(10_000);
+    expect((await next).Messages?.[0]?.Body).toBe("again");
+  });
+
+  it("uses the queue's ReceiveMessageWaitTimeSeconds when the request has none", async () => {
+    const q = await queue("default-wait", { ReceiveMessageWaitTimeSeconds: "5" });
+    let settled = false;
+    const waiting = sqs.receiveMessage({ QueueUrl: q }).finally(() => {
+      settled = true;
+    });
+    await te.advance(4_999);
+    expect(settled).toBe(false);
+    await te.advance(1);
+    expect((await waiting).Messages).toBeUndefined();
+  });
+
+  it("ends early when its signal aborts", async () => {
+    const q = await queue("abort");
+    const controller = new AbortController();
+    const waiting = sqs.receiveMessage(
+      { QueueUrl: q, WaitTimeSeconds: 20 },
+      { signal: controller.signal },
+    );
+    controller.abort();
+    expect((await waiting).Messages).toBeUndefined();
+  });
+
+  it("ends every wait when the engine closes", async () => {
+    const q = await queue("closing");
+    const waiting = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 });
+    await te.engine.close();
+    expect((await waiting).Messages).toBeUndefined();
+  });
+
+  it("gives one message to one of several waiting receives", async () => {
+    const q = await queue("herd");
+    const waits = [1, 2, 3].map(() => sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 }));
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "only" });
+    await te.advance(20_000);
+    const results = await Promise.all(waits);
+    expect(results.filter((r) => r.Messages?.length === 1)).toHaveLength(1);
+  });
+});
+
+describe("queue delay and purge", () => {
+  it("applies the queue's DelaySeconds to messages without their own", async () => {
+    const q = await queue("slow", { DelaySeconds: "30" });
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "q" });
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "now", DelaySeconds: 0 });
+    expect((await receive(q))?.Body).toBe("now");
+    expect(await receive(q)).toBeUndefined();
+    await te.advance(30_000);
+    expect((await receive(q))?.Body).toBe("q");
+  });
+
+  it("allows one purge a minute", async () => {
+    const q = await queue("purge");
+    await sqs.purgeQueue({ QueueUrl: q });
+    const error = await expectAwsError(
+      sqs.purgeQueue({ QueueUrl: q }),
+      "AWS.SimpleQueueService.PurgeQueueInProgress",
+    );
+    expect(error.message).toBe(
+      "Only one PurgeQueue operation on purge is allowed every 60 seconds.",
+    );
+    await te.advance(60_000);
+    await sqs.purgeQueue({ QueueUrl: q });
+  });
+});

@@ -1,0 +1,39 @@
+import { join } from "node:path";
+import { TestClock } from "../../src/core/clock.js";
+import { createEngine, type Engine, type EngineOptions } from "../../src/engine/index.js";
+import { tempDir } from "./temp.js";
+
+export interface TestEngine {
+  engine: Engine;
+  clock: TestClock;
+  path: string;
+  /** Moves the clock and lets timers' follow-up work (commits, wake-ups) run. */
+  advance(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** An engine on a real SQLite file in a temp folder, with a TestClock. */
+export function openTestEngine(options: Omit<EngineOptions, "path" | "clock"> = {}): TestEngine {
+  const { dir, cleanup } = tempDir();
+  const clock = new TestClock();
+  const path = join(dir, "offload.db");
+  const engine = createEngine({ path, clock, durability: "relaxed", ...options });
+  return {
+    engine,
+    clock,
+    path,
+    async advance(ms) {
+      clock.advance(ms);
+      await flushEvents();
+    },
+    async close() {
+      await engine.close();
+      cleanup();
+    },
+  };
+}
+
+/** Lets queued commits and the promise chains they settle run to completion. */
+export async function flushEvents(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
