@@ -17,7 +17,6 @@ interface PendingOp {
  * after the transaction commits, so a resolved send is on disk.
  */
 export class Committer {
-  readonly #db: Database.Database;
   #pending: PendingOp[] = [];
   #scheduled = false;
   #closed = false;
@@ -30,7 +29,6 @@ export class Committer {
 
   /** `onRollback` runs when an op or a whole group rolls back, so caches drop what the database does not hold. */
   constructor(db: Database.Database, onRollback: () => void = () => {}) {
-    this.#db = db;
     this.#onRollback = onRollback;
     const savepoint = db.transaction((op: PendingOp) => op.run());
     const runOne = (op: PendingOp): OpResult => {

@@ -7,8 +7,12 @@ export interface TestEngine {
   engine: Engine;
   clock: TestClock;
   path: string;
-  /** Moves the clock and lets timers' follow-up work (commits, wake-ups) run. */
-  advance(ms: number): Promise<void>;
+  /**
+   * Moves the clock and lets timers' follow-up work (commits, wake-ups) run.
+   * With `stepMs`, moves in steps, so timers that re-arm after an async commit
+   * (move tasks, the sweeper) fire once per step as they would in real time.
+   */
+  advance(ms: number, stepMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,9 +26,11 @@ export function openTestEngine(options: Omit<EngineOptions, "path" | "clock"> = 
     engine,
     clock,
     path,
-    async advance(ms) {
-      clock.advance(ms);
-      await flushEvents();
+    async advance(ms, stepMs = ms) {
+      for (let done = 0; done < ms; done += stepMs) {
+        clock.advance(Math.min(stepMs, ms - done));
+        await flushEvents();
+      }
     },
     async close() {
       await engine.close();

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EngineContext } from "../context.js";
+import { AwsApiError } from "../errors.js";
 import { parseArn, topicArn } from "../location.js";
 import { snsError } from "./errors.js";
 import { type FilterPolicyScope, parseFilterPolicy } from "./filter-policy.js";
@@ -174,7 +175,7 @@ export class TopicStore {
     if (endpointArn?.service !== "sqs") {
       throw snsError.invalidParameter("Invalid parameter: SQS endpoint ARN");
     }
-    const normalized = this.#normalizeSubscriptionAttributes(attributes);
+    const normalized = asSubscribeError(() => this.#normalizeSubscriptionAttributes(attributes));
     const existing = this.#ctx.stmts
       .get("SELECT * FROM subscriptions WHERE topic_id = ? AND protocol = ? AND endpoint = ?")
       .get(topic.id, protocol, endpoint) as SubscriptionRow | undefined;
@@ -295,9 +296,7 @@ export class TopicStore {
       if (name === "RawMessageDelivery") {
         if (!/^(true|false)$/i.test(value)) {
           throw snsError.invalidParameter(
-            "Invalid parameter: RawMessageDelivery: Invalid value [" +
-              value +
-              "]. Must be true or false.",
+            `Invalid parameter: RawMessageDelivery: Invalid value [${value}]. Must be true or false.`,
           );
         }
         out[name] = value.toLowerCase();
@@ -352,6 +351,32 @@ export class TopicStore {
       endpoint: row.endpoint,
       attributes: JSON.parse(row.attributes) as Record<string, string>,
     };
+  }
+}
+
+/**
+ * Subscribe reports attribute errors as "Invalid parameter: Attributes Reason: <name>: ...",
+ * where SetSubscriptionAttributes says "Invalid parameter: <name>: ...".
+ */
+function asSubscribeError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (
+      error instanceof AwsApiError &&
+      error.message.startsWith("Invalid parameter: ") &&
+      !error.message.startsWith("Invalid parameter: Attributes Reason: ")
+    ) {
+      throw new AwsApiError(
+        error.code,
+        error.message.replace("Invalid parameter: ", "Invalid parameter: Attributes Reason: "),
+        {
+          type: error.type,
+          status: error.status,
+        },
+      );
+    }
+    throw error;
   }
 }
 
