@@ -20,7 +20,9 @@ try {
   }
   console.log(`offload engine: database ${path}`);
   console.log(`  sent ${sent.MessageId} to ${QueueUrl}, received and deleted ${Messages.length}`);
-  console.log("  The HTTP API, the job runtime and the dashboard on http://localhost:3000 are not built yet;");
+  console.log(
+    "  The HTTP API, the job runtime and the dashboard on http://localhost:3000 are not built yet;",
+  );
   console.log("  see README.md for what works today.");
 } finally {
   await engine.close();

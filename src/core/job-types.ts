@@ -1,0 +1,153 @@
+import type { Logger } from "./logger.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
+
+/** A duration: `"500ms"`, `"15s"`, `"10m"`, `"2h"`, `"1d"`. */
+export type Duration = `${number}${"ms" | "s" | "m" | "h" | "d"}`;
+
+/** What a handler gets besides its payload. */
+export interface JobContext {
+  /** The job's name (its file name). */
+  readonly jobName: string;
+  readonly messageId: string;
+  /** 1 on the first delivery; the queue's receive count. */
+  readonly attempt: number;
+  /** Fires at the deadline; a handler should stop its work when it does. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  /** Epoch ms by which the handler must finish (its timeout). */
+  readonly deadline: number;
+}
+
+/** One job of a batch, for `batchHandler`. */
+export interface BatchItem<Payload> {
+  readonly messageId: string;
+  readonly payload: Payload;
+  readonly attempt: number;
+}
+
+/** What a batch handler gets besides its jobs. */
+export interface BatchContext {
+  readonly jobName: string;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly deadline: number;
+}
+
+/** Exponential backoff with jitter, applied by changing the failed message's visibility. */
+export interface BackoffOptions {
+  /** Delay after the first failure; doubles with each attempt. */
+  initialDelay: Duration;
+  /** Longest delay; at most 12 hours (SQS's maximum visibility timeout). @defaultValue "12h" */
+  maxDelay?: Duration;
+  /** `"full"`: a random delay between 0 and the computed one (AWS's advice); `"none"`: the computed one. @defaultValue "full" */
+  jitter?: "full" | "none";
+}
+
+/** When a job's DLQ raises its alarm. */
+export type AlarmOptions = { oldestMessageAge: Duration } | { messages: number };
+
+/** What a batch handler returns: the ids of the jobs that failed; nothing when all succeeded. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an async batch handler that returns nothing must type-check
+export type BatchResult = ReadonlyArray<string> | undefined | void;
+
+type PayloadOf<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : unknown;
+type InputOf<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferInput<S> : unknown;
+
+interface CommonJobOptions<S extends StandardSchemaV1 | undefined> {
+  /** Validates the payload on send and on receive; the payload types come from it. */
+  schema?: S;
+  /** The Lambda timeout, and the local hard kill. At most 15 minutes. @defaultValue "15s" */
+  timeout?: Duration;
+  /** Receives before the message moves to the DLQ (`maxReceiveCount`), 1–1000. @defaultValue 5 */
+  maxAttempts?: number;
+  /**
+   * The queue's visibility timeout: how long a failed job waits before its next attempt.
+   * Must be at least `timeout`; AWS advises 6 × timeout. @defaultValue 6 × timeout
+   */
+  retryDelay?: Duration;
+  /** Exponential backoff instead of a fixed retryDelay. @defaultValue none */
+  backoff?: BackoffOptions;
+  /** Messages per invocation: 1–10, or up to 10,000 with a batching window. @defaultValue 5 */
+  batchSize?: number;
+  /** How long to gather a batch, up to 5 minutes. @defaultValue "0s" */
+  maxBatchingWindow?: Duration;
+  /** Batches at once (the event source's maximum concurrency, 2–1000). @defaultValue 5 */
+  concurrency?: number;
+  /** Default delivery delay, up to 15 minutes. @defaultValue "0s" */
+  delay?: Duration;
+  /** When the DLQ raises its alarm. @defaultValue { oldestMessageAge: "15m" } */
+  alarm?: AlarmOptions;
+  /** Run on a schedule: `"rate(5 minutes)"` or `"cron(0 12 * * ? *)"` (EventBridge syntax). @defaultValue none */
+  schedule?: string;
+  /** Where it runs on AWS: a Lambda function, or the container worker on Fargate. @defaultValue "lambda" */
+  runtime?: "lambda" | "container";
+}
+
+/** A job handled one message at a time: resolve = done, throw = retry. */
+export interface SingleJobOptions<S extends StandardSchemaV1 | undefined>
+  extends CommonJobOptions<S> {
+  handler: (payload: PayloadOf<S>, ctx: JobContext) => Promise<void> | void;
+  batchHandler?: never;
+}
+
+/** A job handled a batch at a time: resolves with the ids of the jobs that failed. */
+export interface BatchJobOptions<S extends StandardSchemaV1 | undefined>
+  extends CommonJobOptions<S> {
+  batchHandler: (
+    jobs: ReadonlyArray<BatchItem<PayloadOf<S>>>,
+    ctx: BatchContext,
+  ) => Promise<BatchResult> | BatchResult;
+  handler?: never;
+}
+
+export type JobOptions<S extends StandardSchemaV1 | undefined = undefined> =
+  | SingleJobOptions<S>
+  | BatchJobOptions<S>;
+
+/** Options after defaults and validation, in milliseconds. Frozen. */
+export interface ResolvedJobOptions {
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  readonly retryDelayMs: number;
+  readonly backoff:
+    | {
+        readonly initialDelayMs: number;
+        readonly maxDelayMs: number;
+        readonly jitter: "full" | "none";
+      }
+    | undefined;
+  readonly batchSize: number;
+  readonly maxBatchingWindowMs: number;
+  readonly concurrency: number;
+  readonly delayMs: number;
+  readonly alarm:
+    | { readonly kind: "oldestMessageAge"; readonly seconds: number }
+    | { readonly kind: "messages"; readonly count: number };
+  readonly schedule: string | undefined;
+  readonly runtime: "lambda" | "container";
+}
+
+/** Marks a value made by defineJob (a registered symbol, so copies of the package agree). */
+export const JOB_BRAND: unique symbol = Symbol.for("offload.job") as never;
+
+/** What `defineJob` returns. `Input` is what `send()` takes, `Payload` what the handler gets. */
+export interface JobDefinition<Payload = unknown, Input = Payload> {
+  readonly [JOB_BRAND]: true;
+  readonly options: ResolvedJobOptions;
+  readonly schema: StandardSchemaV1 | undefined;
+  readonly handler: ((payload: Payload, ctx: JobContext) => Promise<void> | void) | undefined;
+  readonly batchHandler:
+    | ((
+        jobs: ReadonlyArray<BatchItem<Payload>>,
+        ctx: BatchContext,
+      ) => Promise<BatchResult> | BatchResult)
+    | undefined;
+  /** Advice that is not an error (e.g. retryDelay below 6 × timeout); the runtime logs it. */
+  readonly warnings: ReadonlyArray<string>;
+  /** Type-only: the payload `send()` accepts. */
+  readonly __input?: Input;
+}
+
+export type JobPayload<J> = J extends JobDefinition<infer P, unknown> ? P : never;
+export type JobInput<J> = J extends JobDefinition<unknown, infer I> ? I : never;
+export type { InputOf, PayloadOf };
