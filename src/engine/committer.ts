@@ -30,17 +30,36 @@ export class Committer {
   /** `onRollback` runs when an op or a whole group rolls back, so caches drop what the database does not hold. */
   constructor(db: Database.Database, onRollback: () => void = () => {}) {
     this.#onRollback = onRollback;
+    // Fast path: every op in one transaction, no savepoints. If any op throws,
+    // the whole transaction rolls back and the group runs again with a
+    // savepoint per op, so only the failing op fails. Ops read the clock and
+    // draw ids inside, so a rerun is as valid as the first run, whose results
+    // are discarded with its rollback.
+    const plain = db.transaction((ops: PendingOp[]) =>
+      ops.map((op): OpResult => ({ ok: true, value: op.run() })),
+    );
     const savepoint = db.transaction((op: PendingOp) => op.run());
-    const runOne = (op: PendingOp): OpResult => {
+    const isolated = db.transaction((ops: PendingOp[]) =>
+      ops.map((op): OpResult => {
+        try {
+          return { ok: true, value: savepoint(op) };
+        } catch (error) {
+          // The savepoint rolled back, but caches may hold what the op wrote before it threw.
+          this.#onRollback();
+          return { ok: false, error };
+        }
+      }),
+    );
+    this.#runAll = (ops) => {
+      const callbacksBefore = this.#afterCommit.length;
       try {
-        return { ok: true, value: savepoint(op) };
-      } catch (error) {
-        // The savepoint rolled back, but caches may hold what the op wrote before it threw.
+        return plain(ops);
+      } catch {
+        this.#afterCommit.length = callbacksBefore;
         this.#onRollback();
-        return { ok: false, error };
+        return isolated(ops);
       }
     };
-    this.#runAll = db.transaction((ops: PendingOp[]) => ops.map(runOne));
   }
 
   /** Queues `fn` to run inside the next group transaction; resolves after commit. */

@@ -4,6 +4,7 @@ import type { EngineContext } from "./context.js";
 import { type Durability, openDatabase } from "./db/open.js";
 import type { Location } from "./location.js";
 import { createSnsApi, type EngineSnsApi } from "./sns/api.js";
+import { moveHeldToDeadLetterQueue } from "./sqs/acknowledge.js";
 import { createSqsApi, type EngineSqsApi } from "./sqs/api.js";
 import { LongPoll } from "./sqs/long-poll.js";
 import { MoveTasks } from "./sqs/move-tasks.js";
@@ -53,6 +54,12 @@ export interface Engine {
   readonly path: string;
   readonly sqs: EngineSqsApi;
   readonly sns: EngineSnsApi;
+  /**
+   * Moves a received message (by its current receipt handle) to its queue's
+   * DLQ now, keeping id, body, attributes and receive count. Not an SQS
+   * action: what the runtime does for `Unrecoverable` and invalid payloads.
+   */
+  moveToDeadLetterQueue(input: { QueueUrl: string; ReceiptHandle: string }): Promise<void>;
   /** Counters of one queue, by URL. */
   queueStats(queueUrl: string): Promise<QueueStats>;
   /** Transactions committed so far and the operations they carried (group commit at work). */
@@ -110,6 +117,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     path,
     sqs: createSqsApi(ctx, moveTasks),
     sns: createSnsApi(ctx),
+    moveToDeadLetterQueue: async (input) =>
+      moveHeldToDeadLetterQueue(ctx, queues.byUrl(input.QueueUrl), input.ReceiptHandle),
     async queueStats(queueUrl) {
       const queue = queues.byUrl(queueUrl);
       const now = clock.now();

@@ -88,6 +88,37 @@ describe("redrive", () => {
     expect(dead?.Attributes?.ApproximateReceiveCount).toBe(String(max + 1));
   });
 
+  it("moves a held message to the DLQ on request, keeping id and count", async () => {
+    const dlq = await queue("dlq-now");
+    const src = await queue("src-now", {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq-now"), maxReceiveCount: 5 }),
+    });
+    const sent = await sqs.sendMessage({ QueueUrl: src, MessageBody: "hopeless" });
+    const m = await receive(src, 30);
+    await te.engine.moveToDeadLetterQueue({ QueueUrl: src, ReceiptHandle: m!.ReceiptHandle });
+    expect((await te.engine.queueStats(src)).inFlight).toBe(0);
+    const dead = await receive(dlq);
+    expect(dead?.MessageId).toBe(sent.MessageId);
+    expect(dead?.Attributes?.DeadLetterQueueSourceArn).toBe(arnOf("src-now"));
+    expect(dead?.Attributes?.ApproximateReceiveCount).toBe("2");
+    await expectAwsError(
+      te.engine.moveToDeadLetterQueue({ QueueUrl: src, ReceiptHandle: m!.ReceiptHandle }),
+      "InvalidParameterValue",
+    );
+  });
+
+  it("refuses to dead-letter a message of a queue without a DLQ", async () => {
+    const q = await queue("no-dlq");
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "x" });
+    const m = await receive(q);
+    await expect(
+      te.engine.moveToDeadLetterQueue({ QueueUrl: q, ReceiptHandle: m!.ReceiptHandle }),
+    ).rejects.toMatchObject({
+      code: "NoDeadLetterQueue",
+      message: "Queue no-dlq has no dead-letter queue (RedrivePolicy) to move the message to",
+    });
+  });
+
   it("wakes a long poll on the DLQ when a message moves there", async () => {
     const dlq = await queue("dlq-wake");
     const src = await queue("src-wake", {

@@ -1,7 +1,10 @@
+import { OffloadError } from "../../core/errors.js";
 import type { EngineContext } from "../context.js";
 import { sqsError } from "./errors.js";
+import type { MessageRow } from "./message-row.js";
 import type { QueueRecord } from "./queue-store.js";
 import { decodeReceiptHandle, type Receipt } from "./receipt.js";
+import { moveToDeadLetterQueue } from "./receive.js";
 import { batchFailure } from "./send.js";
 import type {
   BatchIdOutput,
@@ -49,7 +52,9 @@ function held(ctx: EngineContext, receipt: Receipt): HeldRow | undefined {
  */
 function deleteOne(ctx: EngineContext, queue: QueueRecord, handle: unknown): void {
   const receipt = parseHandle(queue, handle);
-  if (held(ctx, receipt)) ctx.stmts.get("DELETE FROM messages WHERE seq = ?").run(receipt.seq);
+  ctx.stmts
+    .get("DELETE FROM messages WHERE seq = ? AND queue_id = ? AND receipt = ?")
+    .run(receipt.seq, receipt.queueId, receipt.token);
 }
 
 function changeOne(
@@ -76,6 +81,38 @@ function changeOne(
   ctx.stmts.get("UPDATE messages SET visible_at = ? WHERE seq = ?").run(visibleAt, receipt.seq);
   const queueId = queue.id;
   ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
+}
+
+/**
+ * Moves a received message to its queue's dead-letter queue now, as a redrive
+ * would (same id, body, attributes and receive count, DeadLetterQueueSourceArn
+ * set). Not an SQS action: the runtime's way to honour `Unrecoverable`.
+ */
+export function moveHeldToDeadLetterQueue(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  handle: unknown,
+): Promise<void> {
+  parseHandle(queue, handle);
+  return ctx.committer.run(() => {
+    const current = ctx.queues.byName(queue.name);
+    const target = current?.redrive
+      ? ctx.queues.byArn(current.redrive.deadLetterTargetArn)
+      : undefined;
+    if (!current || !target) {
+      throw new OffloadError(
+        "NoDeadLetterQueue",
+        `Queue ${queue.name} has no dead-letter queue (RedrivePolicy) to move the message to`,
+        { queue: queue.name },
+      );
+    }
+    const receipt = parseHandle(current, handle);
+    if (!held(ctx, receipt)) throw sqsError.staleReceiptHandle(String(handle));
+    const row = ctx.stmts
+      .get("SELECT * FROM messages WHERE seq = ?")
+      .get(receipt.seq) as MessageRow;
+    moveToDeadLetterQueue(ctx, row, target, current.arn, ctx.clock.now());
+  });
 }
 
 export function deleteMessage(

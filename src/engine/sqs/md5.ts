@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import type { MessageAttributeValue } from "./types.js";
 
+/** MD5 of a string's UTF-8 bytes, hex (crypto.hash: one call, no Hash object). */
 export function md5Hex(text: string): string {
-  return createHash("md5").update(text, "utf8").digest("hex");
+  return hash("md5", text, "hex");
 }
 
 const STRING_TRANSPORT = 1;

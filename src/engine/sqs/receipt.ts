@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 /** What a receipt handle points at: one receive of one message in one queue. */
 export interface Receipt {
@@ -7,9 +7,22 @@ export interface Receipt {
   token: string;
 }
 
-/** A fresh token per receive: a handle from an earlier receive no longer matches. */
+// Random bytes drawn from a pool: one randomFillSync per 4 KiB instead of one
+// randomBytes call (about 4 µs) per delivered message.
+const POOL_SIZE = 4096;
+const TOKEN_BYTES = 12;
+const pool = Buffer.alloc(POOL_SIZE);
+let offset = POOL_SIZE;
+
+/** A fresh, unguessable token per receive: a handle from an earlier receive no longer matches. */
 export function newReceiptToken(): string {
-  return randomBytes(12).toString("base64url");
+  if (offset + TOKEN_BYTES > POOL_SIZE) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const token = pool.toString("base64url", offset, offset + TOKEN_BYTES);
+  offset += TOKEN_BYTES;
+  return token;
 }
 
 export function encodeReceiptHandle(receipt: Receipt): string {

@@ -129,7 +129,7 @@ function deliver(
   };
 }
 
-function moveToDeadLetterQueue(
+export function moveToDeadLetterQueue(
   ctx: EngineContext,
   row: MessageRow,
   dlq: QueueRecord,
