@@ -1,2 +1,48 @@
+export { MAX_VISIBILITY_TIMEOUT_SECONDS, retryDelaySeconds } from "./backoff.js";
 export { type Clock, systemClock, TestClock, type TimerHandle } from "./clock.js";
+export {
+  isRetryLater,
+  isUnrecoverable,
+  RetryLater,
+  type RetryLaterOptions,
+  Unrecoverable,
+} from "./control-flow.js";
+export { defineJob, isJobDefinition } from "./define-job.js";
+export { formatDuration, parseDuration } from "./duration.js";
 export { OffloadError, type OffloadErrorOptions, toError } from "./errors.js";
+export { InvalidJobOptionsError, resolveJobOptions } from "./job-options.js";
+export {
+  type AlarmOptions,
+  type BackoffOptions,
+  type BatchContext,
+  type BatchItem,
+  type BatchJobOptions,
+  type Duration,
+  type InputOf,
+  JOB_BRAND,
+  type JobContext,
+  type JobDefinition,
+  type JobInput,
+  type JobOptions,
+  type JobPayload,
+  type PayloadOf,
+  type ResolvedJobOptions,
+  type SingleJobOptions,
+} from "./job-types.js";
+export { type LogFn, type Logger, silentLogger } from "./logger.js";
+export {
+  type CronSchedule,
+  type DayOfMonth,
+  type DayOfWeek,
+  nextRun,
+  parseSchedule,
+  type RateSchedule,
+  type Schedule,
+} from "./schedule.js";
+export type { StandardSchemaV1 } from "./standard-schema.js";
+export {
+  formatPath,
+  type PayloadIssue,
+  type PayloadValidation,
+  validatePayload,
+} from "./validate-payload.js";

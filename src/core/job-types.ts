@@ -149,5 +149,6 @@ export interface JobDefinition<Payload = unknown, Input = Payload> {
 }
 
 export type JobPayload<J> = J extends JobDefinition<infer P, unknown> ? P : never;
-export type JobInput<J> = J extends JobDefinition<unknown, infer I> ? I : never;
+// `infer` for the payload too: a handler taking a typed payload does not extend one taking `unknown`.
+export type JobInput<J> = J extends JobDefinition<infer _P, infer I> ? I : never;
 export type { InputOf, PayloadOf };

@@ -1,0 +1,144 @@
+import { parseDuration } from "./duration.js";
+import { OffloadError } from "./errors.js";
+import type { Duration, JobDefinition, JobInput } from "./job-types.js";
+import type { Transport } from "./transport.js";
+import { validatePayload } from "./validate-payload.js";
+
+/** SNS takes at most 256 KiB per message (Amazon SNS quotas); jobs go through the topic. */
+export const MAX_PAYLOAD_BYTES = 262_144;
+/** SQS's longest per-message delay (DelaySeconds). */
+const MAX_DELAY_SECONDS = 900;
+
+// biome-ignore lint/suspicious/noExplicitAny: any job definition, whatever its payload types
+type AnyJob = JobDefinition<any, any>;
+
+export interface SendOptions {
+  /** Deliver after this long, up to 15 minutes. @defaultValue the job's `delay` */
+  delay?: Duration;
+  /** Passed to the handler's message as the `idempotencyKey` attribute. */
+  idempotencyKey?: string;
+  /** W3C trace context, passed as the `traceparent` attribute. */
+  traceparent?: string;
+}
+
+export interface ClientOptions<Jobs extends Record<string, AnyJob>> {
+  /** Where jobs go: the local engine, or AWS. */
+  transport: Transport;
+  /** The app's jobs by name: payloads are typed and validated from their schemas. */
+  jobs?: Jobs;
+}
+
+export interface Client<Jobs extends Record<string, AnyJob>> {
+  /** Validates and enqueues one job; resolves with its message id once it is durable. */
+  send<Name extends keyof Jobs & string>(
+    jobName: Name,
+    payload: JobInput<Jobs[Name]>,
+    options?: SendOptions,
+  ): Promise<string>;
+  /** Validates every payload first (none is sent if one is invalid), then enqueues them in order. */
+  sendBatch<Name extends keyof Jobs & string>(
+    jobName: Name,
+    payloads: ReadonlyArray<JobInput<Jobs[Name]>>,
+    options?: SendOptions,
+  ): Promise<string[]>;
+}
+
+/**
+ * A typed client for sending jobs.
+ *
+ * @example
+ * import greeting from "./jobs/greeting.js";
+ * const offload = createClient({ transport, jobs: { greeting } });
+ * const id = await offload.send("greeting", { friendName: "Hank" }, { delay: "2m" });
+ */
+export function createClient<Jobs extends Record<string, AnyJob>>(
+  options: ClientOptions<Jobs>,
+): Client<Jobs> {
+  const { transport, jobs } = options;
+
+  async function prepare(jobName: string, payload: unknown, send: SendOptions) {
+    if (jobs && !Object.hasOwn(jobs, jobName)) {
+      throw new OffloadError(
+        "UnknownJob",
+        `There is no job ${JSON.stringify(jobName)}; the jobs are: ${Object.keys(jobs).join(", ") || "(none)"}`,
+        { jobName },
+      );
+    }
+    const job = jobs?.[jobName];
+    const checked = await validatePayload(job?.schema, payload);
+    if (!checked.ok) {
+      throw new InvalidPayloadError(jobName, checked.issues);
+    }
+    let body: string | undefined;
+    try {
+      body = JSON.stringify(payload);
+    } catch (e) {
+      throw new OffloadError(
+        "InvalidPayload",
+        `The payload of ${jobName} cannot be serialized as JSON`,
+        { jobName, cause: e },
+      );
+    }
+    if (body === undefined) {
+      throw new OffloadError(
+        "InvalidPayload",
+        `The payload of ${jobName} must be a JSON value; got ${typeof payload}`,
+        { jobName },
+      );
+    }
+    const bytes = new TextEncoder().encode(body).length;
+    if (bytes > MAX_PAYLOAD_BYTES) {
+      throw new OffloadError(
+        "PayloadTooLarge",
+        `The payload of ${jobName} is ${bytes} bytes as JSON; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size)`,
+        { jobName },
+      );
+    }
+    let delaySeconds: number | undefined;
+    if (send.delay !== undefined) {
+      const ms = parseDuration(send.delay, "delay");
+      if (ms > MAX_DELAY_SECONDS * 1000) {
+        throw new OffloadError(
+          "DelayTooLong",
+          `delay ${send.delay} is longer than 15m, the longest SQS delays a message; longer delays need a scheduled job`,
+          { jobName },
+        );
+      }
+      delaySeconds = Math.round(ms / 1000);
+    }
+    return {
+      jobName,
+      body,
+      ...(delaySeconds === undefined ? {} : { delaySeconds }),
+      ...(send.idempotencyKey === undefined ? {} : { idempotencyKey: send.idempotencyKey }),
+      ...(send.traceparent === undefined ? {} : { traceparent: send.traceparent }),
+    };
+  }
+
+  return {
+    async send(jobName, payload, sendOptions = {}) {
+      return transport.send(await prepare(jobName, payload, sendOptions));
+    },
+    async sendBatch(jobName, payloads, sendOptions = {}) {
+      const requests = await Promise.all(payloads.map((p) => prepare(jobName, p, sendOptions)));
+      const ids: string[] = [];
+      for (const request of requests) ids.push(await transport.send(request));
+      return ids;
+    },
+  };
+}
+
+/** A payload that fails its job's schema: `issues` say which field and why. */
+export class InvalidPayloadError extends OffloadError {
+  override name = "InvalidPayloadError";
+  readonly issues: ReadonlyArray<{ path: string; message: string }>;
+
+  constructor(jobName: string, issues: ReadonlyArray<{ path: string; message: string }>) {
+    super(
+      "InvalidPayload",
+      `The payload of ${jobName} does not match its schema: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`,
+      { jobName },
+    );
+    this.issues = issues;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The Transport port: the queue operations jobs need, by job name. The local
+ * engine and AWS (SNS + SQS) implement it; nothing here names a storage or a
+ * client type, and receipt handles are opaque strings.
+ */
+
+/** One job to enqueue. */
+export interface SendRequest {
+  jobName: string;
+  /** The payload, serialized as JSON: the message body. */
+  body: string;
+  /** Delivery delay in seconds (0–900). */
+  delaySeconds?: number;
+  /** Message attribute `idempotencyKey`, passed through to the handler. */
+  idempotencyKey?: string;
+  /** Message attribute `traceparent` (W3C trace context). */
+  traceparent?: string;
+}
+
+/** A message attribute as SQS delivers it. */
+export interface QueueMessageAttribute {
+  dataType: string;
+  stringValue?: string;
+  binaryValue?: Uint8Array;
+}
+
+/** A received message. */
+export interface QueueMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  md5OfBody: string;
+  /** SQS system attributes as strings: ApproximateReceiveCount, SentTimestamp, SenderId, ... */
+  attributes: Readonly<Record<string, string>>;
+  messageAttributes: Readonly<Record<string, QueueMessageAttribute>>;
+}
+
+export interface ReceiveRequest {
+  /** 1–10. */
+  maxMessages: number;
+  /** Long polling, 0–20 s. */
+  waitTimeSeconds: number;
+  /** Ends a long poll early (shutdown). */
+  signal?: AbortSignal;
+}
+
+/** The approximate state of a job's queue and DLQ. */
+export interface JobQueueStats {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  oldestMessageAgeSeconds: number;
+  dlq: { visible: number; oldestMessageAgeSeconds: number };
+}
+
+export interface Transport {
+  /** Enqueues one job durably; resolves with its message id. */
+  send(request: SendRequest): Promise<string>;
+  receive(jobName: string, request: ReceiveRequest): Promise<QueueMessage[]>;
+  /** Deletes processed messages (any number; batched as the backend needs). */
+  deleteMessages(jobName: string, receiptHandles: readonly string[]): Promise<void>;
+  /** Makes a received message visible again after `seconds`. */
+  changeVisibility(jobName: string, receiptHandle: string, seconds: number): Promise<void>;
+  /** Moves a received message to the job's DLQ now, without further attempts. */
+  deadLetter(jobName: string, message: QueueMessage, reason: string): Promise<void>;
+  /** The ARN of the job's queue (the `eventSourceARN` of its records). */
+  queueArn(jobName: string): string;
+  /** The region records report as `awsRegion`. */
+  readonly region: string;
+  stats(jobName: string): Promise<JobQueueStats>;
+}

@@ -1,0 +1,305 @@
+import { retryDelaySeconds } from "../core/backoff.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import { isRetryLater, isUnrecoverable } from "../core/control-flow.js";
+import { OffloadError, toError } from "../core/errors.js";
+import type { BatchItem, JobDefinition } from "../core/job-types.js";
+import { type Logger, silentLogger } from "../core/logger.js";
+import { validatePayload } from "../core/validate-payload.js";
+import type { MessageActions } from "./message-actions.js";
+import type { LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "./sqs-types.js";
+
+export interface SqsHandlerOptions {
+  /** The job's name, for logs and `ctx.jobName`. @defaultValue process.env.OFFLOAD_JOB_NAME */
+  jobName?: string;
+  /** Retry-after and dead-letter operations. Required: there is no safe default. */
+  actions: MessageActions;
+  /** @defaultValue silent */
+  logger?: Logger;
+  /** @defaultValue the system clock */
+  clock?: Clock;
+  /** Jitter source for backoff. @defaultValue Math.random */
+  random?: () => number;
+}
+
+/** How one record ended. */
+export type RecordOutcome =
+  | { messageId: string; status: "succeeded"; attempt: number }
+  | {
+      messageId: string;
+      status: "failed";
+      attempt: number;
+      error: ErrorInfo;
+      /** Seconds until the next attempt, when the handler or backoff set one. */
+      retryAfterSeconds: number | undefined;
+    }
+  | { messageId: string; status: "dead-lettered"; attempt: number; reason: string };
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  code: string | undefined;
+}
+
+export interface BatchResult extends SQSBatchResponse {
+  outcomes: RecordOutcome[];
+}
+
+/** The function Lambda runs, with `process` for runtimes that want per-record outcomes. */
+export interface SqsHandler {
+  (event: SQSEvent, context?: LambdaContext): Promise<SQSBatchResponse>;
+  process(event: SQSEvent, context?: LambdaContext): Promise<BatchResult>;
+}
+
+/**
+ * The deployed handler of a job: Lambda's SQS event source calls it with a
+ * batch and deletes every message not listed in `batchItemFailures`.
+ *
+ * Per record: a body that is not JSON, or fails the schema, goes to the DLQ
+ * at once (it would fail every attempt); `Unrecoverable` goes to the DLQ;
+ * `RetryLater` and backoff set the next attempt's delay; any other error is
+ * retried after the queue's visibility timeout. Records of a batch run
+ * concurrently. An error outside the per-record work (a failing action, a
+ * batch handler naming an id that is not in the batch) fails the whole batch.
+ *
+ * @example
+ * import { createSqsHandler } from "offload/lambda";
+ * import job from "./jobs/greeting.js";
+ * export const handler = createSqsHandler(job, { jobName: "greeting", actions });
+ */
+export function createSqsHandler(
+  job: JobDefinition<never, never>,
+  options: SqsHandlerOptions,
+): SqsHandler {
+  const definition = job as unknown as JobDefinition;
+  const jobName = options.jobName ?? globalThis.process?.env?.OFFLOAD_JOB_NAME ?? "job";
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const random = options.random ?? Math.random;
+  const { actions } = options;
+  const resolved = definition.options;
+
+  const process = async (event: SQSEvent, context?: LambdaContext): Promise<BatchResult> => {
+    const started = clock.now();
+    const deadline = started + (context ? context.getRemainingTimeInMillis() : resolved.timeoutMs);
+    const controller = new AbortController();
+    const timer = clock.setTimer(
+      () =>
+        controller.abort(
+          new OffloadError("Timeout", `${jobName} reached its timeout`, { jobName }),
+        ),
+      deadline - started,
+    );
+    try {
+      const records = event.Records;
+      const prepared = await Promise.all(records.map((record) => prepare(record)));
+      const outcomes: RecordOutcome[] = [];
+      const ready: Array<{ record: SQSRecord; payload: unknown; attempt: number }> = [];
+      for (const item of prepared) {
+        if (item.ok) ready.push(item);
+        else outcomes.push(item.outcome);
+      }
+      if (definition.batchHandler) {
+        outcomes.push(...(await runBatch(ready, controller.signal, deadline)));
+      } else {
+        outcomes.push(
+          ...(await Promise.all(ready.map((item) => runOne(item, controller.signal, deadline)))),
+        );
+      }
+      const order = new Map(records.map((r, i) => [r.messageId, i]));
+      outcomes.sort((a, b) => (order.get(a.messageId) ?? 0) - (order.get(b.messageId) ?? 0));
+      return {
+        outcomes,
+        batchItemFailures: outcomes
+          .filter((o) => o.status === "failed")
+          .map((o) => ({ itemIdentifier: o.messageId })),
+      };
+    } finally {
+      clock.clearTimer(timer);
+    }
+  };
+
+  async function prepare(
+    record: SQSRecord,
+  ): Promise<
+    | { ok: true; record: SQSRecord; payload: unknown; attempt: number }
+    | { ok: false; outcome: RecordOutcome }
+  > {
+    const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(record.body);
+    } catch {
+      return {
+        ok: false,
+        outcome: await deadLetter(record, attempt, "the message body is not JSON"),
+      };
+    }
+    const result = await validatePayload(definition.schema, parsed);
+    if (!result.ok) {
+      const issues = result.issues
+        .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+        .join("; ");
+      return {
+        ok: false,
+        outcome: await deadLetter(
+          record,
+          attempt,
+          `the payload does not match the job's schema: ${issues}`,
+        ),
+      };
+    }
+    return { ok: true, record, payload: result.value, attempt };
+  }
+
+  async function deadLetter(
+    record: SQSRecord,
+    attempt: number,
+    reason: string,
+  ): Promise<RecordOutcome> {
+    logger.warn(
+      { jobName, messageId: record.messageId, attempt, reason },
+      "moving the job to its dead-letter queue",
+    );
+    await actions.deadLetter(record, reason);
+    return { messageId: record.messageId, status: "dead-lettered", attempt, reason };
+  }
+
+  async function failed(
+    record: SQSRecord,
+    attempt: number,
+    thrown: unknown,
+  ): Promise<RecordOutcome> {
+    if (isUnrecoverable(thrown))
+      return deadLetter(record, attempt, `Unrecoverable: ${toError(thrown).message}`);
+    const error = toError(thrown);
+    let retryAfterSeconds: number | undefined;
+    if (isRetryLater(thrown)) retryAfterSeconds = thrown.delaySeconds;
+    else if (resolved.backoff) retryAfterSeconds = retryDelaySeconds(resolved, attempt, random);
+    if (retryAfterSeconds !== undefined) await actions.retryAfter(record, retryAfterSeconds);
+    logger.warn(
+      { jobName, messageId: record.messageId, attempt, err: errorInfo(error), retryAfterSeconds },
+      "job failed",
+    );
+    return {
+      messageId: record.messageId,
+      status: "failed",
+      attempt,
+      error: errorInfo(error),
+      retryAfterSeconds,
+    };
+  }
+
+  async function runOne(
+    item: { record: SQSRecord; payload: unknown; attempt: number },
+    signal: AbortSignal,
+    deadline: number,
+  ): Promise<RecordOutcome> {
+    const { record, payload, attempt } = item;
+    const ctx = {
+      jobName,
+      messageId: record.messageId,
+      attempt,
+      signal,
+      deadline,
+      logger: withFields(logger, { jobName, messageId: record.messageId, attempt }),
+    };
+    try {
+      await definition.handler!(payload, ctx);
+    } catch (thrown) {
+      return failed(record, attempt, thrown);
+    }
+    return { messageId: record.messageId, status: "succeeded", attempt };
+  }
+
+  async function runBatch(
+    items: Array<{ record: SQSRecord; payload: unknown; attempt: number }>,
+    signal: AbortSignal,
+    deadline: number,
+  ): Promise<RecordOutcome[]> {
+    if (items.length === 0) return [];
+    const batch: BatchItem<unknown>[] = items.map((i) => ({
+      messageId: i.record.messageId,
+      payload: i.payload,
+      attempt: i.attempt,
+    }));
+    let failedIds: ReadonlyArray<string>;
+    try {
+      failedIds =
+        (await definition.batchHandler!(batch, {
+          jobName,
+          signal,
+          deadline,
+          logger: withFields(logger, { jobName }),
+        })) ?? [];
+    } catch (thrown) {
+      return Promise.all(items.map((i) => failed(i.record, i.attempt, thrown)));
+    }
+    if (!Array.isArray(failedIds)) {
+      throw new OffloadError(
+        "BatchHandlerContract",
+        `${jobName}: batchHandler must resolve with an array of failed message ids (or nothing); got ${typeof failedIds}`,
+        { jobName },
+      );
+    }
+    const known = new Set(items.map((i) => i.record.messageId));
+    const unknown = failedIds.find((id) => !known.has(id));
+    if (unknown !== undefined) {
+      throw new OffloadError(
+        "BatchHandlerContract",
+        `${jobName}: batchHandler returned message id ${JSON.stringify(unknown)}, which is not in the batch`,
+        { jobName, messageId: String(unknown) },
+      );
+    }
+    const failedSet = new Set(failedIds);
+    return Promise.all(
+      items.map((i) =>
+        failedSet.has(i.record.messageId)
+          ? failed(
+              i.record,
+              i.attempt,
+              new OffloadError("BatchItemFailed", "batchHandler reported this job as failed", {
+                jobName,
+                messageId: i.record.messageId,
+              }),
+            )
+          : Promise.resolve<RecordOutcome>({
+              messageId: i.record.messageId,
+              status: "succeeded",
+              attempt: i.attempt,
+            }),
+      ),
+    );
+  }
+
+  const handler = (async (event: SQSEvent, context?: LambdaContext): Promise<SQSBatchResponse> => {
+    const { batchItemFailures } = await process(event, context);
+    return { batchItemFailures };
+  }) as SqsHandler;
+  handler.process = process;
+  return handler;
+}
+
+export function errorInfo(error: Error): ErrorInfo {
+  const code = (error as { code?: unknown }).code;
+  return {
+    name: error.name,
+    message: error.message,
+    code: typeof code === "string" ? code : undefined,
+  };
+}
+
+/** A logger that adds `fields` to every line. */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const wrap =
+    (fn: Logger["info"]): Logger["info"] =>
+    (a: Record<string, unknown> | string, message?: string) => {
+      if (typeof a === "string") fn({ ...fields }, a);
+      else fn({ ...fields, ...a }, message);
+    };
+  return {
+    debug: wrap(logger.debug),
+    info: wrap(logger.info),
+    warn: wrap(logger.warn),
+    error: wrap(logger.error),
+  };
+}

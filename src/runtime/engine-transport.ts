@@ -1,0 +1,213 @@
+import type { ResolvedJobOptions } from "../core/job-types.js";
+import type {
+  JobQueueStats,
+  QueueMessage,
+  ReceiveRequest,
+  SendRequest,
+  Transport,
+} from "../core/transport.js";
+import type { Engine } from "../engine/index.js";
+import type { MessageAttributeValue } from "../engine/sqs/types.js";
+
+/** How the local engine lays out an app's jobs: one topic, and per job a queue and a DLQ. */
+export interface EngineLayoutOptions {
+  /** Prefix of every queue and topic name (an app name, say). @defaultValue "" */
+  prefix?: string;
+  /** The topic that routes jobs by `jobName`. @defaultValue "offload-jobs" */
+  topicName?: string;
+}
+
+/** What provisioning needs of a job (a LoadedJob fits). */
+export interface JobQueueSpec {
+  name: string;
+  definition: { options: ResolvedJobOptions };
+}
+
+const DLQ_RETENTION_SECONDS = 1_209_600; // 14 days, the longest SQS keeps a message
+const SQS_SEND_BATCH = 10;
+
+/**
+ * The Transport over the embedded engine, laid out as the AWS stack is: a
+ * topic whose raw-delivery subscriptions route each job by its `jobName`
+ * attribute to the job's queue; visibility timeout = retryDelay;
+ * maxReceiveCount = maxAttempts; a 14-day DLQ per job. Provisioning is
+ * idempotent and updates queues whose job options changed.
+ */
+export async function createEngineTransport(
+  engine: Engine,
+  jobs: readonly JobQueueSpec[],
+  options: EngineLayoutOptions = {},
+): Promise<Transport> {
+  const prefix = options.prefix ?? "";
+  const { sqs, sns } = engine;
+  const { TopicArn } = await sns.createTopic({
+    Name: `${prefix}${options.topicName ?? "offload-jobs"}`,
+  });
+  const urls = new Map<string, { queue: string; dlq: string; arn: string }>();
+
+  for (const job of jobs) {
+    const queueName = `${prefix}${job.name}`;
+    const dlqName = `${queueName}-dlq`;
+    const dlq = (await sqs.createQueue({ QueueName: dlqName })).QueueUrl;
+    await sqs.setQueueAttributes({
+      QueueUrl: dlq,
+      Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
+    });
+    const dlqArn = await arnOf(engine, dlq);
+    const queue = (await sqs.createQueue({ QueueName: queueName })).QueueUrl;
+    await sqs.setQueueAttributes({
+      QueueUrl: queue,
+      Attributes: {
+        VisibilityTimeout: String(Math.round(job.definition.options.retryDelayMs / 1000)),
+        DelaySeconds: String(Math.round(job.definition.options.delayMs / 1000)),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: job.definition.options.maxAttempts,
+        }),
+      },
+    });
+    const arn = await arnOf(engine, queue);
+    await sns.subscribe({
+      TopicArn,
+      Protocol: "sqs",
+      Endpoint: arn,
+      Attributes: {
+        RawMessageDelivery: "true",
+        FilterPolicy: JSON.stringify({ jobName: [job.name] }),
+      },
+    });
+    urls.set(job.name, { queue, dlq, arn });
+  }
+
+  const of = (jobName: string) => {
+    const found = urls.get(jobName);
+    if (!found)
+      throw new Error(
+        `No queue for job ${JSON.stringify(jobName)}: it is not one of this app's jobs`,
+      );
+    return found;
+  };
+
+  return {
+    region: "us-east-1",
+    queueArn: (jobName) => of(jobName).arn,
+
+    async send(request: SendRequest) {
+      const attributes = messageAttributes(request);
+      const delay = request.delaySeconds ?? 0;
+      if (delay > 0) {
+        // SNS has no per-message delay: a delayed job goes straight to its queue, as on AWS.
+        const { MessageId } = await sqs.sendMessage({
+          QueueUrl: of(request.jobName).queue,
+          MessageBody: request.body,
+          DelaySeconds: delay,
+          MessageAttributes: attributes,
+        });
+        return MessageId;
+      }
+      of(request.jobName);
+      const { MessageId } = await sns.publish({
+        TopicArn,
+        Message: request.body,
+        MessageAttributes: attributes,
+      });
+      return MessageId;
+    },
+
+    async receive(jobName: string, request: ReceiveRequest) {
+      const { Messages = [] } = await sqs.receiveMessage(
+        {
+          QueueUrl: of(jobName).queue,
+          MaxNumberOfMessages: request.maxMessages,
+          WaitTimeSeconds: request.waitTimeSeconds,
+          MessageSystemAttributeNames: ["All"],
+          MessageAttributeNames: ["All"],
+        },
+        request.signal ? { signal: request.signal } : {},
+      );
+      return Messages.map(
+        (m): QueueMessage => ({
+          messageId: m.MessageId,
+          receiptHandle: m.ReceiptHandle,
+          body: m.Body,
+          md5OfBody: m.MD5OfBody,
+          attributes: m.Attributes ?? {},
+          messageAttributes: Object.fromEntries(
+            Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [
+              name,
+              {
+                dataType: value.DataType,
+                ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
+                ...(value.BinaryValue === undefined ? {} : { binaryValue: value.BinaryValue }),
+              },
+            ]),
+          ),
+        }),
+      );
+    },
+
+    async deleteMessages(jobName, receiptHandles) {
+      const QueueUrl = of(jobName).queue;
+      for (let i = 0; i < receiptHandles.length; i += SQS_SEND_BATCH) {
+        const Entries = receiptHandles
+          .slice(i, i + SQS_SEND_BATCH)
+          .map((ReceiptHandle, n) => ({ Id: `m${n}`, ReceiptHandle }));
+        const { Failed } = await sqs.deleteMessageBatch({ QueueUrl, Entries });
+        const failure = Failed[0];
+        if (failure)
+          throw new Error(
+            `Deleting a processed ${jobName} message failed: ${failure.Code} ${failure.Message ?? ""}`,
+          );
+      }
+    },
+
+    async changeVisibility(jobName, receiptHandle, seconds) {
+      await sqs.changeMessageVisibility({
+        QueueUrl: of(jobName).queue,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
+      });
+    },
+
+    async deadLetter(jobName, message) {
+      await engine.moveToDeadLetterQueue({
+        QueueUrl: of(jobName).queue,
+        ReceiptHandle: message.receiptHandle,
+      });
+    },
+
+    async stats(jobName): Promise<JobQueueStats> {
+      const { queue, dlq } = of(jobName);
+      const [main, dead] = await Promise.all([engine.queueStats(queue), engine.queueStats(dlq)]);
+      return {
+        visible: main.visible,
+        inFlight: main.inFlight,
+        delayed: main.delayed,
+        oldestMessageAgeSeconds: main.oldestMessageAgeSeconds,
+        dlq: {
+          visible: dead.visible + dead.inFlight + dead.delayed,
+          oldestMessageAgeSeconds: dead.oldestMessageAgeSeconds,
+        },
+      };
+    },
+  };
+}
+
+async function arnOf(engine: Engine, queueUrl: string): Promise<string> {
+  const { Attributes } = await engine.sqs.getQueueAttributes({
+    QueueUrl: queueUrl,
+    AttributeNames: ["QueueArn"],
+  });
+  return Attributes!.QueueArn!;
+}
+
+function messageAttributes(request: SendRequest): Record<string, MessageAttributeValue> {
+  const attributes: Record<string, MessageAttributeValue> = {
+    jobName: { DataType: "String", StringValue: request.jobName },
+  };
+  if (request.idempotencyKey)
+    attributes.idempotencyKey = { DataType: "String", StringValue: request.idempotencyKey };
+  if (request.traceparent)
+    attributes.traceparent = { DataType: "String", StringValue: request.traceparent };
+  return attributes;
+}

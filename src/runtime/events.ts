@@ -1,0 +1,36 @@
+import type { ErrorInfo } from "../lambda/sqs-handler.js";
+
+/** Events a runtime emits (for tests, logs and the dashboard). */
+export interface RuntimeEvents {
+  /** A batch was handed to its worker. */
+  "batch:start": [{ jobName: string; messageIds: string[] }];
+  /** A job's handler resolved; its message is deleted. */
+  "job:done": [{ jobName: string; messageId: string; attempt: number; durationMs: number }];
+  /**
+   * A job failed and stays in its queue; it is tried again after its retry delay,
+   * or moved to the DLQ on its next receive when `final` (no attempts left).
+   */
+  "job:failed": [
+    {
+      jobName: string;
+      messageId: string;
+      attempt: number;
+      error: ErrorInfo;
+      retryAfterSeconds: number | undefined;
+      final: boolean;
+    },
+  ];
+  /** A job went to its DLQ at once: Unrecoverable, or a payload that can never succeed. */
+  "job:dlq": [{ jobName: string; messageId: string; attempt: number; reason: string }];
+  /** A job's DLQ alarm changed state. */
+  alarm: [AlarmEvent];
+}
+
+export interface AlarmEvent {
+  jobName: string;
+  state: "ALARM" | "OK";
+  previousState: "ALARM" | "OK";
+  reason: string;
+  dlq: { visible: number; oldestMessageAgeSeconds: number };
+  timestamp: string;
+}

@@ -1,0 +1,10 @@
+export {
+  createEngineTransport,
+  type EngineLayoutOptions,
+  type JobQueueSpec,
+} from "./engine-transport.js";
+export type { AlarmEvent, RuntimeEvents } from "./events.js";
+export { importJob, type LoadedJob, loadJobs } from "./load-jobs.js";
+export { type JobCounters, type Runtime, type RuntimeOptions, startRuntime } from "./runtime.js";
+export { exitOnSignals } from "./shutdown.js";
+export { toSqsEvent, toSqsRecord } from "./sqs-event.js";

@@ -1,0 +1,117 @@
+import { readdirSync, statSync } from "node:fs";
+import { basename, extname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { isJobDefinition } from "../core/define-job.js";
+import { OffloadError, toError } from "../core/errors.js";
+import type { JobDefinition } from "../core/job-types.js";
+
+/** A job found in the jobs folder. */
+export interface LoadedJob {
+  /** The file name without extension: the job's name. */
+  readonly name: string;
+  /** Absolute path of the job file (workers load it again). */
+  readonly file: string;
+  readonly definition: JobDefinition;
+}
+
+const JOB_NAME = /^[a-z0-9][a-z0-9-_]{0,62}$/;
+const EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
+
+/**
+ * Discovers the jobs in `dir`: every `.ts`, `.mts`, `.js` or `.mjs` file, in
+ * sorted order, named by its file name and default-exporting `defineJob(...)`.
+ * Declaration files, tests (`*.test.*`, `*.spec.*`) and files starting with
+ * `_` or `.` are skipped. Every problem is one clear error naming the file.
+ */
+export async function loadJobs(dir: string): Promise<LoadedJob[]> {
+  const root = resolve(dir);
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch (e) {
+    throw new OffloadError(
+      "JobsFolderMissing",
+      `Cannot read the jobs folder ${root}: ${toError(e).message}`,
+      { cause: e },
+    );
+  }
+  const files = entries
+    .filter(
+      (f) =>
+        EXTENSIONS.has(extname(f)) && !f.endsWith(".d.ts") && !/\.(test|spec)\.[mc]?[jt]s$/.test(f),
+    )
+    .filter((f) => !f.startsWith("_") && !f.startsWith("."))
+    .filter((f) => statSync(join(root, f)).isFile())
+    .sort();
+  // Names first, so a bad or duplicate name is reported before any file runs.
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const file = join(root, f);
+    const name = basename(f, extname(f));
+    if (!JOB_NAME.test(name)) {
+      throw new OffloadError(
+        "InvalidJobName",
+        `${file}: the job name ${JSON.stringify(name)} (the file name) must be 1 to 63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
+      );
+    }
+    const other = seen.get(name);
+    if (other) {
+      throw new OffloadError(
+        "DuplicateJobName",
+        `${file}: job ${JSON.stringify(name)} is already defined by ${other}`,
+      );
+    }
+    seen.set(name, file);
+  }
+  const jobs: LoadedJob[] = [];
+  for (const [name, file] of seen) jobs.push({ name, file, definition: await importJob(file) });
+  return jobs;
+}
+
+/** Imports a job file and checks that it default-exports a job definition. */
+export async function importJob(file: string): Promise<JobDefinition> {
+  let mod: { default?: unknown };
+  try {
+    mod = await importModule(file);
+  } catch (e) {
+    throw new OffloadError("JobLoadFailed", `${file}: failed to load: ${toError(e).message}`, {
+      cause: e,
+    });
+  }
+  if (!isJobDefinition(mod.default)) {
+    throw new OffloadError(
+      "NotAJob",
+      `${file}: a job file must \`export default defineJob({...})\`; its default export is ${describe(mod.default)}`,
+    );
+  }
+  return mod.default;
+}
+
+let typeScriptLoader: Promise<void> | undefined;
+
+/**
+ * Imports a module; TypeScript files work whether or not a TS loader is
+ * already active (under tsx or vitest it is; under plain node, tsx is
+ * registered the first time a .ts file fails to load).
+ */
+async function importModule(file: string): Promise<{ default?: unknown }> {
+  const url = pathToFileURL(file).href;
+  try {
+    return (await import(url)) as { default?: unknown };
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw e;
+    typeScriptLoader ??= import("tsx/esm/api").then(({ register }) => {
+      register();
+    });
+    await typeScriptLoader;
+    return (await import(`${url}?ts`)) as { default?: unknown };
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "missing";
+  if (value === null) return "null";
+  if (typeof value === "function") return "a function";
+  if (typeof value === "object") return "an object that is not a defineJob() result";
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,228 @@
+import type { Clock } from "../core/clock.js";
+import { toError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { QueueMessage, Transport } from "../core/transport.js";
+import { type ErrorInfo, errorInfo } from "../lambda/sqs-handler.js";
+import type { RuntimeEvents } from "./events.js";
+import type { LoadedJob } from "./load-jobs.js";
+import type { JobSandbox, SandboxResult } from "./sandbox/job-sandbox.js";
+import { toSqsEvent } from "./sqs-event.js";
+
+const SQS_MAX_RECEIVE = 10;
+const LONG_POLL_SECONDS = 20;
+
+export interface PollerOptions {
+  job: LoadedJob;
+  transport: Transport;
+  sandbox: JobSandbox;
+  clock: Clock;
+  logger: Logger;
+  emit: <K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]) => void;
+}
+
+/**
+ * An emulation of Lambda's SQS event source mapping for one job: long-poll
+ * the job's queue, gather up to batchSize messages (waiting up to
+ * maxBatchingWindow), run up to `concurrency` batches at once, delete what
+ * succeeded and leave what failed to its visibility timeout.
+ */
+export class JobPoller {
+  readonly #o: PollerOptions;
+  readonly #abort = new AbortController();
+  readonly #inFlight = new Set<Promise<void>>();
+  #loop: Promise<void> | undefined;
+  #slotFreed: (() => void) | undefined;
+
+  constructor(options: PollerOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Batches running now. */
+  get running(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Stops receiving and waits for running batches (each ends by its timeout at the latest). */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#slotFreed?.();
+    await this.#loop;
+    await Promise.all([...this.#inFlight]);
+  }
+
+  async #run(): Promise<void> {
+    const { job, logger } = this.#o;
+    const concurrency = job.definition.options.concurrency;
+    while (!this.#abort.signal.aborted) {
+      if (this.#inFlight.size >= concurrency) {
+        await new Promise<void>((resolve) => {
+          this.#slotFreed = resolve;
+        });
+        continue;
+      }
+      let messages: QueueMessage[];
+      try {
+        messages = await this.#collect();
+      } catch (e) {
+        if (this.#abort.signal.aborted) break;
+        logger.error(
+          { jobName: job.name, err: errorInfo(toError(e)) },
+          "receiving jobs failed; trying again",
+        );
+        await this.#pause(1000);
+        continue;
+      }
+      if (messages.length === 0) continue;
+      const batch = this.#process(messages).finally(() => {
+        this.#inFlight.delete(batch);
+        const freed = this.#slotFreed;
+        this.#slotFreed = undefined;
+        freed?.();
+      });
+      this.#inFlight.add(batch);
+    }
+  }
+
+  /** One batch: up to batchSize messages, gathered for up to maxBatchingWindow. */
+  async #collect(): Promise<QueueMessage[]> {
+    const { job, transport, clock } = this.#o;
+    const { batchSize, maxBatchingWindowMs } = job.definition.options;
+    const signal = this.#abort.signal;
+    const first = await transport.receive(job.name, {
+      maxMessages: Math.min(SQS_MAX_RECEIVE, batchSize),
+      waitTimeSeconds: LONG_POLL_SECONDS,
+      signal,
+    });
+    if (first.length === 0 || maxBatchingWindowMs === 0) return first;
+    const batch = [...first];
+    const windowEnds = clock.now() + maxBatchingWindowMs;
+    while (batch.length < batchSize && !signal.aborted) {
+      const left = windowEnds - clock.now();
+      if (left <= 0) break;
+      const more = await transport.receive(job.name, {
+        maxMessages: Math.min(SQS_MAX_RECEIVE, batchSize - batch.length),
+        waitTimeSeconds: Math.min(LONG_POLL_SECONDS, Math.ceil(left / 1000)),
+        signal,
+      });
+      batch.push(...more);
+    }
+    return batch;
+  }
+
+  async #process(messages: QueueMessage[]): Promise<void> {
+    const { job, transport, sandbox, clock, logger, emit } = this.#o;
+    const options = job.definition.options;
+    const event = toSqsEvent(messages, transport.queueArn(job.name), transport.region);
+    const started = clock.now();
+    emit("batch:start", { jobName: job.name, messageIds: messages.map((m) => m.messageId) });
+    const result = await sandbox.run(event, options.timeoutMs);
+    const byId = new Map(messages.map((m) => [m.messageId, m]));
+    const attemptOf = (m: QueueMessage) => Number(m.attributes.ApproximateReceiveCount) || 1;
+    try {
+      if (result.kind !== "completed") {
+        const error = wholeBatchError(result, job.name, options.timeoutMs);
+        logger.warn(
+          { jobName: job.name, messages: messages.length, err: error },
+          "the batch failed as a whole",
+        );
+        for (const m of messages) {
+          const attempt = attemptOf(m);
+          emit("job:failed", {
+            jobName: job.name,
+            messageId: m.messageId,
+            attempt,
+            error,
+            retryAfterSeconds: undefined,
+            final: attempt >= options.maxAttempts,
+          });
+        }
+        return;
+      }
+      const succeeded: string[] = [];
+      for (const outcome of result.outcomes) {
+        const message = byId.get(outcome.messageId);
+        if (!message) continue;
+        if (outcome.status === "succeeded") succeeded.push(message.receiptHandle);
+        else if (outcome.status === "dead-lettered") {
+          await transport.deadLetter(job.name, message, outcome.reason);
+          emit("job:dlq", {
+            jobName: job.name,
+            messageId: message.messageId,
+            attempt: outcome.attempt,
+            reason: outcome.reason,
+          });
+        } else {
+          const seconds = result.retries.get(outcome.messageId);
+          if (seconds !== undefined)
+            await transport.changeVisibility(job.name, message.receiptHandle, seconds);
+          emit("job:failed", {
+            jobName: job.name,
+            messageId: message.messageId,
+            attempt: outcome.attempt,
+            error: outcome.error,
+            retryAfterSeconds: outcome.retryAfterSeconds,
+            final: outcome.attempt >= options.maxAttempts,
+          });
+        }
+      }
+      if (succeeded.length > 0) await transport.deleteMessages(job.name, succeeded);
+      const durationMs = clock.now() - started;
+      for (const outcome of result.outcomes) {
+        if (outcome.status === "succeeded") {
+          emit("job:done", {
+            jobName: job.name,
+            messageId: outcome.messageId,
+            attempt: outcome.attempt,
+            durationMs,
+          });
+        }
+      }
+    } catch (e) {
+      // What was not deleted comes back after its visibility timeout: nothing is lost.
+      logger.error(
+        { jobName: job.name, err: errorInfo(toError(e)) },
+        "finishing a batch failed; its jobs will be retried",
+      );
+    }
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#o.clock.setTimer(resolve, ms);
+      this.#abort.signal.addEventListener(
+        "abort",
+        () => {
+          this.#o.clock.clearTimer(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+}
+
+function wholeBatchError(
+  result: Exclude<SandboxResult, { kind: "completed" }>,
+  jobName: string,
+  timeoutMs: number,
+): ErrorInfo {
+  if (result.kind === "timeout") {
+    return {
+      name: "Timeout",
+      message: `${jobName} did not finish within its timeout of ${timeoutMs} ms; the worker was stopped`,
+      code: "Timeout",
+    };
+  }
+  if (result.kind === "crashed") {
+    return {
+      name: "WorkerCrashed",
+      message: `${jobName}'s worker stopped: ${result.message}`,
+      code: "WorkerCrashed",
+    };
+  }
+  return result.error;
+}

@@ -1,0 +1,124 @@
+import { EventEmitter } from "node:events";
+import { type Clock, systemClock } from "../core/clock.js";
+import { type Logger, silentLogger } from "../core/logger.js";
+import type { Transport } from "../core/transport.js";
+import { Alarms } from "./alarms.js";
+import type { RuntimeEvents } from "./events.js";
+import type { LoadedJob } from "./load-jobs.js";
+import { JobPoller } from "./poller.js";
+import { JobSandbox } from "./sandbox/job-sandbox.js";
+
+export interface RuntimeOptions {
+  /** The app's jobs, from `loadJobs(dir)`. */
+  jobs: readonly LoadedJob[];
+  /** Where jobs are received from: the local engine, or AWS. */
+  transport: Transport;
+  /** @defaultValue the system clock */
+  clock?: Clock;
+  /** @defaultValue silent */
+  logger?: Logger;
+  /** POSTs alarm state changes here. @defaultValue process.env.OFFLOAD_ALERT_WEBHOOK */
+  alertWebhook?: string;
+  /** How often DLQ alarms are evaluated. @defaultValue 10000 */
+  alarmIntervalMs?: number;
+}
+
+/** Processed and failed counts of one job since the runtime started. */
+export interface JobCounters {
+  processed: number;
+  failed: number;
+  deadLettered: number;
+}
+
+/** A running runtime: an event emitter with a stop handle. */
+export interface Runtime extends EventEmitter<RuntimeEvents> {
+  /** Stops receiving, lets running batches finish (up to their timeout), stops the workers. */
+  stop(): Promise<void>;
+  counters(jobName: string): JobCounters;
+  alarmState(jobName: string): "OK" | "ALARM" | undefined;
+  /** Evaluates the DLQ alarms now. */
+  checkAlarms(): Promise<void>;
+}
+
+/**
+ * Starts, per job, an emulation of Lambda's SQS event source mapping that
+ * runs the job's handler in worker threads, plus the local DLQ alarms.
+ * Resolves once every job's first worker has loaded its job file.
+ *
+ * @example
+ * const jobs = await loadJobs("jobs");
+ * const transport = await createEngineTransport(engine, jobs);
+ * const runtime = await startRuntime({ jobs, transport });
+ * runtime.on("job:done", (e) => console.log("done", e.messageId));
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const emitter = new EventEmitter<RuntimeEvents>();
+  const counters = new Map<string, JobCounters>(
+    options.jobs.map((j) => [j.name, { processed: 0, failed: 0, deadLettered: 0 }]),
+  );
+  emitter.on("job:done", (e) => counters.get(e.jobName)!.processed++);
+  emitter.on("job:failed", (e) => counters.get(e.jobName)!.failed++);
+  emitter.on("job:dlq", (e) => counters.get(e.jobName)!.deadLettered++);
+
+  for (const job of options.jobs) {
+    for (const warning of job.definition.warnings)
+      logger.warn({ jobName: job.name, file: job.file }, warning);
+  }
+  const sandboxes = options.jobs.map((job) => new JobSandbox({ job, clock, logger }));
+  try {
+    await Promise.all(sandboxes.map((s) => s.warm()));
+  } catch (e) {
+    await Promise.all(sandboxes.map((s) => s.close()));
+    throw e;
+  }
+  const alarms = new Alarms({
+    jobs: options.jobs,
+    transport: options.transport,
+    clock,
+    logger,
+    onChange: (event) => emitter.emit("alarm", event),
+    webhookUrl: options.alertWebhook ?? process.env.OFFLOAD_ALERT_WEBHOOK,
+    intervalMs: options.alarmIntervalMs,
+  });
+  emitter.on("job:dlq", () => void alarms.evaluate());
+  const pollers = options.jobs.map(
+    (job, i) =>
+      new JobPoller({
+        job,
+        transport: options.transport,
+        sandbox: sandboxes[i]!,
+        clock,
+        logger,
+        emit: (event, ...args) => {
+          (emitter.emit as (name: string, ...values: unknown[]) => boolean).call(
+            emitter,
+            event,
+            ...args,
+          );
+        },
+      }),
+  );
+  for (const poller of pollers) poller.start();
+  alarms.start();
+  logger.info({ jobs: options.jobs.map((j) => j.name) }, "runtime started");
+
+  let stopping: Promise<void> | undefined;
+  const runtime = emitter as Runtime;
+  runtime.stop = () => {
+    stopping ??= (async () => {
+      await Promise.all(pollers.map((p) => p.stop()));
+      await alarms.stop();
+      await Promise.all(sandboxes.map((s) => s.close()));
+      logger.info("runtime stopped");
+    })();
+    return stopping;
+  };
+  runtime.counters = (jobName) => ({
+    ...(counters.get(jobName) ?? { processed: 0, failed: 0, deadLettered: 0 }),
+  });
+  runtime.alarmState = (jobName) => alarms.state(jobName);
+  runtime.checkAlarms = () => alarms.evaluate();
+  return runtime;
+}

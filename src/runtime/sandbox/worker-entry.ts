@@ -1,0 +1,80 @@
+import { pathToFileURL } from "node:url";
+import { parentPort, workerData } from "node:worker_threads";
+import { isJobDefinition } from "../../core/define-job.js";
+import { toError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { CollectedActions } from "../../lambda/message-actions.js";
+import { createSqsHandler, errorInfo } from "../../lambda/sqs-handler.js";
+import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
+
+/**
+ * Inside a job worker: loads the job file, then runs batches through the same
+ * createSqsHandler Lambda runs. Actions are collected and applied by the main
+ * thread after the batch; logs are forwarded to the main thread's logger.
+ */
+const port = parentPort!;
+const data = workerData as WorkerData;
+const post = (message: FromWorker) => port.postMessage(message);
+
+const forward =
+  (level: "debug" | "info" | "warn" | "error") =>
+  (a: Record<string, unknown> | string, message?: string) => {
+    if (typeof a === "string") post({ type: "log", level, fields: {}, message: a });
+    else post({ type: "log", level, fields: toCloneable(a), message });
+  };
+const logger: Logger = {
+  debug: forward("debug"),
+  info: forward("info"),
+  warn: forward("warn"),
+  error: forward("error"),
+};
+
+let mod: { default?: unknown };
+try {
+  mod = (await import(pathToFileURL(data.jobFile).href)) as { default?: unknown };
+} catch (e) {
+  post({ type: "load-error", message: toError(e).message });
+  throw e;
+}
+const job = mod.default;
+if (!isJobDefinition(job)) {
+  post({ type: "load-error", message: `${data.jobFile} does not export default defineJob(...)` });
+} else {
+  port.on("message", async (message: ToWorker) => {
+    const actions = new CollectedActions();
+    const handler = createSqsHandler(job as never, { jobName: data.jobName, actions, logger });
+    try {
+      const result = await handler.process(message.event, {
+        getRemainingTimeInMillis: () => message.remainingMs,
+      });
+      post({
+        type: "result",
+        id: message.id,
+        outcomes: result.outcomes,
+        retries: [...actions.retries],
+        deadLetters: [...actions.deadLetters],
+      });
+    } catch (e) {
+      post({ type: "batch-error", id: message.id, error: errorInfo(toError(e)) });
+    }
+  });
+  post({ type: "ready" });
+}
+
+/** Log fields may hold errors and other values postMessage cannot clone. */
+function toCloneable(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value instanceof Error) out[key] = errorInfo(value);
+    else if (typeof value === "function" || typeof value === "symbol") out[key] = String(value);
+    else {
+      try {
+        structuredClone(value);
+        out[key] = value;
+      } catch {
+        out[key] = String(value);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+import { createClient } from "../../src/core/client.js";
+import { defineJob } from "../../src/core/define-job.js";
+import type { Transport } from "../../src/core/transport.js";
+import { createEngineTransport } from "../../src/runtime/index.js";
+import { openTestEngine, type TestEngine } from "../support/engine.js";
+
+const greeting = defineJob({
+  schema: z.object({ friendName: z.string().min(1) }),
+  handler: async () => {},
+});
+const placeOrder = defineJob({
+  schema: z.object({ productId: z.string(), quantity: z.number().int().positive() }),
+  handler: async () => {},
+});
+const jobs = { greeting, "place-order": placeOrder };
+
+let te: TestEngine;
+let transport: Transport;
+beforeEach(async () => {
+  te = openTestEngine();
+  transport = await createEngineTransport(te.engine, [
+    { name: "greeting", definition: greeting },
+    { name: "place-order", definition: placeOrder },
+  ]);
+});
+afterEach(() => te.close());
+
+const queue = (name: string) => `https://sqs.us-east-1.amazonaws.com/000000000000/${name}`;
+
+describe("createClient", () => {
+  it("types payloads from the job schemas", () => {
+    const offload = createClient({ transport, jobs });
+    expectTypeOf(offload.send).parameter(0).toEqualTypeOf<"greeting" | "place-order">();
+    expectTypeOf(offload.send<"greeting">)
+      .parameter(1)
+      .toEqualTypeOf<{ friendName: string }>();
+  });
+
+  it("sends a valid payload through the topic to its job's queue only", async () => {
+    const offload = createClient({ transport, jobs });
+    const id = await offload.send("greeting", { friendName: "Hank" }, { idempotencyKey: "k-1" });
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(1);
+    expect((await te.engine.queueStats(queue("place-order"))).visible).toBe(0);
+    const { Messages = [] } = await te.engine.sqs.receiveMessage({
+      QueueUrl: queue("greeting"),
+      MessageAttributeNames: ["All"],
+    });
+    expect(JSON.parse(Messages[0]!.Body)).toEqual({ friendName: "Hank" });
+    expect(Messages[0]?.MessageAttributes).toEqual({
+      jobName: { DataType: "String", StringValue: "greeting" },
+      idempotencyKey: { DataType: "String", StringValue: "k-1" },
+    });
+  });
+
+  it("refuses a payload that fails the schema, naming the field, and stores nothing", async () => {
+    const offload = createClient({ transport, jobs });
+    await expect(
+      offload.send("place-order", { productId: "p1", quantity: 0 } as never),
+    ).rejects.toMatchObject({
+      code: "InvalidPayload",
+      issues: [{ path: "quantity", message: expect.any(String) }],
+      message: expect.stringMatching(
+        /^The payload of place-order does not match its schema: quantity: /,
+      ),
+    });
+    expect((await te.engine.queueStats(queue("place-order"))).visible).toBe(0);
+  });
+
+  it("refuses an unknown job, listing the known ones", async () => {
+    const offload = createClient({ transport, jobs });
+    await expect(offload.send("nope" as never, {} as never)).rejects.toMatchObject({
+      code: "UnknownJob",
+      message: 'There is no job "nope"; the jobs are: greeting, place-order',
+    });
+  });
+
+  it("refuses a payload over 256 KiB", async () => {
+    const offload = createClient({ transport, jobs });
+    await expect(
+      offload.send("greeting", { friendName: "x".repeat(262_144) }),
+    ).rejects.toMatchObject({
+      code: "PayloadTooLarge",
+      message: expect.stringMatching(/is 262161 bytes as JSON; the limit is 262144/),
+    });
+  });
+
+  it("delays delivery, up to 15 minutes", async () => {
+    const offload = createClient({ transport, jobs });
+    await offload.send("greeting", { friendName: "Later" }, { delay: "2m" });
+    expect((await te.engine.queueStats(queue("greeting"))).delayed).toBe(1);
+    await te.advance(120_000);
+    expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(1);
+    await expect(
+      offload.send("greeting", { friendName: "x" }, { delay: "16m" }),
+    ).rejects.toMatchObject({ code: "DelayTooLong" });
+  });
+
+  it("validates a whole batch before sending any of it", async () => {
+    const offload = createClient({ transport, jobs });
+    await expect(
+      offload.sendBatch("greeting", [{ friendName: "a" }, { friendName: "" }, { friendName: "c" }]),
+    ).rejects.toMatchObject({ code: "InvalidPayload" });
+    expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(0);
+    const ids = await offload.sendBatch("greeting", [{ friendName: "a" }, { friendName: "b" }]);
+    expect(ids).toHaveLength(2);
+    expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(2);
+  });
+
+  it("sends untyped payloads when no jobs are given", async () => {
+    const offload = createClient({ transport });
+    await offload.send("greeting", { anything: true });
+    expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(1);
+  });
+});

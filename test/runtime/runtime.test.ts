@@ -1,0 +1,218 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../support/app.js";
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+const job = (options: string) => `export default defineJob({ ${options} });`;
+
+describe("the local runtime", () => {
+  it("runs a job and deletes its message", async () => {
+    app = await startTestApp({
+      greeting: job(`schema: z.object({ friendName: z.string() }),
+        handler: async ({ friendName }, ctx) => { ctx.logger.info({ friendName }, "hello " + friendName); }`),
+    });
+    await app.send("greeting", { friendName: "Hank" });
+    const [done] = await app.until("job:done");
+    expect(done).toMatchObject({ jobName: "greeting", attempt: 1 });
+    expect(
+      app.logs.some((l) => l.message === "hello Hank" && l.fields.messageId === done!.messageId),
+    ).toBe(true);
+    const stats = await app.transport.stats("greeting");
+    expect(stats).toMatchObject({ visible: 0, inFlight: 0, dlq: { visible: 0 } });
+    expect(app.runtime.counters("greeting")).toEqual({ processed: 1, failed: 0, deadLettered: 0 });
+  });
+
+  it("retries a job that fails twice, after its retry delay, then succeeds", async () => {
+    app = await startTestApp({
+      flaky: job(`timeout: "2s", retryDelay: "12s",
+        handler: async (_payload, ctx) => { if (ctx.attempt <= 2) throw new Error("not yet, attempt " + ctx.attempt); }`),
+    });
+    await app.send("flaky", {});
+    const [first] = await app.until("job:failed", 1);
+    expect(first).toMatchObject({
+      attempt: 1,
+      final: false,
+      error: { message: "not yet, attempt 1" },
+    });
+    await app.te.advance(11_999);
+    expect(app.seen("job:failed")).toHaveLength(1);
+    await app.te.advance(1);
+    await app.until("job:failed", 2);
+    await app.te.advance(12_000);
+    const [done] = await app.until("job:done");
+    expect(done?.attempt).toBe(3);
+  });
+
+  it.each([1, 2, 5])(
+    "moves a job that always fails to its DLQ after exactly maxAttempts = %i receives",
+    async (maxAttempts) => {
+      app = await startTestApp({
+        doomed: job(`maxAttempts: ${maxAttempts}, timeout: "1s", retryDelay: "6s",
+        handler: async () => { throw new Error("always"); }`),
+      });
+      await app.send("doomed", { n: 1 });
+      for (let i = 1; i <= maxAttempts; i++) {
+        const failures = await app.until("job:failed", i);
+        expect(failures[i - 1]).toMatchObject({ attempt: i, final: i === maxAttempts });
+        await app.te.advance(6000);
+      }
+      // The receive after the last attempt moves the message to the DLQ instead of delivering it.
+      await app.te.advance(6000);
+      let stats = await app.transport.stats("doomed");
+      for (let i = 0; i < 50 && stats.dlq.visible === 0; i++) {
+        await app.te.advance(0);
+        stats = await app.transport.stats("doomed");
+      }
+      expect(stats).toMatchObject({ visible: 0, inFlight: 0, dlq: { visible: 1 } });
+      expect(app.seen("job:failed")).toHaveLength(maxAttempts);
+    },
+  );
+
+  it("retries after the delay a RetryLater asks for", async () => {
+    app = await startTestApp({
+      later: job(`timeout: "1s", retryDelay: "6s",
+        handler: async (_p, ctx) => { if (ctx.attempt === 1) throw new RetryLater("busy", { delay: "2m" }); }`),
+    });
+    await app.send("later", {});
+    const [failed] = await app.until("job:failed");
+    expect(failed).toMatchObject({ retryAfterSeconds: 120 });
+    await app.te.advance(119_000);
+    expect(app.seen("job:done")).toHaveLength(0);
+    await app.te.advance(1000);
+    expect((await app.until("job:done"))[0]?.attempt).toBe(2);
+  });
+
+  it("sends an Unrecoverable job to the DLQ at once", async () => {
+    app = await startTestApp({
+      hopeless: job(`handler: async () => { throw new Unrecoverable("bad address"); }`),
+    });
+    await app.send("hopeless", {});
+    const [dead] = await app.until("job:dlq");
+    expect(dead).toMatchObject({
+      jobName: "hopeless",
+      attempt: 1,
+      reason: "Unrecoverable: bad address",
+    });
+    expect((await app.transport.stats("hopeless")).dlq.visible).toBe(1);
+    expect(app.seen("job:failed")).toHaveLength(0);
+  });
+
+  it("sends a payload that fails the schema on receive to the DLQ without retries, logging why", async () => {
+    app = await startTestApp({
+      typed: job(
+        `schema: z.object({ quantity: z.number().int().positive() }), handler: async () => {}`,
+      ),
+    });
+    await app.send("typed", { quantity: -3 });
+    const [dead] = await app.until("job:dlq");
+    expect(dead?.reason).toMatch(/^the payload does not match the job's schema: quantity: /);
+    expect(
+      app.logs.some(
+        (l) =>
+          l.level === "warn" && String(l.fields.reason).startsWith("the payload does not match"),
+      ),
+    ).toBe(true);
+    expect((await app.transport.stats("typed")).dlq.visible).toBe(1);
+  });
+
+  it("retries exactly the 2 jobs of 5 a batch handler reports as failed", async () => {
+    app = await startTestApp({
+      batch: job(`batchSize: 5, maxBatchingWindow: "1s", timeout: "2s", retryDelay: "12s",
+        batchHandler: async (jobs) => jobs.filter((j) => j.payload.fail && j.attempt === 1).map((j) => j.messageId)`),
+    });
+    for (const fail of [false, true, false, true, false]) await app.send("batch", { fail });
+    await app.te.advance(1000); // the batching window
+    const [batch] = await app.until("batch:start");
+    expect(batch?.messageIds).toHaveLength(5);
+    const failed = await app.until("job:failed", 2);
+    const done = await app.until("job:done", 3);
+    expect(new Set(failed.map((f) => f.messageId)).size).toBe(2);
+    expect(done.every((d) => !failed.some((f) => f.messageId === d.messageId))).toBe(true);
+    await app.te.advance(12_000);
+    await app.te.advance(1000); // the window of the retry batch
+    const retried = await app.until("job:done", 5);
+    expect(new Set(retried.slice(3).map((d) => d.messageId))).toEqual(
+      new Set(failed.map((f) => f.messageId)),
+    );
+  });
+
+  it("computes backoff delays from the receive count", async () => {
+    app = await startTestApp({
+      backoff:
+        job(`timeout: "1s", retryDelay: "6s", backoff: { initialDelay: "10s", jitter: "none" },
+        handler: async () => { throw new Error("down"); }`),
+    });
+    await app.send("backoff", {});
+    expect((await app.until("job:failed", 1))[0]?.retryAfterSeconds).toBe(10);
+    await app.te.advance(10_000);
+    expect((await app.until("job:failed", 2))[1]?.retryAfterSeconds).toBe(20);
+    await app.te.advance(19_999);
+    expect(app.seen("job:failed")).toHaveLength(2);
+    await app.te.advance(1);
+    expect((await app.until("job:failed", 3))[2]?.retryAfterSeconds).toBe(40);
+  });
+});
+
+describe("stopping", () => {
+  it("waits for a running batch up to its timeout, then stops it and keeps its message for a retry", async () => {
+    app = await startTestApp({
+      stuck: job(`timeout: "5s", handler: async () => { await new Promise(() => {}); }`),
+    });
+    await app.send("stuck", {});
+    await app.until("batch:start");
+    let stopped = false;
+    const stopping = app.runtime.stop().then(() => {
+      stopped = true;
+    });
+    await app.te.advance(4_999);
+    expect(stopped).toBe(false);
+    await app.te.advance(1);
+    await stopping;
+    expect(app.seen("job:failed")[0]).toMatchObject({ error: { code: "Timeout" } });
+    expect(await app.transport.stats("stuck")).toMatchObject({ inFlight: 1, dlq: { visible: 0 } });
+  });
+});
+
+describe("isolation in worker threads", () => {
+  it("kills a handler in an infinite loop at its timeout and retries it", async () => {
+    app = await startTestApp({
+      spin: job(`timeout: "3s", retryDelay: "18s",
+        handler: async (_p, ctx) => { if (ctx.attempt === 1) { for (;;) {} } }`),
+    });
+    await app.send("spin", {});
+    await app.until("batch:start");
+    await app.te.advance(3000);
+    const [failed] = await app.until("job:failed");
+    expect(failed).toMatchObject({ attempt: 1, error: { code: "Timeout" } });
+    await app.te.advance(18_000);
+    expect((await app.until("job:done"))[0]?.attempt).toBe(2);
+  });
+
+  it("keeps running other jobs when a handler calls process.exit or throws in a timer", async () => {
+    app = await startTestApp({
+      exits: job(
+        `timeout: "2s", handler: async (_p, ctx) => { if (ctx.attempt === 1) process.exit(3); }`,
+      ),
+      throws: job(`timeout: "2s", handler: async (_p, ctx) => {
+        if (ctx.attempt === 1) { setTimeout(() => { throw new Error("from a timer"); }, 0); await new Promise(() => {}); } }`),
+      fine: job(`handler: async () => {}`),
+    });
+    await app.send("exits", {});
+    await app.send("throws", {});
+    const crashes = await app.until("job:failed", 2);
+    expect(crashes.map((c) => [c.jobName, c.error.code]).sort()).toEqual([
+      ["exits", "WorkerCrashed"],
+      ["throws", "WorkerCrashed"],
+    ]);
+    expect(crashes.find((c) => c.jobName === "exits")?.error.message).toMatch(/exited with code 3/);
+    expect(crashes.find((c) => c.jobName === "throws")?.error.message).toMatch(/from a timer/);
+    await app.send("fine", {});
+    await app.until("job:done", 1, (d) => d.jobName === "fine");
+    await app.te.advance(12_000);
+    await app.until("job:done", 3);
+  });
+});
