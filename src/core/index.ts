@@ -1,5 +1,14 @@
 export { MAX_VISIBILITY_TIMEOUT_SECONDS, retryDelaySeconds } from "./backoff.js";
+export {
+  type Client,
+  type ClientOptions,
+  createClient,
+  InvalidPayloadError,
+  MAX_PAYLOAD_BYTES,
+  type SendOptions,
+} from "./client.js";
 export { type Clock, systemClock, TestClock, type TimerHandle } from "./clock.js";
+export { defineConfig, type OffloadConfig } from "./config.js";
 export {
   isRetryLater,
   isUnrecoverable,
@@ -40,6 +49,7 @@ export {
   type Schedule,
 } from "./schedule.js";
 export type { StandardSchemaV1 } from "./standard-schema.js";
+export type * from "./transport.js";
 export {
   formatPath,
   type PayloadIssue,

@@ -53,6 +53,30 @@ export interface JobQueueStats {
   dlq: { visible: number; oldestMessageAgeSeconds: number };
 }
 
+/** A message in a job's DLQ, read without consuming it. */
+export interface DeadLetter {
+  messageId: string;
+  body: string;
+  /** Message attributes as strings (jobName, idempotencyKey, ...). */
+  attributes: Readonly<Record<string, string>>;
+  receiveCount: number;
+  /** Epoch ms of the first send. */
+  sentAt: number;
+  /** The first and last error of its attempts, where the backend keeps them. */
+  firstError: string | undefined;
+  lastError: string | undefined;
+}
+
+/** Operations on a job's dead-letter queue. */
+export interface DeadLetterQueue {
+  /** Up to `limit` messages, oldest first, without consuming them. */
+  list(jobName: string, options: { limit: number }): Promise<DeadLetter[]>;
+  /** Moves messages (all, or these ids) back to the job's queue as new messages. */
+  redrive(jobName: string, options: { messageIds?: readonly string[] }): Promise<{ moved: number }>;
+  /** Deletes every message in the DLQ. */
+  purge(jobName: string): Promise<{ purged: number }>;
+}
+
 export interface Transport {
   /** Enqueues one job durably; resolves with its message id. */
   send(request: SendRequest): Promise<string>;
@@ -68,4 +92,10 @@ export interface Transport {
   /** The region records report as `awsRegion`. */
   readonly region: string;
   stats(jobName: string): Promise<JobQueueStats>;
+  readonly dlq: DeadLetterQueue;
+  /**
+   * Keeps an attempt's error with the message, where the backend can (the
+   * local engine can; SQS cannot annotate a message, so there it is a no-op).
+   */
+  noteError(jobName: string, messageId: string, error: string): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { Location } from "./location.js";
 import { createSnsApi, type EngineSnsApi } from "./sns/api.js";
 import { moveHeldToDeadLetterQueue } from "./sqs/acknowledge.js";
 import { createSqsApi, type EngineSqsApi } from "./sqs/api.js";
+import { moveMessages, noteError, type PeekedMessage, peekMessages } from "./sqs/inspect.js";
 import { LongPoll } from "./sqs/long-poll.js";
 import { MoveTasks } from "./sqs/move-tasks.js";
 import { QueueStore } from "./sqs/queue-store.js";
@@ -60,6 +61,20 @@ export interface Engine {
    * action: what the runtime does for `Unrecoverable` and invalid payloads.
    */
   moveToDeadLetterQueue(input: { QueueUrl: string; ReceiptHandle: string }): Promise<void>;
+  /** Up to `Limit` messages of a queue (at most 1000), oldest first, read without receiving them. */
+  peekMessages(input: { QueueUrl: string; Limit?: number }): Promise<PeekedMessage[]>;
+  /**
+   * Moves chosen messages (all when `MessageIds` is absent) to `DestinationUrl`,
+   * or back to the queue each came from; each arrives as a new message.
+   * Resolves with how many moved. Not an SQS action: a DLQ redrive of chosen messages.
+   */
+  moveMessages(input: {
+    SourceUrl: string;
+    MessageIds?: string[];
+    DestinationUrl?: string;
+  }): Promise<number>;
+  /** Keeps an error of a message's attempt: peekMessages shows the first and the last. */
+  noteError(messageId: string, error: string): Promise<void>;
   /** Counters of one queue, by URL. */
   queueStats(queueUrl: string): Promise<QueueStats>;
   /** Transactions committed so far and the operations they carried (group commit at work). */
@@ -119,6 +134,19 @@ export function createEngine(options: EngineOptions = {}): Engine {
     sns: createSnsApi(ctx),
     moveToDeadLetterQueue: async (input) =>
       moveHeldToDeadLetterQueue(ctx, queues.byUrl(input.QueueUrl), input.ReceiptHandle),
+    async peekMessages(input) {
+      return peekMessages(ctx, queues.byUrl(input.QueueUrl), input.Limit ?? 100);
+    },
+    async moveMessages(input) {
+      const source = queues.byUrl(input.SourceUrl);
+      const destination =
+        input.DestinationUrl === undefined ? undefined : queues.byUrl(input.DestinationUrl);
+      return committer.run(() =>
+        moveMessages(ctx, source, input.MessageIds, destination, clock.now()),
+      );
+    },
+    noteError: (messageId, error) =>
+      committer.run(() => noteError(ctx, messageId, error, clock.now())),
     async queueStats(queueUrl) {
       const queue = queues.byUrl(queueUrl);
       const now = clock.now();

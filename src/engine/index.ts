@@ -4,5 +4,6 @@ export { AwsApiError } from "./errors.js";
 export type { EngineSnsApi } from "./sns/api.js";
 export type * from "./sns/types.js";
 export type { EngineSqsApi } from "./sqs/api.js";
+export type { PeekedMessage } from "./sqs/inspect.js";
 export type { SendOptions } from "./sqs/send.js";
 export type * from "./sqs/types.js";

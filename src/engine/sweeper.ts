@@ -1,5 +1,6 @@
 import type { TimerHandle } from "../core/clock.js";
 import type { EngineContext } from "./context.js";
+import { sweepNotes } from "./sqs/inspect.js";
 
 /**
  * Deletes messages older than their queue's retention period, counted from
@@ -32,6 +33,7 @@ export class RetentionSweeper {
           .get("DELETE FROM messages WHERE queue_id = ? AND sent_at <= ?")
           .run(queue.id, now - queue.retentionSeconds * 1000).changes;
       }
+      sweepNotes(ctx);
       return removed;
     });
   }

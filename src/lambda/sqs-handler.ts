@@ -177,7 +177,7 @@ export function createSqsHandler(
     else if (resolved.backoff) retryAfterSeconds = retryDelaySeconds(resolved, attempt, random);
     if (retryAfterSeconds !== undefined) await actions.retryAfter(record, retryAfterSeconds);
     logger.warn(
-      { jobName, messageId: record.messageId, attempt, err: errorInfo(error), retryAfterSeconds },
+      { jobName, messageId: record.messageId, attempt, error: errorInfo(error), retryAfterSeconds },
       "job failed",
     );
     return {

@@ -81,7 +81,7 @@ export class Alarms {
       stats = await transport.stats(job.name);
     } catch (e) {
       logger.error(
-        { jobName: job.name, err: toError(e).message },
+        { jobName: job.name, error: toError(e).message },
         "reading the DLQ for its alarm failed",
       );
       return;
@@ -130,7 +130,7 @@ export class Alarms {
       }
     } catch (e) {
       this.#o.logger.error(
-        { jobName: event.jobName, err: toError(e).message },
+        { jobName: event.jobName, error: toError(e).message },
         "the alert webhook could not be reached",
       );
     }

@@ -1,5 +1,6 @@
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import type {
+  DeadLetter,
   JobQueueStats,
   QueueMessage,
   ReceiveRequest,
@@ -175,6 +176,46 @@ export async function createEngineTransport(
         ReceiptHandle: message.receiptHandle,
       });
     },
+
+    dlq: {
+      async list(jobName, { limit }) {
+        const messages = await engine.peekMessages({ QueueUrl: of(jobName).dlq, Limit: limit });
+        return messages.map(
+          (m): DeadLetter => ({
+            messageId: m.MessageId,
+            body: m.Body,
+            attributes: Object.fromEntries(
+              Object.entries(m.MessageAttributes).map(([name, value]) => [
+                name,
+                value.StringValue ??
+                  Buffer.from(value.BinaryValue ?? new Uint8Array()).toString("base64"),
+              ]),
+            ),
+            receiveCount: m.ReceiveCount,
+            sentAt: m.SentTimestamp,
+            firstError: m.FirstError,
+            lastError: m.LastError,
+          }),
+        );
+      },
+      async redrive(jobName, { messageIds }) {
+        const { queue, dlq } = of(jobName);
+        const moved = await engine.moveMessages({
+          SourceUrl: dlq,
+          DestinationUrl: queue,
+          ...(messageIds === undefined ? {} : { MessageIds: [...messageIds] }),
+        });
+        return { moved };
+      },
+      async purge(jobName) {
+        const { dlq } = of(jobName);
+        const before = await engine.queueStats(dlq);
+        await sqs.purgeQueue({ QueueUrl: dlq });
+        return { purged: before.visible + before.inFlight + before.delayed };
+      },
+    },
+
+    noteError: (_jobName, messageId, error) => engine.noteError(messageId, error),
 
     async stats(jobName): Promise<JobQueueStats> {
       const { queue, dlq } = of(jobName);

@@ -23,7 +23,10 @@ const EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
  * Declaration files, tests (`*.test.*`, `*.spec.*`) and files starting with
  * `_` or `.` are skipped. Every problem is one clear error naming the file.
  */
-export async function loadJobs(dir: string): Promise<LoadedJob[]> {
+export async function loadJobs(
+  dir: string,
+  options: { fresh?: boolean } = {},
+): Promise<LoadedJob[]> {
   const root = resolve(dir);
   let entries: string[];
   try {
@@ -64,15 +67,24 @@ export async function loadJobs(dir: string): Promise<LoadedJob[]> {
     seen.set(name, file);
   }
   const jobs: LoadedJob[] = [];
-  for (const [name, file] of seen) jobs.push({ name, file, definition: await importJob(file) });
+  for (const [name, file] of seen)
+    jobs.push({ name, file, definition: await importJob(file, options) });
   return jobs;
 }
 
-/** Imports a job file and checks that it default-exports a job definition. */
-export async function importJob(file: string): Promise<JobDefinition> {
+let generation = 0;
+
+/**
+ * Imports a job file and checks that it default-exports a job definition.
+ * `fresh` bypasses the module cache (dev mode reloads changed files).
+ */
+export async function importJob(
+  file: string,
+  options: { fresh?: boolean } = {},
+): Promise<JobDefinition> {
   let mod: { default?: unknown };
   try {
-    mod = await importModule(file);
+    mod = await importModule(file, options.fresh ? `v=${++generation}` : undefined);
   } catch (e) {
     throw new OffloadError("JobLoadFailed", `${file}: failed to load: ${toError(e).message}`, {
       cause: e,
@@ -94,8 +106,11 @@ let typeScriptLoader: Promise<void> | undefined;
  * already active (under tsx or vitest it is; under plain node, tsx is
  * registered the first time a .ts file fails to load).
  */
-async function importModule(file: string): Promise<{ default?: unknown }> {
-  const url = pathToFileURL(file).href;
+async function importModule(
+  file: string,
+  query: string | undefined,
+): Promise<{ default?: unknown }> {
+  const url = pathToFileURL(file).href + (query ? `?${query}` : "");
   try {
     return (await import(url)) as { default?: unknown };
   } catch (e) {
@@ -104,7 +119,7 @@ async function importModule(file: string): Promise<{ default?: unknown }> {
       register();
     });
     await typeScriptLoader;
-    return (await import(`${url}?ts`)) as { default?: unknown };
+    return (await import(`${url}${query ? "&" : "?"}ts`)) as { default?: unknown };
   }
 }
 

@@ -70,7 +70,7 @@ export class JobPoller {
       } catch (e) {
         if (this.#abort.signal.aborted) break;
         logger.error(
-          { jobName: job.name, err: errorInfo(toError(e)) },
+          { jobName: job.name, error: errorInfo(toError(e)) },
           "receiving jobs failed; trying again",
         );
         await this.#pause(1000);
@@ -126,11 +126,12 @@ export class JobPoller {
       if (result.kind !== "completed") {
         const error = wholeBatchError(result, job.name, options.timeoutMs);
         logger.warn(
-          { jobName: job.name, messages: messages.length, err: error },
+          { jobName: job.name, messages: messages.length, error },
           "the batch failed as a whole",
         );
         for (const m of messages) {
           const attempt = attemptOf(m);
+          await this.#note(m.messageId, error);
           emit("job:failed", {
             jobName: job.name,
             messageId: m.messageId,
@@ -148,6 +149,11 @@ export class JobPoller {
         if (!message) continue;
         if (outcome.status === "succeeded") succeeded.push(message.receiptHandle);
         else if (outcome.status === "dead-lettered") {
+          await this.#note(message.messageId, {
+            name: "DeadLettered",
+            message: outcome.reason,
+            code: undefined,
+          });
           await transport.deadLetter(job.name, message, outcome.reason);
           emit("job:dlq", {
             jobName: job.name,
@@ -184,8 +190,24 @@ export class JobPoller {
     } catch (e) {
       // What was not deleted comes back after its visibility timeout: nothing is lost.
       logger.error(
-        { jobName: job.name, err: errorInfo(toError(e)) },
+        { jobName: job.name, error: errorInfo(toError(e)) },
         "finishing a batch failed; its jobs will be retried",
+      );
+    }
+  }
+
+  /** Keeps the error with the message (best effort: a failed note loses nothing). */
+  async #note(messageId: string, error: ErrorInfo): Promise<void> {
+    try {
+      await this.#o.transport.noteError(
+        this.#o.job.name,
+        messageId,
+        `${error.name}: ${error.message}`,
+      );
+    } catch (e) {
+      this.#o.logger.warn(
+        { jobName: this.#o.job.name, messageId, error: toError(e).message },
+        "could not keep the job's error",
       );
     }
   }

@@ -21,7 +21,7 @@ export function exitOnSignals(
     stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        logger.error({ err: String(error) }, "shutdown failed");
+        logger.error({ error: String(error) }, "shutdown failed");
         process.exit(1);
       },
     );

@@ -76,6 +76,21 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: "message notes: the first and last error of a message's attempts",
+    up(db) {
+      db.exec(`
+        CREATE TABLE message_notes (
+          message_id TEXT PRIMARY KEY,
+          first_error TEXT NOT NULL,
+          last_error TEXT NOT NULL,
+          errors INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,163 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { OffloadError, toError } from "../../core/errors.js";
+import type { DlqMessage, JobQueueSummary } from "../../http/backend.js";
+import { age, table, truncate } from "../format.js";
+import type { AppClient } from "../http-client.js";
+
+export interface Output {
+  json: boolean;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** `offload send <job> <json|@file>` */
+export async function sendCommand(
+  client: AppClient,
+  o: Output,
+  jobName: string,
+  input: string,
+  delay: string | undefined,
+) {
+  const body = input.startsWith("@") ? await readPayloadFile(input.slice(1)) : input;
+  try {
+    JSON.parse(body);
+  } catch (e) {
+    throw new OffloadError("MalformedJson", `The payload is not valid JSON: ${toError(e).message}`);
+  }
+  const query =
+    delay === undefined ? "" : `?delaySeconds=${encodeURIComponent(delaySeconds(delay))}`;
+  const { messageId } = await client.post<{ messageId: string }>(
+    `/jobs/${encodeURIComponent(jobName)}${query}`,
+    body,
+  );
+  o.out(o.json ? JSON.stringify({ messageId }) : `sent ${jobName}: ${messageId}`);
+}
+
+async function readPayloadFile(path: string): Promise<string> {
+  try {
+    return await readFile(resolve(path), "utf8");
+  } catch (e) {
+    throw new OffloadError(
+      "PayloadFileUnreadable",
+      `Cannot read the payload file ${path}: ${toError(e).message}`,
+    );
+  }
+}
+
+/** "90s", "2m", or plain seconds → whole seconds. */
+function delaySeconds(delay: string): string {
+  const match = /^(\d+)(s|m)?$/.exec(delay.trim());
+  if (!match)
+    throw new OffloadError(
+      "InvalidDelay",
+      `--delay must be seconds ("90"), "90s" or "2m"; got ${JSON.stringify(delay)}`,
+    );
+  return String(Number(match[1]) * (match[2] === "m" ? 60 : 1));
+}
+
+/** `offload stats` */
+export async function statsCommand(client: AppClient, o: Output) {
+  const { queues } = await client.get<{ queues: JobQueueSummary[] }>("/api/queues");
+  if (o.json) return o.out(JSON.stringify({ queues }));
+  if (queues.length === 0) return o.out("no jobs");
+  o.out(
+    table(
+      [
+        "job",
+        "visible",
+        "in flight",
+        "delayed",
+        "oldest",
+        "dlq",
+        "dlq oldest",
+        "alarm",
+        "processed",
+        "failed",
+      ],
+      queues.map((q) => [
+        q.jobName,
+        q.visible,
+        q.inFlight,
+        q.delayed,
+        q.visible + q.inFlight + q.delayed > 0 ? age(q.oldestMessageAgeSeconds) : "-",
+        q.dlq.visible,
+        q.dlq.visible > 0 ? age(q.dlq.oldestMessageAgeSeconds) : "-",
+        q.alarm ?? "-",
+        q.processed ?? "-",
+        q.failed ?? "-",
+      ]),
+    ),
+  );
+}
+
+/** `offload dlq list <job>` */
+export async function dlqListCommand(client: AppClient, o: Output, jobName: string, limit: number) {
+  const { messages } = await client.get<{ messages: DlqMessage[] }>(
+    `/api/queues/${encodeURIComponent(jobName)}/dlq?limit=${limit}`,
+  );
+  if (o.json) return o.out(JSON.stringify({ messages }));
+  if (messages.length === 0) return o.out(`the DLQ of ${jobName} is empty`);
+  o.out(
+    table(
+      ["message id", "attempts", "sent", "last error", "payload"],
+      messages.map((m) => [
+        m.messageId,
+        m.receiveCount,
+        m.sentAt,
+        truncate(m.lastError ?? "-", 40),
+        truncate(m.body, 50),
+      ]),
+    ),
+  );
+}
+
+/** `offload dlq redrive <job> [--id ...]`, with progress while a large DLQ drains. */
+export async function dlqRedriveCommand(
+  client: AppClient,
+  o: Output,
+  jobName: string,
+  ids: string[] | undefined,
+) {
+  const path = `/api/queues/${encodeURIComponent(jobName)}`;
+  const before = (await client.get<JobQueueSummary>(path)).dlq.visible;
+  const redrive = client.post<{ moved: number }>(
+    `${path}/redrive`,
+    ids?.length ? { messageIds: ids } : {},
+  );
+  let done = false;
+  const progress = (async () => {
+    if (o.json || (ids?.length ?? 0) > 0) return;
+    while (!done) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (done) break;
+      const left = (await client.get<JobQueueSummary>(path).catch(() => undefined))?.dlq.visible;
+      if (left !== undefined) o.err(`redriving ${jobName}: ${before - left} of ${before} moved`);
+    }
+  })();
+  const { moved } = await redrive.finally(() => {
+    done = true;
+  });
+  await progress;
+  o.out(
+    o.json
+      ? JSON.stringify({ moved })
+      : `moved ${moved} message(s) from the DLQ back to ${jobName}`,
+  );
+}
+
+/** `offload dlq purge <job> --yes` */
+export async function dlqPurgeCommand(client: AppClient, o: Output, jobName: string, yes: boolean) {
+  if (!yes) {
+    throw new OffloadError(
+      "ConfirmationRequired",
+      `Purging deletes every message in the DLQ of ${jobName} for good: add --yes to confirm`,
+    );
+  }
+  const { purged } = await client.post<{ purged: number }>(
+    `/api/queues/${encodeURIComponent(jobName)}/purge`,
+  );
+  o.out(
+    o.json ? JSON.stringify({ purged }) : `purged ${purged} message(s) from the DLQ of ${jobName}`,
+  );
+}

@@ -1,0 +1,207 @@
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { OffloadConfig } from "../core/config.js";
+import { OffloadError, toError } from "../core/errors.js";
+
+export interface ResolvedConfig {
+  /** Where relative paths start: the config file's folder, or the working directory. */
+  root: string;
+  configFile: string | undefined;
+  jobsDir: string;
+  database: string;
+  port: number;
+  host: string;
+  durability: "full" | "relaxed";
+  alertWebhook: string | undefined;
+  apiKey: string | undefined;
+  corsOrigins: string[];
+  bodyLimit: number;
+  pagesDir: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** The environment variables that override the config file (documented by `offload --help`). */
+export const environment = {
+  OFFLOAD_JOBS: "jobs folder",
+  OFFLOAD_DB: "database file",
+  OFFLOAD_PORT: "port (PORT works too)",
+  OFFLOAD_HOST: "host to listen on",
+  OFFLOAD_DURABILITY: "full | relaxed",
+  OFFLOAD_ALERT_WEBHOOK: "URL that receives DLQ alarm changes",
+  OFFLOAD_API_KEY: "bearer token for /jobs and /api/* (required beyond loopback)",
+  OFFLOAD_CORS_ORIGINS: "comma-separated origins allowed by CORS",
+  OFFLOAD_BODY_LIMIT: "largest request body in bytes",
+  OFFLOAD_PAGES: "folder of static pages served at /",
+  OFFLOAD_LOG_LEVEL: "debug | info | warn | error",
+} as const;
+
+const CONFIG_NAMES = [
+  "offload.config.ts",
+  "offload.config.mts",
+  "offload.config.js",
+  "offload.config.mjs",
+];
+const KEYS = new Set<keyof OffloadConfig>([
+  "jobs",
+  "database",
+  "port",
+  "host",
+  "durability",
+  "alertWebhook",
+  "apiKey",
+  "corsOrigins",
+  "bodyLimit",
+  "pages",
+  "logLevel",
+]);
+
+/** Loads `configPath` (or the first offload.config.* in `cwd`), applies the environment, validates. */
+export async function loadConfig(options: {
+  cwd: string;
+  configPath?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  mode: "dev" | "start" | "client";
+  overrides?: Partial<Pick<ResolvedConfig, "port" | "host" | "database" | "jobsDir">>;
+}): Promise<ResolvedConfig> {
+  const { cwd, env } = options;
+  let configFile: string | undefined;
+  if (options.configPath) {
+    configFile = resolve(cwd, options.configPath);
+    if (!existsSync(configFile))
+      throw new OffloadError("ConfigMissing", `Config file ${configFile} does not exist`);
+  } else {
+    configFile = CONFIG_NAMES.map((n) => resolve(cwd, n)).find((f) => existsSync(f));
+  }
+  let file: OffloadConfig = {};
+  if (configFile) {
+    try {
+      const mod = (await import(pathToFileURL(configFile).href)) as { default?: unknown };
+      if (typeof mod.default !== "object" || mod.default === null) {
+        throw new Error("it must `export default defineConfig({...})`");
+      }
+      file = mod.default as OffloadConfig;
+    } catch (e) {
+      throw new OffloadError("InvalidConfig", `${configFile}: ${toError(e).message}`, { cause: e });
+    }
+    for (const key of Object.keys(file)) {
+      if (!KEYS.has(key as keyof OffloadConfig)) {
+        throw new OffloadError(
+          "InvalidConfig",
+          `${configFile}: unknown option ${JSON.stringify(key)}; the options are ${[...KEYS].join(", ")}`,
+        );
+      }
+    }
+  }
+  const root = configFile ? dirname(configFile) : cwd;
+  const where = (name: string) =>
+    name.startsWith("OFFLOAD_") || name === "PORT"
+      ? `environment variable ${name}`
+      : `${configFile}: ${name}`;
+  const path = (value: string) => (isAbsolute(value) ? value : resolve(root, value));
+  const pick = <T>(
+    envName: string,
+    fileValue: T | undefined,
+    parse: (raw: string) => T,
+  ): [T | undefined, string] => {
+    const raw = env[envName];
+    if (raw !== undefined && raw !== "") return [parse(raw), envName];
+    return [fileValue, fileKeyOf(envName)];
+  };
+  const int = (name: string, min: number, max: number) => (raw: string) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new OffloadError(
+        "InvalidConfig",
+        `${where(name)} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`,
+      );
+    }
+    return n;
+  };
+
+  const portEnv = env.OFFLOAD_PORT ? "OFFLOAD_PORT" : env.PORT ? "PORT" : undefined;
+  const port =
+    options.overrides?.port ??
+    (portEnv
+      ? int(portEnv, 0, 65535)(env[portEnv]!)
+      : file.port === undefined
+        ? 3000
+        : int("port", 0, 65535)(String(file.port)));
+  const [durability] = pick(
+    "OFFLOAD_DURABILITY",
+    file.durability,
+    (raw) => raw as "full" | "relaxed",
+  );
+  const resolvedDurability = durability ?? (options.mode === "dev" ? "relaxed" : "full");
+  if (resolvedDurability !== "full" && resolvedDurability !== "relaxed") {
+    throw new OffloadError(
+      "InvalidConfig",
+      `durability must be "full" or "relaxed"; got ${JSON.stringify(resolvedDurability)}`,
+    );
+  }
+  const [bodyLimit] = pick(
+    "OFFLOAD_BODY_LIMIT",
+    file.bodyLimit,
+    int("OFFLOAD_BODY_LIMIT", 1024, 16 * 1_048_576),
+  );
+  const [logLevel] = pick(
+    "OFFLOAD_LOG_LEVEL",
+    file.logLevel,
+    (raw) => raw as ResolvedConfig["logLevel"],
+  );
+  if (logLevel !== undefined && !["debug", "info", "warn", "error"].includes(logLevel)) {
+    throw new OffloadError(
+      "InvalidConfig",
+      `logLevel must be debug, info, warn or error; got ${JSON.stringify(logLevel)}`,
+    );
+  }
+  const [corsOrigins] = pick("OFFLOAD_CORS_ORIGINS", file.corsOrigins, (raw) =>
+    raw
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  );
+  const [pages] = pick("OFFLOAD_PAGES", file.pages, (raw) => raw);
+  return {
+    root,
+    configFile,
+    jobsDir:
+      options.overrides?.jobsDir ??
+      path(pick("OFFLOAD_JOBS", file.jobs, (raw) => raw)[0] ?? "jobs"),
+    database:
+      options.overrides?.database ??
+      path(pick("OFFLOAD_DB", file.database, (raw) => raw)[0] ?? ".offload/offload.db"),
+    port,
+    host:
+      options.overrides?.host ?? pick("OFFLOAD_HOST", file.host, (raw) => raw)[0] ?? "127.0.0.1",
+    durability: resolvedDurability,
+    alertWebhook: pick("OFFLOAD_ALERT_WEBHOOK", file.alertWebhook, (raw) => raw)[0],
+    apiKey: pick("OFFLOAD_API_KEY", file.apiKey, (raw) => raw)[0],
+    corsOrigins: corsOrigins ?? [],
+    bodyLimit: bodyLimit ?? 1_048_576,
+    pagesDir: pages === undefined ? undefined : path(pages),
+    logLevel: logLevel ?? "info",
+  };
+}
+
+function fileKeyOf(envName: string): string {
+  const map: Record<string, string> = {
+    OFFLOAD_JOBS: "jobs",
+    OFFLOAD_DB: "database",
+    OFFLOAD_PORT: "port",
+    OFFLOAD_HOST: "host",
+    OFFLOAD_DURABILITY: "durability",
+    OFFLOAD_ALERT_WEBHOOK: "alertWebhook",
+    OFFLOAD_API_KEY: "apiKey",
+    OFFLOAD_CORS_ORIGINS: "corsOrigins",
+    OFFLOAD_BODY_LIMIT: "bodyLimit",
+    OFFLOAD_PAGES: "pages",
+    OFFLOAD_LOG_LEVEL: "logLevel",
+  };
+  return map[envName] ?? envName;
+}
+
+/** True for addresses only this machine reaches. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

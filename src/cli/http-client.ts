@@ -1,0 +1,71 @@
+import { OffloadError } from "../core/errors.js";
+
+/** Talks to a running offload app's HTTP API; every failure is one clear OffloadError. */
+export class AppClient {
+  readonly #url: string;
+  readonly #apiKey: string | undefined;
+
+  constructor(url: string, apiKey: string | undefined) {
+    this.#url = url.replace(/\/+$/, "");
+    this.#apiKey = apiKey;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.#request<T>("GET", path, undefined);
+  }
+
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.#request<T>("POST", path, body);
+  }
+
+  async #request<T>(method: string, path: string, body: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.#url}${path}`, {
+        method,
+        headers,
+        ...(body === undefined
+          ? {}
+          : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause;
+      if (cause?.code === "ECONNREFUSED") {
+        throw new OffloadError(
+          "AppNotRunning",
+          `No offload app answers at ${this.#url}: start one with \`offload dev\`, or pass --url`,
+        );
+      }
+      const detail = (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message;
+      throw new OffloadError("AppUnreachable", `Cannot reach ${this.#url}: ${detail}`, {
+        cause: e,
+      });
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const error = (
+        parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined
+      )?.error;
+      const details = (
+        error?.details as { issues?: Array<{ path: string; message: string }> } | undefined
+      )?.issues;
+      const suffix = details?.length
+        ? ` (${details.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")})`
+        : "";
+      throw new OffloadError(
+        error?.code ?? `Http${response.status}`,
+        `${error?.message ?? `HTTP ${response.status} from ${path}`}${suffix}`,
+      );
+    }
+    return parsed as T;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * What the HTTP API needs from the app, and nothing more: the API is a thin
+ * HTTP face on this port. The local server implements it over the engine and
+ * the runtime; the API Lambda over AWS. Errors are OffloadErrors whose `code`
+ * the API maps to a status (see errors.ts).
+ */
+
+/** The state of one job's queue and DLQ, as the dashboard and `offload stats` show it. */
+export interface JobQueueSummary {
+  jobName: string;
+  /** Messages ready to be received. */
+  visible: number;
+  /** Messages received and not yet deleted (running, or waiting out a retry delay). */
+  inFlight: number;
+  /** Messages waiting out a delivery delay. */
+  delayed: number;
+  /** Age in seconds of the oldest message in the queue, 0 when empty. */
+  oldestMessageAgeSeconds: number;
+  dlq: { visible: number; oldestMessageAgeSeconds: number };
+  /** The DLQ alarm, where the backend evaluates one. */
+  alarm: "OK" | "ALARM" | null;
+  /** Since the process started, where the backend runs the jobs (null on AWS). */
+  processed: number | null;
+  failed: number | null;
+}
+
+/** A message in a job's DLQ, read without consuming it. */
+export interface DlqMessage {
+  messageId: string;
+  body: string;
+  /** Message attributes (jobName, idempotencyKey, ...). */
+  attributes: Record<string, string>;
+  receiveCount: number;
+  /** ISO time the job was first sent. */
+  sentAt: string;
+  /** The first and the last error of its attempts, where known. */
+  firstError: string | null;
+  lastError: string | null;
+}
+
+export interface SendJobOptions {
+  delaySeconds?: number;
+}
+
+export interface ApiBackend {
+  /** The app's job names, sorted. */
+  jobNames(): string[];
+  /**
+   * Validates against the job's schema and enqueues durably; resolves with the message id.
+   * Rejects with OffloadError code UnknownJob, InvalidPayload (with `issues`), PayloadTooLarge or DelayTooLong.
+   */
+  send(jobName: string, payload: unknown, options?: SendJobOptions): Promise<string>;
+  queues(): Promise<JobQueueSummary[]>;
+  queue(jobName: string): Promise<JobQueueSummary>;
+  /** Up to `limit` DLQ messages, oldest first. */
+  dlqList(jobName: string, options: { limit: number }): Promise<DlqMessage[]>;
+  /** Moves DLQ messages (all, or the given ids) back to the job's queue. */
+  redrive(jobName: string, options: { messageIds?: string[] }): Promise<{ moved: number }>;
+  /** Deletes every message in the job's DLQ. */
+  purge(jobName: string): Promise<{ purged: number }>;
+}

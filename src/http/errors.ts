@@ -1,0 +1,116 @@
+import { OffloadError } from "../core/errors.js";
+
+/**
+ * Every error code the HTTP API answers with, and its status: the one place
+ * a code becomes a status. Codes thrown by the backend (UnknownJob,
+ * InvalidPayload, PayloadTooLarge, DelayTooLong) keep their code on the wire;
+ * a code missing here is an internal error.
+ */
+export const STATUS_BY_CODE = {
+  /** The request (envelope, query, body shape) is not what the route takes. */
+  InvalidRequest: 400,
+  MalformedJson: 400,
+  InvalidEncoding: 400,
+  TooDeep: 400,
+  InvalidDelay: 400,
+  DelayTooLong: 400,
+  Unauthorized: 401,
+  UnknownJob: 404,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
+  InvalidPayload: 422,
+  InternalError: 500,
+} as const;
+
+export type ApiErrorCode = keyof typeof STATUS_BY_CODE;
+export type ApiErrorStatus = (typeof STATUS_BY_CODE)[ApiErrorCode];
+
+/** The body of every error response. */
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+/** An error the API answers with as is: a code from {@link STATUS_BY_CODE}, a message naming the problem. */
+export class ApiError extends OffloadError {
+  override name = "ApiError";
+  override readonly code: ApiErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  /** Extra response headers (`Allow`, `WWW-Authenticate`). */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(code, message);
+    this.code = code;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** What to answer for a thrown value: its status, body and headers. */
+export interface ErrorAnswer {
+  status: ApiErrorStatus;
+  body: ApiErrorBody;
+  headers: Record<string, string>;
+}
+
+const GENERIC_MESSAGE = "The server failed to handle the request";
+
+/**
+ * Turns anything thrown while handling a request into the error to answer.
+ * ApiErrors and the backend's OffloadErrors with a known code keep their
+ * message (written for the caller); anything else becomes a 500 with a
+ * generic message, so no internals (paths, SQL, stack) leak.
+ */
+export function toErrorAnswer(thrown: unknown): ErrorAnswer {
+  if (thrown instanceof ApiError) {
+    return answer(thrown.code, thrown.message, thrown.details, thrown.headers);
+  }
+  if (thrown instanceof OffloadError && isApiErrorCode(thrown.code)) {
+    if (thrown.code === "InvalidPayload") {
+      return answer("InvalidPayload", thrown.message, { issues: issuesOf(thrown) });
+    }
+    if (thrown.code !== "InternalError") return answer(thrown.code, thrown.message);
+  }
+  return answer("InternalError", GENERIC_MESSAGE);
+}
+
+function answer(
+  code: ApiErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): ErrorAnswer {
+  return {
+    status: STATUS_BY_CODE[code],
+    body: { error: { code, message, ...(details === undefined ? {} : { details }) } },
+    headers,
+  };
+}
+
+function isApiErrorCode(code: string): code is ApiErrorCode {
+  return Object.hasOwn(STATUS_BY_CODE, code);
+}
+
+/** The schema's issues of an InvalidPayload error; one issue with its message when it has none. */
+function issuesOf(error: OffloadError): Array<{ path: string; message: string }> {
+  const issues = (error as { issues?: unknown }).issues;
+  if (Array.isArray(issues)) {
+    return issues.flatMap((issue: unknown) => {
+      if (typeof issue !== "object" || issue === null) return [];
+      const { path, message } = issue as { path?: unknown; message?: unknown };
+      return [
+        {
+          path: typeof path === "string" ? path : "",
+          message: typeof message === "string" ? message : "invalid",
+        },
+      ];
+    });
+  }
+  return [{ path: "", message: error.message }];
+}

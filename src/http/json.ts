@@ -1,0 +1,113 @@
+import { ApiError } from "./errors.js";
+
+/**
+ * How deep a request body may nest arrays and objects. Far beyond any real
+ * payload, and far below where JSON.parse (and every recursive walk of the
+ * value after it: schema validation, JSON.stringify) would overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Decodes and parses a JSON request body. Strict UTF-8 (a bad byte is an
+ * error, never U+FFFD); a byte order mark is refused (RFC 8259 §8.1 forbids
+ * sending one); nesting deeper than {@link MAX_JSON_DEPTH} is refused before
+ * parsing. JSON.parse defines every key as an own property, so a
+ * `"__proto__"` key stays data and never changes a prototype.
+ *
+ * @throws ApiError MalformedJson, InvalidEncoding or TooDeep, naming the problem.
+ */
+export function parseJsonBody(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new ApiError(
+      "InvalidEncoding",
+      `The request body is not valid UTF-8${firstInvalidByte(bytes)}; JSON must be sent as UTF-8`,
+    );
+  }
+  if (text.startsWith("\uFEFF")) {
+    throw new ApiError(
+      "MalformedJson",
+      "The request body starts with a byte order mark (U+FEFF); send JSON without one (RFC 8259 §8.1)",
+      { details: { position: 0 } },
+    );
+  }
+  if (/^[ \t\r\n]*$/.test(text)) {
+    throw new ApiError("MalformedJson", "The request body is empty; expected JSON");
+  }
+  const deep = firstTooDeep(text, MAX_JSON_DEPTH);
+  if (deep !== undefined) throw tooDeep(deep);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    if (e instanceof RangeError) throw tooDeep(undefined);
+    const reason = e instanceof SyntaxError ? e.message : "it cannot be parsed";
+    const position = /at position (\d+)/.exec(reason)?.[1];
+    throw new ApiError("MalformedJson", `The request body is not valid JSON: ${reason}`, {
+      ...(position === undefined ? {} : { details: { position: Number(position) } }),
+    });
+  }
+}
+
+/**
+ * The position where nesting first goes deeper than `maxDepth`, brackets
+ * inside strings not counted; undefined when it never does. A linear scan:
+ * it cannot overflow the stack whatever the input.
+ */
+export function firstTooDeep(text: string, maxDepth: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > maxDepth) return i;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+function tooDeep(position: number | undefined): ApiError {
+  return new ApiError(
+    "TooDeep",
+    `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep${position === undefined ? "" : ` (at position ${position})`}; the limit is ${MAX_JSON_DEPTH}`,
+    { details: { maxDepth: MAX_JSON_DEPTH, ...(position === undefined ? {} : { position }) } },
+  );
+}
+
+/** ` (byte 0xff at offset 12)`: where decoding first fails; binary search, as a prefix that fails makes every longer one fail. */
+function firstInvalidByte(bytes: Uint8Array): string {
+  const validPrefix = (length: number) => {
+    try {
+      // stream: an unfinished character at the end of the prefix is not an error yet.
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, length), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (validPrefix(bytes.length)) return " (it ends inside a multi-byte character)";
+  let low = 1; // the shortest failing prefix is in [low, high]
+  let high = bytes.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (validPrefix(mid)) low = mid + 1;
+    else high = mid;
+  }
+  const offset = low - 1;
+  return ` (byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, "0")} at offset ${offset})`;
+}

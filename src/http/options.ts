@@ -1,0 +1,71 @@
+import type { Context } from "hono";
+import { OffloadError } from "../core/errors.js";
+import type { ApiBackend } from "./backend.js";
+
+/** What {@link createApi} takes. */
+export interface ApiOptions {
+  /** The app's jobs and queues: the API is a thin HTTP face on it. */
+  backend: ApiBackend;
+  /** Largest request body, in bytes. @defaultValue 1 MiB (1_048_576) */
+  bodyLimitBytes?: number;
+  /**
+   * When set, every /jobs and /api/* request needs `Authorization: Bearer <key>`
+   * (compared in constant time); GET /health stays open.
+   * @defaultValue none (no authentication)
+   */
+  apiKey?: string;
+  /** CORS: off unless origins are given (exact origins like `"https://app.example.com"`; `"*"` allowed). @defaultValue none (CORS off) */
+  corsOrigins?: string[];
+  /** Mounted last, for the pages: returns a Response for GET requests it serves, or undefined. @defaultValue none */
+  pages?: (c: Context) => Promise<Response | undefined> | Response | undefined;
+}
+
+/** ApiOptions with defaults applied and checked, frozen. */
+export interface ResolvedApiOptions {
+  readonly backend: ApiBackend;
+  readonly bodyLimitBytes: number;
+  readonly apiKey: string | undefined;
+  readonly corsOrigins: readonly string[];
+  readonly pages: ApiOptions["pages"];
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
+
+/**
+ * Applies defaults and checks the options, once.
+ *
+ * @throws OffloadError InvalidApiOptions listing every problem, each naming the option, what it takes and what came.
+ */
+export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
+  const problems: string[] = [];
+  const { backend, apiKey, corsOrigins = [], pages } = options;
+  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  if (typeof backend !== "object" || backend === null) {
+    problems.push(`backend is required (an ApiBackend); got ${String(backend)}`);
+  }
+  if (!Number.isSafeInteger(bodyLimitBytes) || bodyLimitBytes < 1) {
+    problems.push(`bodyLimitBytes must be a positive whole number of bytes; got ${bodyLimitBytes}`);
+  }
+  if (apiKey !== undefined && (typeof apiKey !== "string" || apiKey.trim() === "")) {
+    problems.push(
+      "apiKey must be a non-empty string (leave it out for no authentication); got an empty one",
+    );
+  }
+  for (const origin of corsOrigins) {
+    if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      problems.push(
+        `corsOrigins entries must be "*" or an origin like "https://app.example.com" (scheme and host, no path); got ${JSON.stringify(origin)}`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new OffloadError("InvalidApiOptions", `Invalid API options:\n${problems.join("\n")}`);
+  }
+  return Object.freeze({
+    backend,
+    bodyLimitBytes,
+    apiKey,
+    corsOrigins: Object.freeze([...corsOrigins]),
+    pages,
+  });
+}

@@ -1,0 +1,71 @@
+import { readBodyBytes, requireJsonContentType } from "./body.js";
+import type { RouteHandler } from "./job-routes.js";
+import { parseJsonBody } from "./json.js";
+import { requireKnownJob } from "./known-job.js";
+import type { ResolvedApiOptions } from "./options.js";
+import {
+  DEFAULT_DLQ_LIMIT,
+  limitQuerySchema,
+  parseBody,
+  parseQuery,
+  redriveBodySchema,
+} from "./schemas.js";
+
+/** `GET /api/queues`: every job's queue and DLQ. */
+export function listQueuesRoute({ backend }: ResolvedApiOptions): RouteHandler {
+  return async (c) => {
+    parseQuery(c.req.queries(), {});
+    return c.json({ queues: await backend.queues() });
+  };
+}
+
+/** `GET /api/queues/:job`: one job's queue and DLQ. */
+export function getQueueRoute({ backend }: ResolvedApiOptions): RouteHandler {
+  return async (c) => {
+    const jobName = c.req.param("job") ?? "";
+    requireKnownJob(backend, jobName);
+    parseQuery(c.req.queries(), {});
+    return c.json(await backend.queue(jobName));
+  };
+}
+
+/** `GET /api/queues/:job/dlq?limit=`: up to `limit` (1–1000, default 100) DLQ messages, oldest first. */
+export function listDlqRoute({ backend }: ResolvedApiOptions): RouteHandler {
+  return async (c) => {
+    const jobName = c.req.param("job") ?? "";
+    requireKnownJob(backend, jobName);
+    const { limit = DEFAULT_DLQ_LIMIT } = parseQuery(c.req.queries(), { limit: limitQuerySchema });
+    return c.json({ messages: await backend.dlqList(jobName, { limit }) });
+  };
+}
+
+/** `POST /api/queues/:job/redrive` with an optional `{ messageIds }`: moves DLQ messages back. */
+export function redriveRoute(options: ResolvedApiOptions): RouteHandler {
+  const { backend } = options;
+  return async (c) => {
+    const jobName = c.req.param("job") ?? "";
+    requireKnownJob(backend, jobName);
+    parseQuery(c.req.queries(), {});
+    const bytes = await readBodyBytes(c.req.raw, options.bodyLimitBytes);
+    let messageIds: string[] | undefined;
+    // No body means "redrive everything"; a body must be JSON like any other.
+    if (bytes.length > 0) {
+      requireJsonContentType(c.req.raw);
+      const body = parseBody(redriveBodySchema, parseJsonBody(bytes), '{"messageIds"?: string[]}');
+      messageIds = body.messageIds;
+    }
+    const { moved } = await backend.redrive(jobName, messageIds ? { messageIds } : {});
+    return c.json({ moved });
+  };
+}
+
+/** `POST /api/queues/:job/purge`: deletes every message in the job's DLQ. */
+export function purgeRoute({ backend }: ResolvedApiOptions): RouteHandler {
+  return async (c) => {
+    const jobName = c.req.param("job") ?? "";
+    requireKnownJob(backend, jobName);
+    parseQuery(c.req.queries(), {});
+    const { purged } = await backend.purge(jobName);
+    return c.json({ purged });
+  };
+}

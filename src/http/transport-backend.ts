@@ -1,0 +1,87 @@
+import { createClient } from "../core/client.js";
+import { OffloadError } from "../core/errors.js";
+import type { JobDefinition } from "../core/job-types.js";
+import type { JobQueueStats, Transport } from "../core/transport.js";
+import type { ApiBackend, JobQueueSummary } from "./backend.js";
+
+/** Where the jobs run in this process: counters and alarm states (absent on AWS). */
+export interface LocalRunInfo {
+  counters(jobName: string): { processed: number; failed: number };
+  alarmState(jobName: string): "OK" | "ALARM" | undefined;
+}
+
+export interface TransportBackendOptions {
+  /** The app's jobs by name. */
+  jobs: Readonly<Record<string, JobDefinition>>;
+  transport: Transport;
+  run?: LocalRunInfo;
+}
+
+/**
+ * The ApiBackend over a Transport: sends through the typed client (so the
+ * job's schema and the size and delay limits apply), reads queue state and
+ * DLQs from the transport, and counters from the local runtime when there is one.
+ */
+export function createTransportBackend(options: TransportBackendOptions): ApiBackend {
+  const { jobs, transport, run } = options;
+  const client = createClient({ transport, jobs });
+  const names = Object.keys(jobs).sort();
+  const known = (jobName: string) => {
+    if (!Object.hasOwn(jobs, jobName)) {
+      throw new OffloadError(
+        "UnknownJob",
+        `There is no job ${JSON.stringify(jobName)}; the jobs are: ${names.join(", ") || "(none)"}`,
+        { jobName },
+      );
+    }
+  };
+  const summary = (jobName: string, stats: JobQueueStats): JobQueueSummary => ({
+    jobName,
+    visible: stats.visible,
+    inFlight: stats.inFlight,
+    delayed: stats.delayed,
+    oldestMessageAgeSeconds: stats.oldestMessageAgeSeconds,
+    dlq: { ...stats.dlq },
+    alarm: run?.alarmState(jobName) ?? null,
+    processed: run ? run.counters(jobName).processed : null,
+    failed: run ? run.counters(jobName).failed : null,
+  });
+
+  return {
+    jobNames: () => [...names],
+    send: (jobName, payload, sendOptions = {}) =>
+      client.send(
+        jobName,
+        payload as never,
+        sendOptions.delaySeconds ? { delay: `${sendOptions.delaySeconds}s` } : {},
+      ),
+    async queues() {
+      return Promise.all(names.map(async (name) => summary(name, await transport.stats(name))));
+    },
+    async queue(jobName) {
+      known(jobName);
+      return summary(jobName, await transport.stats(jobName));
+    },
+    async dlqList(jobName, { limit }) {
+      known(jobName);
+      const messages = await transport.dlq.list(jobName, { limit });
+      return messages.map((m) => ({
+        messageId: m.messageId,
+        body: m.body,
+        attributes: { ...m.attributes },
+        receiveCount: m.receiveCount,
+        sentAt: new Date(m.sentAt).toISOString(),
+        firstError: m.firstError ?? null,
+        lastError: m.lastError ?? null,
+      }));
+    },
+    async redrive(jobName, { messageIds }) {
+      known(jobName);
+      return transport.dlq.redrive(jobName, messageIds === undefined ? {} : { messageIds });
+    },
+    async purge(jobName) {
+      known(jobName);
+      return transport.dlq.purge(jobName);
+    },
+  };
+}

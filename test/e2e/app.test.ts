@@ -1,0 +1,175 @@
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobQueueSummary } from "../../src/http/backend.js";
+import { appFolder, cli, postJob, type Server, startServer } from "./server.js";
+
+// `offload start` as a newcomer runs it: a child process, real HTTP, a real database file.
+let folder: ReturnType<typeof appFolder>;
+let server: Server;
+let flag: string;
+
+beforeAll(async () => {
+  folder = appFolder({
+    greet: `export default defineJob({ handler: async (p: { name: string }, ctx) => { ctx.logger.info({ name: p.name }, "greeted " + p.name); } });`,
+    // Fails while the flag file exists: Unrecoverable sends it straight to the DLQ.
+    fragile: `import { existsSync } from "node:fs";
+export default defineJob({ handler: async (_p, ctx) => {
+  if (existsSync(process.env.E2E_FLAG!)) throw new Unrecoverable("flag is set");
+  ctx.logger.info("fragile succeeded");
+} });`,
+    flaky: `export default defineJob({ timeout: "5s", retryDelay: "30s", handler: async () => { throw new Error("flaky failure"); } });`,
+  });
+  flag = join(folder.dir, "fail.flag");
+  writeFileSync(flag, "");
+  server = await startServer(folder.dir, { E2E_FLAG: flag });
+});
+
+afterAll(async () => {
+  server?.child.kill("SIGTERM");
+  await server?.exited;
+  folder?.cleanup();
+});
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+async function queue(name: string): Promise<JobQueueSummary> {
+  return (await (await fetch(`${server.url}/api/queues/${name}`)).json()) as JobQueueSummary;
+}
+
+describe("offload start, end to end", () => {
+  it("runs a job posted over HTTP", async () => {
+    const { status, body } = await postJob(server.url, "greet", { name: "Hank" });
+    expect(status).toBe(202);
+    expect(body.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    const line = await server.waitForLog((l) => l.msg === "greeted Hank");
+    expect(line).toMatchObject({ jobName: "greet", attempt: 1, name: "Hank" });
+    expect(await queue("greet")).toMatchObject({
+      visible: 0,
+      inFlight: 0,
+      processed: 1,
+      failed: 0,
+    });
+  });
+
+  it("keeps a failed job for a retry, visible in /api and offload stats", async () => {
+    await postJob(server.url, "flaky", {});
+    await server.waitForLog((l) => l.msg === "job failed" && l.jobName === "flaky");
+    // The handler's log line comes from its worker; the counters follow once the batch is done.
+    await expect.poll(async () => (await queue("flaky")).failed).toBe(1);
+    expect(await queue("flaky")).toMatchObject({
+      inFlight: 1,
+      failed: 1,
+      processed: 0,
+      dlq: { visible: 0 },
+    });
+    const stats = await cli(["stats", "--url", server.url, "--json"]);
+    expect(stats.code).toBe(0);
+    const { queues } = JSON.parse(stats.stdout) as { queues: JobQueueSummary[] };
+    expect(queues.map((q) => q.jobName)).toEqual(["flaky", "fragile", "greet"]);
+    expect(queues.find((q) => q.jobName === "flaky")).toMatchObject({ inFlight: 1, failed: 1 });
+    const table = await cli(["stats", "--url", server.url]);
+    expect(table.stdout).toMatch(/^job\s+visible\s+in flight/m);
+    expect(table.stdout).toMatch(/^flaky\s+0\s+1\s+0/m);
+  });
+
+  it("moves an unrecoverable job to the DLQ, lists it, redrives it and purges", async () => {
+    const sent = await cli(["send", "fragile", '{"order":1}', "--url", server.url]);
+    expect(sent).toMatchObject({ code: 0, stderr: "" });
+    expect(sent.stdout).toMatch(/^sent fragile: [0-9a-f-]{36}\n$/);
+    await server.waitForLog((l) => l.msg === "moving the job to its dead-letter queue");
+    await expect.poll(async () => (await queue("fragile")).dlq.visible).toBe(1);
+
+    const list = await cli(["dlq", "list", "fragile", "--url", server.url, "--json"]);
+    const { messages } = JSON.parse(list.stdout) as { messages: Array<Record<string, unknown>> };
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({
+      body: '{"order":1}',
+      receiveCount: 1,
+      lastError: "DeadLettered: Unrecoverable: flag is set",
+    });
+    const human = await cli(["dlq", "list", "fragile", "--url", server.url]);
+    expect(human.stdout).toMatch(/^message id\s+attempts\s+sent\s+last error\s+payload/m);
+
+    rmSync(flag);
+    const redrive = await cli(["dlq", "redrive", "fragile", "--url", server.url]);
+    expect(redrive).toMatchObject({
+      code: 0,
+      stdout: "moved 1 message(s) from the DLQ back to fragile\n",
+    });
+    await server.waitForLog((l) => l.msg === "fragile succeeded");
+    expect(await queue("fragile")).toMatchObject({ dlq: { visible: 0 }, processed: 1 });
+
+    writeFileSync(flag, "");
+    await postJob(server.url, "fragile", { order: 2 });
+    await expect.poll(async () => (await queue("fragile")).dlq.visible).toBe(1);
+    const refused = await cli(["dlq", "purge", "fragile", "--url", server.url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^offload: Purging deletes every message in the DLQ of fragile for good: add --yes to confirm\n$/,
+    );
+    const purge = await cli(["dlq", "purge", "fragile", "--yes", "--url", server.url]);
+    expect(purge).toMatchObject({
+      code: 0,
+      stdout: "purged 1 message(s) from the DLQ of fragile\n",
+    });
+    expect((await queue("fragile")).dlq.visible).toBe(0);
+    expect(existsSync(flag)).toBe(true);
+  });
+
+  it("refuses bad input in the CLI with one clear line and a non-zero exit", async () => {
+    const unknown = await cli(["send", "nope", "{}", "--url", server.url]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(
+      'offload: There is no job "nope"; the jobs are: flaky, fragile, greet\n',
+    );
+    const badJson = await cli(["send", "greet", "{not json", "--url", server.url]);
+    expect(badJson.code).toBe(1);
+    expect(badJson.stderr).toMatch(/^offload: The payload is not valid JSON: /);
+    const missingFile = await cli([
+      "send",
+      "greet",
+      "@/nonexistent/payload.json",
+      "--url",
+      server.url,
+    ]);
+    expect(missingFile.stderr).toMatch(
+      /^offload: Cannot read the payload file \/nonexistent\/payload\.json: /,
+    );
+    const usage = await cli(["dlq", "list"]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/missing required argument 'job'/);
+    const port = await closedPort();
+    const noApp = await cli(["stats", "--url", `http://127.0.0.1:${port}`]);
+    expect(noApp.code).toBe(1);
+    expect(noApp.stderr).toBe(
+      `offload: No offload app answers at http://127.0.0.1:${port}: start one with \`offload dev\`, or pass --url\n`,
+    );
+  });
+
+  it("documents every command and environment variable in --help", async () => {
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    for (const word of [
+      "dev",
+      "start",
+      "send",
+      "stats",
+      "dlq",
+      "OFFLOAD_DB",
+      "OFFLOAD_API_KEY",
+      "OFFLOAD_ALERT_WEBHOOK",
+    ]) {
+      expect(help.stdout).toContain(word);
+    }
+  });
+});

@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+export const repo = resolve(import.meta.dirname, "../..");
+const bin = join(repo, "bin/offload.mjs");
+
+/** An app folder inside the repo (so `import "offload"` and zod resolve), removed by cleanup. */
+export function appFolder(jobs: Record<string, string>): { dir: string; cleanup: () => void } {
+  const dir = join(repo, ".test-tmp", `app-${randomUUID()}`);
+  mkdirSync(join(dir, "jobs"), { recursive: true });
+  writeFileSync(
+    join(dir, "offload.config.ts"),
+    `import { defineConfig } from "offload";\nexport default defineConfig({ jobs: "jobs", database: "data/app.db", port: 0 });\n`,
+  );
+  for (const [name, source] of Object.entries(jobs)) {
+    writeFileSync(
+      join(dir, "jobs", `${name}.ts`),
+      `import { defineJob, Unrecoverable } from "offload";\nvoid Unrecoverable;\n${source}\n`,
+    );
+  }
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Server {
+  url: string;
+  child: ChildProcess;
+  /** JSON log lines so far. */
+  logs: Array<Record<string, unknown>>;
+  /** Resolves when a log line matches. */
+  waitForLog(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+/** `offload start` in `dir` as a child process; resolves once it listens. */
+export function startServer(dir: string, env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, [bin, "start"], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  let stderr = "";
+  let buffer = "";
+  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  child.stdout!.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString("utf8");
+    const lines = buffer.split("\n");
+    buffer = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+  const waitForLog = async (match: (line: Record<string, unknown>) => boolean) => {
+    for (;;) {
+      const found = logs.find(match);
+      if (found) return found;
+      const ended = await Promise.race([
+        new Promise<false>((r) => waiters.push(() => r(false))),
+        exited.then(() => true),
+      ]);
+      if (ended && !logs.some(match))
+        throw new Error(`offload start exited before the expected log line; stderr: ${stderr}`);
+    }
+  };
+  return waitForLog(
+    (l) => typeof l.url === "string" && String(l.msg).startsWith("offload is listening"),
+  ).then((line) => ({
+    url: String(line.url),
+    child,
+    logs,
+    waitForLog,
+    exited,
+  }));
+}
+
+/** Runs the CLI to completion. */
+export function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c) => (stdout += c));
+  child.stderr.on("data", (c) => (stderr += c));
+  return new Promise((done) => child.on("exit", (code) => done({ code, stdout, stderr })));
+}
+
+export async function postJob(
+  url: string,
+  jobName: string,
+  payload: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${url}/jobs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jobName, payload }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}

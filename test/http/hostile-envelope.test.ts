@@ -1,0 +1,196 @@
+import { describe, expect } from "vitest";
+import { greetingEnvelope, type HostileCase, post, runCases } from "./hostile.js";
+
+const cases: HostileCase[] = [
+  // The envelope of POST /jobs
+  {
+    name: "envelope without jobName",
+    send: post("/jobs", { payload: { friendName: "Hank" } }),
+    status: 400,
+    code: "InvalidRequest",
+    message: /^jobName is missing/,
+  },
+  {
+    name: "jobName of the wrong type",
+    send: post("/jobs", { jobName: 5, payload: {} }),
+    status: 400,
+    code: "InvalidRequest",
+    message: /jobName must be a string; got a number \(5\)/,
+  },
+  {
+    name: "envelope without payload",
+    send: post("/jobs", { jobName: "greeting" }),
+    status: 400,
+    code: "InvalidRequest",
+    message: /^payload is missing/,
+  },
+  {
+    name: "an extra envelope field",
+    send: post("/jobs", { jobName: "greeting", payload: { friendName: "Hank" }, priority: 1 }),
+    status: 400,
+    code: "InvalidRequest",
+    message: /Unknown field "priority" in the request body; the fields are jobName, payload/,
+  },
+  {
+    name: "a __proto__ key in the envelope",
+    send: post(
+      "/jobs",
+      '{"jobName":"greeting","payload":{"friendName":"Hank"},"__proto__":{"polluted":"yes"}}',
+    ),
+    status: 400,
+    code: "InvalidRequest",
+    message: /Unknown field "__proto__"/,
+  },
+  {
+    name: "missing jobName and an extra field at once",
+    send: post("/jobs", { payload: 1, job: "greeting" }),
+    status: 400,
+    code: "InvalidRequest",
+    message: /jobName is missing.*; Unknown field "job"/,
+  },
+  {
+    name: "JSON null as the envelope",
+    send: post("/jobs", "null"),
+    status: 400,
+    code: "InvalidRequest",
+    message: /must be a JSON object .*jobName.*; got null/,
+  },
+  {
+    name: "a JSON array as the envelope",
+    send: post("/jobs", greetingEnvelope().replace(/^/, "[").concat("]")),
+    status: 400,
+    code: "InvalidRequest",
+    message: /must be a JSON object .*; got an array/,
+  },
+  {
+    name: "a JSON number as the envelope",
+    send: post("/jobs", "42"),
+    status: 400,
+    code: "InvalidRequest",
+    message: /must be a JSON object .*; got a number \(42\)/,
+  },
+  {
+    name: "a JSON string as the envelope",
+    send: post("/jobs", '"greeting"'),
+    status: 400,
+    code: "InvalidRequest",
+    message: /must be a JSON object .*; got a string \("greeting"\)/,
+  },
+  // Delays
+  {
+    name: "delaySeconds as a string in the envelope",
+    send: post("/jobs", greetingEnvelope({ delaySeconds: "5" })),
+    status: 400,
+    code: "InvalidDelay",
+    message: /delaySeconds must be a whole number of seconds from 0 to 900; got a string \("5"\)/,
+  },
+  {
+    name: "delaySeconds over 900",
+    send: post("/jobs", greetingEnvelope({ delaySeconds: 901 })),
+    status: 400,
+    code: "InvalidDelay",
+    message: /delaySeconds .* from 0 to 900; got a number \(901\)/,
+  },
+  {
+    name: "negative delaySeconds",
+    send: post("/jobs", greetingEnvelope({ delaySeconds: -1 })),
+    status: 400,
+    code: "InvalidDelay",
+    message: /delaySeconds .*; got a number \(-1\)/,
+  },
+  {
+    name: "fractional delaySeconds",
+    send: post("/jobs", greetingEnvelope({ delaySeconds: 1.5 })),
+    status: 400,
+    code: "InvalidDelay",
+    message: /delaySeconds must be a whole number .*; got a number \(1\.5\)/,
+  },
+  {
+    name: "?delaySeconds= not a number",
+    send: post("/jobs/greeting?delaySeconds=soon", { friendName: "Hank" }),
+    status: 400,
+    code: "InvalidDelay",
+    message: /Query parameter delaySeconds must be a whole number from 0 to 900; got "soon"/,
+  },
+  {
+    name: "?delaySeconds= over 900",
+    send: post("/jobs/greeting?delaySeconds=901", { friendName: "Hank" }),
+    status: 400,
+    code: "InvalidDelay",
+    message: /Query parameter delaySeconds .* from 0 to 900; got 901/,
+  },
+  {
+    name: "?delaySeconds= negative",
+    send: post("/jobs/greeting?delaySeconds=-5", { friendName: "Hank" }),
+    status: 400,
+    code: "InvalidDelay",
+    message: /delaySeconds .*; got "-5"/,
+  },
+  {
+    name: "?delaySeconds= given twice",
+    send: post("/jobs/greeting?delaySeconds=1&delaySeconds=2", { friendName: "Hank" }),
+    status: 400,
+    code: "InvalidDelay",
+    message: /delaySeconds is given 2 times/,
+  },
+  {
+    name: "a mistyped query parameter (?delay=)",
+    send: post("/jobs/greeting?delay=60", { friendName: "Hank" }),
+    status: 400,
+    code: "InvalidRequest",
+    message: /Unknown query parameter "delay"; this route takes delaySeconds/,
+  },
+  // Jobs and payloads
+  {
+    name: "an unknown job in the envelope",
+    send: post("/jobs", { jobName: "send-fax", payload: {} }),
+    status: 404,
+    code: "UnknownJob",
+    message: /There is no job "send-fax"; the jobs are: audit, greeting, place-order/,
+  },
+  {
+    name: "an unknown job in the path",
+    send: post("/jobs/send-fax", {}),
+    status: 404,
+    code: "UnknownJob",
+    message: /There is no job "send-fax"; the jobs are: audit, greeting, place-order/,
+  },
+  {
+    name: "a payload that fails the schema",
+    send: post("/jobs", {
+      jobName: "place-order",
+      payload: { productId: "p-1", name: "Ann", address: "1 Main St", quantity: 0 },
+    }),
+    status: 422,
+    code: "InvalidPayload",
+    message: /place-order does not match its schema: quantity: /,
+    details: { issues: [{ path: "quantity", message: expect.any(String) }] },
+  },
+  {
+    name: "a payload of the wrong type on POST /jobs/:jobName",
+    send: post("/jobs/greeting", { friendName: 7 }),
+    status: 422,
+    code: "InvalidPayload",
+    message: /greeting does not match its schema: friendName: /,
+    details: { issues: [{ path: "friendName", message: expect.any(String) }] },
+  },
+  {
+    name: "a __proto__ key in a payload its schema refuses",
+    send: post("/jobs/place-order", '{"__proto__":{"polluted":"yes"},"productId":"p-1"}'),
+    status: 422,
+    code: "InvalidPayload",
+    message: /place-order does not match its schema/,
+    details: { issues: expect.arrayContaining([expect.objectContaining({ path: "quantity" })]) },
+  },
+  {
+    name: "a payload over SNS's 256 KiB (under the body limit)",
+    send: post("/jobs/greeting", { friendName: "x".repeat(300_000) }),
+    status: 413,
+    code: "PayloadTooLarge",
+    message: /payload of greeting is \d+ bytes as JSON; the limit is 262144 \(256 KiB/,
+  },
+];
+
+describe("hostile requests: the envelope, delays, jobs and payloads", () => {
+  runCases(cases, {});
+});

@@ -1,0 +1,386 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEngine } from "../../src/engine/index.js";
+import { createEngineTransport } from "../../src/runtime/index.js";
+import { flushEvents } from "../support/engine.js";
+import { type ApiStack, JOB_NAMES, jobs, postJson, startApiStack } from "./support.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+let stack: ApiStack;
+beforeEach(async () => {
+  stack = await startApiStack();
+});
+afterEach(() => stack.close());
+
+async function receiveOne(jobName: string) {
+  const messages = await stack.transport.receive(jobName, { maxMessages: 10, waitTimeSeconds: 0 });
+  expect(messages).toHaveLength(1);
+  return messages[0]!;
+}
+
+describe("POST /jobs", () => {
+  it("answers 202 with the id of a message that is in the job's queue", async () => {
+    const payload = { productId: "p-1", name: "Ann", address: "1 Main St", quantity: 2 };
+    const response = await postJson(`${stack.url}/jobs`, { jobName: "place-order", payload });
+    expect(response.status).toBe(202);
+    const { messageId } = (await response.json()) as { messageId: string };
+    expect(messageId).toMatch(UUID);
+    expect(await stack.transport.stats("place-order")).toMatchObject({ visible: 1 });
+    expect(await stack.transport.stats("greeting")).toMatchObject({ visible: 0 });
+    // The id is the topic's (SNS gives each subscription's copy its own SQS id).
+    const message = await receiveOne("place-order");
+    expect(JSON.parse(message.body)).toEqual(payload);
+    expect(message.messageAttributes.jobName?.stringValue).toBe("place-order");
+  });
+
+  it("delays delivery by delaySeconds", async () => {
+    const response = await postJson(`${stack.url}/jobs`, {
+      jobName: "greeting",
+      payload: { friendName: "Hank" },
+      delaySeconds: 60,
+    });
+    expect(response.status).toBe(202);
+    expect(await stack.transport.stats("greeting")).toMatchObject({ visible: 0, delayed: 1 });
+    stack.clock.advance(60_000);
+    await flushEvents();
+    expect(await stack.transport.stats("greeting")).toMatchObject({ visible: 1, delayed: 0 });
+  });
+
+  it("accepts charset=utf-8 and any JSON payload for a job without a schema", async () => {
+    const response = await postJson(
+      `${stack.url}/jobs`,
+      { jobName: "audit", payload: null, delaySeconds: 0 },
+      { "content-type": "Application/JSON; charset=UTF-8" },
+    );
+    expect(response.status).toBe(202);
+    expect((await receiveOne("audit")).body).toBe("null");
+  });
+
+  it("keeps a __proto__ key of a payload as data, polluting nothing", async () => {
+    const body = '{"jobName":"audit","payload":{"__proto__":{"polluted":"yes"},"n":1}}';
+    const response = await postJson(`${stack.url}/jobs`, body);
+    expect(response.status).toBe(202);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const stored = JSON.parse((await receiveOne("audit")).body) as object;
+    expect(Object.getPrototypeOf(stored)).toBe(Object.prototype);
+    expect(Object.keys(stored)).toEqual(["__proto__", "n"]);
+  });
+
+  it("takes nesting of exactly 100 levels", async () => {
+    const payload = `${"[".repeat(99)}${"]".repeat(99)}`;
+    const response = await postJson(
+      `${stack.url}/jobs`,
+      `{"jobName":"audit","payload":${payload}}`,
+    );
+    expect(response.status).toBe(202);
+    expect((await receiveOne("audit")).body).toBe(payload);
+  });
+});
+
+describe("POST /jobs/:jobName", () => {
+  it("takes the payload as the body and ?delaySeconds=", async () => {
+    const response = await postJson(`${stack.url}/jobs/greeting?delaySeconds=30`, {
+      friendName: "Hank",
+    });
+    expect(response.status).toBe(202);
+    const { messageId } = (await response.json()) as { messageId: string };
+    expect(messageId).toMatch(UUID);
+    expect(await stack.transport.stats("greeting")).toMatchObject({ visible: 0, delayed: 1 });
+    stack.clock.advance(30_000);
+    await flushEvents();
+    const message = await receiveOne("greeting");
+    expect(message.messageId).toBe(messageId);
+    expect(JSON.parse(message.body)).toEqual({ friendName: "Hank" });
+  });
+
+  it("takes any JSON value for a job without a schema", async () => {
+    const response = await postJson(`${stack.url}/jobs/audit`, "[1,2,3]");
+    expect(response.status).toBe(202);
+    expect((await receiveOne("audit")).body).toBe("[1,2,3]");
+  });
+
+  it("accepts a __proto__ key its schema ignores without polluting anything", async () => {
+    const body = '{"friendName":"Hank","__proto__":{"polluted":"yes"}}';
+    const response = await postJson(`${stack.url}/jobs/greeting`, body);
+    expect(response.status).toBe(202);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(JSON.parse((await receiveOne("greeting")).body)).toHaveProperty("friendName", "Hank");
+  });
+});
+
+describe("202 means durable", () => {
+  it("answers only once the backend's send has resolved", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let called!: () => void;
+    const sendCalled = new Promise<void>((resolve) => {
+      called = resolve;
+    });
+    await stack.close();
+    stack = await startApiStack({
+      backend: (real) => ({
+        ...real,
+        async send(jobName, payload, options) {
+          called();
+          await gate;
+          return real.send(jobName, payload, options);
+        },
+      }),
+    });
+    let answered = false;
+    const response = postJson(`${stack.url}/jobs/greeting`, { friendName: "Hank" }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await sendCalled;
+    await flushEvents(20);
+    expect(answered).toBe(false);
+    release();
+    expect((await response).status).toBe(202);
+    expect(await stack.transport.stats("greeting")).toMatchObject({ visible: 1 });
+  });
+
+  it("answers an error, not 202, when the backend's send fails", async () => {
+    await stack.close();
+    stack = await startApiStack({
+      backend: (real) => ({
+        ...real,
+        send: () => Promise.reject(new Error("disk I/O error at /var/secret/offload.db")),
+      }),
+    });
+    const response = await postJson(`${stack.url}/jobs/greeting`, { friendName: "Hank" });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({
+      error: { code: "InternalError", message: "The server failed to handle the request" },
+    });
+  });
+
+  it("stores the job in the SQLite file before answering 202", async () => {
+    const response = await postJson(`${stack.url}/jobs/greeting?delaySeconds=1`, {
+      friendName: "Hank",
+    });
+    expect(response.status).toBe(202);
+    const { messageId } = (await response.json()) as { messageId: string };
+    await stack.stopServer();
+    stack.clock.advance(1_000);
+    // A second engine on the same file sees the message.
+    const other = createEngine({ path: stack.path, clock: stack.clock });
+    try {
+      const transport = await createEngineTransport(
+        other,
+        JOB_NAMES.map((name) => ({ name, definition: jobs[name] })),
+      );
+      const [message] = await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
+      expect(message?.messageId).toBe(messageId);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe("GET /health", () => {
+  it("says ok and lists the jobs", async () => {
+    const response = await fetch(`${stack.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: "ok",
+      jobs: ["audit", "greeting", "place-order"],
+    });
+  });
+
+  it("answers HEAD without a body", async () => {
+    const response = await fetch(`${stack.url}/health`, { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("");
+  });
+});
+
+describe("the queue API", () => {
+  it("GET /api/queues summarizes every job's queue and DLQ", async () => {
+    await stack.backend.send("greeting", { friendName: "a" });
+    await stack.backend.send("greeting", { friendName: "b" }, { delaySeconds: 10 });
+    await stack.backend.send("audit", 1);
+    await stack.deadLetter("audit", 1);
+    const response = await fetch(`${stack.url}/api/queues`);
+    expect(response.status).toBe(200);
+    const { queues } = (await response.json()) as { queues: unknown[] };
+    const empty = {
+      visible: 0,
+      inFlight: 0,
+      delayed: 0,
+      alarm: null,
+      processed: null,
+      failed: null,
+    };
+    expect(queues).toEqual([
+      {
+        ...empty,
+        jobName: "audit",
+        oldestMessageAgeSeconds: 0,
+        dlq: { visible: 1, oldestMessageAgeSeconds: 0 },
+      },
+      {
+        ...empty,
+        jobName: "greeting",
+        visible: 1,
+        delayed: 1,
+        oldestMessageAgeSeconds: 0,
+        dlq: { visible: 0, oldestMessageAgeSeconds: 0 },
+      },
+      {
+        ...empty,
+        jobName: "place-order",
+        oldestMessageAgeSeconds: 0,
+        dlq: { visible: 0, oldestMessageAgeSeconds: 0 },
+      },
+    ]);
+  });
+
+  it("GET /api/queues/:job summarizes one job", async () => {
+    await stack.backend.send("greeting", { friendName: "a" });
+    stack.clock.advance(5_000);
+    const response = await fetch(`${stack.url}/api/queues/greeting`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      jobName: "greeting",
+      visible: 1,
+      inFlight: 0,
+      delayed: 0,
+      oldestMessageAgeSeconds: 5,
+      dlq: { visible: 0, oldestMessageAgeSeconds: 0 },
+      alarm: null,
+      processed: null,
+      failed: null,
+    });
+  });
+
+  it("lists, redrives and purges a job's DLQ", async () => {
+    const start = stack.clock.now();
+    for (const friendName of ["a", "b", "c"]) {
+      await stack.backend.send("greeting", { friendName });
+      stack.clock.advance(1_000);
+    }
+    const dead = await stack.deadLetter("greeting", 3, "SMTP 550");
+
+    const all = await fetch(`${stack.url}/api/queues/greeting/dlq`);
+    expect(all.status).toBe(200);
+    const { messages } = (await all.json()) as { messages: Array<Record<string, unknown>> };
+    expect(messages.map((m) => m.messageId).sort()).toEqual([...dead].sort());
+    expect(messages[0]).toEqual({
+      messageId: expect.any(String),
+      body: '{"friendName":"a"}',
+      attributes: { jobName: "greeting" },
+      receiveCount: 1,
+      sentAt: new Date(start).toISOString(),
+      firstError: "SMTP 550",
+      lastError: "SMTP 550",
+    });
+
+    const one = await fetch(`${stack.url}/api/queues/greeting/dlq?limit=1`);
+    expect(((await one.json()) as { messages: unknown[] }).messages).toHaveLength(1);
+    // Listing consumed nothing.
+    expect(await stack.transport.stats("greeting")).toMatchObject({ dlq: { visible: 3 } });
+
+    const first = messages[0]!.messageId as string;
+    const chosen = await postJson(`${stack.url}/api/queues/greeting/redrive`, {
+      messageIds: [first],
+    });
+    expect(chosen.status).toBe(200);
+    expect(await chosen.json()).toEqual({ moved: 1 });
+    expect(await stack.transport.stats("greeting")).toMatchObject({
+      visible: 1,
+      dlq: { visible: 2 },
+    });
+
+    // No body: redrive everything.
+    const rest = await fetch(`${stack.url}/api/queues/greeting/redrive`, { method: "POST" });
+    expect(rest.status).toBe(200);
+    expect(await rest.json()).toEqual({ moved: 2 });
+    expect(await stack.transport.stats("greeting")).toMatchObject({
+      visible: 3,
+      dlq: { visible: 0 },
+    });
+
+    await stack.deadLetter("greeting", 2);
+    const purge = await fetch(`${stack.url}/api/queues/greeting/purge`, { method: "POST" });
+    expect(purge.status).toBe(200);
+    expect(await purge.json()).toEqual({ purged: 2 });
+    await flushEvents();
+    expect(await stack.transport.stats("greeting")).toMatchObject({
+      visible: 1,
+      dlq: { visible: 0 },
+    });
+  });
+
+  it("redrives everything given an empty JSON object", async () => {
+    await stack.backend.send("audit", 1);
+    await stack.deadLetter("audit", 1);
+    const response = await postJson(`${stack.url}/api/queues/audit/redrive`, {});
+    expect(await response.json()).toEqual({ moved: 1 });
+  });
+});
+
+describe("errors the backend raises", () => {
+  it("maps DelayTooLong to 400 and hides other errors behind a generic 500", async () => {
+    const { OffloadError } = await import("../../src/core/errors.js");
+    await stack.close();
+    stack = await startApiStack({
+      backend: (real) => ({
+        ...real,
+        send: () =>
+          Promise.reject(new OffloadError("DelayTooLong", "delay 20m is longer than 15m")),
+        queues: () => Promise.reject(new OffloadError("SqliteBusy", "SQLITE_BUSY: /tmp/x.db")),
+      }),
+    });
+    const delay = await postJson(`${stack.url}/jobs/greeting`, { friendName: "Hank" });
+    expect(delay.status).toBe(400);
+    expect(await delay.json()).toEqual({
+      error: { code: "DelayTooLong", message: "delay 20m is longer than 15m" },
+    });
+    const hidden = await fetch(`${stack.url}/api/queues`);
+    expect(hidden.status).toBe(500);
+    const text = await hidden.text();
+    expect(JSON.parse(text)).toEqual({
+      error: { code: "InternalError", message: "The server failed to handle the request" },
+    });
+    expect(text).not.toMatch(/SQLITE|x\.db/);
+  });
+});
+
+describe("pages", () => {
+  it("serves GET requests the routes do not, and nothing else", async () => {
+    await stack.close();
+    stack = await startApiStack({
+      pages: (c) => (c.req.path === "/" ? c.html("<h1>offload</h1>") : undefined),
+    });
+    const page = await fetch(`${stack.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe("<h1>offload</h1>");
+    const head = await fetch(`${stack.url}/`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toMatch(/^text\/html/);
+    const missing = await fetch(`${stack.url}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: "NotFound" } });
+    const posted = await fetch(`${stack.url}/`, { method: "POST" });
+    expect(posted.status).toBe(404);
+    // The API's own routes come first.
+    expect((await fetch(`${stack.url}/health`)).headers.get("content-type")).toMatch(/json/);
+  });
+});
+
+describe("a smaller body limit", () => {
+  it("refuses a body over bodyLimitBytes", async () => {
+    await stack.close();
+    stack = await startApiStack({ bodyLimitBytes: 100 });
+    const ok = await postJson(`${stack.url}/jobs/audit`, "x".repeat(90).replace(/^|$/g, '"'));
+    expect(ok.status).toBe(202);
+    const tooBig = await postJson(`${stack.url}/jobs/audit`, `"${"x".repeat(99)}"`);
+    expect(tooBig.status).toBe(413);
+    expect(await tooBig.json()).toMatchObject({
+      error: { code: "PayloadTooLarge", message: expect.stringMatching(/the limit is 100 bytes/) },
+    });
+  });
+});

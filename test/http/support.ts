@@ -1,0 +1,188 @@
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { z } from "zod";
+import { createClient } from "../../src/core/client.js";
+import { TestClock } from "../../src/core/clock.js";
+import { defineJob } from "../../src/core/define-job.js";
+import type { Transport } from "../../src/core/transport.js";
+import { createEngine, type Engine } from "../../src/engine/index.js";
+import type { ApiBackend, JobQueueSummary } from "../../src/http/backend.js";
+import { createApi } from "../../src/http/index.js";
+import type { ApiOptions } from "../../src/http/options.js";
+import { createEngineTransport } from "../../src/runtime/index.js";
+import { flushEvents } from "../support/engine.js";
+import { tempDir } from "../support/temp.js";
+
+export const greeting = defineJob({
+  schema: z.object({ friendName: z.string().min(1) }),
+  handler: async () => {},
+});
+export const placeOrder = defineJob({
+  schema: z.object({
+    productId: z.string(),
+    name: z.string(),
+    address: z.string(),
+    quantity: z.number().int().positive(),
+  }),
+  handler: async () => {},
+});
+/** No schema: takes any JSON value. */
+export const audit = defineJob({ handler: async () => {} });
+
+export const jobs = { audit, greeting, "place-order": placeOrder };
+export type JobName = keyof typeof jobs;
+export const JOB_NAMES = Object.keys(jobs).sort() as JobName[];
+
+/**
+ * An ApiBackend as the local server builds one, over a real engine: sends go
+ * through `createClient` (schema validation, the 256 KiB limit) and the
+ * engine transport; summaries come from `transport.stats` (this backend runs
+ * no jobs, so alarm and counters are null); the DLQ goes through
+ * `transport.dlq` (peek without receiving, redrive, purge).
+ */
+export function engineBackend(transport: Transport): ApiBackend {
+  const client = createClient({ transport, jobs });
+  const summary = async (jobName: string): Promise<JobQueueSummary> => ({
+    jobName,
+    ...(await transport.stats(jobName)),
+    alarm: null,
+    processed: null,
+    failed: null,
+  });
+  return {
+    jobNames: () => [...JOB_NAMES],
+    send: (jobName, payload, options = {}) =>
+      client.send(
+        jobName as JobName,
+        payload as never,
+        options.delaySeconds === undefined ? {} : { delay: `${options.delaySeconds}s` },
+      ),
+    queues: () => Promise.all(JOB_NAMES.map(summary)),
+    queue: summary,
+    async dlqList(jobName, { limit }) {
+      const messages = await transport.dlq.list(jobName, { limit });
+      return messages.map((m) => ({
+        messageId: m.messageId,
+        body: m.body,
+        attributes: { ...m.attributes },
+        receiveCount: m.receiveCount,
+        sentAt: new Date(m.sentAt).toISOString(),
+        firstError: m.firstError ?? null,
+        lastError: m.lastError ?? null,
+      }));
+    },
+    redrive: (jobName, { messageIds }) =>
+      transport.dlq.redrive(jobName, messageIds === undefined ? {} : { messageIds }),
+    purge: (jobName) => transport.dlq.purge(jobName),
+  };
+}
+
+export interface ApiStack {
+  engine: Engine;
+  clock: TestClock;
+  transport: Transport;
+  backend: ApiBackend;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  /** The SQLite file. */
+  path: string;
+  /** Messages stored in every job's queue and DLQ (visible + in flight + delayed). */
+  stored(): Promise<number>;
+  /** Receives `count` messages of a job and moves them to its DLQ, noting `error` for each. */
+  deadLetter(jobName: JobName, count: number, error?: string): Promise<string[]>;
+  /** Stops the server; keeps the engine and its file. */
+  stopServer(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real engine on a temp SQLite file (durability "full": a 202 means
+ * synced), the engine transport, `backend` (the engine backend unless
+ * replaced) and `createApi(...)` served over HTTP on an ephemeral loopback port.
+ */
+export async function startApiStack(
+  options: Omit<ApiOptions, "backend"> & {
+    backend?: (backend: ApiBackend) => ApiBackend;
+  } = {},
+): Promise<ApiStack> {
+  const { dir, cleanup } = tempDir("offload-http-");
+  const clock = new TestClock();
+  const path = join(dir, "offload.db");
+  const engine = createEngine({ path, clock });
+  let server: Server | undefined;
+  try {
+    const transport = await createEngineTransport(
+      engine,
+      JOB_NAMES.map((name) => ({ name, definition: jobs[name] })),
+    );
+    const real = engineBackend(transport);
+    const backend = options.backend ? options.backend(real) : real;
+    const { backend: _, ...apiOptions } = options;
+    const app = createApi({ ...apiOptions, backend });
+    server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
+    if (!server.listening) await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const running = server;
+    let serverStopped: Promise<void> | undefined;
+    const stopServer = () => {
+      serverStopped ??= new Promise<void>((resolve) => {
+        running.close(() => resolve());
+        running.closeAllConnections();
+      });
+      return serverStopped;
+    };
+    return {
+      engine,
+      clock,
+      transport,
+      backend,
+      url: `http://127.0.0.1:${port}`,
+      port,
+      path,
+      async stored() {
+        let total = 0;
+        for (const name of JOB_NAMES) {
+          const s = await transport.stats(name);
+          total += s.visible + s.inFlight + s.delayed + s.dlq.visible;
+        }
+        return total;
+      },
+      async deadLetter(jobName, count, error = "boom") {
+        const messages = await transport.receive(jobName, {
+          maxMessages: count,
+          waitTimeSeconds: 0,
+        });
+        for (const m of messages) {
+          await transport.noteError(jobName, m.messageId, error);
+          await transport.deadLetter(jobName, m, error);
+        }
+        await flushEvents();
+        return messages.map((m) => m.messageId);
+      },
+      stopServer,
+      async close() {
+        await stopServer();
+        await engine.close();
+        cleanup();
+      },
+    };
+  } catch (e) {
+    server?.close();
+    await engine.close();
+    cleanup();
+    throw e;
+  }
+}
+
+/** Sends a JSON body with the right content type. */
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
