@@ -85,6 +85,16 @@ export async function startLocalApp(
     await engine.close();
     throw e;
   }
+  // Watching starts before the app says it is listening, so no change after that is missed.
+  const watcher = options.watch
+    ? watchJobs(config, logger, async () => {
+        const fresh = await loadJobs(config.jobsDir, { fresh: true });
+        await current.runtime.stop();
+        current = await run(engine, fresh, config, logger);
+        logger.info({ jobs: fresh.map((j) => j.name) }, "job files changed: runtime restarted");
+      })
+    : undefined;
+
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   logger.info(
@@ -96,15 +106,6 @@ export async function startLocalApp(
     },
     `offload is listening on ${url}`,
   );
-
-  const watcher = options.watch
-    ? watchJobs(config, logger, async () => {
-        const fresh = await loadJobs(config.jobsDir, { fresh: true });
-        await current.runtime.stop();
-        current = await run(engine, fresh, config, logger);
-        logger.info({ jobs: fresh.map((j) => j.name) }, "job files changed: runtime restarted");
-      })
-    : undefined;
 
   let stopping: Promise<void> | undefined;
   return {

@@ -33,9 +33,13 @@ export interface Server {
   exited: Promise<number | null>;
 }
 
-/** `offload start` in `dir` as a child process; resolves once it listens. */
-export function startServer(dir: string, env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, [bin, "start"], {
+/** `offload start` (or `dev`) in `dir` as a child process; resolves once it listens. */
+export function startServer(
+  dir: string,
+  env: Record<string, string> = {},
+  command: "start" | "dev" = "start",
+): Promise<Server> {
+  const child = spawn(process.execPath, [bin, command], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -54,7 +58,18 @@ export function startServer(dir: string, env: Record<string, string> = {}): Prom
       try {
         logs.push(JSON.parse(line) as Record<string, unknown>);
       } catch {
-        logs.push({ msg: line });
+        // `offload dev` prints readable lines: "HH:MM:SS LEVEL message  key=value ..."
+        const match = /^\d\d:\d\d:\d\d (\w+)\s+(.*?)(?: {2}(\w+=.*))?$/.exec(line);
+        const fields: Record<string, unknown> = {
+          msg: match?.[2] ?? line,
+          level: match?.[1],
+          raw: line,
+        };
+        for (const pair of match?.[3]?.split(" ") ?? []) {
+          const [key, ...rest] = pair.split("=");
+          if (key) fields[key] = rest.join("=");
+        }
+        logs.push(fields);
       }
     }
     for (const w of waiters.splice(0)) w();
