@@ -1,0 +1,184 @@
+/**
+ * POST /jobs under load: wrk with 64 connections for 20 s against `offload
+ * start` (durable: a 202 means the job is on disk) and, in the same run,
+ * against a bare endpoint on the same stack that stores nothing.
+ * Target: offload ≥ 60 % of the bare rate, p99 ≤ 25 ms, no errors.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const repo = resolve(import.meta.dirname, "..");
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CONNECTIONS = 64;
+const THREADS = 2;
+
+interface WrkResult {
+  requestsPerSecond: number;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  socketErrors: number;
+}
+
+function ensureWrk(): void {
+  try {
+    execFileSync("which", ["wrk"], { stdio: "ignore" });
+  } catch {
+    console.log("installing wrk (Debian package)...");
+    execFileSync("sh", ["-c", "apt-get update -qq && apt-get install -y -qq wrk"], {
+      stdio: "inherit",
+    });
+  }
+}
+
+function start(
+  command: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, command, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((done, fail) => {
+    let buffer = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (const line of buffer.split("\n")) {
+        if (!line.includes("offload is listening")) continue;
+        const url = String((JSON.parse(line) as { url: string }).url);
+        child.stdout!.removeAllListeners("data");
+        child.stdout!.resume();
+        done({ url, child });
+        return;
+      }
+    });
+    child.once("exit", (code) => fail(new Error(`server exited with ${code} before listening`)));
+  });
+}
+
+function wrk(url: string, script: string): WrkResult {
+  const out = execFileSync(
+    "wrk",
+    [
+      "-t",
+      String(THREADS),
+      "-c",
+      String(CONNECTIONS),
+      "-d",
+      `${SECONDS}s`,
+      "--latency",
+      "-s",
+      script,
+      `${url}/jobs`,
+    ],
+    { encoding: "utf8" },
+  );
+  const ms = (label: string) => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, "m").exec(out);
+    if (!m) throw new Error(`wrk output lacks the ${label}% latency:\n${out}`);
+    const value = Number(m[1]);
+    return m[2] === "us" ? value / 1000 : m[2] === "s" ? value * 1000 : value;
+  };
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
+    p50Ms: ms("50"),
+    p99Ms: ms("99"),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    socketErrors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+  };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+async function main(): Promise<void> {
+  ensureWrk();
+  const work = mkdtempSync(join(tmpdir(), "offload-http-bench-"));
+  // The app lives inside the repo so `import "offload"` resolves; its database in the temp folder.
+  const app = join(repo, ".test-tmp", `bench-http-${process.pid}`);
+  mkdirSync(join(app, "jobs"), { recursive: true });
+  writeFileSync(
+    join(app, "offload.config.ts"),
+    `import { defineConfig } from "offload";\nexport default defineConfig({ jobs: "jobs", database: ${JSON.stringify(join(work, "bench.db"))}, port: 0 });\n`,
+  );
+  writeFileSync(
+    join(app, "jobs", "noop.ts"),
+    `import { defineJob } from "offload";\nimport { z } from "zod";\nexport default defineJob({ schema: z.object({ n: z.number() }), batchSize: 10, concurrency: 10, handler: async () => {} });\n`,
+  );
+  const script = join(work, "post.lua");
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = '{"jobName":"noop","payload":{"n":1}}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
+  const results: Record<string, WrkResult> = {};
+  try {
+    // Alternate the two servers, twice, and keep each one's better run.
+    for (let round = 1; round <= 2; round++) {
+      for (const name of ["offload", "bare"] as const) {
+        console.log(`round ${round}: ${name}, ${CONNECTIONS} connections for ${SECONDS} s...`);
+        const server =
+          name === "offload"
+            ? await start([join(repo, "bin/offload.mjs"), "start"], app, {})
+            : await start(["--import", "tsx", join(repo, "bench/http/bare-server.ts")], repo, {});
+        try {
+          const result = wrk(server.url, script);
+          if (!results[name] || result.requestsPerSecond > results[name].requestsPerSecond)
+            results[name] = result;
+        } finally {
+          await stop(server.child);
+        }
+      }
+    }
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+  const offload = results.offload!;
+  const bare = results.bare!;
+  const ratio = offload.requestsPerSecond / bare.requestsPerSecond;
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    setup: {
+      connections: CONNECTIONS,
+      threads: THREADS,
+      seconds: SECONDS,
+      durability: "full",
+      tool: "wrk 4.1",
+    },
+    results,
+    ratio,
+    targets: {
+      "offload ≥ 60 % of bare": ratio >= 0.6,
+      "offload p99 ≤ 25 ms": offload.p99Ms <= 25,
+      "no errors": offload.non2xx + offload.socketErrors === 0,
+    },
+  };
+  mkdirSync(join(repo, "bench/results"), { recursive: true });
+  writeFileSync(join(repo, "bench/results/http.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const row = (name: string, r: WrkResult) =>
+    `${name.padEnd(10)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(r.non2xx + r.socketErrors).padStart(7)}`;
+  console.log(
+    `\nPOST /jobs — ${report.date} — ${report.machine.cpus} × ${report.machine.model}, node ${process.version}`,
+  );
+  console.log(
+    `${"server".padEnd(10)} ${"req/s".padStart(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)}`,
+  );
+  console.log(row("offload", offload));
+  console.log(row("bare", bare));
+  console.log(`\noffload / bare: ${ratio.toFixed(2)}`);
+  for (const [target, met] of Object.entries(report.targets))
+    console.log(`${met ? "met   " : "MISSED"} ${target}`);
+}
+
+await main();
