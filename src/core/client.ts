@@ -1,6 +1,6 @@
 import { parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
-import type { Duration, JobDefinition, JobInput } from "./job-types.js";
+import type { AnyJobDefinition, Duration, JobInput } from "./job-types.js";
 import type { Transport } from "./transport.js";
 import { validatePayload } from "./validate-payload.js";
 
@@ -9,8 +9,7 @@ export const MAX_PAYLOAD_BYTES = 262_144;
 /** SQS's longest per-message delay (DelaySeconds). */
 const MAX_DELAY_SECONDS = 900;
 
-// biome-ignore lint/suspicious/noExplicitAny: any job definition, whatever its payload types
-type AnyJob = JobDefinition<any, any>;
+type AnyJob = AnyJobDefinition;
 
 export interface SendOptions {
   /** Deliver after this long, up to 15 minutes. @defaultValue the job's `delay` */

@@ -22,6 +22,7 @@ export { OffloadError, type OffloadErrorOptions, toError } from "./errors.js";
 export { InvalidJobOptionsError, resolveJobOptions } from "./job-options.js";
 export {
   type AlarmOptions,
+  type AnyJobDefinition,
   type BackoffOptions,
   type BatchContext,
   type BatchItem,

@@ -148,6 +148,10 @@ export interface JobDefinition<Payload = unknown, Input = Payload> {
   readonly __input?: Input;
 }
 
+/** Any job definition, whatever its payload types (for registries of jobs). */
+// biome-ignore lint/suspicious/noExplicitAny: handler parameters are contravariant; any accepts every job
+export type AnyJobDefinition = JobDefinition<any, any>;
+
 export type JobPayload<J> = J extends JobDefinition<infer P, unknown> ? P : never;
 // `infer` for the payload too: a handler taking a typed payload does not extend one taking `unknown`.
 export type JobInput<J> = J extends JobDefinition<infer _P, infer I> ? I : never;

@@ -1,6 +1,6 @@
 import { createClient } from "../core/client.js";
 import { OffloadError } from "../core/errors.js";
-import type { JobDefinition } from "../core/job-types.js";
+import type { AnyJobDefinition } from "../core/job-types.js";
 import type { JobQueueStats, Transport } from "../core/transport.js";
 import type { ApiBackend, JobQueueSummary } from "./backend.js";
 
@@ -12,7 +12,7 @@ export interface LocalRunInfo {
 
 export interface TransportBackendOptions {
   /** The app's jobs by name. */
-  jobs: Readonly<Record<string, JobDefinition>>;
+  jobs: Readonly<Record<string, AnyJobDefinition>>;
   transport: Transport;
   run?: LocalRunInfo;
 }

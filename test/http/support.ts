@@ -4,14 +4,14 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { z } from "zod";
-import { createClient } from "../../src/core/client.js";
 import { TestClock } from "../../src/core/clock.js";
 import { defineJob } from "../../src/core/define-job.js";
 import type { Transport } from "../../src/core/transport.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
-import type { ApiBackend, JobQueueSummary } from "../../src/http/backend.js";
+import type { ApiBackend } from "../../src/http/backend.js";
 import { createApi } from "../../src/http/index.js";
 import type { ApiOptions } from "../../src/http/options.js";
+import { createTransportBackend } from "../../src/http/transport-backend.js";
 import { createEngineTransport } from "../../src/runtime/index.js";
 import { flushEvents } from "../support/engine.js";
 import { tempDir } from "../support/temp.js";
@@ -36,48 +36,9 @@ export const jobs = { audit, greeting, "place-order": placeOrder };
 export type JobName = keyof typeof jobs;
 export const JOB_NAMES = Object.keys(jobs).sort() as JobName[];
 
-/**
- * An ApiBackend as the local server builds one, over a real engine: sends go
- * through `createClient` (schema validation, the 256 KiB limit) and the
- * engine transport; summaries come from `transport.stats` (this backend runs
- * no jobs, so alarm and counters are null); the DLQ goes through
- * `transport.dlq` (peek without receiving, redrive, purge).
- */
+/** The ApiBackend the local server builds, over this test's jobs (no runtime: alarm and counters are null). */
 export function engineBackend(transport: Transport): ApiBackend {
-  const client = createClient({ transport, jobs });
-  const summary = async (jobName: string): Promise<JobQueueSummary> => ({
-    jobName,
-    ...(await transport.stats(jobName)),
-    alarm: null,
-    processed: null,
-    failed: null,
-  });
-  return {
-    jobNames: () => [...JOB_NAMES],
-    send: (jobName, payload, options = {}) =>
-      client.send(
-        jobName as JobName,
-        payload as never,
-        options.delaySeconds === undefined ? {} : { delay: `${options.delaySeconds}s` },
-      ),
-    queues: () => Promise.all(JOB_NAMES.map(summary)),
-    queue: summary,
-    async dlqList(jobName, { limit }) {
-      const messages = await transport.dlq.list(jobName, { limit });
-      return messages.map((m) => ({
-        messageId: m.messageId,
-        body: m.body,
-        attributes: { ...m.attributes },
-        receiveCount: m.receiveCount,
-        sentAt: new Date(m.sentAt).toISOString(),
-        firstError: m.firstError ?? null,
-        lastError: m.lastError ?? null,
-      }));
-    },
-    redrive: (jobName, { messageIds }) =>
-      transport.dlq.redrive(jobName, messageIds === undefined ? {} : { messageIds }),
-    purge: (jobName) => transport.dlq.purge(jobName),
-  };
+  return createTransportBackend({ jobs, transport });
 }
 
 export interface ApiStack {

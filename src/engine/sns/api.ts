@@ -8,6 +8,7 @@ import {
   preparePublish,
   validatePublishBatch,
 } from "./publish.js";
+import { SubscriptionStore } from "./subscriptions.js";
 import { TopicStore } from "./topics.js";
 import type { SnsApi } from "./types.js";
 
@@ -32,6 +33,7 @@ function readToken<T extends string | number>(token: string | undefined, fallbac
 
 export function createSnsApi(ctx: EngineContext): EngineSnsApi {
   const topics = new TopicStore(ctx);
+  const subscriptions = new SubscriptionStore(ctx);
   const filters = new FilterCache();
   const run = <T>(fn: () => T) => ctx.committer.run(fn);
 
@@ -71,7 +73,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
     },
     async subscribe(input) {
       const sub = await run(() =>
-        topics.subscribe(
+        subscriptions.subscribe(
           topics.require(input.TopicArn),
           input.Protocol,
           input.Endpoint,
@@ -81,19 +83,23 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       return { SubscriptionArn: sub.arn };
     },
     async unsubscribe(input) {
-      await run(() => topics.unsubscribe(topics.requireSubscription(input.SubscriptionArn)));
+      await run(() =>
+        subscriptions.unsubscribe(subscriptions.requireSubscription(input.SubscriptionArn)),
+      );
       return EMPTY;
     },
     async listSubscriptions(input = {}) {
-      const page = topics.listSubscriptions(undefined, readToken(input.NextToken, 0));
+      const page = subscriptions.listSubscriptions(undefined, readToken(input.NextToken, 0));
       return subscriptionPage(page);
     },
     async listSubscriptionsByTopic(input) {
       const topic = topics.require(input.TopicArn);
-      return subscriptionPage(topics.listSubscriptions(topic, readToken(input.NextToken, 0)));
+      return subscriptionPage(
+        subscriptions.listSubscriptions(topic, readToken(input.NextToken, 0)),
+      );
     },
     async getSubscriptionAttributes(input) {
-      const sub = topics.requireSubscription(input.SubscriptionArn);
+      const sub = subscriptions.requireSubscription(input.SubscriptionArn);
       return {
         Attributes: {
           SubscriptionArn: sub.arn,
@@ -111,8 +117,8 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
     },
     async setSubscriptionAttributes(input) {
       await run(() =>
-        topics.setSubscriptionAttribute(
-          topics.requireSubscription(input.SubscriptionArn),
+        subscriptions.setSubscriptionAttribute(
+          subscriptions.requireSubscription(input.SubscriptionArn),
           input.AttributeName,
           input.AttributeValue ?? "",
         ),
@@ -124,7 +130,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       const prepared = preparePublish(input);
       await run(() => {
         const topic = topics.require(arn);
-        deliver(ctx, topics, filters, topic, prepared, ctx.clock.now());
+        deliver(ctx, subscriptions, filters, topic, prepared, ctx.clock.now());
       });
       return { MessageId: prepared.messageId };
     },
@@ -149,7 +155,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       await run(() => {
         const topic = topics.require(input.TopicArn);
         const now = ctx.clock.now();
-        for (const { publish } of ready) deliver(ctx, topics, filters, topic, publish, now);
+        for (const { publish } of ready) deliver(ctx, subscriptions, filters, topic, publish, now);
       });
       return {
         Successful: ready.map(({ id, publish }) => ({ Id: id, MessageId: publish.messageId })),
@@ -159,7 +165,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
   };
 }
 
-function subscriptionPage(page: ReturnType<TopicStore["listSubscriptions"]>) {
+function subscriptionPage(page: ReturnType<SubscriptionStore["listSubscriptions"]>) {
   return {
     Subscriptions: page.items,
     ...(page.more ? { NextToken: pageToken(page.lastId) } : {}),

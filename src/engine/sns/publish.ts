@@ -5,7 +5,8 @@ import { insertMessage, prepareMessage } from "../sqs/send.js";
 import type { MessageAttributeValue } from "../sqs/types.js";
 import { snsError } from "./errors.js";
 import { type FilterPolicy, type FilterPolicyScope, parseFilterPolicy } from "./filter-policy.js";
-import type { SubscriptionRecord, TopicRecord, TopicStore } from "./topics.js";
+import type { SubscriptionRecord, SubscriptionStore } from "./subscriptions.js";
+import type { TopicRecord } from "./topics.js";
 import type {
   PublishBatchInput,
   PublishBatchOutput,
@@ -155,13 +156,13 @@ export class FilterCache {
  */
 export function deliver(
   ctx: EngineContext,
-  topics: TopicStore,
+  subscriptions: SubscriptionStore,
   filters: FilterCache,
   topic: TopicRecord,
   publish: PreparedPublish,
   now: number,
 ): void {
-  for (const sub of topics.subscriptionsOf(topic)) {
+  for (const sub of subscriptions.subscriptionsOf(topic)) {
     const policy = filters.get(sub);
     if (policy && !policy.matches({ attributes: publish.attributes, body: publish.sqsMessage }))
       continue;

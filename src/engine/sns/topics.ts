@@ -1,10 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { EngineContext } from "../context.js";
-import { AwsApiError } from "../errors.js";
 import { parseArn, topicArn } from "../location.js";
 import { snsError } from "./errors.js";
-import { type FilterPolicyScope, parseFilterPolicy } from "./filter-policy.js";
-import type { Subscription, Tag } from "./types.js";
+import type { Tag } from "./types.js";
 
 export interface TopicRecord {
   id: number;
@@ -12,16 +9,6 @@ export interface TopicRecord {
   arn: string;
   attributes: Record<string, string>;
   tags: Record<string, string>;
-}
-
-export interface SubscriptionRecord {
-  id: number;
-  arn: string;
-  topicId: number;
-  topicArn: string;
-  protocol: string;
-  endpoint: string;
-  attributes: Record<string, string>;
 }
 
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
@@ -35,25 +22,7 @@ const TOPIC_ATTRIBUTES = new Set([
   "DataProtectionPolicy",
   "ArchivePolicy",
 ]);
-const SUBSCRIPTION_ATTRIBUTES = new Set([
-  "RawMessageDelivery",
-  "FilterPolicy",
-  "FilterPolicyScope",
-  "RedrivePolicy",
-  "DeliveryPolicy",
-  "SubscriptionRoleArn",
-]);
 const PAGE = 100;
-const AWS_PROTOCOLS = new Set([
-  "http",
-  "https",
-  "email",
-  "email-json",
-  "sms",
-  "application",
-  "lambda",
-  "firehose",
-]);
 
 /** Topics and their SQS subscriptions. Writes run inside committer ops. */
 export class TopicStore {
@@ -155,121 +124,6 @@ export class TopicStore {
     };
   }
 
-  subscribe(
-    topic: TopicRecord,
-    protocol: unknown,
-    endpoint: unknown,
-    attributes: Record<string, string>,
-  ): SubscriptionRecord {
-    if (protocol !== "sqs") {
-      if (typeof protocol === "string" && AWS_PROTOCOLS.has(protocol)) {
-        throw snsError.invalidParameter(
-          `Invalid parameter: Protocol: the offload engine delivers to SQS queues only (protocol "sqs"); "${protocol}" works on AWS but not locally.`,
-        );
-      }
-      throw snsError.invalidParameter(
-        `Invalid parameter: Amazon SNS does not support this protocol string: ${String(protocol)}`,
-      );
-    }
-    const endpointArn = typeof endpoint === "string" ? parseArn(endpoint) : undefined;
-    if (endpointArn?.service !== "sqs") {
-      throw snsError.invalidParameter("Invalid parameter: SQS endpoint ARN");
-    }
-    const normalized = asSubscribeError(() => this.#normalizeSubscriptionAttributes(attributes));
-    const existing = this.#ctx.stmts
-      .get("SELECT * FROM subscriptions WHERE topic_id = ? AND protocol = ? AND endpoint = ?")
-      .get(topic.id, protocol, endpoint) as SubscriptionRow | undefined;
-    if (existing) {
-      const record = this.#toSubscription(existing, topic.arn);
-      for (const [key, value] of Object.entries(normalized)) {
-        if ((record.attributes[key] ?? "") !== value) {
-          throw snsError.invalidParameter(
-            "Invalid parameter: Attributes Reason: Subscription already exists with different attributes",
-          );
-        }
-      }
-      return record;
-    }
-    const arn = `${topic.arn}:${randomUUID()}`;
-    this.#ctx.stmts
-      .get(
-        "INSERT INTO subscriptions (arn, topic_id, protocol, endpoint, attributes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      )
-      .run(arn, topic.id, protocol, endpoint, JSON.stringify(normalized), this.#ctx.clock.now());
-    return this.subscription(arn)!;
-  }
-
-  subscription(arn: unknown): SubscriptionRecord | undefined {
-    if (typeof arn !== "string") return undefined;
-    const row = this.#ctx.stmts
-      .get(
-        "SELECT s.*, t.name AS topic_name FROM subscriptions s JOIN topics t ON t.id = s.topic_id WHERE s.arn = ?",
-      )
-      .get(arn) as (SubscriptionRow & { topic_name: string }) | undefined;
-    return row ? this.#toSubscription(row, topicArn(this.#ctx.loc, row.topic_name)) : undefined;
-  }
-
-  requireSubscription(arn: unknown): SubscriptionRecord {
-    if (typeof arn !== "string" || arn === "") {
-      throw snsError.invalidParameter("Invalid parameter: SubscriptionArn");
-    }
-    const sub = this.subscription(arn);
-    if (!sub) throw snsError.subscriptionNotFound();
-    return sub;
-  }
-
-  unsubscribe(sub: SubscriptionRecord): void {
-    this.#ctx.stmts.get("DELETE FROM subscriptions WHERE id = ?").run(sub.id);
-  }
-
-  setSubscriptionAttribute(sub: SubscriptionRecord, name: string, value: string): void {
-    const next = {
-      ...sub.attributes,
-      ...this.#normalizeSubscriptionAttributes({ [name]: value }, sub.attributes),
-    };
-    if (value === "" && name !== "RawMessageDelivery") delete next[name];
-    this.#ctx.stmts
-      .get("UPDATE subscriptions SET attributes = ? WHERE id = ?")
-      .run(JSON.stringify(next), sub.id);
-  }
-
-  subscriptionsOf(topic: TopicRecord): SubscriptionRecord[] {
-    const rows = this.#ctx.stmts
-      .get("SELECT * FROM subscriptions WHERE topic_id = ? ORDER BY id")
-      .all(topic.id) as SubscriptionRow[];
-    return rows.map((r) => this.#toSubscription(r, topic.arn));
-  }
-
-  listSubscriptions(
-    topic: TopicRecord | undefined,
-    afterId: number,
-  ): { items: Subscription[]; lastId: number; more: boolean } {
-    const rows = (
-      topic
-        ? this.#ctx.stmts
-            .get(
-              "SELECT s.*, t.name AS topic_name FROM subscriptions s JOIN topics t ON t.id = s.topic_id WHERE s.topic_id = ? AND s.id > ? ORDER BY s.id LIMIT ?",
-            )
-            .all(topic.id, afterId, PAGE + 1)
-        : this.#ctx.stmts
-            .get(
-              "SELECT s.*, t.name AS topic_name FROM subscriptions s JOIN topics t ON t.id = s.topic_id WHERE s.id > ? ORDER BY s.id LIMIT ?",
-            )
-            .all(afterId, PAGE + 1)
-    ) as Array<SubscriptionRow & { topic_name: string }>;
-    return {
-      items: rows.slice(0, PAGE).map((r) => ({
-        SubscriptionArn: r.arn,
-        Owner: this.#ctx.loc.accountId,
-        Protocol: r.protocol,
-        Endpoint: r.endpoint,
-        TopicArn: topicArn(this.#ctx.loc, r.topic_name),
-      })),
-      lastId: rows.slice(0, PAGE).at(-1)?.id ?? afterId,
-      more: rows.length > PAGE,
-    };
-  }
-
   #checkTopicAttribute(name: string, value: string): void {
     if (name === "FifoTopic" && value === "false") return;
     if (!TOPIC_ATTRIBUTES.has(name))
@@ -284,46 +138,6 @@ export class TopicStore {
   }
 
   /** Validates subscription attributes; FilterPolicy is parsed (and so checked) against its scope. */
-  #normalizeSubscriptionAttributes(
-    attributes: Record<string, string>,
-    current: Record<string, string> = {},
-  ): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [name, raw] of Object.entries(attributes)) {
-      const value = String(raw);
-      if (!SUBSCRIPTION_ATTRIBUTES.has(name))
-        throw snsError.invalidParameter("Invalid parameter: AttributeName");
-      if (name === "RawMessageDelivery") {
-        if (!/^(true|false)$/i.test(value)) {
-          throw snsError.invalidParameter(
-            `Invalid parameter: RawMessageDelivery: Invalid value [${value}]. Must be true or false.`,
-          );
-        }
-        out[name] = value.toLowerCase();
-      } else if (name === "FilterPolicyScope") {
-        if (value !== "MessageAttributes" && value !== "MessageBody") {
-          throw snsError.invalidParameter(
-            `Invalid parameter: FilterPolicyScope: Invalid filter policy scope, please use MessageAttributes or MessageBody. (got ${JSON.stringify(value)})`,
-          );
-        }
-        out[name] = value;
-      } else {
-        out[name] = value;
-      }
-    }
-    const policy = out.FilterPolicy ?? current.FilterPolicy;
-    if (policy) {
-      const scope = (out.FilterPolicyScope ??
-        current.FilterPolicyScope ??
-        "MessageAttributes") as FilterPolicyScope;
-      parseFilterPolicy(policy, scope);
-    }
-    if (out.FilterPolicy && !out.FilterPolicyScope && !current.FilterPolicyScope) {
-      out.FilterPolicyScope = "MessageAttributes";
-    }
-    return out;
-  }
-
   #byName(name: string): TopicRecord | undefined {
     const row = this.#ctx.stmts.get("SELECT * FROM topics WHERE name = ?").get(name) as
       | TopicRow
@@ -340,44 +154,6 @@ export class TopicStore {
       tags: JSON.parse(row.tags) as Record<string, string>,
     };
   }
-
-  #toSubscription(row: SubscriptionRow, topicArnValue: string): SubscriptionRecord {
-    return {
-      id: row.id,
-      arn: row.arn,
-      topicId: row.topic_id,
-      topicArn: topicArnValue,
-      protocol: row.protocol,
-      endpoint: row.endpoint,
-      attributes: JSON.parse(row.attributes) as Record<string, string>,
-    };
-  }
-}
-
-/**
- * Subscribe reports attribute errors as "Invalid parameter: Attributes Reason: <name>: ...",
- * where SetSubscriptionAttributes says "Invalid parameter: <name>: ...".
- */
-function asSubscribeError<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (
-      error instanceof AwsApiError &&
-      error.message.startsWith("Invalid parameter: ") &&
-      !error.message.startsWith("Invalid parameter: Attributes Reason: ")
-    ) {
-      throw new AwsApiError(
-        error.code,
-        error.message.replace("Invalid parameter: ", "Invalid parameter: Attributes Reason: "),
-        {
-          type: error.type,
-          status: error.status,
-        },
-      );
-    }
-    throw error;
-  }
 }
 
 interface TopicRow {
@@ -385,15 +161,6 @@ interface TopicRow {
   name: string;
   attributes: string;
   tags: string;
-}
-
-interface SubscriptionRow {
-  id: number;
-  arn: string;
-  topic_id: number;
-  protocol: string;
-  endpoint: string;
-  attributes: string;
 }
 
 const defaultDeliveryPolicy = {
