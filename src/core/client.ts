@@ -34,7 +34,11 @@ export interface Client<Jobs extends Record<string, AnyJob>> {
     payload: JobInput<Jobs[Name]>,
     options?: SendOptions,
   ): Promise<string>;
-  /** Validates every payload first (none is sent if one is invalid), then enqueues them in order. */
+  /**
+   * Validates every payload first (none is sent if one is invalid), then enqueues them all
+   * at once; resolves with their ids in order. A transport failure rejects, and the jobs
+   * sent before it stay sent.
+   */
   sendBatch<Name extends keyof Jobs & string>(
     jobName: Name,
     payloads: ReadonlyArray<JobInput<Jobs[Name]>>,
@@ -120,9 +124,8 @@ export function createClient<Jobs extends Record<string, AnyJob>>(
     },
     async sendBatch(jobName, payloads, sendOptions = {}) {
       const requests = await Promise.all(payloads.map((p) => prepare(jobName, p, sendOptions)));
-      const ids: string[] = [];
-      for (const request of requests) ids.push(await transport.send(request));
-      return ids;
+      // All at once: they share commits. If one fails, the others may still have been sent.
+      return Promise.all(requests.map((request) => transport.send(request)));
     },
   };
 }

@@ -5,6 +5,7 @@ type OpResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 interface PendingOp {
   run: () => unknown;
+  durable: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -12,9 +13,16 @@ interface PendingOp {
 /**
  * Group commit. Every write is queued and all writes that arrive in the same
  * event-loop turn run in one SQLite transaction, so one fsync covers many
- * requests. Each op runs in its own savepoint: an op that throws (say, a
- * queue that does not exist) rolls back only itself. Promises settle only
- * after the transaction commits, so a resolved send is on disk.
+ * requests. An op that throws (say, a queue that does not exist) fails alone.
+ * Promises settle only after the transaction commits.
+ *
+ * With durability "full", a group that holds a durable op (a send, a publish,
+ * any change of queues or topics) is synced to disk before it settles, so a
+ * resolved send survives power loss. A group of only receives, deletes and
+ * visibility changes is committed at once without waiting for the disk: it
+ * survives a crash of the process, and is synced by the next durable commit.
+ * A power cut before that can only bring back a deleted message or lower a
+ * receive count: a redelivery, which at-least-once delivery allows.
  */
 export class Committer {
   #pending: PendingOp[] = [];
@@ -27,8 +35,17 @@ export class Committer {
 
   readonly #onRollback: () => void;
 
-  /** `onRollback` runs when an op or a whole group rolls back, so caches drop what the database does not hold. */
-  constructor(db: Database.Database, onRollback: () => void = () => {}) {
+  readonly #db: Database.Database;
+  readonly #syncDurable: boolean;
+  #synced = true;
+
+  /**
+   * `syncDurable`: sync durable groups to disk (durability "full").
+   * `onRollback` runs when an op or a whole group rolls back, so caches drop what the database does not hold.
+   */
+  constructor(db: Database.Database, syncDurable: boolean, onRollback: () => void = () => {}) {
+    this.#db = db;
+    this.#syncDurable = syncDurable;
     this.#onRollback = onRollback;
     // Fast path: every op in one transaction, no savepoints. If any op throws,
     // the whole transaction rolls back and the group runs again with a
@@ -62,13 +79,17 @@ export class Committer {
     };
   }
 
-  /** Queues `fn` to run inside the next group transaction; resolves after commit. */
-  run<T>(fn: () => T): Promise<T> {
+  /**
+   * Queues `fn` to run inside the next group transaction; resolves after commit.
+   * `durable: false` for receives, deletes and visibility changes (see the class comment).
+   */
+  run<T>(fn: () => T, options: { durable?: boolean } = {}): Promise<T> {
+    const durable = options.durable ?? true;
     if (this.#closed) {
       return Promise.reject(new OffloadError("EngineClosed", "The engine is closed"));
     }
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      this.#pending.push({ run: fn, durable, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.flush());
@@ -89,6 +110,14 @@ export class Committer {
     this.#pending = [];
     let results: OpResult[];
     try {
+      if (this.#syncDurable) {
+        // db.pragma prepares the statement afresh: a kept prepared PRAGMA can silently do nothing.
+        const sync = ops.some((op) => op.durable);
+        if (sync !== this.#synced) {
+          this.#db.pragma(`synchronous = ${sync ? "FULL" : "NORMAL"}`);
+          this.#synced = sync;
+        }
+      }
       results = this.#runAll(ops);
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing in the group is durable.

@@ -29,41 +29,35 @@ export interface PollerOptions {
 export class JobPoller {
   readonly #o: PollerOptions;
   readonly #abort = new AbortController();
-  readonly #inFlight = new Set<Promise<void>>();
-  #loop: Promise<void> | undefined;
-  #slotFreed: (() => void) | undefined;
+  #loops: Promise<void>[] = [];
+  #running = 0;
 
   constructor(options: PollerOptions) {
     this.#o = options;
   }
 
+  /** One receive loop per concurrency slot, as Lambda runs several pollers per event source. */
   start(): void {
-    this.#loop ??= this.#run();
+    if (this.#loops.length > 0) return;
+    const concurrency = this.#o.job.definition.options.concurrency;
+    this.#loops = Array.from({ length: concurrency }, () => this.#run());
   }
 
   /** Batches running now. */
   get running(): number {
-    return this.#inFlight.size;
+    return this.#running;
   }
 
   /** Stops receiving and waits for running batches (each ends by its timeout at the latest). */
   async stop(): Promise<void> {
     this.#abort.abort();
-    this.#slotFreed?.();
-    await this.#loop;
-    await Promise.all([...this.#inFlight]);
+    await Promise.all(this.#loops);
   }
 
+  /** One slot: receive a batch, run it, repeat; so at most `concurrency` batches run at once. */
   async #run(): Promise<void> {
     const { job, logger } = this.#o;
-    const concurrency = job.definition.options.concurrency;
     while (!this.#abort.signal.aborted) {
-      if (this.#inFlight.size >= concurrency) {
-        await new Promise<void>((resolve) => {
-          this.#slotFreed = resolve;
-        });
-        continue;
-      }
       let messages: QueueMessage[];
       try {
         messages = await this.#collect();
@@ -77,13 +71,12 @@ export class JobPoller {
         continue;
       }
       if (messages.length === 0) continue;
-      const batch = this.#process(messages).finally(() => {
-        this.#inFlight.delete(batch);
-        const freed = this.#slotFreed;
-        this.#slotFreed = undefined;
-        freed?.();
-      });
-      this.#inFlight.add(batch);
+      this.#running++;
+      try {
+        await this.#process(messages);
+      } finally {
+        this.#running--;
+      }
     }
   }
 

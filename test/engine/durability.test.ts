@@ -2,6 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClock } from "../../src/core/clock.js";
+import { Committer } from "../../src/engine/committer.js";
 import { latestSchemaVersion } from "../../src/engine/db/migrations.js";
 import { openDatabase } from "../../src/engine/db/open.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
@@ -75,6 +76,27 @@ describe("durability", () => {
     const after = engine.commitStats();
     expect(after.groups - before.groups).toBe(1);
     expect(after.ops - before.ops).toBe(50);
+  });
+
+  it("syncs groups holding a send; commits groups of only receives and deletes without waiting for the disk", () => {
+    const db = openDatabase(dbPath(), "full");
+    cleanups.push(() => {
+      db.close();
+    });
+    const committer = new Committer(db, true);
+    const sync = () => db.pragma("synchronous", { simple: true });
+    committer.run(() => 1, { durable: false });
+    committer.flush();
+    expect(sync()).toBe(1);
+    committer.run(() => 1, { durable: false });
+    committer.run(() => 2);
+    committer.flush();
+    expect(sync()).toBe(2);
+    const relaxed = new Committer(db, false);
+    db.pragma("synchronous = NORMAL");
+    relaxed.run(() => 3);
+    relaxed.flush();
+    expect(sync()).toBe(1);
   });
 
   it("rolls back only the failing operation of a group", async () => {

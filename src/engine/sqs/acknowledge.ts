@@ -121,7 +121,7 @@ export function deleteMessage(
   handle: unknown,
 ): Promise<void> {
   parseHandle(queue, handle);
-  return ctx.committer.run(() => deleteOne(ctx, queue, handle));
+  return ctx.committer.run(() => deleteOne(ctx, queue, handle), { durable: false });
 }
 
 export function deleteMessageBatch(
@@ -130,8 +130,9 @@ export function deleteMessageBatch(
   input: DeleteMessageBatchInput,
 ): Promise<BatchIdOutput> {
   const entries = validateBatchShape(input.Entries, "DeleteMessageBatchRequestEntry");
-  return ctx.committer.run(() =>
-    perEntry(entries, (entry) => deleteOne(ctx, queue, entry.ReceiptHandle)),
+  return ctx.committer.run(
+    () => perEntry(entries, (entry) => deleteOne(ctx, queue, entry.ReceiptHandle)),
+    { durable: false },
   );
 }
 
@@ -143,7 +144,9 @@ export function changeMessageVisibility(
 ): Promise<void> {
   visibilityParameter(timeout);
   parseHandle(queue, handle);
-  return ctx.committer.run(() => changeOne(ctx, queue, handle, timeout, ctx.clock.now()));
+  return ctx.committer.run(() => changeOne(ctx, queue, handle, timeout, ctx.clock.now()), {
+    durable: false,
+  });
 }
 
 export function changeMessageVisibilityBatch(
@@ -152,12 +155,15 @@ export function changeMessageVisibilityBatch(
   input: ChangeMessageVisibilityBatchInput,
 ): Promise<BatchIdOutput> {
   const entries = validateBatchShape(input.Entries, "ChangeMessageVisibilityBatchRequestEntry");
-  return ctx.committer.run(() => {
-    const now = ctx.clock.now();
-    return perEntry(entries, (entry) =>
-      changeOne(ctx, queue, entry.ReceiptHandle, entry.VisibilityTimeout ?? 0, now),
-    );
-  });
+  return ctx.committer.run(
+    () => {
+      const now = ctx.clock.now();
+      return perEntry(entries, (entry) =>
+        changeOne(ctx, queue, entry.ReceiptHandle, entry.VisibilityTimeout ?? 0, now),
+      );
+    },
+    { durable: false },
+  );
 }
 
 function perEntry<T extends { Id: string }>(entries: T[], fn: (entry: T) => void): BatchIdOutput {

@@ -47,7 +47,9 @@ export async function receiveMessage(
     ) ?? queue.visibilityTimeoutSeconds;
   const project = projection(input);
   const attempt = () =>
-    ctx.committer.run(() => claim(ctx, queue, max, visibility, ctx.clock.now()));
+    ctx.committer.run(() => claim(ctx, queue, max, visibility, ctx.clock.now()), {
+      durable: false,
+    });
 
   let claimed: Claimed[];
   if (waitSeconds === 0 || options.signal?.aborted) {
