@@ -297,6 +297,41 @@ describe("long polling", () => {
     expect((await waiting).Messages).toBeUndefined();
   });
 
+  it("wakes a later waiter for a delayed message even when the waiter that saw its send has ended", async () => {
+    const q = await queue("relay");
+    const short = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 2 });
+    let settled = false;
+    const long = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 }).finally(() => {
+      settled = true;
+    });
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "in five", DelaySeconds: 5 });
+    await te.advance(2000);
+    expect((await short).Messages).toBeUndefined();
+    await te.advance(2999);
+    expect(settled).toBe(false);
+    await te.advance(1);
+    expect((await long).Messages?.[0]?.Body).toBe("in five");
+  });
+
+  it("wakes one waiter per message, and passes on to another when more are waiting", async () => {
+    const q = await queue("baton");
+    const waits = [1, 2, 3].map(() => sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 }));
+    await te.advance(0); // their first (empty) claims
+    const before = te.engine.commitStats().ops;
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "one" });
+    await sqs.sendMessage({ QueueUrl: q, MessageBody: "two" });
+    const got: string[] = [];
+    for (const w of waits) {
+      void w.then((r) => got.push(...(r.Messages ?? []).map((m) => m.Body)));
+    }
+    await expect.poll(() => got.length).toBe(2);
+    expect(got.sort()).toEqual(["one", "two"]);
+    // 2 sends + 2 successful claims + at most 2 empty looks: not one claim per waiter per message.
+    expect(te.engine.commitStats().ops - before).toBeLessThanOrEqual(6);
+    await te.advance(20_000);
+    await Promise.all(waits);
+  });
+
   it("gives one message to one of several waiting receives", async () => {
     const q = await queue("herd");
     const waits = [1, 2, 3].map(() => sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 }));

@@ -27,10 +27,13 @@ export function openTestEngine(options: Omit<EngineOptions, "path" | "clock"> = 
     clock,
     path,
     async advance(ms, stepMs = ms) {
-      for (let done = 0; done < ms; done += stepMs) {
-        clock.advance(Math.min(stepMs, ms - done));
+      let done = 0;
+      do {
+        const step = Math.min(stepMs, ms - done);
+        clock.advance(step);
         await flushEvents();
-      }
+        done += step;
+      } while (done < ms);
     },
     async close() {
       await engine.close();

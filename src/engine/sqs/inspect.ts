@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { EngineContext } from "../context.js";
 import { deserializeAttributes, type MessageRow } from "./message-row.js";
+import { redriveRow } from "./move-tasks.js";
 import type { QueueRecord } from "./queue-store.js";
 import type { MessageAttributeValue } from "./types.js";
 
@@ -54,8 +54,7 @@ export function peekMessages(
 /**
  * Moves the messages with these ids (all of them when `messageIds` is
  * undefined) from `source` to `destination`, or back to the queue each came
- * from. Like a move task, each arrives as a new message: new id, new send
- * time, receive count 0. Ids not in the source are skipped. Returns how many moved.
+ * from. Like a move task (redriveRow), each arrives as a new message. Ids not in the source are skipped. Returns how many moved.
  */
 export function moveMessages(
   ctx: EngineContext,
@@ -82,13 +81,7 @@ export function moveMessages(
       destination ??
       (row.dead_letter_source_arn ? ctx.queues.byArn(row.dead_letter_source_arn) : undefined);
     if (!target) continue;
-    ctx.stmts
-      .get(
-        `UPDATE messages SET queue_id = ?, message_id = ?, sent_at = ?, visible_at = ?, receive_count = 0,
-           first_receive_at = NULL, received_at = NULL, receipt = NULL, dead_letter_source_arn = NULL
-         WHERE seq = ?`,
-      )
-      .run(target.id, randomUUID(), now, now, row.seq);
+    redriveRow(ctx, row, target, now);
     touched.add(target.id);
     moved++;
   }

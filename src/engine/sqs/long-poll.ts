@@ -10,18 +10,33 @@ export interface PollAttempt<T> {
 interface Waiter {
   wake(): void;
   end(): void;
+  /** True while its claim attempt is running. */
+  busy(): boolean;
+}
+
+/** The receives waiting on one queue, and the one timer for its next visible message. */
+interface QueueWaiters {
+  waiters: Set<Waiter>;
+  nextVisibleAt: () => number | undefined;
+  timer: TimerHandle | undefined;
+  timerAt: number | undefined;
 }
 
 /**
  * Long polling without busy polling. A waiting receive sleeps until one of:
- * a commit touched its queue (`notify`), the next delayed or invisible message
- * of the queue becomes visible (a clock timer), its wait time ends, or its
- * signal aborts. Messages claimed by an attempt that races the deadline are
- * still returned, never dropped.
+ * a commit touched its queue (`notify`), the queue's next delayed or invisible
+ * message becomes visible (one clock timer per queue), its wait time ends, or
+ * its signal aborts. Messages claimed by an attempt that races the deadline
+ * are still returned, never dropped.
+ *
+ * A notification wakes one waiter, not all: with many receives waiting on a
+ * queue (a job's pollers), waking all for each message made all but one claim
+ * nothing, and under load starved the event loop. A waiter that claims
+ * something passes the notification on, since more may be waiting.
  */
 export class LongPoll {
   readonly #clock: Clock;
-  readonly #waiters = new Map<number, Set<Waiter>>();
+  readonly #queues = new Map<number, QueueWaiters>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -38,16 +53,26 @@ export class LongPoll {
       let attempting = false;
       let again = false;
       let expired = false;
-      let nextTimer: TimerHandle | undefined;
       const clock = this.#clock;
-      const set = this.#waiters.get(queueId) ?? new Set<Waiter>();
-      this.#waiters.set(queueId, set);
+      let state = this.#queues.get(queueId);
+      if (!state) {
+        state = {
+          waiters: new Set(),
+          nextVisibleAt: poll.nextVisibleAt,
+          timer: undefined,
+          timerAt: undefined,
+        };
+        this.#queues.set(queueId, state);
+      }
+      const queue = state;
 
       const cleanup = () => {
         finished = true;
-        set.delete(waiter);
-        if (set.size === 0 && this.#waiters.get(queueId) === set) this.#waiters.delete(queueId);
-        if (nextTimer) clock.clearTimer(nextTimer);
+        queue.waiters.delete(waiter);
+        if (queue.waiters.size === 0) {
+          if (queue.timer) clock.clearTimer(queue.timer);
+          if (this.#queues.get(queueId) === queue) this.#queues.delete(queueId);
+        }
         clock.clearTimer(deadline);
         signal?.removeEventListener("abort", onAbort);
       };
@@ -81,6 +106,7 @@ export class LongPoll {
         if (finished) return;
         if (items.length > 0 || expired) {
           finish(items);
+          if (items.length > 0) this.notify(queueId);
           return;
         }
         if (again) {
@@ -88,14 +114,11 @@ export class LongPoll {
           void tryNow();
           return;
         }
-        if (nextTimer) clock.clearTimer(nextTimer);
-        nextTimer = undefined;
-        const next = poll.nextVisibleAt();
-        if (next !== undefined) nextTimer = clock.setTimer(() => void tryNow(), next - clock.now());
+        this.#arm(queueId);
       };
 
-      const waiter: Waiter = { wake: () => void tryNow(), end: expire };
-      set.add(waiter);
+      const waiter: Waiter = { wake: () => void tryNow(), end: expire, busy: () => attempting };
+      queue.waiters.add(waiter);
       const deadline = clock.setTimer(expire, waitMs);
       signal?.addEventListener("abort", onAbort, { once: true });
       if (signal?.aborted) {
@@ -108,20 +131,45 @@ export class LongPoll {
     });
   }
 
-  /** Something in the queue changed: waiting receives look again. */
+  /** Something in the queue changed: one waiting receive looks again (an idle one if any). */
   notify(queueId: number): void {
-    const set = this.#waiters.get(queueId);
-    if (!set) return;
-    for (const waiter of [...set]) waiter.wake();
+    const queue = this.#queues.get(queueId);
+    if (!queue || queue.waiters.size === 0) return;
+    for (const waiter of queue.waiters) {
+      if (!waiter.busy()) {
+        waiter.wake();
+        return;
+      }
+    }
+    // All are mid-attempt: the first looks again when its attempt ends.
+    queue.waiters.values().next().value?.wake();
   }
 
   /** Number of receives waiting on a queue (for tests and stats). */
   waiting(queueId: number): number {
-    return this.#waiters.get(queueId)?.size ?? 0;
+    return this.#queues.get(queueId)?.waiters.size ?? 0;
   }
 
   /** Ends every wait with what it has (nothing). */
   close(): void {
-    for (const set of [...this.#waiters.values()]) for (const waiter of [...set]) waiter.end();
+    for (const queue of [...this.#queues.values()])
+      for (const waiter of [...queue.waiters]) waiter.end();
+  }
+
+  /** Sets the queue's timer for its next visible message, if it changed. */
+  #arm(queueId: number): void {
+    const queue = this.#queues.get(queueId);
+    if (!queue || queue.waiters.size === 0) return;
+    const next = queue.nextVisibleAt();
+    if (next === queue.timerAt && queue.timer) return;
+    if (queue.timer) this.#clock.clearTimer(queue.timer);
+    queue.timer = undefined;
+    queue.timerAt = next;
+    if (next === undefined) return;
+    queue.timer = this.#clock.setTimer(() => {
+      queue.timer = undefined;
+      queue.timerAt = undefined;
+      this.notify(queueId);
+    }, next - this.#clock.now());
   }
 }

@@ -249,6 +249,10 @@ export class MoveTasks {
       .get("SELECT * FROM messages WHERE queue_id = ? AND seq <= ? ORDER BY seq LIMIT ?")
       .all(source.id, task.max_seq, task.rate ?? UNLIMITED_CHUNK) as MessageRow[];
     let moved = 0;
+    const touched = new Set<number>();
+    const wake = () => {
+      for (const queueId of touched) ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
+    };
     for (const row of rows) {
       const destination: QueueRecord | undefined =
         fixed ??
@@ -257,15 +261,18 @@ export class MoveTasks {
         ctx.stmts
           .get("UPDATE move_tasks SET moved = moved + ? WHERE handle = ?")
           .run(moved, handle);
+        wake();
         return fail(
           row.dead_letter_source_arn
             ? "AWS.SimpleQueueService.NonExistentQueue"
             : "CouldNotDetermineMessageSource",
         );
       }
-      moveMessage(ctx, row, destination, now);
+      redriveRow(ctx, row, destination, now);
+      touched.add(destination.id);
       moved++;
     }
+    wake();
     const done = rows.length < (task.rate ?? UNLIMITED_CHUNK);
     ctx.stmts
       .get(`UPDATE move_tasks SET moved = moved + ?, status = ? WHERE handle = ?`)
@@ -276,9 +283,10 @@ export class MoveTasks {
 
 /**
  * A redriven message is a new message in the destination: a new id, a fresh
- * receive count and a new retention period, as when SQS's redrive sends it again.
+ * receive count and a new retention period, as when SQS's redrive sends it
+ * again. The caller wakes the destination's waiting receives after commit.
  */
-function moveMessage(
+export function redriveRow(
   ctx: EngineContext,
   row: MessageRow,
   destination: QueueRecord,
@@ -291,8 +299,6 @@ function moveMessage(
        WHERE seq = ?`,
     )
     .run(destination.id, randomUUID(), now, now, row.seq);
-  const queueId = destination.id;
-  ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
 }
 
 /** Task handles are base64 of `{"taskId","sourceArn"}`, as AWS issues them. */
