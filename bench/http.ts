@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     join(app, "jobs", "noop.ts"),
-    `import { defineJob } from "offload";\nimport { z } from "zod";\nexport default defineJob({ schema: z.object({ n: z.number() }), batchSize: 10, concurrency: 10, handler: async () => {} });\n`,
+    `import { defineJob } from "offload";\nimport { z } from "zod";\nexport default defineJob({ schema: z.object({ n: z.number() }), handler: async () => {} });\n`,
   );
   const script = join(work, "post.lua");
   writeFileSync(
