@@ -76,6 +76,7 @@ export async function startLocalApp(
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
     corsOrigins: config.corsOrigins,
     ...(pages ? { pages: (c) => pages(c.req.raw) } : {}),
+    wire: { sqs: engine.sqs, sns: engine.sns },
   });
   let server: ServerType;
   try {

@@ -12,6 +12,7 @@ import {
   purgeRoute,
   redriveRoute,
 } from "./queue-routes.js";
+import { createWireHandler } from "./wire/index.js";
 
 type Method = "GET" | "POST";
 
@@ -39,7 +40,9 @@ function routeTable(
  * Routes: `POST /jobs`, `POST /jobs/:jobName`, `GET /health`,
  * `GET /api/queues`, `GET /api/queues/:job`, `GET /api/queues/:job/dlq`,
  * `POST /api/queues/:job/redrive`, `POST /api/queues/:job/purge`. Every
- * error is JSON `{ "error": { "code", "message", "details"? } }`.
+ * error is JSON `{ "error": { "code", "message", "details"? } }`. With
+ * `wire`, AWS SQS/SNS protocol requests on `POST /` and
+ * `POST /<account>/<queue>` are answered as AWS does (see `createWireHandler`).
  *
  * @throws OffloadError InvalidApiOptions when an option is out of range.
  * @example
@@ -69,6 +72,22 @@ export function createApi(options: ApiOptions): Hono {
   if (resolved.apiKey !== undefined) {
     const auth = bearerAuth(resolved.apiKey);
     for (const path of ["/jobs", "/jobs/*", "/api", "/api/*"]) app.use(path, auth);
+  }
+
+  if (resolved.wire !== undefined) {
+    // AWS protocol requests (X-Amz-Target, or a form with Action=…); any other POST falls through.
+    const wire = createWireHandler(
+      resolved.wire,
+      resolved.apiKey === undefined ? {} : { apiKey: resolved.apiKey },
+    );
+    const remote = (c: Context) =>
+      (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+        ?.socket?.remoteAddress;
+    app.post("/", async (c, next) => (await wire(c.req.raw, undefined, remote(c))) ?? next());
+    app.post("/:account{[0-9]{12}}/:queue", async (c, next) => {
+      const path = { account: c.req.param("account"), name: c.req.param("queue") };
+      return (await wire(c.req.raw, path, remote(c))) ?? next();
+    });
   }
 
   const table = routeTable(resolved);

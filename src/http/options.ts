@@ -1,5 +1,7 @@
 import type { Context } from "hono";
 import { OffloadError } from "../core/errors.js";
+import type { SnsApi } from "../engine/sns/types.js";
+import type { SqsApi } from "../engine/sqs/types.js";
 import type { ApiBackend } from "./backend.js";
 
 /** What {@link createApi} takes. */
@@ -18,6 +20,14 @@ export interface ApiOptions {
   corsOrigins?: string[];
   /** Mounted last, for the pages: returns a Response for GET requests it serves, or undefined. @defaultValue none */
   pages?: (c: Context) => Promise<Response | undefined> | Response | undefined;
+  /**
+   * When set, the app also speaks the SQS API (JSON and query protocols) and
+   * the SNS API (query protocol) on `POST /` and `POST /<account>/<queue>`,
+   * for the AWS SDKs and CLI. Signatures are not verified and the API key
+   * does not apply: anyone who can connect may use every queue and topic.
+   * @defaultValue none (no wire endpoint)
+   */
+  wire?: { sqs: SqsApi; sns: SnsApi };
 }
 
 /** ApiOptions with defaults applied and checked, frozen. */
@@ -27,6 +37,7 @@ export interface ResolvedApiOptions {
   readonly apiKey: string | undefined;
   readonly corsOrigins: readonly string[];
   readonly pages: ApiOptions["pages"];
+  readonly wire: ApiOptions["wire"];
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
@@ -38,7 +49,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
  */
 export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
   const problems: string[] = [];
-  const { backend, apiKey, corsOrigins = [], pages } = options;
+  const { backend, apiKey, corsOrigins = [], pages, wire } = options;
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   if (typeof backend !== "object" || backend === null) {
     problems.push(`backend is required (an ApiBackend); got ${String(backend)}`);
@@ -58,6 +69,17 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
       );
     }
   }
+  if (
+    wire !== undefined &&
+    (typeof wire !== "object" ||
+      wire === null ||
+      typeof wire.sqs !== "object" ||
+      wire.sqs === null ||
+      typeof wire.sns !== "object" ||
+      wire.sns === null)
+  ) {
+    problems.push("wire must be { sqs, sns } (the engine's APIs); got something else");
+  }
   if (problems.length > 0) {
     throw new OffloadError("InvalidApiOptions", `Invalid API options:\n${problems.join("\n")}`);
   }
@@ -67,5 +89,6 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     apiKey,
     corsOrigins: Object.freeze([...corsOrigins]),
     pages,
+    wire,
   });
 }

@@ -1,0 +1,43 @@
+import { randomUUID } from "node:crypto";
+import { OffloadError } from "../../core/errors.js";
+import { AwsApiError } from "../../engine/errors.js";
+import { readBodyBytes } from "../body.js";
+
+/** Every wire response carries one, as AWS's do (`x-amzn-RequestId`, `<RequestId>`). */
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+/**
+ * Turns anything thrown while serving a wire request into the AWS error to
+ * answer. AwsApiErrors keep their code; anything else is AWS's generic 500
+ * `InternalFailure`, so no internals (paths, SQL, stack) leak.
+ */
+export function toAwsError(thrown: unknown): AwsApiError {
+  if (thrown instanceof AwsApiError) return thrown;
+  if (thrown instanceof OffloadError && thrown.code === "PayloadTooLarge") {
+    return new AwsApiError("RequestEntityTooLarge", thrown.message, { status: 413 });
+  }
+  return new AwsApiError(
+    "InternalFailure",
+    "The request processing has failed because of an unknown error, exception or failure.",
+    { status: 500, sender: false },
+  );
+}
+
+/** The request body as UTF-8 text, refused over `limitBytes` (413 RequestEntityTooLarge). */
+export async function readBodyText(request: Request, limitBytes: number): Promise<string> {
+  return new TextDecoder().decode(await readBodyBytes(request, limitBytes));
+}
+
+/** Where a request posted to a queue's path (`/<account>/<name>`) points. */
+export interface QueuePath {
+  account: string;
+  name: string;
+}
+
+/** The queue URL of a request posted to a queue path, on the host it was sent to. */
+export function queueUrlOf(request: Request, path: QueuePath | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  return `${new URL(request.url).origin}/${path.account}/${path.name}`;
+}

@@ -1,0 +1,115 @@
+import type { SnsApi } from "../../engine/sns/types.js";
+import type { SqsApi } from "../../engine/sqs/types.js";
+import { wireAccess } from "./auth.js";
+import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
+import { FormParams } from "./form.js";
+import { isSnsAction, SNS_VERSION, serveSnsQuery, snsInvalid, snsQueryError } from "./sns-query.js";
+import { invalidAction, isSqsAction } from "./sqs-actions.js";
+import { jsonError, serveSqsJson } from "./sqs-json.js";
+import { serveSqsQuery, sqsInvalid, sqsQueryError } from "./sqs-query.js";
+
+export type { QueuePath } from "./common.js";
+
+/** The APIs the wire endpoint serves: the engine's `sqs` and `sns`. */
+export interface WireApis {
+  sqs: SqsApi;
+  sns: SnsApi;
+}
+
+/**
+ * Serves one POST if it is an AWS protocol request, else resolves undefined
+ * (the caller answers it). `path` is set for posts to a queue's path.
+ */
+export type WireHandler = (
+  request: Request,
+  path?: QueuePath,
+  remoteAddress?: string,
+) => Promise<Response | undefined>;
+
+/**
+ * The largest wire request body. A 10-entry batch may carry 1 MiB of
+ * messages (SQS's limit since 2025-08), and form encoding can triple
+ * non-ASCII text, so this is well above the HTTP API's default.
+ */
+export const WIRE_BODY_LIMIT_BYTES = 4 * 1_048_576;
+
+/**
+ * The SQS API (JSON and query protocols) and the SNS API (query protocol)
+ * over the engine, as the AWS SDKs and CLI speak them, so they work against
+ * a local app with `endpoint: "http://localhost:3000"`.
+ *
+ * Signatures (SigV4 `Authorization` headers) are not verified: any
+ * credentials are accepted, as in ElasticMQ and LocalStack. Serve it only
+ * where anyone who can connect may use every queue and topic.
+ *
+ * @example
+ * const wire = createWireHandler({ sqs: engine.sqs, sns: engine.sns });
+ * app.post("/", async (c, next) => (await wire(c.req.raw)) ?? next());
+ */
+export function createWireHandler(
+  apis: WireApis,
+  options: { bodyLimitBytes?: number; apiKey?: string } = {},
+): WireHandler {
+  const limit = options.bodyLimitBytes ?? WIRE_BODY_LIMIT_BYTES;
+  const access = options.apiKey === undefined ? undefined : wireAccess(options.apiKey);
+  return async (request, path, remoteAddress) => {
+    const target = request.headers.get("x-amz-target");
+    const denied = access?.(request, remoteAddress);
+    if (target !== null) {
+      if (denied) return jsonError(denied, newRequestId());
+      return serveSqsJson(apis.sqs, request, target, path, limit);
+    }
+    const type = request.headers.get("content-type") ?? "";
+    if (!/^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) return undefined;
+    if (denied) {
+      const requestId = newRequestId();
+      return xmlResponse(denied.status, sqsQueryError(denied, requestId), requestId);
+    }
+    return serveQuery(apis, request, path, limit);
+  };
+}
+
+async function serveQuery(
+  apis: WireApis,
+  request: Request,
+  path: QueuePath | undefined,
+  limit: number,
+): Promise<Response | undefined> {
+  const requestId = newRequestId();
+  // Until the action is known, errors take SQS's shape unless the request says it is SNS's.
+  let sns = false;
+  try {
+    const text = await readBodyText(request, limit);
+    const query = new URL(request.url).searchParams;
+    const values = new Map([...query, ...new URLSearchParams(text)]);
+    const action = values.get("Action");
+    // A form post with no Action is not an AWS request: the caller answers it.
+    if (action === undefined) return undefined;
+    sns = isSnsAction(action) || (!isSqsAction(action) && values.get("Version") === SNS_VERSION);
+    const answer = isSqsAction(action)
+      ? await serveSqsQuery(
+          apis.sqs,
+          action,
+          new FormParams(values, sqsInvalid),
+          queueUrlOf(request, path),
+          request.signal,
+          requestId,
+        )
+      : isSnsAction(action)
+        ? await serveSnsQuery(apis.sns, action, new FormParams(values, snsInvalid), requestId)
+        : undefined;
+    if (answer === undefined) throw invalidAction(action);
+    return xmlResponse(answer.status, answer.xml, requestId);
+  } catch (thrown) {
+    const error = toAwsError(thrown);
+    const xml = sns ? snsQueryError(error, requestId) : sqsQueryError(error, requestId);
+    return xmlResponse(error.status, xml, requestId);
+  }
+}
+
+function xmlResponse(status: number, xml: string, requestId: string): Response {
+  return new Response(xml, {
+    status,
+    headers: { "content-type": "text/xml", "x-amzn-RequestId": requestId },
+  });
+}

@@ -1,0 +1,116 @@
+import { AwsApiError, invalidParameterValue } from "../../engine/errors.js";
+import type { SqsApi } from "../../engine/sqs/types.js";
+import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
+import { decodeBase64 } from "./form.js";
+import { callSqs, invalidAction, isSqsAction } from "./sqs-actions.js";
+
+/**
+ * SQS's JSON protocol (awsJson1_0, what the AWS SDK v3 speaks):
+ * `POST /` with `X-Amz-Target: AmazonSQS.<Action>`, the command input as
+ * the body and the command output as the answer. Blobs travel as base64.
+ */
+
+const CONTENT_TYPE = "application/x-amz-json-1.0";
+const TARGET_PREFIX = "AmazonSQS.";
+
+/**
+ * Error shapes AWS's front end (coral) answers with rather than the SQS
+ * model; the SDK reads the name after `#`, and the query code from
+ * `x-amzn-query-error` (SQS is `awsQueryCompatible`).
+ */
+const CORAL_TYPES = new Set([
+  "InvalidParameterValueException",
+  "MissingRequiredParameterException",
+  "UnknownOperationException",
+  "SerializationException",
+  "InternalFailure",
+  "RequestEntityTooLarge",
+]);
+
+export async function serveSqsJson(
+  sqs: SqsApi,
+  request: Request,
+  target: string,
+  path: QueuePath | undefined,
+  bodyLimitBytes: number,
+): Promise<Response> {
+  const requestId = newRequestId();
+  try {
+    const action = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
+    if (!isSqsAction(action)) throw invalidAction(target);
+    const input = parseInput(await readBodyText(request, bodyLimitBytes));
+    const queueUrl = queueUrlOf(request, path);
+    if (queueUrl !== undefined && input.QueueUrl === undefined) input.QueueUrl = queueUrl;
+    decodeBinaryAttributes(input);
+    const output = await callSqs(sqs, action, input, request.signal);
+    return new Response(JSON.stringify(output, encodeBlob), {
+      status: 200,
+      headers: { "content-type": CONTENT_TYPE, "x-amzn-RequestId": requestId },
+    });
+  } catch (thrown) {
+    return jsonError(toAwsError(thrown), requestId);
+  }
+}
+
+export function jsonError(error: AwsApiError, requestId: string): Response {
+  const namespace = CORAL_TYPES.has(error.type) ? "com.amazon.coral.service" : "com.amazonaws.sqs";
+  return new Response(
+    JSON.stringify({ __type: `${namespace}#${error.type}`, message: error.message }),
+    {
+      status: error.status,
+      headers: {
+        "content-type": CONTENT_TYPE,
+        "x-amzn-RequestId": requestId,
+        "x-amzn-query-error": `${error.code};${error.sender ? "Sender" : "Receiver"}`,
+      },
+    },
+  );
+}
+
+function parseInput(text: string): Record<string, unknown> {
+  // The SDK always sends a body; an empty one is taken as no parameters.
+  if (text.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw serializationError("The request body is not valid JSON.");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw serializationError("The request body must be a JSON object.");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function serializationError(message: string): AwsApiError {
+  return new AwsApiError("SerializationException", message, { type: "SerializationException" });
+}
+
+/** Message attribute maps in a send: top level, and in every batch entry. */
+function decodeBinaryAttributes(input: Record<string, unknown>): void {
+  const holders = [input, ...(Array.isArray(input.Entries) ? input.Entries : [])];
+  holders.forEach((holder, i) => {
+    if (typeof holder !== "object" || holder === null) return;
+    for (const field of ["MessageAttributes", "MessageSystemAttributes"]) {
+      const map = (holder as Record<string, unknown>)[field];
+      if (typeof map !== "object" || map === null) continue;
+      for (const [name, value] of Object.entries(map)) {
+        if (typeof value !== "object" || value === null) continue;
+        const attribute = value as { BinaryValue?: unknown };
+        if (typeof attribute.BinaryValue === "string") {
+          const where = i === 0 ? field : `Entries.${i - 1}.${field}`;
+          attribute.BinaryValue = decodeBase64(
+            attribute.BinaryValue,
+            `${where}.${name}.BinaryValue`,
+            invalidParameterValue,
+          );
+        }
+      }
+    }
+  });
+}
+
+/** JSON.stringify replacer: blobs (binary attribute values) as base64. */
+function encodeBlob(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value;
+}
