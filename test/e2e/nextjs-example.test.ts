@@ -1,0 +1,58 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../support/temp.js";
+import { repo, type Server, startServer } from "./server.js";
+
+// The Next.js work-queue example: its route handler sends with the plain AWS
+// SDK to the local server's SQS endpoint, and the demo app's contact-form job
+// processes what it sent.
+let server: Server;
+let cleanup: () => void;
+let route: { POST: (request: Request) => Promise<Response> };
+
+beforeAll(async () => {
+  const tmp = tempDir();
+  cleanup = tmp.cleanup;
+  server = await startServer(join(repo, "examples"), {
+    OFFLOAD_PORT: "0",
+    OFFLOAD_DB: join(tmp.dir, "demo.db"),
+  });
+  process.env.SQS_ENDPOINT = server.url;
+  route = await import(join(repo, "examples/nextjs-work-queue/route.ts"));
+});
+
+afterAll(async () => {
+  delete process.env.SQS_ENDPOINT;
+  server?.child.kill("SIGTERM");
+  await server?.exited;
+  cleanup?.();
+});
+
+function post(fields: Record<string, string>): Promise<Response> {
+  const body = new FormData();
+  for (const [key, value] of Object.entries(fields)) body.set(key, value);
+  return route.POST(new Request("http://app.test/api/contact", { method: "POST", body }));
+}
+
+describe("the Next.js work-queue example", () => {
+  it("sends with SendMessageCommand, answers 202, and the job processes it", async () => {
+    const response = await post({ email: "ada@example.test", message: "Hello there" });
+    expect(response.status).toBe(202);
+    const { messageId } = (await response.json()) as { messageId: string };
+    const line = await server.waitForLog(
+      (l) => l.msg === "Received a contact form from ada@example.test",
+    );
+    expect(line).toMatchObject({
+      jobName: "contact-form",
+      messageId,
+      from: "ada@example.test",
+      length: 11,
+    });
+  });
+
+  it("refuses an incomplete form without sending anything", async () => {
+    const response = await post({ email: "ada@example.test" });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "email and message are required" });
+  });
+});
