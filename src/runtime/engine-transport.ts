@@ -90,7 +90,8 @@ export async function createEngineTransport(
   };
 
   return {
-    region: "us-east-1",
+    // The region in the engine's own ARNs (the topic's: arn:aws:sns:<region>:…).
+    region: TopicArn.split(":")[3] ?? "us-east-1",
     queueArn: (jobName) => of(jobName).arn,
 
     async send(request: SendRequest) {

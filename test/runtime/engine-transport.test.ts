@@ -1,0 +1,30 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { TestClock } from "../../src/core/clock.js";
+import { defineJob } from "../../src/core/define-job.js";
+import { createEngine, type Engine } from "../../src/engine/index.js";
+import { createEngineTransport } from "../../src/runtime/index.js";
+import { tempDir } from "../support/temp.js";
+
+let engine: Engine | undefined;
+let cleanup: (() => void) | undefined;
+afterEach(async () => {
+  await engine?.close();
+  cleanup?.();
+});
+
+describe("the engine transport", () => {
+  it("reports the engine's region in records, as its ARNs do", async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    engine = createEngine({
+      path: join(tmp.dir, "r.db"),
+      clock: new TestClock(),
+      region: "eu-west-1",
+    });
+    const job = defineJob({ handler: async () => {} });
+    const transport = await createEngineTransport(engine, [{ name: "greeting", definition: job }]);
+    expect(transport.region).toBe("eu-west-1");
+    expect(transport.queueArn("greeting")).toBe("arn:aws:sqs:eu-west-1:000000000000:greeting");
+  });
+});
