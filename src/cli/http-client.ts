@@ -1,4 +1,5 @@
 import { OffloadError } from "../core/errors.js";
+import { formatIssues } from "../core/validate-payload.js";
 
 /** Talks to a running offload app's HTTP API; every failure is one clear OffloadError. */
 export class AppClient {
@@ -58,9 +59,7 @@ export class AppClient {
       const details = (
         error?.details as { issues?: Array<{ path: string; message: string }> } | undefined
       )?.issues;
-      const suffix = details?.length
-        ? ` (${details.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")})`
-        : "";
+      const suffix = details?.length ? ` (${formatIssues(details)})` : "";
       throw new OffloadError(
         error?.code ?? `Http${response.status}`,
         `${error?.message ?? `HTTP ${response.status} from ${path}`}${suffix}`,

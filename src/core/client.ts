@@ -2,7 +2,7 @@ import { parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
 import type { AnyJobDefinition, Duration, JobInput } from "./job-types.js";
 import type { Transport } from "./transport.js";
-import { validatePayload } from "./validate-payload.js";
+import { formatIssues, validatePayload } from "./validate-payload.js";
 
 /** SNS takes at most 256 KiB per message (Amazon SNS quotas); jobs go through the topic. */
 export const MAX_PAYLOAD_BYTES = 262_144;
@@ -138,7 +138,7 @@ export class InvalidPayloadError extends OffloadError {
   constructor(jobName: string, issues: ReadonlyArray<{ path: string; message: string }>) {
     super(
       "InvalidPayload",
-      `The payload of ${jobName} does not match its schema: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`,
+      `The payload of ${jobName} does not match its schema: ${formatIssues(issues)}`,
       { jobName },
     );
     this.issues = issues;

@@ -7,6 +7,11 @@ export interface PayloadIssue {
   readonly message: string;
 }
 
+/** Issues as one line: `quantity: must be positive; name: required`. */
+export function formatIssues(issues: ReadonlyArray<PayloadIssue>): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+}
+
 export type PayloadValidation<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly issues: PayloadIssue[] };

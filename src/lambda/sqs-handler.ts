@@ -4,7 +4,7 @@ import { isRetryLater, isUnrecoverable } from "../core/control-flow.js";
 import { OffloadError, toError } from "../core/errors.js";
 import type { BatchItem, JobDefinition } from "../core/job-types.js";
 import { type Logger, silentLogger } from "../core/logger.js";
-import { validatePayload } from "../core/validate-payload.js";
+import { formatIssues, validatePayload } from "../core/validate-payload.js";
 import type { MessageActions } from "./message-actions.js";
 import type { LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "./sqs-types.js";
 
@@ -136,9 +136,7 @@ export function createSqsHandler(
     }
     const result = await validatePayload(definition.schema, parsed);
     if (!result.ok) {
-      const issues = result.issues
-        .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
-        .join("; ");
+      const issues = formatIssues(result.issues);
       return {
         ok: false,
         outcome: await deadLetter(

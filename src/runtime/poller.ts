@@ -30,7 +30,6 @@ export class JobPoller {
   readonly #o: PollerOptions;
   readonly #abort = new AbortController();
   #loops: Promise<void>[] = [];
-  #running = 0;
 
   constructor(options: PollerOptions) {
     this.#o = options;
@@ -41,11 +40,6 @@ export class JobPoller {
     if (this.#loops.length > 0) return;
     const concurrency = this.#o.job.definition.options.concurrency;
     this.#loops = Array.from({ length: concurrency }, () => this.#run());
-  }
-
-  /** Batches running now. */
-  get running(): number {
-    return this.#running;
   }
 
   /** Stops receiving and waits for running batches (each ends by its timeout at the latest). */
@@ -71,12 +65,7 @@ export class JobPoller {
         continue;
       }
       if (messages.length === 0) continue;
-      this.#running++;
-      try {
-        await this.#process(messages);
-      } finally {
-        this.#running--;
-      }
+      await this.#process(messages);
     }
   }
 

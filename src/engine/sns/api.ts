@@ -1,5 +1,6 @@
 import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
+import { decodePageToken, encodePageToken } from "../page-token.js";
 import { snsError } from "./errors.js";
 import {
   deliver,
@@ -16,18 +17,10 @@ export type EngineSnsApi = SnsApi;
 
 const EMPTY = Object.freeze({}) as Record<string, never>;
 
-function pageToken(value: string | number): string {
-  return Buffer.from(JSON.stringify({ after: value })).toString("base64");
-}
-
 function readToken<T extends string | number>(token: string | undefined, fallback: T): T {
   if (token === undefined) return fallback;
-  try {
-    const parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { after?: unknown };
-    if (typeof parsed.after === typeof fallback) return parsed.after as T;
-  } catch {
-    // fall through
-  }
+  const after = decodePageToken(token);
+  if (typeof after === typeof fallback) return after as T;
   throw snsError.invalidParameter("Invalid parameter: NextToken");
 }
 
@@ -55,7 +48,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       const page = topics.list(readToken(input.NextToken, ""));
       return {
         Topics: page.topics.map((t) => ({ TopicArn: t.arn })),
-        ...(page.more ? { NextToken: pageToken(page.topics.at(-1)!.name) } : {}),
+        ...(page.more ? { NextToken: encodePageToken(page.topics.at(-1)!.name) } : {}),
       };
     },
     async getTopicAttributes(input) {
@@ -168,6 +161,6 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
 function subscriptionPage(page: ReturnType<SubscriptionStore["listSubscriptions"]>) {
   return {
     Subscriptions: page.items,
-    ...(page.more ? { NextToken: pageToken(page.lastId) } : {}),
+    ...(page.more ? { NextToken: encodePageToken(page.lastId) } : {}),
   };
 }

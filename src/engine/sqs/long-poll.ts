@@ -145,11 +145,6 @@ export class LongPoll {
     queue.waiters.values().next().value?.wake();
   }
 
-  /** Number of receives waiting on a queue (for tests and stats). */
-  waiting(queueId: number): number {
-    return this.#queues.get(queueId)?.waiters.size ?? 0;
-  }
-
   /** Ends every wait with what it has (nothing). */
   close(): void {
     for (const queue of [...this.#queues.values()])

@@ -70,13 +70,6 @@ export class QueueStore {
     return record;
   }
 
-  byId(id: number): QueueRecord | undefined {
-    const row = this.#stmts.get("SELECT name FROM queues WHERE id = ?").get(id) as
-      | { name: string }
-      | undefined;
-    return row ? this.byName(row.name) : undefined;
-  }
-
   byArn(arn: string): QueueRecord | undefined {
     const name = queueNameFromArn(this.#loc, arn);
     return name === undefined ? undefined : this.byName(name);

@@ -1,4 +1,5 @@
 import type { EngineContext } from "../context.js";
+import { decodePageToken, encodePageToken } from "../page-token.js";
 import { sqsError } from "./errors.js";
 import {
   normalizeAttributes,
@@ -95,7 +96,8 @@ export function listQueues(ctx: EngineContext, input: ListQueuesInput = {}): Lis
   const page = all.slice(0, max ?? 1000);
   const out: ListQueuesOutput = {};
   if (page.length > 0) out.QueueUrls = page.map((q) => q.url);
-  if (max !== undefined && all.length > page.length) out.NextToken = encodeToken(page.at(-1)!.name);
+  if (max !== undefined && all.length > page.length)
+    out.NextToken = encodePageToken(page.at(-1)!.name);
   return out;
 }
 
@@ -170,7 +172,8 @@ export function listDeadLetterSourceQueues(
   const all = ctx.queues.deadLetterSources(queue.arn).filter((q) => q.name > after);
   const page = all.slice(0, max ?? 1000);
   const out: ListDeadLetterSourceQueuesOutput = { queueUrls: page.map((q) => q.url) };
-  if (max !== undefined && all.length > page.length) out.NextToken = encodeToken(page.at(-1)!.name);
+  if (max !== undefined && all.length > page.length)
+    out.NextToken = encodePageToken(page.at(-1)!.name);
   return out;
 }
 
@@ -213,16 +216,8 @@ function validateTags(tags: Record<string, string>): Record<string, string> {
   return tags;
 }
 
-function encodeToken(name: string): string {
-  return Buffer.from(JSON.stringify({ after: name }), "utf8").toString("base64");
-}
-
 function decodeToken(token: string, parameter: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { after?: unknown };
-    if (typeof parsed.after === "string") return parsed.after;
-  } catch {
-    // fall through to the error below
-  }
+  const after = decodePageToken(token);
+  if (typeof after === "string") return after;
   throw sqsError.invalidParameterValue(`Invalid ${parameter} value.`);
 }
