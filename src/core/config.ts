@@ -22,6 +22,38 @@ export interface OffloadConfig {
   pages?: string;
   /** @defaultValue "info" */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** The app's name: the AWS stack is `<app>-<stage>`. @defaultValue the package.json name, else the folder's */
+  app?: string;
+  /** The deployment stage. @defaultValue "dev" */
+  stage?: string;
+  /** Deploying to AWS and talking to a deployed stack (`offload synth|deploy|worker`, `--aws`). */
+  aws?: AwsConfig;
+}
+
+/** How the app is deployed to AWS. */
+export interface AwsConfig {
+  /** @defaultValue AWS_REGION, else the CDK's default */
+  region?: string;
+  /** Subscribed to the alert topic that every DLQ alarm notifies. @defaultValue none */
+  alertEmail?: string;
+  /** Memory of each job's Lambda function, in MB (128–10240). @defaultValue 1024 */
+  memorySize?: number;
+  /** The HTTP API (API Gateway) that serves POST /jobs. */
+  api?: AwsApiConfig;
+  /** Where `offload deploy` writes the stack's outputs and `--aws` commands read them. @defaultValue ".offload/cdk-outputs.json" */
+  outputsFile?: string;
+  /** An SQS/SNS endpoint instead of AWS's (moto, or a local offload server). @defaultValue AWS */
+  endpointUrl?: string;
+}
+
+export interface AwsApiConfig {
+  /**
+   * Who may call POST /jobs: `"iam"` (SigV4-signed requests), `"none"`, or a
+   * JWT authorizer. @defaultValue "iam"
+   */
+  auth?: "iam" | "none" | { jwt: { issuer: string; audience: string[] } };
+  /** Origins allowed by CORS. @defaultValue none (CORS off) */
+  corsOrigins?: string[];
 }
 
 /** A typed config file. @example export default defineConfig({ jobs: "jobs", port: 3000 }); */

@@ -8,7 +8,7 @@ export {
   type SendOptions,
 } from "./client.js";
 export { type Clock, systemClock, TestClock, type TimerHandle } from "./clock.js";
-export { defineConfig, type OffloadConfig } from "./config.js";
+export { type AwsApiConfig, type AwsConfig, defineConfig, type OffloadConfig } from "./config.js";
 export {
   isRetryLater,
   isUnrecoverable,
@@ -49,6 +49,17 @@ export {
   type RateSchedule,
   type Schedule,
 } from "./schedule.js";
+export {
+  ALERT_TOPIC_ARN_OUTPUT,
+  API_URL_OUTPUT,
+  type JobOutput,
+  jobOutputKey,
+  outputKeyClashes,
+  pascalCase,
+  type StackNameOptions,
+  stackName,
+  TOPIC_ARN_OUTPUT,
+} from "./stack-layout.js";
 export type { StandardSchemaV1 } from "./standard-schema.js";
 export type * from "./transport.js";
 export {
