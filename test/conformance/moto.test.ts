@@ -15,5 +15,11 @@ defineConformanceSuite(
     });
   },
   // Where moto differs from AWS; each is a row of DIFFERENCES.md with its source.
-  { acceptsUnknownQueueAttribute: true, acceptsMaxReceiveCountOutOfRange: true },
+  {
+    acceptsUnknownQueueAttribute: true,
+    acceptsMaxReceiveCountOutOfRange: true,
+    ignoresMaxResults: true,
+    acceptsUnknownTopicAttribute: true,
+    serverErrorWithoutTopicArn: true,
+  },
 );

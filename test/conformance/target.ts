@@ -12,8 +12,10 @@ export interface ConformanceTarget {
   readonly sns: SnsApi;
   /**
    * Moves the target's clock forward. Only targets whose clock can be moved
-   * (the engine) have it; tests that need time to pass are skipped elsewhere,
-   * since tests never wait on real time.
+   * (the engine, in-process or behind the wire endpoint) have it; tests that
+   * need time to pass are skipped elsewhere (moto), since tests never wait on
+   * real time. A call still in progress when `advance` is called (a long
+   * poll) must already be waiting on the clock it moves.
    */
   readonly advance?: (ms: number) => Promise<void>;
   /** Resolves when background work (message move tasks) has caught up. */
@@ -21,4 +23,27 @@ export interface ConformanceTarget {
   /** Whether the target implements message move tasks (moto does not). */
   readonly moveTasks: boolean;
   close(): Promise<void>;
+}
+
+/**
+ * Where a target other than offload is known to differ from AWS, each one a
+ * row of DIFFERENCES.md with the AWS documentation that settles it. A quirk
+ * does not skip the check: it asserts the target's known behaviour instead of
+ * AWS's, so a target that starts agreeing with AWS fails and the quirk goes.
+ * offload's own targets (the engine, the wire endpoint) set none.
+ */
+export interface ConformanceQuirks {
+  /** CreateQueue accepts an attribute name SQS does not have, instead of InvalidAttributeName. */
+  readonly acceptsUnknownQueueAttribute?: boolean;
+  /** A RedrivePolicy maxReceiveCount outside 1 to 1,000 is accepted, instead of InvalidParameterValue. */
+  readonly acceptsMaxReceiveCountOutOfRange?: boolean;
+  /**
+   * ListQueues and ListDeadLetterSourceQueues return every queue and no
+   * NextToken whatever MaxResults says, instead of pages of MaxResults.
+   */
+  readonly ignoresMaxResults?: boolean;
+  /** SetTopicAttributes accepts an attribute name SNS does not have, instead of InvalidParameter. */
+  readonly acceptsUnknownTopicAttribute?: boolean;
+  /** DeleteTopic without a TopicArn fails with an HTTP 500 (an HTML page), instead of InvalidParameter. */
+  readonly serverErrorWithoutTopicArn?: boolean;
 }

@@ -427,6 +427,12 @@ const cases: Case[] = [
     "Invalid parameter: AttributeName",
   ],
   [
+    "a DeleteTopic without a TopicArn",
+    () => sns.deleteTopic({} as { TopicArn: string }),
+    "InvalidParameter",
+    "Invalid parameter: TopicArn",
+  ],
+  [
     "a topic again with different attributes",
     () => sns.createTopic({ Name: "jobs", Attributes: { DisplayName: "Other" } }),
     "InvalidParameter",

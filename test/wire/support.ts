@@ -21,9 +21,95 @@ export interface WireStack {
   /** Real AWS SDK clients on `url`, dummy credentials, one attempt per call. */
   sqs: SQSClient;
   sns: SNSClient;
-  /** Moves the engine's clock and lets the follow-up work run. */
+  /**
+   * Wraps an API whose methods reach this stack over HTTP (an SDK-backed
+   * SqsApi, SnsApi) so that `advance` waits for its calls to arrive.
+   */
+  track<T extends object>(api: T): T;
+  /**
+   * Moves the engine's clock and lets the follow-up work run. First waits
+   * until every call in flight through a `track`ed API has reached the
+   * engine (see {@link WireCalls}), so a long poll already sent is measured
+   * on the clock being moved, as it is in-process.
+   */
   advance(ms: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The calls in flight on both sides of the wire: those a client has made
+ * (through `track`) and those the engine is serving (the wire endpoint's
+ * `sqs` and `sns`). A request takes a few event-loop turns to cross loopback
+ * HTTP, so right after `receiveMessage({ WaitTimeSeconds: 20 })` returns its
+ * promise the engine may not have the request yet; moving the clock then
+ * would leave the poll waiting 20 s on a clock that no longer moves. When
+ * both counts are equal, every request made has reached the engine, and a
+ * receive that long-polls has set its deadline on the engine's clock (the
+ * engine does that synchronously on entry, which in-process tests rely on
+ * too). Waiting is on the count changing, never on time. Each client call
+ * makes exactly one engine call (the SDK clients make one attempt), and an
+ * engine call ends before its response is sent, so the engine's count never
+ * exceeds the clients'. Requests from untracked clients (the `sqs`/`sns`
+ * clients above, raw `fetch`) must not be in flight during `advance`.
+ */
+export class WireCalls {
+  #client = 0;
+  #engine = 0;
+  #waiters: Array<() => void> = [];
+
+  /** `api` with each method call counted as a client call until its promise settles. */
+  client<T extends object>(api: T): T {
+    return this.#count(api, (delta) => {
+      this.#client += delta;
+    });
+  }
+
+  /** `api` with each method call counted as an engine call until its promise settles. */
+  engine<T extends object>(api: T): T {
+    return this.#count(api, (delta) => {
+      this.#engine += delta;
+    });
+  }
+
+  /** Resolves once every client call in flight has reached the engine. */
+  arrived(): Promise<void> {
+    if (this.#client === this.#engine) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #count<T extends object>(api: T, add: (delta: number) => void): T {
+    return new Proxy(api, {
+      get: (target, key) => {
+        const value: unknown = Reflect.get(target, key);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          add(1);
+          const settled = () => {
+            add(-1);
+            this.#changed();
+          };
+          let result: unknown;
+          try {
+            result = value.apply(target, args);
+          } catch (error) {
+            settled();
+            throw error;
+          }
+          if (!(result instanceof Promise)) {
+            settled();
+            return result;
+          }
+          this.#changed();
+          return result.finally(settled);
+        };
+      },
+    });
+  }
+
+  #changed(): void {
+    if (this.#client !== this.#engine) return;
+    for (const resolve of this.#waiters.splice(0)) resolve();
+  }
 }
 
 /**
@@ -50,6 +136,7 @@ export async function startWireStack(): Promise<WireStack> {
     durability: "relaxed",
     queueUrlBase: url,
   });
+  const calls = new WireCalls();
   const stopServer = () =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -62,7 +149,7 @@ export async function startWireStack(): Promise<WireStack> {
     );
     const app = createApi({
       backend: engineBackend(transport),
-      wire: { sqs: engine.sqs, sns: engine.sns },
+      wire: { sqs: calls.engine(engine.sqs), sns: calls.engine(engine.sns) },
     });
     fetchApp = app.fetch;
   } catch (e) {
@@ -85,7 +172,9 @@ export async function startWireStack(): Promise<WireStack> {
     url,
     sqs,
     sns,
+    track: (api) => calls.client(api),
     async advance(ms) {
+      await calls.arrived();
       clock.advance(ms);
       await flushEvents();
     },

@@ -37,8 +37,9 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       return { TopicArn: topic.arn };
     },
     async deleteTopic(input) {
+      const arn = topics.validateArn(input.TopicArn);
       await run(() => {
-        const topic = topics.byArn(input.TopicArn);
+        const topic = topics.byArn(arn);
         // Deleting a topic that does not exist succeeds, as on AWS.
         if (topic) topics.delete(topic);
       });

@@ -12,6 +12,12 @@ export interface TopicRecord {
 }
 
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
+/**
+ * The attribute names SetTopicAttributes takes on a standard topic (SNS API
+ * Reference, SetTopicAttributes). The delivery-status logging ones
+ * (`<Protocol>SuccessFeedbackRoleArn` and friends) are stored and read back
+ * but log nothing locally, like KmsMasterKeyId encrypts nothing.
+ */
 const TOPIC_ATTRIBUTES = new Set([
   "DisplayName",
   "Policy",
@@ -21,6 +27,11 @@ const TOPIC_ATTRIBUTES = new Set([
   "SignatureVersion",
   "DataProtectionPolicy",
   "ArchivePolicy",
+  ...["Application", "Firehose", "HTTP", "Lambda", "SQS"].flatMap((protocol) => [
+    `${protocol}SuccessFeedbackRoleArn`,
+    `${protocol}SuccessFeedbackSampleRate`,
+    `${protocol}FailureFeedbackRoleArn`,
+  ]),
 ]);
 const PAGE = 100;
 
@@ -58,10 +69,15 @@ export class TopicStore {
     return this.#byName(parsed.resource);
   }
 
-  require(arn: unknown): TopicRecord {
+  /** The TopicArn parameter, which every action naming a topic requires. */
+  validateArn(arn: unknown): string {
     if (typeof arn !== "string" || arn === "")
       throw snsError.invalidParameter("Invalid parameter: TopicArn");
-    const topic = this.byArn(arn);
+    return arn;
+  }
+
+  require(arn: unknown): TopicRecord {
+    const topic = this.byArn(this.validateArn(arn));
     if (!topic) throw snsError.topicNotFound();
     return topic;
   }
