@@ -1,0 +1,108 @@
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import {
+  type APIGatewayProxyResult,
+  handle,
+  type LambdaContext,
+  type LambdaEvent,
+} from "hono/aws-lambda";
+import type { AnyJobDefinition } from "../core/job-types.js";
+import type { Logger } from "../core/logger.js";
+import type { Transport } from "../core/transport.js";
+import { createApi } from "../http/api.js";
+import { createTransportBackend } from "../http/transport-backend.js";
+import {
+  corsOriginsFromEnv,
+  type Environment,
+  parseQueuesEnv,
+  processEnv,
+  requireEnv,
+  TOPIC_ARN_ENV,
+} from "./env.js";
+import { createLambdaLogger } from "./lambda-logger.js";
+import { createAwsTransport } from "./transport.js";
+
+/** An API Gateway HTTP API event, payload format 2.0. */
+export type HttpApiEvent = Extract<LambdaEvent, { rawPath: string }>;
+
+/** The API Lambda: an HTTP API (payload format 2.0) event in, the response out. */
+export type ApiFunction = (
+  event: HttpApiEvent,
+  context?: LambdaContext,
+) => Promise<APIGatewayProxyResult>;
+
+/** What {@link createApiFunction} takes. */
+export interface ApiFunctionOptions {
+  /** The app's jobs by name: payloads are validated against their schemas. Required. */
+  jobs: Readonly<Record<string, AnyJobDefinition>>;
+  /**
+   * Where jobs go.
+   * @defaultValue `createAwsTransport` with the topic from env OFFLOAD_TOPIC_ARN and
+   * the queues from env OFFLOAD_QUEUES (JSON `{ "<job>": "<queueUrl>" }`; delayed
+   * jobs are sent straight to their queue)
+   */
+  transport?: Transport;
+  /**
+   * CORS origins the app answers for (exact origins, or `"*"`).
+   * @defaultValue env OFFLOAD_CORS_ORIGINS, comma-separated; none (CORS off) when unset or empty
+   */
+  corsOrigins?: string[];
+  /** Largest request body, in bytes. @defaultValue 1 MiB (1_048_576) */
+  bodyLimitBytes?: number;
+  /** The default transport's SQS client. @defaultValue `new SQSClient({ region })`, region from OFFLOAD_TOPIC_ARN */
+  sqs?: SQSClient;
+  /** The default transport's SNS client. @defaultValue `new SNSClient({ region })` */
+  sns?: SNSClient;
+  /** The default transport's logger. @defaultValue JSON lines on stdout at env OFFLOAD_LOG_LEVEL */
+  logger?: Logger;
+  /** Where the defaults are read from. @defaultValue process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The API Lambda behind API Gateway: the same Hono app as the local server
+ * (`createApi`) over the AWS transport, so POST /jobs answers with the same
+ * statuses and error bodies. Authentication is API Gateway's (IAM or JWT),
+ * so the app's own bearer check is off. A named stage's path prefix
+ * (`/prod/jobs` on a `prod` stage) is removed before routing.
+ *
+ * @throws OffloadError InvalidEnvironment when the transport is not given and
+ * OFFLOAD_TOPIC_ARN or OFFLOAD_QUEUES is missing or invalid.
+ * @example
+ * import { createApiFunction } from "offload/aws";
+ * import greeting from "./jobs/greeting.js";
+ * export const handler = createApiFunction({ jobs: { greeting } });
+ */
+export function createApiFunction(options: ApiFunctionOptions): ApiFunction {
+  const env: Environment = options.env ?? processEnv();
+  const transport = options.transport ?? defaultTransport(options, env);
+  const app = createApi({
+    backend: createTransportBackend({ jobs: options.jobs, transport }),
+    corsOrigins: options.corsOrigins ?? corsOriginsFromEnv(env),
+    ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
+  });
+  const handler = handle(app);
+  return (event, context) => handler(withoutStagePrefix(event), context);
+}
+
+function defaultTransport(options: ApiFunctionOptions, env: Environment): Transport {
+  return createAwsTransport({
+    topicArn: requireEnv(env, TOPIC_ARN_ENV, "the ARN of the SNS topic jobs are published to"),
+    queues: parseQueuesEnv(env, Object.keys(options.jobs)),
+    ...(options.sqs === undefined ? {} : { sqs: options.sqs }),
+    ...(options.sns === undefined ? {} : { sns: options.sns }),
+    logger: options.logger ?? createLambdaLogger(env),
+  });
+}
+
+/**
+ * On a stage other than `$default`, API Gateway's rawPath starts with the
+ * stage's name (`/prod/jobs`); the app's routes do not.
+ */
+function withoutStagePrefix(event: HttpApiEvent): HttpApiEvent {
+  const stage = event.requestContext?.stage;
+  if (!stage || stage === "$default") return event;
+  const prefix = `/${stage}`;
+  if (event.rawPath !== prefix && !event.rawPath.startsWith(`${prefix}/`)) return event;
+  return { ...event, rawPath: event.rawPath.slice(prefix.length) || "/" };
+}

@@ -1,0 +1,38 @@
+/**
+ * offload on AWS: the Transport over SNS and SQS, the deployed functions
+ * (one per job, and the API) and the stack outputs that connect them.
+ */
+export {
+  type ApiFunction,
+  type ApiFunctionOptions,
+  createApiFunction,
+  type HttpApiEvent,
+} from "./api-function.js";
+export { DEAD_LETTER_REASON_ATTRIBUTE } from "./attributes.js";
+export {
+  CORS_ORIGINS_ENV,
+  DLQ_URL_ENV,
+  type Environment,
+  JOB_NAME_ENV,
+  QUEUE_URL_ENV,
+  QUEUES_ENV,
+  TOPIC_ARN_ENV,
+} from "./env.js";
+export { createJobFunction, type JobFunctionOptions } from "./job-function.js";
+export { createLambdaLogger, LOG_LEVEL_ENV } from "./lambda-logger.js";
+export { createSqsMessageActions, type SqsMessageActionsOptions } from "./message-actions.js";
+export {
+  type AwsJobQueues,
+  type AwsTransportOptions,
+  type ResolvedAwsTransportOptions,
+  type ResolvedJobQueues,
+  resolveAwsTransportOptions,
+} from "./options.js";
+export {
+  type AwsTransportTarget,
+  awsTransportTargetFromOutputs,
+  readStackOutputs,
+  type StackOutputs,
+  type StackOutputsFile,
+} from "./stack-outputs.js";
+export { createAwsTransport } from "./transport.js";

@@ -1,0 +1,254 @@
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { MAX_PAYLOAD_BYTES } from "../core/client.js";
+import { systemClock } from "../core/clock.js";
+import { OffloadError } from "../core/errors.js";
+import { silentLogger } from "../core/logger.js";
+import type { JobQueueStats, SendRequest, Transport } from "../core/transport.js";
+import { fromQueueAttributes, sendAttributes, toQueueMessage } from "./attributes.js";
+import { sendToDeadLetterQueue } from "./dead-letter.js";
+import { createSqsDeadLetterQueue, type DlqTarget, peekOldestSentAt, queueCounts } from "./dlq.js";
+import {
+  type AwsTransportOptions,
+  type ResolvedJobQueues,
+  resolveAwsTransportOptions,
+} from "./options.js";
+
+/** SQS's longest per-message delay (SendMessage DelaySeconds, 0–900). */
+const MAX_DELAY_SECONDS = 900;
+/** DeleteMessageBatch takes at most 10 entries. */
+const SQS_BATCH = 10;
+
+/**
+ * The Transport over AWS, laid out as the offload stack deploys it: one SNS
+ * topic routing jobs by their `jobName` attribute, and per job an SQS queue
+ * and a DLQ.
+ *
+ * - `send` publishes to the topic; a delayed job (1–900 s) goes straight to
+ *   its queue with `DelaySeconds`, since SNS has no per-message delay. The
+ *   id it resolves with is SNS's message id for a published job, which is
+ *   not the id the job's queue gives the message (SNS delivers a copy).
+ *   Longer delays are refused (`DelayTooLong`): they need EventBridge
+ *   Scheduler, which this transport does not use yet.
+ * - `stats`: `oldestMessageAgeSeconds` of the queue is always 0, because SQS
+ *   reports it only as the CloudWatch metric ApproximateAgeOfOldestMessage,
+ *   and peeking would count as a receive towards maxReceiveCount. The
+ *   DLQ's is measured by peeking up to 10 of its messages (see
+ *   `peekOldestSentAt`), which raises their receive counts by one.
+ * - `noteError` does nothing: SQS cannot annotate a message.
+ *
+ * @throws OffloadError InvalidAwsTransportOptions when an option is invalid.
+ * @example
+ * import { createAwsTransport } from "offload/aws";
+ * const transport = createAwsTransport({
+ *   topicArn: "arn:aws:sns:us-east-1:123456789012:my-app-dev-jobs",
+ *   queues: { greeting: { queueUrl, dlqUrl } },
+ * });
+ * const offload = createClient({ transport, jobs: { greeting } });
+ */
+export function createAwsTransport(options: AwsTransportOptions): Transport {
+  const resolved = resolveAwsTransportOptions(options);
+  const clientConfig = {
+    region: resolved.region,
+    ...(resolved.endpoint === undefined ? {} : { endpoint: resolved.endpoint }),
+  };
+  const sqs = options.sqs ?? new SQSClient(clientConfig);
+  const sns = options.sns ?? new SNSClient(clientConfig);
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const { topicArn, queues } = resolved;
+
+  const of = (jobName: string): ResolvedJobQueues => {
+    const found = queues.get(jobName);
+    if (!found) {
+      throw new OffloadError(
+        "UnknownJob",
+        `There is no job ${JSON.stringify(jobName)} in this stack; the jobs are: ${[...queues.keys()].sort().join(", ") || "(none)"}`,
+        { jobName },
+      );
+    }
+    return found;
+  };
+  const withDlq = (jobName: string): DlqTarget => {
+    const { queueUrl, queueArn, dlqUrl, dlqArn } = of(jobName);
+    if (dlqUrl === undefined || dlqArn === undefined) {
+      throw new OffloadError(
+        "NoDeadLetterQueue",
+        `The AWS transport has no DLQ URL for job ${JSON.stringify(jobName)}: give queues[${JSON.stringify(jobName)}].dlqUrl (stack output Job<Name>DlqUrl)`,
+        { jobName },
+      );
+    }
+    return { queueUrl, queueArn, dlqUrl, dlqArn };
+  };
+
+  return {
+    region: resolved.region,
+    queueArn: (jobName) => of(jobName).queueArn,
+
+    async send(request: SendRequest) {
+      const { queueUrl } = of(request.jobName);
+      checkSize(request);
+      const delay = checkDelay(request);
+      const attributes = sendAttributes(request);
+      let messageId: string | undefined;
+      if (delay > 0) {
+        // SNS has no per-message delay: a delayed job goes straight to its queue.
+        ({ MessageId: messageId } = await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: request.body,
+            DelaySeconds: delay,
+            MessageAttributes: attributes,
+          }),
+        ));
+      } else {
+        ({ MessageId: messageId } = await sns.send(
+          new PublishCommand({
+            TopicArn: topicArn,
+            Message: request.body,
+            MessageAttributes: attributes,
+          }),
+        ));
+      }
+      if (messageId === undefined) {
+        throw new OffloadError(
+          "InvalidAwsResponse",
+          `${delay > 0 ? "SQS SendMessage" : "SNS Publish"} for ${request.jobName} returned no MessageId`,
+          { jobName: request.jobName },
+        );
+      }
+      logger.debug({ jobName: request.jobName, messageId, delaySeconds: delay }, "job sent");
+      return messageId;
+    },
+
+    async receive(jobName, request) {
+      const { queueUrl } = of(jobName);
+      const { signal } = request;
+      if (signal?.aborted) return [];
+      try {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: request.maxMessages,
+            WaitTimeSeconds: request.waitTimeSeconds,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+          signal === undefined ? {} : { abortSignal: signal },
+        );
+        return Messages.map((m) => toQueueMessage(m, queueUrl));
+      } catch (e) {
+        // An aborted long poll is a shutdown, not a failure.
+        if (signal?.aborted) return [];
+        throw e;
+      }
+    },
+
+    async deleteMessages(jobName, receiptHandles) {
+      const { queueUrl } = of(jobName);
+      for (let i = 0; i < receiptHandles.length; i += SQS_BATCH) {
+        const Entries = receiptHandles
+          .slice(i, i + SQS_BATCH)
+          .map((ReceiptHandle, n) => ({ Id: `m${n}`, ReceiptHandle }));
+        const { Failed = [] } = await sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries }),
+        );
+        const failure = Failed[0];
+        if (failure) {
+          throw new OffloadError(
+            "DeleteFailed",
+            `Deleting ${Failed.length} processed ${jobName} message(s) failed: ${failure.Code ?? "?"} ${failure.Message ?? ""}`.trim(),
+            { jobName, queue: queueUrl },
+          );
+        }
+      }
+    },
+
+    async changeVisibility(jobName, receiptHandle, seconds) {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: of(jobName).queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+      );
+    },
+
+    async deadLetter(jobName, message, reason) {
+      const { queueUrl, dlqUrl } = withDlq(jobName);
+      await sendToDeadLetterQueue(sqs, {
+        queueUrl,
+        dlqUrl,
+        receiptHandle: message.receiptHandle,
+        body: message.body,
+        attributes: fromQueueAttributes(message.messageAttributes),
+        reason,
+      });
+    },
+
+    async stats(jobName): Promise<JobQueueStats> {
+      const { queueUrl, dlqUrl } = withDlq(jobName);
+      const [main, dead] = await Promise.all([
+        queueCounts(sqs, queueUrl),
+        queueCounts(sqs, dlqUrl),
+      ]);
+      const oldest =
+        dead.visible > 0
+          ? await peekOldestSentAt({ sqs, logger }, dlqUrl, dead.visible)
+          : undefined;
+      return {
+        visible: main.visible,
+        inFlight: main.inFlight,
+        delayed: main.delayed,
+        oldestMessageAgeSeconds: 0,
+        dlq: {
+          visible: dead.visible + dead.inFlight + dead.delayed,
+          oldestMessageAgeSeconds:
+            oldest === undefined ? 0 : Math.max(0, Math.floor((clock.now() - oldest) / 1000)),
+        },
+      };
+    },
+
+    dlq: createSqsDeadLetterQueue({ sqs, logger, target: withDlq }),
+
+    // SQS cannot annotate a message: the runtime's error notes have nowhere to go.
+    noteError: async () => {},
+  };
+}
+
+/** The same limit and message as the typed client's, checked before any call. */
+function checkSize(request: SendRequest): void {
+  const bytes = new TextEncoder().encode(request.body).length;
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    throw new OffloadError(
+      "PayloadTooLarge",
+      `The payload of ${request.jobName} is ${bytes} bytes as JSON; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size)`,
+      { jobName: request.jobName },
+    );
+  }
+}
+
+function checkDelay(request: SendRequest): number {
+  const delay = request.delaySeconds ?? 0;
+  if (!Number.isInteger(delay) || delay < 0) {
+    throw new OffloadError(
+      "InvalidDelay",
+      `delaySeconds must be a whole number of seconds from 0 to ${MAX_DELAY_SECONDS}; got ${delay}`,
+      { jobName: request.jobName },
+    );
+  }
+  if (delay > MAX_DELAY_SECONDS) {
+    throw new OffloadError(
+      "DelayTooLong",
+      `delaySeconds ${delay} is longer than ${MAX_DELAY_SECONDS} (15 minutes), the longest SQS delays a message; longer delays need EventBridge Scheduler, which the AWS transport does not support until scheduling lands`,
+      { jobName: request.jobName },
+    );
+  }
+  return delay;
+}

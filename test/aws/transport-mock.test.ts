@@ -1,0 +1,141 @@
+/**
+ * What moto cannot show: message move tasks (moto 5 has no StartMessageMoveTask)
+ * and that refused sends make no call at all. The clients are mocked here only.
+ */
+import { SNSClient } from "@aws-sdk/client-sns";
+import {
+  GetQueueAttributesCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from "@aws-sdk/client-sqs";
+import { mockClient } from "aws-sdk-client-mock";
+import { describe, expect, it } from "vitest";
+import { createAwsTransport } from "../../src/aws/index.js";
+import { MAX_PAYLOAD_BYTES } from "../../src/core/client.js";
+
+const topicArn = "arn:aws:sns:eu-west-1:123456789012:shop-prod-jobs";
+const queueUrl = "https://sqs.eu-west-1.amazonaws.com/123456789012/shop-prod-greeting";
+const dlqUrl = "https://sqs.eu-west-1.amazonaws.com/123456789012/shop-prod-greeting-dlq";
+
+function mocked() {
+  const sqs = new SQSClient({ region: "eu-west-1" });
+  const sns = new SNSClient({ region: "eu-west-1" });
+  const sqsMock = mockClient(sqs);
+  const snsMock = mockClient(sns);
+  const transport = createAwsTransport({
+    topicArn,
+    queues: { greeting: { queueUrl, dlqUrl } },
+    sqs,
+    sns,
+  });
+  return {
+    transport,
+    sqsMock,
+    snsMock,
+    calls: () => sqsMock.calls().length + snsMock.calls().length,
+  };
+}
+
+describe("DLQ redrive of everything", () => {
+  it("starts a message move task from the DLQ's ARN to the queue's, moving the DLQ's approximate count", async () => {
+    const { transport, sqsMock } = mocked();
+    sqsMock.on(GetQueueAttributesCommand).resolves({
+      Attributes: {
+        ApproximateNumberOfMessages: "7",
+        ApproximateNumberOfMessagesNotVisible: "0",
+        ApproximateNumberOfMessagesDelayed: "0",
+      },
+    });
+    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: "task-1" });
+    expect(await transport.dlq.redrive("greeting", {})).toEqual({ moved: 7 });
+    const starts = sqsMock.commandCalls(StartMessageMoveTaskCommand);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.args[0].input).toEqual({
+      SourceArn: "arn:aws:sqs:eu-west-1:123456789012:shop-prod-greeting-dlq",
+      DestinationArn: "arn:aws:sqs:eu-west-1:123456789012:shop-prod-greeting",
+    });
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand)[0]!.args[0].input.QueueUrl).toBe(dlqUrl);
+  });
+
+  it("starts no task for an empty DLQ", async () => {
+    const { transport, sqsMock } = mocked();
+    sqsMock.on(GetQueueAttributesCommand).resolves({
+      Attributes: {
+        ApproximateNumberOfMessages: "0",
+        ApproximateNumberOfMessagesNotVisible: "0",
+        ApproximateNumberOfMessagesDelayed: "0",
+      },
+    });
+    expect(await transport.dlq.redrive("greeting", {})).toEqual({ moved: 0 });
+    expect(sqsMock.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
+  });
+});
+
+describe("sends refused before any call", () => {
+  it("refuses a delay over 900 seconds, pointing at scheduling", async () => {
+    const { transport, calls } = mocked();
+    await expect(
+      transport.send({ jobName: "greeting", body: "{}", delaySeconds: 901 }),
+    ).rejects.toMatchObject({
+      code: "DelayTooLong",
+      jobName: "greeting",
+      message: expect.stringMatching(
+        /^delaySeconds 901 is longer than 900 \(15 minutes\).*EventBridge Scheduler.*until scheduling lands$/,
+      ),
+    });
+    expect(calls()).toBe(0);
+  });
+
+  it.each([-1, 1.5])("refuses delaySeconds %s", async (delaySeconds) => {
+    const { transport, calls } = mocked();
+    await expect(
+      transport.send({ jobName: "greeting", body: "{}", delaySeconds }),
+    ).rejects.toMatchObject({
+      code: "InvalidDelay",
+      message: `delaySeconds must be a whole number of seconds from 0 to 900; got ${delaySeconds}`,
+    });
+    expect(calls()).toBe(0);
+  });
+
+  it("refuses a body over 256 KiB with the client's error, and takes one of exactly 256 KiB", async () => {
+    const { transport, snsMock, calls } = mocked();
+    const body = JSON.stringify("x".repeat(MAX_PAYLOAD_BYTES - 1)); // 2 quotes: one byte over
+    await expect(transport.send({ jobName: "greeting", body })).rejects.toMatchObject({
+      code: "PayloadTooLarge",
+      message: `The payload of greeting is ${MAX_PAYLOAD_BYTES + 1} bytes as JSON; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size)`,
+    });
+    expect(calls()).toBe(0);
+    snsMock.resolves({ MessageId: "sns-1" });
+    const fits = JSON.stringify("x".repeat(MAX_PAYLOAD_BYTES - 2));
+    expect(await transport.send({ jobName: "greeting", body: fits })).toBe("sns-1");
+  });
+
+  it("refuses an unknown job", async () => {
+    const { transport, calls } = mocked();
+    await expect(transport.send({ jobName: "nope", body: "{}" })).rejects.toMatchObject({
+      code: "UnknownJob",
+      jobName: "nope",
+    });
+    expect(calls()).toBe(0);
+  });
+});
+
+describe("the region", () => {
+  it("is the topic's unless given, and a queue URL's own region wins in its ARN", () => {
+    const { transport } = mocked();
+    expect(transport.region).toBe("eu-west-1");
+    const other = createAwsTransport({
+      topicArn,
+      region: "us-west-2",
+      queues: {
+        local: { queueUrl: "http://127.0.0.1:4566/000000000000/local" },
+        remote: { queueUrl },
+      },
+      sqs: new SQSClient({ region: "us-west-2" }),
+      sns: new SNSClient({ region: "us-west-2" }),
+    });
+    expect(other.region).toBe("us-west-2");
+    expect(other.queueArn("local")).toBe("arn:aws:sqs:us-west-2:000000000000:local");
+    expect(other.queueArn("remote")).toBe("arn:aws:sqs:eu-west-1:123456789012:shop-prod-greeting");
+  });
+});
