@@ -4,5 +4,9 @@
 import { register } from "tsx/esm/api";
 
 register();
+// The AWS SDK warns on every run under Node.js 20 about its future releases;
+// offload supports Node.js 20, and the warning would break the CLI's
+// one-line errors. Set the variable to "false" to see it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { main } = await import(new URL("../src/cli/main.ts", import.meta.url).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { OffloadConfig } from "../core/config.js";
 import { OffloadError, toError } from "../core/errors.js";
+import { type ResolvedAwsConfig, resolveAppName, resolveAwsConfig } from "./config-aws.js";
 
 export interface ResolvedConfig {
   /** Where relative paths start: the config file's folder, or the working directory. */
@@ -19,6 +20,10 @@ export interface ResolvedConfig {
   bodyLimit: number;
   pagesDir: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** The app's name (the AWS stack is `<app>-<stage>`). */
+  app: string;
+  stage: string;
+  aws: ResolvedAwsConfig;
 }
 
 /** The environment variables that override the config file (documented by `offload --help`). */
@@ -34,6 +39,11 @@ export const environment = {
   OFFLOAD_BODY_LIMIT: "largest request body in bytes",
   OFFLOAD_PAGES: "folder of static pages served at /",
   OFFLOAD_LOG_LEVEL: "debug | info | warn | error",
+  OFFLOAD_APP: "the app's name (the AWS stack is <app>-<stage>)",
+  OFFLOAD_STAGE: "the deployment stage (default dev)",
+  OFFLOAD_AWS_OUTPUTS: "the stack outputs file --aws commands read",
+  AWS_REGION: "the AWS region",
+  AWS_ENDPOINT_URL: "an SQS/SNS endpoint instead of AWS (moto, a local offload)",
 } as const;
 
 const CONFIG_NAMES = [
@@ -54,6 +64,9 @@ const KEYS = new Set<keyof OffloadConfig>([
   "bodyLimit",
   "pages",
   "logLevel",
+  "app",
+  "stage",
+  "aws",
 ]);
 
 /** Loads `configPath` (or the first offload.config.* in `cwd`), applies the environment, validates. */
@@ -162,6 +175,14 @@ export async function loadConfig(options: {
       .filter(Boolean),
   );
   const [pages] = pick("OFFLOAD_PAGES", file.pages, (raw) => raw);
+  const app = resolveAppName(root, pick("OFFLOAD_APP", file.app, (raw) => raw)[0]);
+  const stage = pick("OFFLOAD_STAGE", file.stage, (raw) => raw)[0] ?? "dev";
+  if (!/^[A-Za-z0-9-]{1,40}$/.test(stage)) {
+    throw new OffloadError(
+      "InvalidConfig",
+      `stage must be 1-40 letters, digits or hyphens; got ${JSON.stringify(stage)}`,
+    );
+  }
   return {
     root,
     configFile,
@@ -181,6 +202,9 @@ export async function loadConfig(options: {
     bodyLimit: bodyLimit ?? 1_048_576,
     pagesDir: pages === undefined ? undefined : path(pages),
     logLevel: logLevel ?? "info",
+    app,
+    stage,
+    aws: resolveAwsConfig(file.aws, { root, env, where: configFile ?? "config" }),
   };
 }
 
@@ -197,6 +221,8 @@ function fileKeyOf(envName: string): string {
     OFFLOAD_BODY_LIMIT: "bodyLimit",
     OFFLOAD_PAGES: "pages",
     OFFLOAD_LOG_LEVEL: "logLevel",
+    OFFLOAD_APP: "app",
+    OFFLOAD_STAGE: "stage",
   };
   return map[envName] ?? envName;
 }

@@ -2,6 +2,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { toError } from "../core/errors.js";
 import { exitOnSignals } from "../runtime/index.js";
 import { startLocalApp } from "./app.js";
+import { awsJobsClient } from "./aws.js";
+import { deployCommand, synthCommand, workerCommand } from "./commands/aws-commands.js";
 import {
   dlqListCommand,
   dlqPurgeCommand,
@@ -11,10 +13,19 @@ import {
   statsCommand,
 } from "./commands/client-commands.js";
 import { environment, loadConfig } from "./config.js";
-import { AppClient } from "./http-client.js";
+import { httpJobsClient, type JobsClient } from "./jobs-client.js";
 import { createCliLogger } from "./logger.js";
 
 const USAGE_ERROR = 2;
+
+interface ClientOptions {
+  url: string;
+  apiKey?: string;
+  aws?: boolean;
+  outputs?: string;
+  stack?: string;
+  endpointUrl?: string;
+}
 
 interface Io {
   out: (text: string) => void;
@@ -94,9 +105,35 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           .env("OFFLOAD_URL")
           .default("http://localhost:3000"),
       )
-      .addOption(new Option("--api-key <key>", "bearer token").env("OFFLOAD_API_KEY"));
-  const appClient = (options: { url: string; apiKey?: string }) =>
-    new AppClient(options.url, options.apiKey);
+      .addOption(new Option("--api-key <key>", "bearer token").env("OFFLOAD_API_KEY"))
+      .option(
+        "--aws",
+        "act on the deployed stack's SQS queues and SNS topic instead of a local app",
+      )
+      .option(
+        "--outputs <file>",
+        "with --aws: the stack outputs file (default .offload/cdk-outputs.json)",
+      )
+      .option("--stack <name>", "with --aws: the stack, when the outputs file holds several")
+      .option(
+        "--endpoint-url <url>",
+        "with --aws: an SQS/SNS endpoint instead of AWS (moto, a local offload)",
+      );
+  const configFor = (mode: "dev" | "start" | "client") =>
+    loadConfig({
+      cwd: io.cwd,
+      configPath: program.opts<{ config?: string }>().config,
+      env: io.env,
+      mode,
+    });
+  const appClient = async (options: ClientOptions): Promise<JobsClient> =>
+    options.aws
+      ? awsJobsClient(await configFor("client"), {
+          outputs: options.outputs,
+          stack: options.stack,
+          endpointUrl: options.endpointUrl,
+        })
+      : httpJobsClient(options.url, options.apiKey);
   const output = (): Output => ({
     json: Boolean(program.opts<{ json?: boolean }>().json),
     out: io.out,
@@ -109,20 +146,17 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       .description("send a job; <payload> is JSON, or @file to read it from a file"),
   )
     .option("--delay <delay>", 'deliver later: seconds, "90s" or "2m" (up to 15m)')
-    .action(
-      (job: string, payload: string, options: { url: string; apiKey?: string; delay?: string }) =>
-        sendCommand(appClient(options), output(), job, payload, options.delay),
+    .action(async (job: string, payload: string, options: ClientOptions & { delay?: string }) =>
+      sendCommand(await appClient(options), output(), job, payload, options.delay),
     );
   client(
     program.command("stats").description("queue depth, DLQ, alarm and counts of every job"),
-  ).action((options: { url: string; apiKey?: string }) =>
-    statsCommand(appClient(options), output()),
-  );
+  ).action(async (options: ClientOptions) => statsCommand(await appClient(options), output()));
   const dlq = program.command("dlq").description("inspect and act on a job's dead-letter queue");
   client(dlq.command("list <job>").description("the messages in the job's DLQ, oldest first"))
     .option("--limit <n>", "how many (1-1000)", (v) => parseLimit(v), 100)
-    .action((job: string, options: { url: string; apiKey?: string; limit: number }) =>
-      dlqListCommand(appClient(options), output(), job, options.limit),
+    .action(async (job: string, options: ClientOptions & { limit: number }) =>
+      dlqListCommand(await appClient(options), output(), job, options.limit),
     );
   client(
     dlq
@@ -130,13 +164,59 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       .description("move DLQ messages back to the job's queue (all, or --id ...)"),
   )
     .option("--id <messageId...>", "only these messages")
-    .action((job: string, options: { url: string; apiKey?: string; id?: string[] }) =>
-      dlqRedriveCommand(appClient(options), output(), job, options.id),
+    .action(async (job: string, options: ClientOptions & { id?: string[] }) =>
+      dlqRedriveCommand(await appClient(options), output(), job, options.id),
     );
   client(dlq.command("purge <job>").description("delete every message in the job's DLQ"))
     .option("--yes", "confirm")
-    .action((job: string, options: { url: string; apiKey?: string; yes?: boolean }) =>
-      dlqPurgeCommand(appClient(options), output(), job, Boolean(options.yes)),
+    .action(async (job: string, options: ClientOptions & { yes?: boolean }) =>
+      dlqPurgeCommand(await appClient(options), output(), job, Boolean(options.yes)),
+    );
+
+  const synthOptions = (cmd: Command) =>
+    cmd
+      .option("--pr <number>", "synthesize the Stack-PR<number> preview stack")
+      .option("-o, --output <dir>", "the cloud assembly folder (default cdk.out)");
+  synthOptions(
+    program
+      .command("synth")
+      .description("bundle every job and synthesize the AWS stack (offline); prints a summary"),
+  ).action(async (options: { pr?: string; output?: string }) => {
+    await synthCommand(await configFor("client"), output(), {
+      pr: options.pr,
+      outdir: options.output,
+    });
+  });
+  synthOptions(
+    program
+      .command("deploy")
+      .description(
+        "synthesize and deploy the stack with the AWS CDK toolkit (needs AWS credentials)",
+      ),
+  ).action(async (options: { pr?: string; output?: string }) => {
+    await deployCommand(await configFor("client"), output(), {
+      pr: options.pr,
+      outdir: options.output,
+      env: io.env,
+    });
+  });
+  program
+    .command("worker [jobs...]")
+    .description("run the jobs (all, or those named) against the deployed stack's SQS queues")
+    .option("--outputs <file>", "the stack outputs file (default .offload/cdk-outputs.json)")
+    .option("--stack <name>", "the stack, when the outputs file holds several")
+    .option("--endpoint-url <url>", "an SQS/SNS endpoint instead of AWS (moto, a local offload)")
+    .action(
+      async (
+        names: string[],
+        options: { outputs?: string; stack?: string; endpointUrl?: string },
+      ) => {
+        const config = await configFor("start");
+        const logger = createCliLogger(config.logLevel, "json", (line) => io.out(line.trimEnd()));
+        const runtime = await workerCommand(config, logger, names, options);
+        exitOnSignals(() => runtime.stop(), logger);
+        await new Promise(() => {}); // runs until a signal
+      },
     );
 
   try {

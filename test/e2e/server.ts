@@ -34,12 +34,25 @@ export interface Server {
 }
 
 /** `offload start` (or `dev`) in `dir` as a child process; resolves once it listens. */
-export function startServer(
+export async function startServer(
   dir: string,
   env: Record<string, string> = {},
   command: "start" | "dev" = "start",
 ): Promise<Server> {
-  const child = spawn(process.execPath, [bin, command], {
+  const started = spawnLogged(dir, [command], env);
+  const line = await started.waitForLog(
+    (l) => typeof l.url === "string" && String(l.msg).startsWith("offload is listening"),
+  );
+  return { ...started, url: String(line.url) };
+}
+
+/** A long-running `offload <args>` in `dir`, its log lines parsed as they come. */
+export function spawnLogged(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Omit<Server, "url"> {
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -84,26 +97,22 @@ export function startServer(
         exited.then(() => true),
       ]);
       if (ended && !logs.some(match))
-        throw new Error(`offload start exited before the expected log line; stderr: ${stderr}`);
+        throw new Error(
+          `offload ${args.join(" ")} exited before the expected log line; stderr: ${stderr}`,
+        );
     }
   };
-  return waitForLog(
-    (l) => typeof l.url === "string" && String(l.msg).startsWith("offload is listening"),
-  ).then((line) => ({
-    url: String(line.url),
-    child,
-    logs,
-    waitForLog,
-    exited,
-  }));
+  return { child, logs, waitForLog, exited };
 }
 
 /** Runs the CLI to completion. */
 export function cli(
   args: string[],
   env: Record<string, string> = {},
+  cwd?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [bin, ...args], {
+    ...(cwd === undefined ? {} : { cwd }),
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,9 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { OffloadError, toError } from "../../core/errors.js";
-import type { DlqMessage, JobQueueSummary } from "../../http/backend.js";
 import { age, table, truncate } from "../format.js";
-import type { AppClient } from "../http-client.js";
+import type { JobsClient } from "../jobs-client.js";
 
 export interface Output {
   json: boolean;
@@ -13,7 +12,7 @@ export interface Output {
 
 /** `offload send <job> <json|@file>` */
 export async function sendCommand(
-  client: AppClient,
+  client: JobsClient,
   o: Output,
   jobName: string,
   input: string,
@@ -25,11 +24,10 @@ export async function sendCommand(
   } catch (e) {
     throw new OffloadError("MalformedJson", `The payload is not valid JSON: ${toError(e).message}`);
   }
-  const query =
-    delay === undefined ? "" : `?delaySeconds=${encodeURIComponent(delaySeconds(delay))}`;
-  const { messageId } = await client.post<{ messageId: string }>(
-    `/jobs/${encodeURIComponent(jobName)}${query}`,
+  const messageId = await client.send(
+    jobName,
     body,
+    delay === undefined ? undefined : delaySeconds(delay),
   );
   o.out(o.json ? JSON.stringify({ messageId }) : `sent ${jobName}: ${messageId}`);
 }
@@ -46,19 +44,19 @@ async function readPayloadFile(path: string): Promise<string> {
 }
 
 /** "90s", "2m", or plain seconds → whole seconds. */
-function delaySeconds(delay: string): string {
+function delaySeconds(delay: string): number {
   const match = /^(\d+)(s|m)?$/.exec(delay.trim());
   if (!match)
     throw new OffloadError(
       "InvalidDelay",
       `--delay must be seconds ("90"), "90s" or "2m"; got ${JSON.stringify(delay)}`,
     );
-  return String(Number(match[1]) * (match[2] === "m" ? 60 : 1));
+  return Number(match[1]) * (match[2] === "m" ? 60 : 1);
 }
 
 /** `offload stats` */
-export async function statsCommand(client: AppClient, o: Output) {
-  const { queues } = await client.get<{ queues: JobQueueSummary[] }>("/api/queues");
+export async function statsCommand(client: JobsClient, o: Output) {
+  const queues = await client.queues();
   if (o.json) return o.out(JSON.stringify({ queues }));
   if (queues.length === 0) return o.out("no jobs");
   o.out(
@@ -92,10 +90,13 @@ export async function statsCommand(client: AppClient, o: Output) {
 }
 
 /** `offload dlq list <job>` */
-export async function dlqListCommand(client: AppClient, o: Output, jobName: string, limit: number) {
-  const { messages } = await client.get<{ messages: DlqMessage[] }>(
-    `/api/queues/${encodeURIComponent(jobName)}/dlq?limit=${limit}`,
-  );
+export async function dlqListCommand(
+  client: JobsClient,
+  o: Output,
+  jobName: string,
+  limit: number,
+) {
+  const messages = await client.dlqList(jobName, limit);
   if (o.json) return o.out(JSON.stringify({ messages }));
   if (messages.length === 0) return o.out(`the DLQ of ${jobName} is empty`);
   o.out(
@@ -114,24 +115,20 @@ export async function dlqListCommand(client: AppClient, o: Output, jobName: stri
 
 /** `offload dlq redrive <job> [--id ...]`, with progress while a large DLQ drains. */
 export async function dlqRedriveCommand(
-  client: AppClient,
+  client: JobsClient,
   o: Output,
   jobName: string,
   ids: string[] | undefined,
 ) {
-  const path = `/api/queues/${encodeURIComponent(jobName)}`;
-  const before = (await client.get<JobQueueSummary>(path)).dlq.visible;
-  const redrive = client.post<{ moved: number }>(
-    `${path}/redrive`,
-    ids?.length ? { messageIds: ids } : {},
-  );
+  const before = (await client.queue(jobName)).dlq.visible;
+  const redrive = client.redrive(jobName, ids);
   let done = false;
   const progress = (async () => {
     if (o.json || (ids?.length ?? 0) > 0) return;
     while (!done) {
       await new Promise((r) => setTimeout(r, 500));
       if (done) break;
-      const left = (await client.get<JobQueueSummary>(path).catch(() => undefined))?.dlq.visible;
+      const left = (await client.queue(jobName).catch(() => undefined))?.dlq.visible;
       if (left !== undefined) o.err(`redriving ${jobName}: ${before - left} of ${before} moved`);
     }
   })();
@@ -147,16 +144,19 @@ export async function dlqRedriveCommand(
 }
 
 /** `offload dlq purge <job> --yes` */
-export async function dlqPurgeCommand(client: AppClient, o: Output, jobName: string, yes: boolean) {
+export async function dlqPurgeCommand(
+  client: JobsClient,
+  o: Output,
+  jobName: string,
+  yes: boolean,
+) {
   if (!yes) {
     throw new OffloadError(
       "ConfirmationRequired",
       `Purging deletes every message in the DLQ of ${jobName} for good: add --yes to confirm`,
     );
   }
-  const { purged } = await client.post<{ purged: number }>(
-    `/api/queues/${encodeURIComponent(jobName)}/purge`,
-  );
+  const { purged } = await client.purge(jobName);
   o.out(
     o.json ? JSON.stringify({ purged }) : `purged ${purged} message(s) from the DLQ of ${jobName}`,
   );

@@ -1,0 +1,192 @@
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, relative, resolve } from "node:path";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { type SynthResult, synthesize } from "../../cdk/index.js";
+import { OffloadError, toError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { loadJobs, type Runtime, startRuntime } from "../../runtime/index.js";
+import { type AwsTargetOptions, connectToStack } from "../aws.js";
+import type { ResolvedConfig } from "../config.js";
+import { table } from "../format.js";
+import type { Output } from "./client-commands.js";
+
+export interface SynthCommandOptions {
+  /** A pull request number: synthesizes the `Stack-PR<n>` preview stack. */
+  pr?: string | undefined;
+  /** The cloud assembly folder. @defaultValue cdk.out next to the config */
+  outdir?: string | undefined;
+}
+
+/** Bundles every job and synthesizes the stack, offline; refuses on errors. */
+async function synthApp(
+  config: ResolvedConfig,
+  options: SynthCommandOptions,
+): Promise<SynthResult> {
+  const jobs = await loadJobs(config.jobsDir);
+  if (jobs.length === 0)
+    throw new OffloadError(
+      "NoJobs",
+      `The jobs folder ${config.jobsDir} has no job files: nothing to deploy`,
+    );
+  const result = await synthesize({
+    jobs: jobs.map((j) => ({ name: j.name, file: j.file, options: j.definition.options })),
+    app: config.app,
+    stage: config.stage,
+    ...(options.pr === undefined ? {} : { pr: options.pr }),
+    aws: config.aws,
+    outdir: options.outdir ? resolve(options.outdir) : resolve(config.root, "cdk.out"),
+  });
+  if (result.errors.length > 0) {
+    throw new OffloadError(
+      "SynthFailed",
+      `The stack ${result.stackName} did not pass its checks:\n  ${result.errors.join("\n  ")}`,
+    );
+  }
+  return result;
+}
+
+/** `offload synth`: the summary table (or JSON), warnings on stderr. */
+export async function synthCommand(
+  config: ResolvedConfig,
+  o: Output,
+  options: SynthCommandOptions,
+): Promise<SynthResult> {
+  const result = await synthApp(config, options);
+  for (const warning of result.warnings) o.err(`warning: ${warning}`);
+  if (o.json) {
+    o.out(JSON.stringify(result));
+    return result;
+  }
+  o.out(
+    `stack ${result.stackName}: ${relative(process.cwd(), result.templateFile) || result.templateFile}`,
+  );
+  o.out(
+    table(
+      ["job", "queue", "dlq", "timeout", "retry delay", "attempts", "bundle"],
+      result.jobs.map((j) => [
+        j.name,
+        j.queue,
+        j.dlq,
+        `${j.timeoutSeconds}s`,
+        `${j.retryDelaySeconds}s`,
+        j.maxAttempts,
+        j.bundleBytes === undefined ? "-" : kib(j.bundleBytes),
+      ]),
+    ),
+  );
+  return result;
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/**
+ * `offload deploy`: synthesizes, then runs the AWS CDK toolkit on the cloud
+ * assembly, writing the stack's outputs where `--aws` commands read them.
+ */
+export async function deployCommand(
+  config: ResolvedConfig,
+  o: Output,
+  options: SynthCommandOptions & { env: NodeJS.ProcessEnv },
+): Promise<void> {
+  await requireCredentials(config, options.env);
+  const result = await synthApp(config, options);
+  for (const warning of result.warnings) o.err(`warning: ${warning}`);
+  mkdirSync(dirname(config.aws.outputsFile), { recursive: true });
+  const cdk = cdkBin();
+  const code = await run(
+    process.execPath,
+    [
+      cdk,
+      "deploy",
+      result.stackName,
+      "--app",
+      result.outdir,
+      "--outputs-file",
+      config.aws.outputsFile,
+      "--require-approval",
+      "never",
+    ],
+    options.env,
+  );
+  if (code !== 0)
+    throw new OffloadError("DeployFailed", `cdk deploy of ${result.stackName} exited with ${code}`);
+  o.out(
+    o.json
+      ? JSON.stringify({ stackName: result.stackName, outputsFile: config.aws.outputsFile })
+      : `deployed ${result.stackName}; outputs in ${config.aws.outputsFile}`,
+  );
+}
+
+/** Fails with one line when the SDK's default chain finds no credentials (never asks the EC2 metadata service). */
+async function requireCredentials(config: ResolvedConfig, env: NodeJS.ProcessEnv): Promise<void> {
+  const saved = process.env.AWS_EC2_METADATA_DISABLED;
+  process.env.AWS_EC2_METADATA_DISABLED = "true";
+  const client = new SQSClient({ region: config.aws.region ?? env.AWS_REGION ?? "us-east-1" });
+  try {
+    await client.config.credentials();
+  } catch (e) {
+    throw new OffloadError(
+      "NoCredentials",
+      `No AWS credentials: configure them (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and run offload deploy again (${toError(e).message.split("\n")[0]})`,
+    );
+  } finally {
+    client.destroy();
+    if (saved === undefined) delete process.env.AWS_EC2_METADATA_DISABLED;
+    else process.env.AWS_EC2_METADATA_DISABLED = saved;
+  }
+}
+
+function cdkBin(): string {
+  try {
+    return createRequire(import.meta.url).resolve("aws-cdk/bin/cdk");
+  } catch {
+    throw new OffloadError(
+      "CdkMissing",
+      "offload deploy needs the AWS CDK toolkit: npm install --save-dev aws-cdk aws-cdk-lib constructs",
+    );
+  }
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: "inherit", env });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
+  });
+}
+
+/**
+ * `offload worker [jobs...]`: the local runtime against the deployed
+ * stack's SQS queues (long polling), for the jobs named or all of them.
+ */
+export async function workerCommand(
+  config: ResolvedConfig,
+  logger: Logger,
+  names: string[],
+  target: AwsTargetOptions,
+): Promise<Runtime> {
+  const { jobs, transport, stackName } = await connectToStack(config, target);
+  const unknown = names.filter((n) => !jobs.some((j) => j.name === n));
+  if (unknown.length > 0) {
+    throw new OffloadError(
+      "UnknownJob",
+      `No job ${unknown.map((n) => JSON.stringify(n)).join(", ")} in ${config.jobsDir}; the jobs are: ${jobs.map((j) => j.name).join(", ")}`,
+    );
+  }
+  const selected = names.length > 0 ? jobs.filter((j) => names.includes(j.name)) : jobs;
+  const runtime = await startRuntime({
+    jobs: selected,
+    transport,
+    logger,
+    ...(config.alertWebhook ? { alertWebhook: config.alertWebhook } : {}),
+  });
+  logger.info(
+    { stack: stackName, jobs: selected.map((j) => j.name) },
+    `offload worker is polling ${selected.length} job queue(s) of ${stackName}`,
+  );
+  return runtime;
+}

@@ -1,0 +1,72 @@
+import { OffloadError, toError } from "../core/errors.js";
+import type { ApiBackend, DlqMessage, JobQueueSummary } from "../http/backend.js";
+import { AppClient } from "./http-client.js";
+
+/**
+ * What the client commands (`send`, `stats`, `dlq ...`) need: a running
+ * local app over HTTP, or a deployed stack through the AWS transport.
+ */
+export interface JobsClient {
+  /** Sends a job whose payload is JSON text; resolves with the message id. */
+  send(jobName: string, json: string, delaySeconds: number | undefined): Promise<string>;
+  queues(): Promise<JobQueueSummary[]>;
+  queue(jobName: string): Promise<JobQueueSummary>;
+  dlqList(jobName: string, limit: number): Promise<DlqMessage[]>;
+  redrive(jobName: string, messageIds: string[] | undefined): Promise<{ moved: number }>;
+  purge(jobName: string): Promise<{ purged: number }>;
+}
+
+/** A running offload app's HTTP API. */
+export function httpJobsClient(url: string, apiKey: string | undefined): JobsClient {
+  const http = new AppClient(url, apiKey);
+  const path = (jobName: string) => `/api/queues/${encodeURIComponent(jobName)}`;
+  return {
+    async send(jobName, json, delaySeconds) {
+      const query = delaySeconds === undefined ? "" : `?delaySeconds=${delaySeconds}`;
+      const { messageId } = await http.post<{ messageId: string }>(
+        `/jobs/${encodeURIComponent(jobName)}${query}`,
+        json,
+      );
+      return messageId;
+    },
+    queues: async () => (await http.get<{ queues: JobQueueSummary[] }>("/api/queues")).queues,
+    queue: (jobName) => http.get<JobQueueSummary>(path(jobName)),
+    dlqList: async (jobName, limit) =>
+      (await http.get<{ messages: DlqMessage[] }>(`${path(jobName)}/dlq?limit=${limit}`)).messages,
+    redrive: (jobName, messageIds) =>
+      http.post<{ moved: number }>(
+        `${path(jobName)}/redrive`,
+        messageIds?.length ? { messageIds } : {},
+      ),
+    purge: (jobName) => http.post<{ purged: number }>(`${path(jobName)}/purge`),
+  };
+}
+
+/**
+ * The API's backend in this process (over the AWS transport for `--aws`).
+ * OffloadErrors keep their message; anything else (an AWS SDK error) becomes
+ * one line naming `where`.
+ */
+export function backendJobsClient(backend: ApiBackend, where: string): JobsClient {
+  const call = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (e) {
+      if (e instanceof OffloadError) throw e;
+      const error = toError(e);
+      throw new OffloadError("AwsError", `${where}: ${error.name}: ${error.message}`, { cause: e });
+    }
+  };
+  return {
+    send: (jobName, json, delaySeconds) =>
+      call(() =>
+        backend.send(jobName, JSON.parse(json), delaySeconds === undefined ? {} : { delaySeconds }),
+      ),
+    queues: () => call(() => backend.queues()),
+    queue: (jobName) => call(() => backend.queue(jobName)),
+    dlqList: (jobName, limit) => call(() => backend.dlqList(jobName, { limit })),
+    redrive: (jobName, messageIds) =>
+      call(() => backend.redrive(jobName, messageIds?.length ? { messageIds } : {})),
+    purge: (jobName) => call(() => backend.purge(jobName)),
+  };
+}

@@ -1,0 +1,245 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobOutputKey } from "../../src/core/stack-layout.js";
+import { type MotoServer, startMoto } from "../conformance/moto.js";
+import { applyTemplateToMoto } from "../support/apply-template.js";
+import { appFolder, cli, spawnLogged } from "./server.js";
+
+/**
+ * The AWS side of the `offload` command against moto: `synth` builds the
+ * stack from the jobs folder, the template is applied to moto (it stands in
+ * for CloudFormation), and `send`, `stats`, `dlq` and `worker` act on it
+ * through the outputs file, as they would on a deployed stack.
+ */
+describe("offload synth, worker and --aws against moto", () => {
+  let folder: ReturnType<typeof appFolder>;
+  let moto: MotoServer;
+  let sqs: SQSClient;
+  let sns: SNSClient;
+  let outputs: Record<string, string>;
+  let env: Record<string, string>;
+  const stack = "clidemo-test";
+
+  beforeAll(async () => {
+    folder = appFolder({
+      hello: `export default defineJob({
+        handler: async (payload: { name: string }, ctx) => { ctx.logger.info({ name: payload.name }, "hello ran"); },
+      });`,
+      doomed: `export default defineJob({
+        maxAttempts: 3,
+        handler: async () => { throw new Unrecoverable("doomed never works"); },
+      });`,
+    });
+    writeFileSync(
+      join(folder.dir, "offload.config.ts"),
+      `import { defineConfig } from "offload";\nexport default defineConfig({ app: "clidemo", stage: "test", jobs: "jobs" });\n`,
+    );
+    moto = await startMoto();
+    const client = {
+      endpoint: moto.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    };
+    sqs = new SQSClient(client);
+    sns = new SNSClient(client);
+    env = {
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: moto.endpoint,
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    sqs?.destroy();
+    sns?.destroy();
+    await moto?.stop();
+    folder?.cleanup();
+  });
+
+  it("synth prints the stack's jobs, queues and bundle sizes, offline", async () => {
+    const human = await cli(["synth"], {}, folder.dir);
+    expect(human.stderr).toBe("");
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`stack ${stack}:`);
+    expect(human.stdout).toMatch(
+      new RegExp(`doomed +${stack}-doomed +${stack}-doomed-dlq +15s +90s +3 +[\\d.]+ KiB`),
+    );
+    expect(human.stdout).toMatch(
+      new RegExp(`hello +${stack}-hello +${stack}-hello-dlq +15s +90s +5`),
+    );
+
+    const json = await cli(["--json", "synth"], {}, folder.dir);
+    expect(json.code).toBe(0);
+    const result = JSON.parse(json.stdout) as {
+      stackName: string;
+      templateFile: string;
+      jobs: Array<{ name: string; bundleBytes: number }>;
+    };
+    expect(result.stackName).toBe(stack);
+    expect(result.jobs.map((j) => j.name)).toEqual(["doomed", "hello"]);
+    for (const job of result.jobs) expect(job.bundleBytes).toBeGreaterThan(1000);
+
+    // moto plays CloudFormation: the template's topic, queues and subscriptions, as `cdk deploy` would create them.
+    outputs = await applyTemplateToMoto(result.templateFile, { sqs, sns, stackName: stack });
+    mkdirSync(join(folder.dir, ".offload"), { recursive: true });
+    writeFileSync(
+      join(folder.dir, ".offload/cdk-outputs.json"),
+      JSON.stringify({ [stack]: outputs }),
+    );
+  }, 120_000);
+
+  it("synth --pr names the preview stack", async () => {
+    const { code, stdout } = await cli(
+      ["--json", "synth", "--pr", "42", "-o", "cdk.pr"],
+      {},
+      folder.dir,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).stackName).toBe("Stack-PR42");
+  }, 120_000);
+
+  it("send --aws publishes to the topic, and only the job's queue gets it", async () => {
+    const sent = await cli(["send", "hello", '{"name":"Ada"}', "--aws"], env, folder.dir);
+    expect(sent.stderr).toBe("");
+    expect(sent.stdout).toMatch(/^sent hello: \S+/);
+    const depth = async (job: string) => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: outputs[jobOutputKey(job, "QueueUrl")],
+          AttributeNames: ["ApproximateNumberOfMessages"],
+        }),
+      );
+      return Number(Attributes?.ApproximateNumberOfMessages);
+    };
+    expect(await depth("hello")).toBe(1);
+    expect(await depth("doomed")).toBe(0);
+
+    const stats = await cli(["--json", "stats", "--aws"], env, folder.dir);
+    expect(stats.code).toBe(0);
+    const queues = JSON.parse(stats.stdout).queues as Array<{ jobName: string; visible: number }>;
+    expect(queues.find((q) => q.jobName === "hello")?.visible).toBe(1);
+    expect(queues.find((q) => q.jobName === "doomed")?.visible).toBe(0);
+  }, 60_000);
+
+  it("refuses malformed JSON and a delay SQS cannot hold, with one line each", async () => {
+    const badJson = await cli(["send", "hello", "{nope", "--aws"], env, folder.dir);
+    expect(badJson.code).toBe(1);
+    expect(badJson.stderr.trim()).toMatch(/^offload: The payload is not valid JSON/);
+    const late = await cli(["send", "hello", "{}", "--aws", "--delay", "16m"], env, folder.dir);
+    expect(late.code).toBe(1);
+    expect(late.stderr.trim().split("\n")).toHaveLength(1);
+    expect(late.stderr).toMatch(/longer than 15m/);
+  }, 60_000);
+
+  it("worker runs the jobs against the stack's queues; dlq list, redrive and purge act on moto", async () => {
+    const sent = await cli(["send", "doomed", '{"n":1}', "--aws"], env, folder.dir);
+    expect(sent.code).toBe(0);
+    const worker = spawnLogged(folder.dir, ["worker"], env);
+    try {
+      await worker.waitForLog((l) => l.msg === "hello ran" && l.name === "Ada");
+      await worker.waitForLog(
+        (l) => l.msg === "moving the job to its dead-letter queue" && l.jobName === "doomed",
+      );
+    } finally {
+      worker.child.kill("SIGTERM");
+      expect(await worker.exited).toBe(0);
+    }
+
+    const list = await cli(["--json", "dlq", "list", "doomed", "--aws"], env, folder.dir);
+    expect(list.code).toBe(0);
+    const messages = JSON.parse(list.stdout).messages as Array<{ messageId: string; body: string }>;
+    expect(messages.map((m) => m.body)).toEqual(['{"n":1}']);
+    // Listing did not consume it: a second listing sees it again.
+    const again = await cli(["--json", "dlq", "list", "doomed", "--aws"], env, folder.dir);
+    expect(JSON.parse(again.stdout).messages).toHaveLength(1);
+
+    const redrive = await cli(
+      ["--json", "dlq", "redrive", "doomed", "--aws", "--id", messages[0]!.messageId],
+      env,
+      folder.dir,
+    );
+    expect(redrive.stderr).toBe("");
+    expect(JSON.parse(redrive.stdout)).toEqual({ moved: 1 });
+    // The message is back in the job's queue (visible, or already taken by a long poll the
+    // stopped worker left open on the server) and gone from the DLQ.
+    const counts = async (key: "QueueUrl" | "DlqUrl") => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: outputs[jobOutputKey("doomed", key)],
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      return (
+        Number(Attributes.ApproximateNumberOfMessages) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible)
+      );
+    };
+    expect(await counts("QueueUrl")).toBe(1);
+    expect(await counts("DlqUrl")).toBe(0);
+  }, 120_000);
+
+  it("purge --aws empties the DLQ; stats shows it", async () => {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: outputs[jobOutputKey("doomed", "DlqUrl")],
+        MessageBody: '{"n":2}',
+      }),
+    );
+    const before = await cli(["--json", "stats", "--aws"], env, folder.dir);
+    const dlqBefore = (
+      JSON.parse(before.stdout).queues as Array<{ jobName: string; dlq: { visible: number } }>
+    ).find((q) => q.jobName === "doomed")?.dlq.visible;
+    expect(dlqBefore).toBe(1);
+    const refused = await cli(["dlq", "purge", "doomed", "--aws"], env, folder.dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/add --yes to confirm/);
+    const purged = await cli(
+      ["--json", "dlq", "purge", "doomed", "--aws", "--yes"],
+      env,
+      folder.dir,
+    );
+    expect(JSON.parse(purged.stdout)).toEqual({ purged: 1 });
+    const after = await cli(["--json", "stats", "--aws"], env, folder.dir);
+    const dlqAfter = (
+      JSON.parse(after.stdout).queues as Array<{ jobName: string; dlq: { visible: number } }>
+    ).find((q) => q.jobName === "doomed")?.dlq.visible;
+    expect(dlqAfter).toBe(0);
+  }, 60_000);
+
+  it("--aws without an outputs file says to deploy first", async () => {
+    const { code, stderr } = await cli(
+      ["stats", "--aws", "--outputs", "nowhere.json"],
+      env,
+      folder.dir,
+    );
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/nowhere\.json/);
+    expect(stderr).toMatch(/offload deploy/);
+  });
+
+  it("deploy without AWS credentials fails with one clear line before running the toolkit", async () => {
+    const home = join(folder.dir, "empty-home");
+    mkdirSync(home, { recursive: true });
+    const bare: Record<string, string> = {
+      HOME: home,
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_PROFILE: "",
+      AWS_SHARED_CREDENTIALS_FILE: join(home, "none"),
+      AWS_CONFIG_FILE: join(home, "none"),
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "",
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
+      AWS_WEB_IDENTITY_TOKEN_FILE: "",
+    };
+    const { code, stdout, stderr } = await cli(["deploy"], bare, folder.dir);
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/^offload: No AWS credentials: configure them/);
+    expect(stdout).toBe("");
+  }, 60_000);
+});
