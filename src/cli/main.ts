@@ -18,6 +18,12 @@ import { createCliLogger } from "./logger.js";
 
 const USAGE_ERROR = 2;
 
+interface SynthFlags {
+  pr?: string;
+  context?: Record<string, string>;
+  output?: string;
+}
+
 interface ClientOptions {
   url: string;
   apiKey?: string;
@@ -176,14 +182,24 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   const synthOptions = (cmd: Command) =>
     cmd
       .option("--pr <number>", "synthesize the Stack-PR<number> preview stack")
+      .option(
+        "--context <key=value...>",
+        "CDK context values, as cdk -c gives them (pr=<number> is the same as --pr)",
+        (value: string, previous: Record<string, string> = {}) => {
+          const at = value.indexOf("=");
+          if (at < 1) throw new InvalidArgumentError(`must be key=value; got ${value}`);
+          return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+        },
+      )
       .option("-o, --output <dir>", "the cloud assembly folder (default cdk.out)");
   synthOptions(
     program
       .command("synth")
       .description("bundle every job and synthesize the AWS stack (offline); prints a summary"),
-  ).action(async (options: { pr?: string; output?: string }) => {
+  ).action(async (options: SynthFlags) => {
     await synthCommand(await configFor("client"), output(), {
       pr: options.pr,
+      context: options.context,
       outdir: options.output,
     });
   });
@@ -193,9 +209,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       .description(
         "synthesize and deploy the stack with the AWS CDK toolkit (needs AWS credentials)",
       ),
-  ).action(async (options: { pr?: string; output?: string }) => {
+  ).action(async (options: SynthFlags) => {
     await deployCommand(await configFor("client"), output(), {
       pr: options.pr,
+      context: options.context,
       outdir: options.output,
       env: io.env,
     });

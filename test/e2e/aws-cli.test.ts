@@ -1,7 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobOutputKey } from "../../src/core/stack-layout.js";
 import { type MotoServer, startMoto } from "../conformance/moto.js";
@@ -27,6 +32,11 @@ describe("offload synth, worker and --aws against moto", () => {
     folder = appFolder({
       hello: `export default defineJob({
         handler: async (payload: { name: string }, ctx) => { ctx.logger.info({ name: payload.name }, "hello ran"); },
+      });`,
+      flaky: `import { RetryLater } from "offload";
+      export default defineJob({
+        maxAttempts: 2,
+        handler: async () => { throw new RetryLater("not yet", { delay: "0s" }); },
       });`,
       doomed: `export default defineJob({
         maxAttempts: 3,
@@ -80,7 +90,7 @@ describe("offload synth, worker and --aws against moto", () => {
       jobs: Array<{ name: string; bundleBytes: number }>;
     };
     expect(result.stackName).toBe(stack);
-    expect(result.jobs.map((j) => j.name)).toEqual(["doomed", "hello"]);
+    expect(result.jobs.map((j) => j.name)).toEqual(["doomed", "flaky", "hello"]);
     for (const job of result.jobs) expect(job.bundleBytes).toBeGreaterThan(1000);
 
     // moto plays CloudFormation: the template's topic, queues and subscriptions, as `cdk deploy` would create them.
@@ -92,9 +102,9 @@ describe("offload synth, worker and --aws against moto", () => {
     );
   }, 120_000);
 
-  it("synth --pr names the preview stack", async () => {
+  it("synth --context pr=<n> names the preview stack", async () => {
     const { code, stdout } = await cli(
-      ["--json", "synth", "--pr", "42", "-o", "cdk.pr"],
+      ["--json", "synth", "--context", "pr=42", "-o", "cdk.pr"],
       {},
       folder.dir,
     );
@@ -138,12 +148,24 @@ describe("offload synth, worker and --aws against moto", () => {
   it("worker runs the jobs against the stack's queues; dlq list, redrive and purge act on moto", async () => {
     const sent = await cli(["send", "doomed", '{"n":1}', "--aws"], env, folder.dir);
     expect(sent.code).toBe(0);
+    expect((await cli(["send", "flaky", '{"f":1}', "--aws"], env, folder.dir)).code).toBe(0);
     const worker = spawnLogged(folder.dir, ["worker"], env);
     try {
       await worker.waitForLog((l) => l.msg === "hello ran" && l.name === "Ada");
       await worker.waitForLog(
         (l) => l.msg === "moving the job to its dead-letter queue" && l.jobName === "doomed",
       );
+      // moto applies the template's redrive policy: after maxAttempts (2) receives the
+      // next receive moves the message to the DLQ instead of delivering it.
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: outputs[jobOutputKey("flaky", "DlqUrl")],
+          WaitTimeSeconds: 20,
+        }),
+      );
+      expect(Messages.map((m) => m.Body)).toEqual(['{"f":1}']);
+      const failures = worker.logs.filter((l) => l.msg === "job failed" && l.jobName === "flaky");
+      expect(failures.map((l) => l.attempt)).toEqual([1, 2]);
     } finally {
       worker.child.kill("SIGTERM");
       expect(await worker.exited).toBe(0);

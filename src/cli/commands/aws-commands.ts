@@ -15,6 +15,8 @@ import type { Output } from "./client-commands.js";
 export interface SynthCommandOptions {
   /** A pull request number: synthesizes the `Stack-PR<n>` preview stack. */
   pr?: string | undefined;
+  /** CDK context values (`--context key=value`); `pr` names the preview stack as `pr` does. */
+  context?: Readonly<Record<string, string>> | undefined;
   /** The cloud assembly folder. @defaultValue cdk.out next to the config */
   outdir?: string | undefined;
 }
@@ -35,6 +37,7 @@ async function synthApp(
     app: config.app,
     stage: config.stage,
     ...(options.pr === undefined ? {} : { pr: options.pr }),
+    ...(options.context === undefined ? {} : { context: options.context }),
     aws: config.aws,
     outdir: options.outdir ? resolve(options.outdir) : resolve(config.root, "cdk.out"),
   });
