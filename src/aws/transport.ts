@@ -223,12 +223,24 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
 }
 
 /** The same limit and message as the typed client's, checked before any call. */
+/**
+ * SNS and SQS count a message's attributes (name, type and value) towards
+ * its 256 KiB, so the jobName attribute leaves a little less for the body.
+ */
 function checkSize(request: SendRequest): void {
-  const bytes = new TextEncoder().encode(request.body).length;
-  if (bytes > MAX_PAYLOAD_BYTES) {
+  const encoder = new TextEncoder();
+  const body = encoder.encode(request.body).length;
+  let attributes = 0;
+  for (const [name, value] of Object.entries(sendAttributes(request))) {
+    attributes +=
+      encoder.encode(name).length +
+      encoder.encode(value.DataType).length +
+      encoder.encode(value.StringValue).length;
+  }
+  if (body + attributes > MAX_PAYLOAD_BYTES) {
     throw new OffloadError(
       "PayloadTooLarge",
-      `The payload of ${request.jobName} is ${bytes} bytes as JSON; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size)`,
+      `The payload of ${request.jobName} is ${body} bytes as JSON, and ${body + attributes} with its message attributes; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size, attributes included)`,
       { jobName: request.jobName },
     );
   }

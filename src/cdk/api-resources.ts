@@ -15,13 +15,19 @@ import { FUNCTION_HANDLER, FUNCTION_RUNTIME } from "./job-resources.js";
 export interface ApiResourcesProps {
   /** The API's name in API Gateway. */
   readonly name: string;
+  /** The API function's bundle (every job file, for their schemas, and the Hono app). */
   readonly code: lambda.Code;
+  /** The topic POST /jobs publishes to. */
   readonly topic: sns.ITopic;
   /** Every job's queue, by job name: a delayed send goes straight to it. */
   readonly queues: ReadonlyMap<string, sqs.IQueue>;
+  /** Who may call the routes: IAM (SigV4), a JWT authorizer, or anyone. */
   readonly auth: NonNullable<AwsApiConfig["auth"]>;
+  /** Origins allowed by CORS; empty turns CORS off. */
   readonly corsOrigins: readonly string[];
+  /** The function's memory in MB. */
   readonly memorySize: number;
+  /** How long the function's and the access log's log groups keep logs. */
   readonly logRetention: logs.RetentionDays;
 }
 

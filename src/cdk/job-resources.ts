@@ -14,15 +14,23 @@ import { QUEUE_RETENTION_DAYS } from "./validate.js";
 
 /** What one job's resources are made from (validated by the stack already). */
 export interface JobResourcesProps {
+  /** The job's name (its file name): the subscription's `jobName` filter. */
   readonly name: string;
+  /** The job's resolved options: timeout, retry delay, attempts, batching, alarm. */
   readonly options: ResolvedJobOptions;
   /** The function's code; only read for `runtime: "lambda"` jobs. */
   readonly code: lambda.Code | undefined;
+  /** The job queue's physical name. */
   readonly queueName: string;
+  /** The DLQ's physical name. */
   readonly dlqName: string;
+  /** The topic the job's queue subscribes to. */
   readonly topic: sns.ITopic;
+  /** Where the DLQ alarm sends its state changes. */
   readonly alertTopic: sns.ITopic;
+  /** The function's memory in MB. */
   readonly memorySize: number;
+  /** How long the function's log group keeps logs. */
   readonly logRetention: logs.RetentionDays;
 }
 

@@ -79,6 +79,7 @@ export class OffloadStack extends Stack {
   readonly alertTopic: sns.Topic;
   /** Each job's resources, by job name. */
   readonly jobs: ReadonlyMap<string, JobResources>;
+  /** The HTTP API serving POST /jobs and its function. */
   readonly api: ApiResources;
   /** Advice that is not an error (also added as warning annotations). */
   readonly warnings: ReadonlyArray<string>;

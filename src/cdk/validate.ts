@@ -1,3 +1,4 @@
+import { awsSettingsProblems } from "../core/aws-settings.js";
 import { formatDuration } from "../core/duration.js";
 import { OffloadError } from "../core/errors.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
@@ -30,9 +31,6 @@ const ADVISED_RETRY_DELAY_FACTOR = 6;
 /** The queues keep a message 14 days (SQS's maximum retention). */
 export const QUEUE_RETENTION_DAYS = 14;
 const QUEUE_RETENTION_MS = QUEUE_RETENTION_DAYS * 24 * 3_600_000;
-/** Lambda memory: 128 MB to 10,240 MB. */
-const MIN_MEMORY_MB = 128;
-const MAX_MEMORY_MB = 10_240;
 
 /**
  * Checks what the stack is built from, in one pure function. Each message
@@ -64,18 +62,7 @@ export function validateStack(input: StackInput): StackValidation {
       `jobs ${group.map((n) => JSON.stringify(n)).join(" and ")} would share output keys (names differing only in '-' or '_' give the same key): rename one`,
     );
   }
-  const { memorySize } = input;
-  if (!Number.isInteger(memorySize) || memorySize < MIN_MEMORY_MB || memorySize > MAX_MEMORY_MB) {
-    problems.push(
-      `memorySize ${memorySize} is not a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB} (Lambda's range)`,
-    );
-  }
-  if (input.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.alertEmail)) {
-    problems.push(
-      `alertEmail ${JSON.stringify(input.alertEmail)} is not an email address: the alert topic sends the DLQ alarms to it`,
-    );
-  }
-  checkApi(input, problems);
+  problems.push(...awsSettingsProblems(input));
   return { problems, warnings };
 }
 
@@ -122,33 +109,5 @@ function checkRetryDelay(
     warnings.push(
       `${label}: maxAttempts ${maxAttempts} × retryDelay ${retryDelay} (${formatDuration(worstMs)} with the delay) is longer than the queue's retention of ${QUEUE_RETENTION_DAYS} days: a failing message would expire before it reaches the DLQ`,
     );
-  }
-}
-
-function checkApi(input: StackInput, problems: string[]): void {
-  const { auth } = input;
-  if (typeof auth === "object") {
-    const { issuer, audience } = auth.jwt;
-    if (!/^https:\/\/[^\s]+$/.test(issuer)) {
-      problems.push(
-        `api.auth.jwt.issuer ${JSON.stringify(issuer)} is not an https URL: API Gateway fetches the issuer's keys from it`,
-      );
-    }
-    if (audience.length === 0 || audience.some((a) => a.trim() === "")) {
-      problems.push(
-        `api.auth.jwt.audience ${JSON.stringify(audience)} must list at least one non-empty audience (API Gateway requires one)`,
-      );
-    }
-  } else if (auth !== "iam" && auth !== "none") {
-    problems.push(
-      `api.auth ${JSON.stringify(auth)} is not "iam", "none" or { jwt: { issuer, audience } }`,
-    );
-  }
-  for (const origin of input.corsOrigins) {
-    if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      problems.push(
-        `api.corsOrigins entries must be "*" or an origin like "https://app.example.com" (scheme and host, no path); got ${JSON.stringify(origin)}`,
-      );
-    }
   }
 }

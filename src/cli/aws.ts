@@ -13,7 +13,7 @@ import { backendJobsClient, type JobsClient } from "./jobs-client.js";
 export interface AwsTargetOptions {
   /** The stack outputs file. @defaultValue the config's aws.outputsFile */
   outputs?: string | undefined;
-  /** The stack in that file, when it holds several. */
+  /** The stack in that file, when it holds several. @defaultValue the file's only stack */
   stack?: string | undefined;
   /** SQS/SNS endpoint (moto, a local offload server). @defaultValue the config's, else AWS */
   endpointUrl?: string | undefined;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, resolve } from "node:path";
+import { awsSettingsProblems } from "../core/aws-settings.js";
 import type { AwsConfig } from "../core/config.js";
 import { OffloadError } from "../core/errors.js";
 
@@ -53,14 +54,12 @@ export function resolveAwsConfig(
   options: { root: string; env: NodeJS.ProcessEnv; where: string },
 ): ResolvedAwsConfig {
   const { root, env, where } = options;
-  const bad = (field: string, expected: string, got: unknown): never => {
+  const aws = file ?? {};
+  if (typeof aws !== "object" || aws === null || Array.isArray(aws))
     throw new OffloadError(
       "InvalidConfig",
-      `${where}: aws.${field} must be ${expected}; got ${JSON.stringify(got)}`,
+      `${where}: aws must be an object; got ${JSON.stringify(aws)}`,
     );
-  };
-  const aws = file ?? {};
-  if (typeof aws !== "object" || aws === null || Array.isArray(aws)) bad("", "an object", aws);
   for (const key of Object.keys(aws)) {
     if (!AWS_KEYS.has(key as keyof AwsConfig))
       throw new OffloadError(
@@ -69,27 +68,15 @@ export function resolveAwsConfig(
       );
   }
   const memorySize = aws.memorySize ?? 1024;
-  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240)
-    bad("memorySize", "an integer from 128 to 10240 (MB)", memorySize);
-  if (aws.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(aws.alertEmail))
-    bad("alertEmail", "an email address", aws.alertEmail);
   const auth = aws.api?.auth ?? "iam";
-  if (typeof auth === "string") {
-    if (auth !== "iam" && auth !== "none") bad("api.auth", '"iam", "none" or { jwt }', auth);
-  } else {
-    const jwt = (auth as { jwt?: { issuer?: unknown; audience?: unknown } }).jwt;
-    if (typeof jwt?.issuer !== "string" || !/^https:\/\//.test(jwt.issuer))
-      bad("api.auth.jwt.issuer", "an https:// URL", jwt?.issuer);
-    if (
-      !Array.isArray(jwt?.audience) ||
-      jwt.audience.length === 0 ||
-      !jwt.audience.every((a) => typeof a === "string" && a)
-    )
-      bad("api.auth.jwt.audience", "a non-empty list of strings", jwt?.audience);
-  }
   const corsOrigins = aws.api?.corsOrigins ?? [];
-  if (!Array.isArray(corsOrigins) || !corsOrigins.every((o) => typeof o === "string"))
-    bad("api.corsOrigins", "a list of origins", corsOrigins);
+  const problem = awsSettingsProblems({
+    memorySize,
+    alertEmail: aws.alertEmail,
+    auth,
+    corsOrigins,
+  })[0];
+  if (problem) throw new OffloadError("InvalidConfig", `${where}: aws.${problem}`);
   const outputs = env.OFFLOAD_AWS_OUTPUTS || aws.outputsFile || ".offload/cdk-outputs.json";
   return {
     region: env.AWS_REGION || aws.region,

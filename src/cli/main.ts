@@ -61,7 +61,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         .map(([name, what]) => `  ${name.padEnd(22)} ${what}`)
         .join(
           "\n",
-        )}\n\nClient commands talk to a running app: --url (default http://localhost:3000, or OFFLOAD_URL), --api-key (or OFFLOAD_API_KEY).`,
+        )}\n\nClient commands talk to a running app: --url (default http://localhost:3000, or OFFLOAD_URL), --api-key (or OFFLOAD_API_KEY);\nwith --aws, to the stack \`offload deploy\` deployed, through the outputs file it wrote.`,
     );
 
   const serveCommand = (name: "dev" | "start", description: string) =>

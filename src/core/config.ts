@@ -38,7 +38,7 @@ export interface AwsConfig {
   alertEmail?: string;
   /** Memory of each job's Lambda function, in MB (128–10240). @defaultValue 1024 */
   memorySize?: number;
-  /** The HTTP API (API Gateway) that serves POST /jobs. */
+  /** The HTTP API (API Gateway) that serves POST /jobs. @defaultValue IAM auth, CORS off */
   api?: AwsApiConfig;
   /** Where `offload deploy` writes the stack's outputs and `--aws` commands read them. @defaultValue ".offload/cdk-outputs.json" */
   outputsFile?: string;

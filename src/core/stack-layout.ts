@@ -4,6 +4,8 @@
  * back (from `cdk deploy --outputs-file`), so both sides use these functions.
  */
 
+import { OffloadError } from "./errors.js";
+
 /** Stack names: letters, digits and hyphens, starting with a letter, at most 128 characters. */
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
@@ -21,14 +23,16 @@ export function stackName(options: StackNameOptions): string {
   if (options.pr !== undefined && options.pr !== "") {
     const pr = String(options.pr);
     if (!/^[1-9][0-9]{0,9}$/.test(pr))
-      throw new Error(
+      throw new OffloadError(
+        "InvalidStackName",
         `pr must be a pull request number (a positive integer); got ${JSON.stringify(pr)}`,
       );
     return `Stack-PR${pr}`;
   }
   const name = `${options.app}-${options.stage ?? "dev"}`;
   if (!STACK_NAME.test(name))
-    throw new Error(
+    throw new OffloadError(
+      "InvalidStackName",
       `The stack name ${JSON.stringify(name)} (app-stage) must start with a letter and hold only letters, digits and hyphens, at most 128 characters`,
     );
   return name;

@@ -97,17 +97,27 @@ describe("sends refused before any call", () => {
     expect(calls()).toBe(0);
   });
 
-  it("refuses a body over 256 KiB with the client's error, and takes one of exactly 256 KiB", async () => {
+  it("counts the message attributes towards 256 KiB, as SNS does, before any call", async () => {
     const { transport, snsMock, calls } = mocked();
-    const body = JSON.stringify("x".repeat(MAX_PAYLOAD_BYTES - 1)); // 2 quotes: one byte over
-    await expect(transport.send({ jobName: "greeting", body })).rejects.toMatchObject({
+    // jobName attribute: "jobName" + "String" + "greeting" = 21 bytes.
+    const attributeBytes = "jobName".length + "String".length + "greeting".length;
+    const room = MAX_PAYLOAD_BYTES - attributeBytes;
+    const over = JSON.stringify("x".repeat(room - 1)); // 2 quotes: one byte over
+    await expect(transport.send({ jobName: "greeting", body: over })).rejects.toMatchObject({
       code: "PayloadTooLarge",
-      message: `The payload of greeting is ${MAX_PAYLOAD_BYTES + 1} bytes as JSON; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size)`,
+      message: `The payload of greeting is ${room + 1} bytes as JSON, and ${MAX_PAYLOAD_BYTES + 1} with its message attributes; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size, attributes included)`,
     });
+    const withKey = JSON.stringify("x".repeat(room - 2 - "idempotencyKeyStringk".length));
+    await expect(
+      transport.send({ jobName: "greeting", body: withKey, idempotencyKey: "kk" }),
+    ).rejects.toMatchObject({ code: "PayloadTooLarge" });
     expect(calls()).toBe(0);
     snsMock.resolves({ MessageId: "sns-1" });
-    const fits = JSON.stringify("x".repeat(MAX_PAYLOAD_BYTES - 2));
+    const fits = JSON.stringify("x".repeat(room - 2));
     expect(await transport.send({ jobName: "greeting", body: fits })).toBe("sns-1");
+    expect(await transport.send({ jobName: "greeting", body: withKey, idempotencyKey: "k" })).toBe(
+      "sns-1",
+    );
   });
 
   it("refuses an unknown job", async () => {

@@ -57,20 +57,28 @@ describe("config: app, stage and aws", () => {
   it.each([
     [
       `{ aws: { memorySize: 64 } }`,
-      /aws\.memorySize must be an integer from 128 to 10240 \(MB\); got 64/,
+      /aws\.memorySize 64 is not a whole number of MB from 128 to 10240/,
     ],
-    [`{ aws: { alertEmail: "ops" } }`, /aws\.alertEmail must be an email address; got "ops"/],
+    [`{ aws: { alertEmail: "ops" } }`, /aws\.alertEmail "ops" is not an email address/],
     [
       `{ aws: { api: { auth: "cognito" } } }`,
-      /aws\.api\.auth must be "iam", "none" or \{ jwt \}; got "cognito"/,
+      /aws\.api\.auth "cognito" is not "iam", "none" or \{ jwt: \{ issuer, audience \} \}/,
     ],
     [
       `{ aws: { api: { auth: { jwt: { issuer: "http://id", audience: ["a"] } } } } }`,
-      /aws\.api\.auth\.jwt\.issuer must be an https:\/\/ URL; got "http:\/\/id"/,
+      /aws\.api\.auth\.jwt\.issuer "http:\/\/id" is not an https URL/,
     ],
     [
       `{ aws: { api: { auth: { jwt: { issuer: "https://id", audience: [] } } } } }`,
-      /aws\.api\.auth\.jwt\.audience must be a non-empty list of strings; got \[\]/,
+      /aws\.api\.auth\.jwt\.audience \[\] must list at least one non-empty audience/,
+    ],
+    [
+      `{ aws: { alertEmail: "ops@example" } }`,
+      /aws\.alertEmail "ops@example" is not an email address/,
+    ],
+    [
+      `{ aws: { api: { corsOrigins: ["https://example.com/app"] } } }`,
+      /aws\.api\.corsOrigins entries must be "\*" or an origin .*; got "https:\/\/example.com\/app"/,
     ],
     [`{ aws: { bucket: "x" } }`, /unknown option aws\.bucket; the options are region, alertEmail/],
     [`{ stage: "prod env" }`, /stage must be 1-40 letters, digits or hyphens; got "prod env"/],

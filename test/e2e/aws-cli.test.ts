@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { SNSClient } from "@aws-sdk/client-sns";
 import {
@@ -13,6 +15,8 @@ import { type MotoServer, startMoto } from "../conformance/moto.js";
 import { applyTemplateToMoto } from "../support/apply-template.js";
 import { appFolder, cli, spawnLogged } from "./server.js";
 
+const cdkBin = createRequire(import.meta.url).resolve("aws-cdk/bin/cdk");
+
 /**
  * The AWS side of the `offload` command against moto: `synth` builds the
  * stack from the jobs folder, the template is applied to moto (it stands in
@@ -26,6 +30,8 @@ describe("offload synth, worker and --aws against moto", () => {
   let sns: SNSClient;
   let outputs: Record<string, string>;
   let env: Record<string, string>;
+  /** The flags of every --aws command here: moto stands in for AWS. */
+  let aws: string[];
   const stack = "clidemo-test";
 
   beforeAll(async () => {
@@ -55,11 +61,11 @@ describe("offload synth, worker and --aws against moto", () => {
     };
     sqs = new SQSClient(client);
     sns = new SNSClient(client);
+    aws = ["--aws", "--endpoint-url", moto.endpoint];
     env = {
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
       AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL: moto.endpoint,
     };
   }, 60_000);
 
@@ -93,6 +99,26 @@ describe("offload synth, worker and --aws against moto", () => {
     expect(result.jobs.map((j) => j.name)).toEqual(["doomed", "flaky", "hello"]);
     for (const job of result.jobs) expect(job.bundleBytes).toBeGreaterThan(1000);
 
+    // The CDK toolkit `offload deploy` runs reads this cloud assembly (same schema version).
+    const ls = spawnSync(
+      process.execPath,
+      [
+        cdkBin,
+        "ls",
+        "--app",
+        join(folder.dir, "cdk.out"),
+        "--no-notices",
+        "--no-version-reporting",
+      ],
+      {
+        encoding: "utf8",
+        // Offline: no version check, no notices, no telemetry (they would reach beyond loopback).
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: "1", CDK_DISABLE_CLI_TELEMETRY: "true" },
+      },
+    );
+    expect(ls.stderr).not.toMatch(/schema version mismatch/i);
+    expect(ls.stdout.trim()).toBe(stack);
+
     // moto plays CloudFormation: the template's topic, queues and subscriptions, as `cdk deploy` would create them.
     outputs = await applyTemplateToMoto(result.templateFile, { sqs, sns, stackName: stack });
     mkdirSync(join(folder.dir, ".offload"), { recursive: true });
@@ -113,7 +139,7 @@ describe("offload synth, worker and --aws against moto", () => {
   }, 120_000);
 
   it("send --aws publishes to the topic, and only the job's queue gets it", async () => {
-    const sent = await cli(["send", "hello", '{"name":"Ada"}', "--aws"], env, folder.dir);
+    const sent = await cli(["send", "hello", '{"name":"Ada"}', ...aws], env, folder.dir);
     expect(sent.stderr).toBe("");
     expect(sent.stdout).toMatch(/^sent hello: \S+/);
     const depth = async (job: string) => {
@@ -128,7 +154,7 @@ describe("offload synth, worker and --aws against moto", () => {
     expect(await depth("hello")).toBe(1);
     expect(await depth("doomed")).toBe(0);
 
-    const stats = await cli(["--json", "stats", "--aws"], env, folder.dir);
+    const stats = await cli(["--json", "stats", ...aws], env, folder.dir);
     expect(stats.code).toBe(0);
     const queues = JSON.parse(stats.stdout).queues as Array<{ jobName: string; visible: number }>;
     expect(queues.find((q) => q.jobName === "hello")?.visible).toBe(1);
@@ -136,20 +162,20 @@ describe("offload synth, worker and --aws against moto", () => {
   }, 60_000);
 
   it("refuses malformed JSON and a delay SQS cannot hold, with one line each", async () => {
-    const badJson = await cli(["send", "hello", "{nope", "--aws"], env, folder.dir);
+    const badJson = await cli(["send", "hello", "{nope", ...aws], env, folder.dir);
     expect(badJson.code).toBe(1);
     expect(badJson.stderr.trim()).toMatch(/^offload: The payload is not valid JSON/);
-    const late = await cli(["send", "hello", "{}", "--aws", "--delay", "16m"], env, folder.dir);
+    const late = await cli(["send", "hello", "{}", ...aws, "--delay", "16m"], env, folder.dir);
     expect(late.code).toBe(1);
     expect(late.stderr.trim().split("\n")).toHaveLength(1);
     expect(late.stderr).toMatch(/longer than 15m/);
   }, 60_000);
 
   it("worker runs the jobs against the stack's queues; dlq list, redrive and purge act on moto", async () => {
-    const sent = await cli(["send", "doomed", '{"n":1}', "--aws"], env, folder.dir);
+    const sent = await cli(["send", "doomed", '{"n":1}', ...aws], env, folder.dir);
     expect(sent.code).toBe(0);
-    expect((await cli(["send", "flaky", '{"f":1}', "--aws"], env, folder.dir)).code).toBe(0);
-    const worker = spawnLogged(folder.dir, ["worker"], env);
+    expect((await cli(["send", "flaky", '{"f":1}', ...aws], env, folder.dir)).code).toBe(0);
+    const worker = spawnLogged(folder.dir, ["worker", "--endpoint-url", moto.endpoint], env);
     try {
       await worker.waitForLog((l) => l.msg === "hello ran" && l.name === "Ada");
       await worker.waitForLog(
@@ -171,16 +197,16 @@ describe("offload synth, worker and --aws against moto", () => {
       expect(await worker.exited).toBe(0);
     }
 
-    const list = await cli(["--json", "dlq", "list", "doomed", "--aws"], env, folder.dir);
+    const list = await cli(["--json", "dlq", "list", "doomed", ...aws], env, folder.dir);
     expect(list.code).toBe(0);
     const messages = JSON.parse(list.stdout).messages as Array<{ messageId: string; body: string }>;
     expect(messages.map((m) => m.body)).toEqual(['{"n":1}']);
     // Listing did not consume it: a second listing sees it again.
-    const again = await cli(["--json", "dlq", "list", "doomed", "--aws"], env, folder.dir);
+    const again = await cli(["--json", "dlq", "list", "doomed", ...aws], env, folder.dir);
     expect(JSON.parse(again.stdout).messages).toHaveLength(1);
 
     const redrive = await cli(
-      ["--json", "dlq", "redrive", "doomed", "--aws", "--id", messages[0]!.messageId],
+      ["--json", "dlq", "redrive", "doomed", ...aws, "--id", messages[0]!.messageId],
       env,
       folder.dir,
     );
@@ -211,21 +237,23 @@ describe("offload synth, worker and --aws against moto", () => {
         MessageBody: '{"n":2}',
       }),
     );
-    const before = await cli(["--json", "stats", "--aws"], env, folder.dir);
+    // AWS_ENDPOINT_URL, the SDK's own variable, does what --endpoint-url does.
+    const viaEnv = { ...env, AWS_ENDPOINT_URL: moto.endpoint };
+    const before = await cli(["--json", "stats", "--aws"], viaEnv, folder.dir);
     const dlqBefore = (
       JSON.parse(before.stdout).queues as Array<{ jobName: string; dlq: { visible: number } }>
     ).find((q) => q.jobName === "doomed")?.dlq.visible;
     expect(dlqBefore).toBe(1);
-    const refused = await cli(["dlq", "purge", "doomed", "--aws"], env, folder.dir);
+    const refused = await cli(["dlq", "purge", "doomed", ...aws], env, folder.dir);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/add --yes to confirm/);
     const purged = await cli(
-      ["--json", "dlq", "purge", "doomed", "--aws", "--yes"],
+      ["--json", "dlq", "purge", "doomed", ...aws, "--yes"],
       env,
       folder.dir,
     );
     expect(JSON.parse(purged.stdout)).toEqual({ purged: 1 });
-    const after = await cli(["--json", "stats", "--aws"], env, folder.dir);
+    const after = await cli(["--json", "stats", "--aws"], viaEnv, folder.dir);
     const dlqAfter = (
       JSON.parse(after.stdout).queues as Array<{ jobName: string; dlq: { visible: number } }>
     ).find((q) => q.jobName === "doomed")?.dlq.visible;
@@ -234,7 +262,7 @@ describe("offload synth, worker and --aws against moto", () => {
 
   it("--aws without an outputs file says to deploy first", async () => {
     const { code, stderr } = await cli(
-      ["stats", "--aws", "--outputs", "nowhere.json"],
+      ["stats", ...aws, "--outputs", "nowhere.json"],
       env,
       folder.dir,
     );
@@ -257,6 +285,8 @@ describe("offload synth, worker and --aws against moto", () => {
       AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "",
       AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
       AWS_WEB_IDENTITY_TOKEN_FILE: "",
+      // The SDK's chain would otherwise ask the EC2 metadata service, beyond loopback.
+      AWS_EC2_METADATA_DISABLED: "true",
     };
     const { code, stdout, stderr } = await cli(["deploy"], bare, folder.dir);
     expect(code).toBe(1);

@@ -13,9 +13,9 @@ import { table } from "../format.js";
 import type { Output } from "./client-commands.js";
 
 export interface SynthCommandOptions {
-  /** A pull request number: synthesizes the `Stack-PR<n>` preview stack. */
+  /** A pull request number: synthesizes the `Stack-PR<n>` preview stack. @defaultValue none: `<app>-<stage>` */
   pr?: string | undefined;
-  /** CDK context values (`--context key=value`); `pr` names the preview stack as `pr` does. */
+  /** CDK context values (`--context key=value`); `pr` names the preview stack as `pr` does. @defaultValue none */
   context?: Readonly<Record<string, string>> | undefined;
   /** The cloud assembly folder. @defaultValue cdk.out next to the config */
   outdir?: string | undefined;
@@ -63,7 +63,7 @@ export async function synthCommand(
     return result;
   }
   o.out(
-    `stack ${result.stackName}: ${relative(process.cwd(), result.templateFile) || result.templateFile}`,
+    `stack ${result.stackName}: ${relative(config.root, result.templateFile) || result.templateFile}`,
   );
   o.out(
     table(
@@ -124,10 +124,8 @@ export async function deployCommand(
   );
 }
 
-/** Fails with one line when the SDK's default chain finds no credentials (never asks the EC2 metadata service). */
+/** Fails with one line when the SDK's default credential chain finds no credentials. */
 async function requireCredentials(config: ResolvedConfig, env: NodeJS.ProcessEnv): Promise<void> {
-  const saved = process.env.AWS_EC2_METADATA_DISABLED;
-  process.env.AWS_EC2_METADATA_DISABLED = "true";
   const client = new SQSClient({ region: config.aws.region ?? env.AWS_REGION ?? "us-east-1" });
   try {
     await client.config.credentials();
@@ -138,8 +136,6 @@ async function requireCredentials(config: ResolvedConfig, env: NodeJS.ProcessEnv
     );
   } finally {
     client.destroy();
-    if (saved === undefined) delete process.env.AWS_EC2_METADATA_DISABLED;
-    else process.env.AWS_EC2_METADATA_DISABLED = saved;
   }
 }
 
