@@ -4,13 +4,15 @@ import type { EngineContext } from "./context.js";
 import { type Durability, openDatabase } from "./db/open.js";
 import type { Location } from "./location.js";
 import { createSnsApi, type EngineSnsApi } from "./sns/api.js";
-import { moveHeldToDeadLetterQueue } from "./sqs/acknowledge.js";
+import { deleteMessages, moveHeldToDeadLetterQueue } from "./sqs/acknowledge.js";
 import { createSqsApi, type EngineSqsApi } from "./sqs/api.js";
 import { moveMessages, noteError, type PeekedMessage, peekMessages } from "./sqs/inspect.js";
 import { LongPoll } from "./sqs/long-poll.js";
 import { MoveTasks } from "./sqs/move-tasks.js";
 import { QueueStore } from "./sqs/queue-store.js";
 import { queueCounts } from "./sqs/queues.js";
+import { type ClaimInput, receiveMessages } from "./sqs/receive.js";
+import type { ReceivedMessage, ReceiveOptions } from "./sqs/types.js";
 import { Statements } from "./statements.js";
 import { RetentionSweeper } from "./sweeper.js";
 
@@ -55,6 +57,21 @@ export interface Engine {
   readonly path: string;
   readonly sqs: EngineSqsApi;
   readonly sns: EngineSnsApi;
+  /**
+   * ReceiveMessage with every system and message attribute, for a consumer in this process
+   * (the local runtime): the same claim, long poll, visibility, receive counts and redrive as
+   * `sqs.receiveMessage`, answered as plain records without the SQS response shape.
+   */
+  receiveMessages(
+    input: ClaimInput & { QueueUrl: string },
+    options?: ReceiveOptions,
+  ): Promise<ReceivedMessage[]>;
+  /**
+   * Deletes received messages of one queue by their receipt handles, any number, in one
+   * commit, as DeleteMessage does each. Rejects, deleting nothing, if a handle is not one
+   * the queue issued.
+   */
+  deleteMessages(input: { QueueUrl: string; ReceiptHandles: readonly string[] }): Promise<void>;
   /**
    * Moves a received message (by its current receipt handle) to its queue's
    * DLQ now, keeping id, body, attributes and receive count. Not an SQS
@@ -134,6 +151,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
     path,
     sqs: createSqsApi(ctx, moveTasks),
     sns: createSnsApi(ctx),
+    receiveMessages: async (input, receiveOptions) =>
+      receiveMessages(ctx, queues.byUrl(input.QueueUrl), input, receiveOptions),
+    deleteMessages: async (input) =>
+      deleteMessages(ctx, queues.byUrl(input.QueueUrl), input.ReceiptHandles),
     moveToDeadLetterQueue: async (input) =>
       moveHeldToDeadLetterQueue(ctx, queues.byUrl(input.QueueUrl), input.ReceiptHandle),
     async peekMessages(input) {

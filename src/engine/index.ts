@@ -5,5 +5,6 @@ export type { EngineSnsApi } from "./sns/api.js";
 export type * from "./sns/types.js";
 export type { EngineSqsApi } from "./sqs/api.js";
 export type { PeekedMessage } from "./sqs/inspect.js";
+export type { ClaimInput } from "./sqs/receive.js";
 export type { SendOptions } from "./sqs/send.js";
 export type * from "./sqs/types.js";

@@ -4,6 +4,7 @@ import type Database from "better-sqlite3";
 export class Statements {
   readonly #db: Database.Database;
   readonly #cache = new Map<string, Database.Statement>();
+  readonly #rawCache = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -14,6 +15,19 @@ export class Statements {
     if (!stmt) {
       stmt = this.#db.prepare(sql);
       this.#cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * A statement that returns rows as arrays of column values. Much cheaper on hot paths than row
+   * objects, which better-sqlite3 builds property by property.
+   */
+  raw(sql: string): Database.Statement {
+    let stmt = this.#rawCache.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql).raw(true);
+      this.#rawCache.set(sql, stmt);
     }
     return stmt;
   }

@@ -288,16 +288,31 @@ export function errorInfo(error: Error): ErrorInfo {
 
 /** A logger that adds `fields` to every line. */
 export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
-  const wrap =
-    (fn: Logger["info"]): Logger["info"] =>
-    (a: Record<string, unknown> | string, message?: string) => {
-      if (typeof a === "string") fn({ ...fields }, a);
-      else fn({ ...fields, ...a }, message);
-    };
+  // Built for every job. Methods, not arrow properties: under tsx (esbuild keepNames) each
+  // arrow property gets a name-setting call, which costs more than the rest of this.
+  // They use no `this`, so destructuring them from ctx.logger still works.
   return {
-    debug: wrap(logger.debug),
-    info: wrap(logger.info),
-    warn: wrap(logger.warn),
-    error: wrap(logger.error),
+    debug(a: Record<string, unknown> | string, message?: string) {
+      logWithFields(logger.debug, fields, a, message);
+    },
+    info(a: Record<string, unknown> | string, message?: string) {
+      logWithFields(logger.info, fields, a, message);
+    },
+    warn(a: Record<string, unknown> | string, message?: string) {
+      logWithFields(logger.warn, fields, a, message);
+    },
+    error(a: Record<string, unknown> | string, message?: string) {
+      logWithFields(logger.error, fields, a, message);
+    },
   };
+}
+
+function logWithFields(
+  fn: Logger["info"],
+  fields: Record<string, unknown>,
+  a: Record<string, unknown> | string,
+  message: string | undefined,
+): void {
+  if (typeof a === "string") fn({ ...fields }, a);
+  else fn({ ...fields, ...a }, message);
 }

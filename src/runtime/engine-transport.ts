@@ -25,7 +25,6 @@ export interface JobQueueSpec {
 }
 
 const DLQ_RETENTION_SECONDS = 1_209_600; // 14 days, the longest SQS keeps a message
-const SQS_SEND_BATCH = 10;
 
 /**
  * The Transport over the embedded engine, laid out as the AWS stack is: a
@@ -116,51 +115,19 @@ export async function createEngineTransport(
       return MessageId;
     },
 
-    async receive(jobName: string, request: ReceiveRequest) {
-      const { Messages = [] } = await sqs.receiveMessage(
+    receive: (jobName: string, request: ReceiveRequest): Promise<QueueMessage[]> =>
+      engine.receiveMessages(
         {
           QueueUrl: of(jobName).queue,
           MaxNumberOfMessages: request.maxMessages,
           WaitTimeSeconds: request.waitTimeSeconds,
-          MessageSystemAttributeNames: ["All"],
-          MessageAttributeNames: ["All"],
         },
         request.signal ? { signal: request.signal } : {},
-      );
-      return Messages.map(
-        (m): QueueMessage => ({
-          messageId: m.MessageId,
-          receiptHandle: m.ReceiptHandle,
-          body: m.Body,
-          md5OfBody: m.MD5OfBody,
-          attributes: m.Attributes ?? {},
-          messageAttributes: Object.fromEntries(
-            Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [
-              name,
-              {
-                dataType: value.DataType,
-                ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
-                ...(value.BinaryValue === undefined ? {} : { binaryValue: value.BinaryValue }),
-              },
-            ]),
-          ),
-        }),
-      );
-    },
+      ),
 
     async deleteMessages(jobName, receiptHandles) {
-      const QueueUrl = of(jobName).queue;
-      for (let i = 0; i < receiptHandles.length; i += SQS_SEND_BATCH) {
-        const Entries = receiptHandles
-          .slice(i, i + SQS_SEND_BATCH)
-          .map((ReceiptHandle, n) => ({ Id: `m${n}`, ReceiptHandle }));
-        const { Failed } = await sqs.deleteMessageBatch({ QueueUrl, Entries });
-        const failure = Failed[0];
-        if (failure)
-          throw new Error(
-            `Deleting a processed ${jobName} message failed: ${failure.Code} ${failure.Message ?? ""}`,
-          );
-      }
+      if (receiptHandles.length === 0) return;
+      await engine.deleteMessages({ QueueUrl: of(jobName).queue, ReceiptHandles: receiptHandles });
     },
 
     async changeVisibility(jobName, receiptHandle, seconds) {

@@ -6,7 +6,6 @@ import { type ErrorInfo, errorInfo } from "../lambda/sqs-handler.js";
 import type { RuntimeEvents } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import type { JobSandbox, SandboxResult } from "./sandbox/job-sandbox.js";
-import { toSqsEvent } from "./sqs-event.js";
 
 const SQS_MAX_RECEIVE = 10;
 const LONG_POLL_SECONDS = 20;
@@ -30,6 +29,8 @@ export class JobPoller {
   readonly #o: PollerOptions;
   readonly #abort = new AbortController();
   #loops: Promise<void>[] = [];
+  /** Batches whose handler has ended and whose deletes, retries and events are still under way. */
+  readonly #finishing = new Set<Promise<void>>();
 
   constructor(options: PollerOptions) {
     this.#o = options;
@@ -46,6 +47,7 @@ export class JobPoller {
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.all(this.#loops);
+    await Promise.all(this.#finishing);
   }
 
   /** One slot: receive a batch, run it, repeat; so at most `concurrency` batches run at once. */
@@ -65,7 +67,13 @@ export class JobPoller {
         continue;
       }
       if (messages.length === 0) continue;
-      await this.#process(messages);
+      const result = await this.#invoke(messages);
+      // The slot is free once the handler has ended. Finishing the batch (deletes, events) goes
+      // on while the slot receives again: the deletes of a batch that succeeded are queued in
+      // this very turn, as is the next receive, so both share one group commit.
+      const finishing = this.#finish(messages, result);
+      this.#finishing.add(finishing);
+      void finishing.finally(() => this.#finishing.delete(finishing));
     }
   }
 
@@ -95,16 +103,39 @@ export class JobPoller {
     return batch;
   }
 
-  async #process(messages: QueueMessage[]): Promise<void> {
-    const { job, transport, sandbox, clock, logger, emit } = this.#o;
-    const options = job.definition.options;
-    const event = toSqsEvent(messages, transport.queueArn(job.name), transport.region);
+  /** Runs one batch in a worker; resolves when its handler has ended. */
+  async #invoke(messages: QueueMessage[]): Promise<{ result: SandboxResult; started: number }> {
+    const { job, sandbox, clock, emit } = this.#o;
     const started = clock.now();
     emit("batch:start", { jobName: job.name, messageIds: messages.map((m) => m.messageId) });
-    const result = await sandbox.run(event, options.timeoutMs);
-    const byId = new Map(messages.map((m) => [m.messageId, m]));
-    const attemptOf = (m: QueueMessage) => Number(m.attributes.ApproximateReceiveCount) || 1;
+    return { result: await sandbox.run(messages, job.definition.options.timeoutMs), started };
+  }
+
+  /** Deletes what succeeded, applies retries and dead letters, emits the jobs' events. */
+  async #finish(
+    messages: QueueMessage[],
+    { result, started }: { result: SandboxResult; started: number },
+  ): Promise<void> {
+    const { job, transport, clock, logger, emit } = this.#o;
+    const options = job.definition.options;
     try {
+      if (result.kind === "succeeded") {
+        // Called in the turn the batch ended: the deletes share a commit with the next receive.
+        await transport.deleteMessages(
+          job.name,
+          messages.map((m) => m.receiptHandle),
+        );
+        const durationMs = clock.now() - started;
+        for (const m of messages) {
+          emit("job:done", {
+            jobName: job.name,
+            messageId: m.messageId,
+            attempt: attemptOf(m),
+            durationMs,
+          });
+        }
+        return;
+      }
       if (result.kind !== "completed") {
         const error = wholeBatchError(result, job.name, options.timeoutMs);
         logger.warn(
@@ -125,6 +156,7 @@ export class JobPoller {
         }
         return;
       }
+      const byId = new Map(messages.map((m) => [m.messageId, m]));
       const succeeded: string[] = [];
       for (const outcome of result.outcomes) {
         const message = byId.get(outcome.messageId);
@@ -209,8 +241,13 @@ export class JobPoller {
   }
 }
 
+/** The attempt a received message is on: its receive count, as the handler counts it. */
+function attemptOf(message: QueueMessage): number {
+  return Number(message.attributes.ApproximateReceiveCount) || 1;
+}
+
 function wholeBatchError(
-  result: Exclude<SandboxResult, { kind: "completed" }>,
+  result: Exclude<SandboxResult, { kind: "completed" | "succeeded" }>,
   jobName: string,
   timeoutMs: number,
 ): ErrorInfo {

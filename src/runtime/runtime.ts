@@ -66,7 +66,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const warning of job.definition.warnings)
       logger.warn({ jobName: job.name, file: job.file }, warning);
   }
-  const sandboxes = options.jobs.map((job) => new JobSandbox({ job, clock, logger }));
+  const sandboxes = options.jobs.map(
+    (job) =>
+      new JobSandbox({
+        job,
+        eventSourceARN: options.transport.queueArn(job.name),
+        awsRegion: options.transport.region,
+        clock,
+        logger,
+      }),
+  );
   try {
     await Promise.all(sandboxes.map((s) => s.warm()));
   } catch (e) {

@@ -24,7 +24,7 @@ interface HeldRow {
   received_at: number | null;
 }
 
-function parseHandle(queue: QueueRecord, handle: unknown): Receipt {
+export function parseHandle(queue: QueueRecord, handle: unknown): Receipt {
   if (typeof handle !== "string" || handle === "") throw sqsError.missingParameter("ReceiptHandle");
   const receipt = decodeReceiptHandle(handle);
   if (!receipt || receipt.queueId !== queue.id) throw sqsError.receiptHandleIsInvalid(handle);
@@ -46,16 +46,29 @@ function held(ctx: EngineContext, receipt: Receipt): HeldRow | undefined {
 }
 
 /**
- * DeleteMessage inside a committer op. As the SQS API reference says, a handle
- * from an earlier receive (the message was received again since) "succeeds,
- * but the message will not be deleted"; deleting a deleted message succeeds.
+ * Deletes the messages these receipts hold, inside a committer op. As the SQS API reference
+ * says, a handle from an earlier receive (the message was received again since) "succeeds, but
+ * the message will not be deleted"; deleting a deleted message succeeds. Up to 10 receipts go
+ * in one statement (a rowid lookup per receipt), not one statement each.
  */
-function deleteOne(ctx: EngineContext, queue: QueueRecord, handle: unknown): void {
-  const receipt = parseHandle(queue, handle);
-  ctx.stmts
-    .get("DELETE FROM messages WHERE seq = ? AND queue_id = ? AND receipt = ?")
-    .run(receipt.seq, receipt.queueId, receipt.token);
+export function deleteReceipts(ctx: EngineContext, receipts: readonly Receipt[]): void {
+  for (let i = 0; i < receipts.length; i += DELETE_CHUNK) {
+    const chunk = receipts.slice(i, i + DELETE_CHUNK);
+    const values: Array<number | string> = [];
+    for (const r of chunk) values.push(r.seq, r.queueId, r.token);
+    ctx.stmts.get(DELETE_RECEIPTS[chunk.length]!).run(values);
+  }
 }
+
+const DELETE_CHUNK = limits.maxBatchEntries;
+const DELETE_RECEIPTS = Array.from(
+  { length: DELETE_CHUNK + 1 },
+  (_, count) =>
+    `DELETE FROM messages WHERE ${Array.from(
+      { length: count },
+      () => "(seq = ? AND queue_id = ? AND receipt = ?)",
+    ).join(" OR ")}`,
+);
 
 function changeOne(
   ctx: EngineContext,
@@ -120,8 +133,8 @@ export function deleteMessage(
   queue: QueueRecord,
   handle: unknown,
 ): Promise<void> {
-  parseHandle(queue, handle);
-  return ctx.committer.run(() => deleteOne(ctx, queue, handle), { durable: false });
+  const receipt = parseHandle(queue, handle);
+  return ctx.committer.run(() => deleteReceipts(ctx, [receipt]), { durable: false });
 }
 
 export function deleteMessageBatch(
@@ -130,10 +143,30 @@ export function deleteMessageBatch(
   input: DeleteMessageBatchInput,
 ): Promise<BatchIdOutput> {
   const entries = validateBatchShape(input.Entries, "DeleteMessageBatchRequestEntry");
+  const receipts: Receipt[] = [];
+  const result = perEntry(entries, (entry) => {
+    receipts.push(parseHandle(queue, entry.ReceiptHandle));
+  });
   return ctx.committer.run(
-    () => perEntry(entries, (entry) => deleteOne(ctx, queue, entry.ReceiptHandle)),
+    () => {
+      deleteReceipts(ctx, receipts);
+      return result;
+    },
     { durable: false },
   );
+}
+
+/**
+ * Deletes received messages of one queue, any number, in one commit: what a consumer in this
+ * process does after a batch. Rejects, deleting nothing, if a handle is not one this queue issued.
+ */
+export function deleteMessages(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  handles: readonly string[],
+): Promise<void> {
+  const receipts = handles.map((handle) => parseHandle(queue, handle));
+  return ctx.committer.run(() => deleteReceipts(ctx, receipts), { durable: false });
 }
 
 export function changeMessageVisibility(

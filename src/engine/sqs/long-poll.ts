@@ -49,86 +49,34 @@ export class LongPoll {
     signal?: AbortSignal,
   ): Promise<T[]> {
     return new Promise<T[]>((resolve, reject) => {
-      let finished = false;
-      let attempting = false;
-      let again = false;
-      let expired = false;
-      const clock = this.#clock;
-      let state = this.#queues.get(queueId);
-      if (!state) {
-        state = {
+      let queue = this.#queues.get(queueId);
+      if (!queue) {
+        queue = {
           waiters: new Set(),
           nextVisibleAt: poll.nextVisibleAt,
           timer: undefined,
           timerAt: undefined,
         };
-        this.#queues.set(queueId, state);
+        this.#queues.set(queueId, queue);
       }
-      const queue = state;
-
-      const cleanup = () => {
-        finished = true;
-        queue.waiters.delete(waiter);
-        if (queue.waiters.size === 0) {
-          if (queue.timer) clock.clearTimer(queue.timer);
-          if (this.#queues.get(queueId) === queue) this.#queues.delete(queueId);
-        }
-        clock.clearTimer(deadline);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const finish = (items: T[]) => {
-        cleanup();
-        resolve(items);
-      };
-      const expire = () => {
-        expired = true;
-        if (!attempting && !finished) finish([]);
-      };
-      const onAbort = () => expire();
-
-      const tryNow = async (): Promise<void> => {
-        if (finished) return;
-        if (attempting) {
-          again = true;
-          return;
-        }
-        attempting = true;
-        let items: T[];
-        try {
-          items = await poll.attempt();
-        } catch (error) {
-          attempting = false;
-          cleanup();
-          reject(error);
-          return;
-        }
-        attempting = false;
-        if (finished) return;
-        if (items.length > 0 || expired) {
-          finish(items);
-          if (items.length > 0) this.notify(queueId);
-          return;
-        }
-        if (again) {
-          again = false;
-          void tryNow();
-          return;
-        }
-        this.#arm(queueId);
-      };
-
-      const waiter: Waiter = { wake: () => void tryNow(), end: expire, busy: () => attempting };
+      const waiter = new PendingReceive(this, queueId, queue, poll, resolve, reject);
       queue.waiters.add(waiter);
-      const deadline = clock.setTimer(expire, waitMs);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (signal?.aborted) {
-        expire();
-        return;
-      }
-      // The first attempt runs with the waiter already registered, so a commit that lands
-      // while it runs is not missed: its notification sets `again`.
-      void tryNow();
+      waiter.start(waitMs, signal);
     });
+  }
+
+  /** A wait ended (for PendingReceive): drops its waiter, and the queue's state once no one waits. */
+  forget(queueId: number, queue: QueueWaiters, waiter: Waiter): void {
+    queue.waiters.delete(waiter);
+    if (queue.waiters.size === 0) {
+      if (queue.timer) this.#clock.clearTimer(queue.timer);
+      if (this.#queues.get(queueId) === queue) this.#queues.delete(queueId);
+    }
+  }
+
+  /** For PendingReceive. */
+  get clock(): Clock {
+    return this.#clock;
   }
 
   /** Something in the queue changed: one waiting receive looks again (an idle one if any). */
@@ -151,8 +99,8 @@ export class LongPoll {
       for (const waiter of [...queue.waiters]) waiter.end();
   }
 
-  /** Sets the queue's timer for its next visible message, if it changed. */
-  #arm(queueId: number): void {
+  /** Sets the queue's timer for its next visible message, if it changed (for PendingReceive). */
+  arm(queueId: number): void {
     const queue = this.#queues.get(queueId);
     if (!queue || queue.waiters.size === 0) return;
     const next = queue.nextVisibleAt();
@@ -166,5 +114,117 @@ export class LongPoll {
       queue.timerAt = undefined;
       this.notify(queueId);
     }, next - this.#clock.now());
+  }
+}
+
+/**
+ * One waiting receive. A class rather than closures: a receive is set up for every batch a
+ * poller takes, and under tsx every named closure costs a property definition.
+ */
+class PendingReceive<T> implements Waiter {
+  readonly #owner: LongPoll;
+  readonly #queueId: number;
+  readonly #queue: QueueWaiters;
+  readonly #poll: PollAttempt<T>;
+  readonly #resolve: (items: T[]) => void;
+  readonly #reject: (error: unknown) => void;
+  #finished = false;
+  #attempting = false;
+  #again = false;
+  #expired = false;
+  #deadline: TimerHandle | undefined;
+  #signal: AbortSignal | undefined;
+
+  constructor(
+    owner: LongPoll,
+    queueId: number,
+    queue: QueueWaiters,
+    poll: PollAttempt<T>,
+    resolve: (items: T[]) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#owner = owner;
+    this.#queueId = queueId;
+    this.#queue = queue;
+    this.#poll = poll;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  start(waitMs: number, signal: AbortSignal | undefined): void {
+    this.#deadline = this.#owner.clock.setTimer(() => this.end(), waitMs);
+    if (signal) {
+      this.#signal = signal;
+      signal.addEventListener("abort", this, { once: true });
+      if (signal.aborted) {
+        this.end();
+        return;
+      }
+    }
+    // The first attempt runs with the waiter already registered, so a commit that lands
+    // while it runs is not missed: its notification sets `again`.
+    void this.#tryNow();
+  }
+
+  wake(): void {
+    void this.#tryNow();
+  }
+
+  /** The wait time is over (or the signal aborted, or the engine closes). */
+  end(): void {
+    this.#expired = true;
+    if (!this.#attempting && !this.#finished) this.#finish([]);
+  }
+
+  busy(): boolean {
+    return this.#attempting;
+  }
+
+  /** The signal's abort listener. */
+  handleEvent(): void {
+    this.end();
+  }
+
+  #cleanup(): void {
+    this.#finished = true;
+    this.#owner.forget(this.#queueId, this.#queue, this);
+    if (this.#deadline) this.#owner.clock.clearTimer(this.#deadline);
+    this.#signal?.removeEventListener("abort", this);
+  }
+
+  #finish(items: T[]): void {
+    this.#cleanup();
+    this.#resolve(items);
+  }
+
+  async #tryNow(): Promise<void> {
+    if (this.#finished) return;
+    if (this.#attempting) {
+      this.#again = true;
+      return;
+    }
+    this.#attempting = true;
+    let items: T[];
+    try {
+      items = await this.#poll.attempt();
+    } catch (error) {
+      this.#attempting = false;
+      this.#cleanup();
+      this.#reject(error);
+      return;
+    }
+    this.#attempting = false;
+    if (this.#finished) return;
+    if (items.length > 0 || this.#expired) {
+      this.#finish(items);
+      if (items.length > 0) this.#owner.notify(this.#queueId);
+      return;
+    }
+    if (this.#again) {
+      this.#again = false;
+      void this.#tryNow();
+      return;
+    }
+    this.#owner.arm(this.#queueId);
   }
 }

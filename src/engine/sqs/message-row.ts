@@ -1,4 +1,4 @@
-import type { MessageAttributeValue } from "./types.js";
+import type { MessageAttributeValue, ReceivedAttributeValue } from "./types.js";
 
 /** A row of the messages table. Times are epoch milliseconds. */
 export interface MessageRow {
@@ -19,6 +19,50 @@ export interface MessageRow {
   received_at: number | null;
   receipt: string | null;
   dead_letter_source_arn: string | null;
+}
+
+/** What a receive reads of a message row: every column but the ones it only writes. */
+export type ClaimRow = Pick<
+  MessageRow,
+  | "seq"
+  | "message_id"
+  | "body"
+  | "attributes"
+  | "md5_body"
+  | "md5_attributes"
+  | "system_attributes"
+  | "sender_id"
+  | "sent_at"
+  | "receive_count"
+  | "first_receive_at"
+  | "dead_letter_source_arn"
+>;
+
+/** The columns of a ClaimRow, in the order `claimRowOf` reads them. */
+export const CLAIM_COLUMNS =
+  "seq, message_id, body, attributes, md5_body, md5_attributes, system_attributes, sender_id, " +
+  "sent_at, receive_count, first_receive_at, dead_letter_source_arn";
+
+/**
+ * A row from a raw statement selecting CLAIM_COLUMNS. Raw rows (arrays) and only the columns
+ * a receive needs: better-sqlite3 sets a row's values one by one, and that was most of the
+ * cost of selecting a batch.
+ */
+export function claimRowOf(v: unknown[]): ClaimRow {
+  return {
+    seq: v[0] as number,
+    message_id: v[1] as string,
+    body: v[2] as string,
+    attributes: v[3] as string | null,
+    md5_body: v[4] as string,
+    md5_attributes: v[5] as string | null,
+    system_attributes: v[6] as string | null,
+    sender_id: v[7] as string,
+    sent_at: v[8] as number,
+    receive_count: v[9] as number,
+    first_receive_at: v[10] as number | null,
+    dead_letter_source_arn: v[11] as string | null,
+  };
 }
 
 type StoredAttribute = { DataType: string; StringValue?: string; BinaryValue?: string };
@@ -55,3 +99,39 @@ export function deserializeAttributes(json: string | null): Record<string, Messa
   }
   return out;
 }
+
+/**
+ * Stored message attributes as a ReceivedMessage carries them. The messages of a queue mostly
+ * carry the same attributes (a job's name, say), so the last distinct text is parsed once and
+ * its result, frozen, serves every message that repeats it.
+ */
+export function receivedAttributes(
+  json: string | null,
+): Readonly<Record<string, Readonly<ReceivedAttributeValue>>> {
+  if (!json) return NO_ATTRIBUTES;
+  if (json === last.json) return last.attributes;
+  const stored = JSON.parse(json) as Record<string, StoredAttribute>;
+  const out: Record<string, ReceivedAttributeValue> = {};
+  let binary = false;
+  for (const name in stored) {
+    const value = stored[name]!;
+    if (value.BinaryValue !== undefined) {
+      binary = true;
+      out[name] = {
+        dataType: value.DataType,
+        binaryValue: new Uint8Array(Buffer.from(value.BinaryValue, "base64")),
+      };
+    } else {
+      out[name] = Object.freeze({ dataType: value.DataType, stringValue: value.StringValue ?? "" });
+    }
+  }
+  // A Uint8Array cannot be frozen: binary attributes are never shared.
+  if (!binary) last = { json, attributes: Object.freeze(out) };
+  return out;
+}
+
+const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
+let last: {
+  json: string | undefined;
+  attributes: Readonly<Record<string, Readonly<ReceivedAttributeValue>>>;
+} = { json: undefined, attributes: NO_ATTRIBUTES };

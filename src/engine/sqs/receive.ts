@@ -1,11 +1,19 @@
 import type { EngineContext } from "../context.js";
 import { md5OfAttributes } from "./md5.js";
-import { deserializeAttributes, type MessageRow } from "./message-row.js";
+import {
+  CLAIM_COLUMNS,
+  type ClaimRow,
+  claimRowOf,
+  deserializeAttributes,
+  type MessageRow,
+  receivedAttributes,
+} from "./message-row.js";
 import type { QueueRecord } from "./queue-store.js";
 import { encodeReceiptHandle, newReceiptToken } from "./receipt.js";
 import type {
   Message,
   MessageAttributeValue,
+  ReceivedMessage,
   ReceiveMessageInput,
   ReceiveOptions,
 } from "./types.js";
@@ -20,10 +28,17 @@ const SYSTEM_ATTRIBUTES = [
   "DeadLetterQueueSourceArn",
 ] as const;
 
-interface Claimed {
-  row: MessageRow;
+/** A message claimed by a receive: its row as delivered, and the receipt handle of this receive. */
+export interface Claimed {
+  row: ClaimRow;
   handle: string;
 }
+
+/** The receive parameters of ReceiveMessage that decide what is claimed and for how long. */
+export type ClaimInput = Pick<
+  ReceiveMessageInput,
+  "MaxNumberOfMessages" | "WaitTimeSeconds" | "VisibilityTimeout"
+>;
 
 /** ReceiveMessage: claim up to N visible messages, long-polling up to WaitTimeSeconds. */
 export async function receiveMessage(
@@ -32,6 +47,42 @@ export async function receiveMessage(
   input: ReceiveMessageInput,
   options: ReceiveOptions = {},
 ): Promise<Message[]> {
+  const project = projection(input);
+  const claimed = await receiveClaimed(ctx, queue, input, options);
+  return claimed.map((c) => project(c));
+}
+
+/**
+ * ReceiveMessage asking for every system and every message attribute, answered as plain
+ * records for a consumer in this process (the local runtime): the same claim, visibility,
+ * receive counts and redrive, without first building the SQS response shape.
+ */
+export async function receiveMessages(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  input: ClaimInput,
+  options: ReceiveOptions = {},
+): Promise<ReceivedMessage[]> {
+  const claimed = await receiveClaimed(ctx, queue, input, options);
+  return claimed.map(
+    ({ row, handle }): ReceivedMessage => ({
+      messageId: row.message_id,
+      receiptHandle: handle,
+      body: row.body,
+      md5OfBody: row.md5_body,
+      attributes: systemAttributes(row),
+      messageAttributes: receivedAttributes(row.attributes),
+    }),
+  );
+}
+
+/** Validates the parameters, then claims (long-polling up to WaitTimeSeconds). */
+export async function receiveClaimed(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  input: ClaimInput,
+  options: ReceiveOptions = {},
+): Promise<Claimed[]> {
   const max =
     intParameter("MaxNumberOfMessages", input.MaxNumberOfMessages, 1, limits.maxReceiveMessages) ??
     1;
@@ -45,24 +96,17 @@ export async function receiveMessage(
       0,
       limits.maxVisibilityTimeoutSeconds,
     ) ?? queue.visibilityTimeoutSeconds;
-  const project = projection(input);
   const attempt = () =>
     ctx.committer.run(() => claim(ctx, queue, max, visibility, ctx.clock.now()), {
       durable: false,
     });
-
-  let claimed: Claimed[];
-  if (waitSeconds === 0 || options.signal?.aborted) {
-    claimed = await attempt();
-  } else {
-    claimed = await ctx.longPoll.wait(
-      queue.id,
-      waitSeconds * 1000,
-      { attempt, nextVisibleAt: () => nextVisibleAt(ctx, queue.id) },
-      options.signal,
-    );
-  }
-  return claimed.map((c) => project(c));
+  if (waitSeconds === 0 || options.signal?.aborted) return attempt();
+  return ctx.longPoll.wait(
+    queue.id,
+    waitSeconds * 1000,
+    { attempt, nextVisibleAt: () => nextVisibleAt(ctx, queue.id) },
+    options.signal,
+  );
 }
 
 /**
@@ -79,61 +123,86 @@ export function claim(
 ): Claimed[] {
   const current = ctx.queues.byName(queue.name);
   if (current?.id !== queue.id) return [];
-  const select = ctx.stmts.get(
-    "SELECT * FROM messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
-  );
   const expiredBefore = now - current.retentionSeconds * 1000;
   const redrive = current.redrive;
   const dlq = redrive ? ctx.queues.byArn(redrive.deadLetterTargetArn) : undefined;
-  const claimed: Claimed[] = [];
+  const rows: ClaimRow[] = [];
   for (;;) {
-    const want = max - claimed.length;
-    const rows = select.all(current.id, now, want) as MessageRow[];
-    for (const row of rows) {
+    const want = max - rows.length;
+    const selected = selectVisible(ctx, want).all(current.id, now) as unknown[][];
+    for (const values of selected) {
+      const row = claimRowOf(values);
       if (row.sent_at <= expiredBefore) {
         ctx.stmts.get("DELETE FROM messages WHERE seq = ?").run(row.seq);
       } else if (redrive && dlq && row.receive_count >= redrive.maxReceiveCount) {
         moveToDeadLetterQueue(ctx, row, dlq, current.arn, now);
       } else {
-        claimed.push(deliver(ctx, row, current.id, now, visibilitySeconds));
+        rows.push(row);
       }
     }
     // Rows that expired or moved to the DLQ left this queue: select again to fill the batch.
-    if (claimed.length >= max || rows.length < want) break;
+    if (rows.length >= max || selected.length < want) break;
   }
-  return claimed;
+  return deliver(ctx, rows, current.id, now, visibilitySeconds);
 }
 
+/**
+ * The oldest visible messages of a queue, `limit` (1–10) of them. The limit is part of the SQL
+ * text, one statement per value: SQLite (built with STAT4) re-prepares a statement whose
+ * `LIMIT ?` is bound on every run, which cost more than the rest of the select.
+ */
+function selectVisible(ctx: EngineContext, limit: number) {
+  return ctx.stmts.raw(SELECT_VISIBLE[limit]!);
+}
+
+const SELECT_VISIBLE = Array.from(
+  { length: limits.maxReceiveMessages + 1 },
+  (_, limit) =>
+    `SELECT ${CLAIM_COLUMNS} FROM messages WHERE queue_id = ? AND visible_at <= ?
+     ORDER BY visible_at, seq LIMIT ${limit}`,
+);
+
+/**
+ * Marks the rows received, in one statement. One fresh token serves the whole receive: each
+ * handle also names its message, and the next receive of any of them draws a new token, so a
+ * handle from an earlier receive no longer matches.
+ */
 function deliver(
   ctx: EngineContext,
-  row: MessageRow,
+  rows: ClaimRow[],
   queueId: number,
   now: number,
   visibilitySeconds: number,
-): Claimed {
+): Claimed[] {
+  if (rows.length === 0) return [];
   const token = newReceiptToken();
-  const firstReceiveAt = row.first_receive_at ?? now;
-  ctx.stmts
-    .get(
-      `UPDATE messages SET receive_count = receive_count + 1, first_receive_at = ?, received_at = ?,
-         visible_at = ?, receipt = ? WHERE seq = ?`,
-    )
-    .run(firstReceiveAt, now, now + visibilitySeconds * 1000, token, row.seq);
-  return {
-    row: {
-      ...row,
-      receive_count: row.receive_count + 1,
-      first_receive_at: firstReceiveAt,
-      received_at: now,
-      receipt: token,
-    },
-    handle: encodeReceiptHandle({ queueId, seq: row.seq, token }),
-  };
+  const visibleAt = now + visibilitySeconds * 1000;
+  const seqs = rows.map((row) => row.seq);
+  markReceived(ctx, rows.length).run(now, now, visibleAt, token, ...seqs);
+  return rows.map((row) => {
+    // The row is claim's own copy: it becomes the delivered state in place.
+    row.receive_count += 1;
+    row.first_receive_at ??= now;
+    return { row, handle: encodeReceiptHandle({ queueId, seq: row.seq, token }) };
+  });
 }
+
+/** The UPDATE that marks `count` (1–10) rows received; one prepared statement per count. */
+function markReceived(ctx: EngineContext, count: number) {
+  return ctx.stmts.get(MARK_RECEIVED[count]!);
+}
+
+const MARK_RECEIVED = Array.from(
+  { length: limits.maxReceiveMessages + 1 },
+  (_, count) =>
+    `UPDATE messages SET receive_count = receive_count + 1,
+       first_receive_at = coalesce(first_receive_at, ?), received_at = ?, visible_at = ?, receipt = ?
+     WHERE seq IN (${Array.from({ length: count }, () => "?").join(", ")})`,
+);
 
 export function moveToDeadLetterQueue(
   ctx: EngineContext,
-  row: MessageRow,
+  row: Pick<MessageRow, "seq">,
   dlq: QueueRecord,
   sourceArn: string,
   now: number,
@@ -195,22 +264,20 @@ function projection(input: ReceiveMessageInput): (claimed: Claimed) => Message {
   };
 }
 
-function systemAttributes(
-  row: MessageRow,
-): Partial<Record<(typeof SYSTEM_ATTRIBUTES)[number], string>> {
-  const trace = row.system_attributes
-    ? (JSON.parse(row.system_attributes) as { AWSTraceHeader?: string }).AWSTraceHeader
-    : undefined;
-  return {
+/** Every system attribute the message has, by the name SQS gives it. */
+function systemAttributes(row: ClaimRow): Record<string, string> {
+  const attributes: Record<string, string> = {
     SenderId: row.sender_id,
     SentTimestamp: String(row.sent_at),
     ApproximateReceiveCount: String(row.receive_count),
-    ApproximateFirstReceiveTimestamp: String(
-      row.first_receive_at ?? row.received_at ?? row.sent_at,
-    ),
-    ...(trace === undefined ? {} : { AWSTraceHeader: trace }),
-    ...(row.dead_letter_source_arn ? { DeadLetterQueueSourceArn: row.dead_letter_source_arn } : {}),
+    ApproximateFirstReceiveTimestamp: String(row.first_receive_at ?? row.sent_at),
   };
+  if (row.system_attributes) {
+    const trace = (JSON.parse(row.system_attributes) as { AWSTraceHeader?: string }).AWSTraceHeader;
+    if (trace !== undefined) attributes.AWSTraceHeader = trace;
+  }
+  if (row.dead_letter_source_arn) attributes.DeadLetterQueueSourceArn = row.dead_letter_source_arn;
+  return attributes;
 }
 
 /** MessageAttributeNames: "All", ".*", exact names, or "prefix.*". */

@@ -113,6 +113,31 @@ export interface Message {
   MD5OfMessageAttributes?: string;
   MessageAttributes?: Record<string, MessageAttributeValue>;
 }
+/**
+ * A received message with every system attribute and every message attribute, as the engine
+ * hands it to a consumer in the same process (`Engine.receiveMessages`).
+ */
+export interface ReceivedMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  md5OfBody: string;
+  /**
+   * SenderId, SentTimestamp, ApproximateReceiveCount, ApproximateFirstReceiveTimestamp; and
+   * AWSTraceHeader and DeadLetterQueueSourceArn where the message has them.
+   */
+  attributes: Record<string, string>;
+  /** Shared, frozen, between messages that carry the same attributes. */
+  messageAttributes: Readonly<Record<string, Readonly<ReceivedAttributeValue>>>;
+}
+
+/** A message attribute of a ReceivedMessage. */
+export interface ReceivedAttributeValue {
+  dataType: string;
+  stringValue?: string;
+  binaryValue?: Uint8Array;
+}
+
 export interface ReceiveMessageOutput {
   Messages?: Message[];
 }

@@ -2,13 +2,15 @@ import { Worker } from "node:worker_threads";
 import type { Clock, TimerHandle } from "../../core/clock.js";
 import { OffloadError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
+import type { QueueMessage } from "../../core/transport.js";
 import type { ErrorInfo, RecordOutcome } from "../../lambda/sqs-handler.js";
-import type { SQSEvent } from "../../lambda/sqs-types.js";
 import type { LoadedJob } from "../load-jobs.js";
 import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
 
 /** How a batch ended in its worker. */
 export type SandboxResult =
+  /** Every record succeeded; nothing to retry or dead-letter. */
+  | { kind: "succeeded" }
   | {
       kind: "completed";
       outcomes: RecordOutcome[];
@@ -24,6 +26,9 @@ export type SandboxResult =
 
 export interface JobSandboxOptions {
   job: LoadedJob;
+  /** The job queue's ARN and region, for the SQS event records built in the worker. */
+  eventSourceARN: string;
+  awsRegion: string;
   clock: Clock;
   logger: Logger;
   /** Idle workers above one are stopped after this long. @defaultValue 60000 */
@@ -52,6 +57,7 @@ const entry = new URL(fromSource ? "worker-entry.ts" : "worker-entry.js", here).
  */
 export class JobSandbox {
   readonly #job: LoadedJob;
+  readonly #eventSource: { eventSourceARN: string; awsRegion: string };
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #idleMs: number;
@@ -62,6 +68,7 @@ export class JobSandbox {
 
   constructor(options: JobSandboxOptions) {
     this.#job = options.job;
+    this.#eventSource = { eventSourceARN: options.eventSourceARN, awsRegion: options.awsRegion };
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#idleMs = options.idleMs ?? 60_000;
@@ -77,7 +84,8 @@ export class JobSandbox {
     return this.#all.size;
   }
 
-  async run(event: SQSEvent, timeoutMs: number): Promise<SandboxResult> {
+  /** Runs a batch through the job's handler as the SQS event of these messages. */
+  async run(messages: readonly QueueMessage[], timeoutMs: number): Promise<SandboxResult> {
     let pooled: PooledWorker;
     try {
       pooled = this.#idle.pop() ?? (await this.#spawn());
@@ -102,7 +110,9 @@ export class JobSandbox {
       const timer = this.#clock.setTimer(() => finish({ kind: "timeout" }, false), timeoutMs);
       pooled.onDeath = (message) => finish({ kind: "crashed", message }, false);
       pooled.current = (message) => {
-        if (message.type === "result" && message.id === id) {
+        if (message.type === "succeeded" && message.id === id) {
+          finish({ kind: "succeeded" }, true);
+        } else if (message.type === "result" && message.id === id) {
           finish(
             {
               kind: "completed",
@@ -116,7 +126,7 @@ export class JobSandbox {
           finish({ kind: "batch-error", error: message.error }, true);
         }
       };
-      const request: ToWorker = { type: "run", id, event, remainingMs: timeoutMs };
+      const request: ToWorker = { type: "run", id, messages, remainingMs: timeoutMs };
       pooled.worker.postMessage(request);
     });
   }
@@ -130,7 +140,12 @@ export class JobSandbox {
   #spawn(): Promise<PooledWorker> {
     if (this.#closed)
       return Promise.reject(new OffloadError("SandboxClosed", "The job sandbox is closed"));
-    const data: WorkerData = { entry, jobFile: this.#job.file, jobName: this.#job.name };
+    const data: WorkerData = {
+      entry,
+      jobFile: this.#job.file,
+      jobName: this.#job.name,
+      ...this.#eventSource,
+    };
     const worker = new Worker(bootstrap, { workerData: data });
     const pooled: PooledWorker = {
       worker,

@@ -1,5 +1,5 @@
+import type { QueueMessage } from "../../core/transport.js";
 import type { RecordOutcome } from "../../lambda/sqs-handler.js";
-import type { SQSEvent } from "../../lambda/sqs-types.js";
 
 /** What the worker is started with. */
 export interface WorkerData {
@@ -7,15 +7,29 @@ export interface WorkerData {
   entry: string;
   jobFile: string;
   jobName: string;
+  /** The job queue's ARN and region, which every record of the job's SQS events carries. */
+  eventSourceARN: string;
+  awsRegion: string;
 }
 
-/** Main thread → worker. */
-export type ToWorker = { type: "run"; id: number; event: SQSEvent; remainingMs: number };
+/**
+ * Main thread → worker. The batch travels as the received messages, not as the SQS event: the
+ * worker builds the event's records itself, so the main thread (which claims and deletes for
+ * every batch) neither builds them nor pays to clone their larger shape.
+ */
+export type ToWorker = {
+  type: "run";
+  id: number;
+  messages: readonly QueueMessage[];
+  remainingMs: number;
+};
 
 /** Worker → main thread. */
 export type FromWorker =
   | { type: "ready" }
   | { type: "load-error"; message: string }
+  /** Every record of the batch succeeded, and nothing was asked to retry or dead-letter. */
+  | { type: "succeeded"; id: number }
   | {
       type: "result";
       id: number;

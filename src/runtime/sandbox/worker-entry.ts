@@ -5,6 +5,7 @@ import { toError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { CollectedActions } from "../../lambda/message-actions.js";
 import { createSqsHandler, errorInfo } from "../../lambda/sqs-handler.js";
+import { toSqsEvent } from "../sqs-event.js";
 import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
 
 /**
@@ -40,20 +41,38 @@ const job = mod.default;
 if (!isJobDefinition(job)) {
   post({ type: "load-error", message: `${data.jobFile} does not export default defineJob(...)` });
 } else {
+  // A worker runs one batch at a time: the handler is built once, the actions collected per batch.
+  let actions = new CollectedActions();
+  const handler = createSqsHandler(job as never, {
+    jobName: data.jobName,
+    actions: {
+      retryAfter: (record, seconds) => actions.retryAfter(record, seconds),
+      deadLetter: (record, reason) => actions.deadLetter(record, reason),
+    },
+    logger,
+  });
   port.on("message", async (message: ToWorker) => {
-    const actions = new CollectedActions();
-    const handler = createSqsHandler(job as never, { jobName: data.jobName, actions, logger });
+    actions = new CollectedActions();
     try {
-      const result = await handler.process(message.event, {
+      const event = toSqsEvent(message.messages, data.eventSourceARN, data.awsRegion);
+      const result = await handler.process(event, {
         getRemainingTimeInMillis: () => message.remainingMs,
       });
-      post({
-        type: "result",
-        id: message.id,
-        outcomes: result.outcomes,
-        retries: [...actions.retries],
-        deadLetters: [...actions.deadLetters],
-      });
+      const allSucceeded =
+        actions.retries.size === 0 &&
+        actions.deadLetters.size === 0 &&
+        result.outcomes.length === message.messages.length &&
+        result.outcomes.every((o) => o.status === "succeeded");
+      // The common case answers in a few bytes: the main thread knows the batch's messages.
+      if (allSucceeded) post({ type: "succeeded", id: message.id });
+      else
+        post({
+          type: "result",
+          id: message.id,
+          outcomes: result.outcomes,
+          retries: [...actions.retries],
+          deadLetters: [...actions.deadLetters],
+        });
     } catch (e) {
       post({ type: "batch-error", id: message.id, error: errorInfo(toError(e)) });
     }
