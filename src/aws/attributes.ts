@@ -1,6 +1,6 @@
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
 import { OffloadError } from "../core/errors.js";
-import type { QueueMessage, QueueMessageAttribute, SendRequest } from "../core/transport.js";
+import type { QueueMessage, QueueMessageAttribute } from "../core/transport.js";
 import type { SQSMessageAttribute } from "../lambda/sqs-types.js";
 
 /**
@@ -13,20 +13,6 @@ export const DEAD_LETTER_REASON_ATTRIBUTE = "deadLetterReason";
 const MAX_MESSAGE_ATTRIBUTES = 10;
 /** Enough to say why; a stack trace would only crowd the message. */
 const MAX_REASON_CHARS = 1024;
-
-/** The attributes of a job's message: `jobName`, plus `idempotencyKey` and `traceparent` when given. */
-export function sendAttributes(
-  request: SendRequest,
-): Record<string, { DataType: "String"; StringValue: string }> {
-  const attributes: Record<string, { DataType: "String"; StringValue: string }> = {
-    jobName: { DataType: "String", StringValue: request.jobName },
-  };
-  if (request.idempotencyKey)
-    attributes.idempotencyKey = { DataType: "String", StringValue: request.idempotencyKey };
-  if (request.traceparent)
-    attributes.traceparent = { DataType: "String", StringValue: request.traceparent };
-  return attributes;
-}
 
 /** A received SDK message as the Transport port's QueueMessage. */
 export function toQueueMessage(message: Message, queueUrl: string): QueueMessage {

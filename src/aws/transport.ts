@@ -9,9 +9,10 @@ import {
 import { MAX_PAYLOAD_BYTES } from "../core/client.js";
 import { systemClock } from "../core/clock.js";
 import { OffloadError } from "../core/errors.js";
+import { jobMessageAttributes, type StringMessageAttribute } from "../core/job-attributes.js";
 import { silentLogger } from "../core/logger.js";
 import type { JobQueueStats, SendRequest, Transport } from "../core/transport.js";
-import { fromQueueAttributes, sendAttributes, toQueueMessage } from "./attributes.js";
+import { fromQueueAttributes, toQueueMessage } from "./attributes.js";
 import { sendToDeadLetterQueue } from "./dead-letter.js";
 import { createSqsDeadLetterQueue, type DlqTarget, peekOldestSentAt, queueCounts } from "./dlq.js";
 import {
@@ -93,9 +94,9 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
 
     async send(request: SendRequest) {
       const { queueUrl } = of(request.jobName);
-      checkSize(request);
+      const attributes = jobMessageAttributes(request);
+      checkSize(request, attributes);
       const delay = checkDelay(request);
-      const attributes = sendAttributes(request);
       let messageId: string | undefined;
       if (delay > 0) {
         // SNS has no per-message delay: a delayed job goes straight to its queue.
@@ -227,20 +228,23 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
  * SNS and SQS count a message's attributes (name, type and value) towards
  * its 256 KiB, so the jobName attribute leaves a little less for the body.
  */
-function checkSize(request: SendRequest): void {
+function checkSize(
+  request: SendRequest,
+  attributes: Readonly<Record<string, StringMessageAttribute>>,
+): void {
   const encoder = new TextEncoder();
   const body = encoder.encode(request.body).length;
-  let attributes = 0;
-  for (const [name, value] of Object.entries(sendAttributes(request))) {
-    attributes +=
+  let attributeBytes = 0;
+  for (const [name, value] of Object.entries(attributes)) {
+    attributeBytes +=
       encoder.encode(name).length +
       encoder.encode(value.DataType).length +
       encoder.encode(value.StringValue).length;
   }
-  if (body + attributes > MAX_PAYLOAD_BYTES) {
+  if (body + attributeBytes > MAX_PAYLOAD_BYTES) {
     throw new OffloadError(
       "PayloadTooLarge",
-      `The payload of ${request.jobName} is ${body} bytes as JSON, and ${body + attributes} with its message attributes; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size, attributes included)`,
+      `The payload of ${request.jobName} is ${body} bytes as JSON, and ${body + attributeBytes} with its message attributes; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size, attributes included)`,
       { jobName: request.jobName },
     );
   }

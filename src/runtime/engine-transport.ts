@@ -1,3 +1,4 @@
+import { jobMessageAttributes } from "../core/job-attributes.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import type {
   DeadLetter,
@@ -8,7 +9,6 @@ import type {
   Transport,
 } from "../core/transport.js";
 import type { Engine } from "../engine/index.js";
-import type { MessageAttributeValue } from "../engine/sqs/types.js";
 
 /** How the local engine lays out an app's jobs: one topic, and per job a queue and a DLQ. */
 export interface EngineLayoutOptions {
@@ -94,7 +94,7 @@ export async function createEngineTransport(
     queueArn: (jobName) => of(jobName).arn,
 
     async send(request: SendRequest) {
-      const attributes = messageAttributes(request);
+      const attributes = jobMessageAttributes(request);
       const delay = request.delaySeconds ?? 0;
       if (delay > 0) {
         // SNS has no per-message delay: a delayed job goes straight to its queue, as on AWS.
@@ -208,15 +208,4 @@ async function arnOf(engine: Engine, queueUrl: string): Promise<string> {
     AttributeNames: ["QueueArn"],
   });
   return Attributes!.QueueArn!;
-}
-
-function messageAttributes(request: SendRequest): Record<string, MessageAttributeValue> {
-  const attributes: Record<string, MessageAttributeValue> = {
-    jobName: { DataType: "String", StringValue: request.jobName },
-  };
-  if (request.idempotencyKey)
-    attributes.idempotencyKey = { DataType: "String", StringValue: request.idempotencyKey };
-  if (request.traceparent)
-    attributes.traceparent = { DataType: "String", StringValue: request.traceparent };
-  return attributes;
 }
