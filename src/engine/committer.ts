@@ -33,20 +33,19 @@ export class Committer {
   readonly #afterCommit: Array<() => void> = [];
   readonly #runAll: (ops: PendingOp[]) => OpResult[];
 
-  readonly #onRollback: () => void;
+  readonly #rollbackListeners: Array<() => void> = [];
+  readonly #onRollback = () => {
+    for (const listener of this.#rollbackListeners) listener();
+  };
 
   readonly #db: Database.Database;
   readonly #syncDurable: boolean;
   #synced = true;
 
-  /**
-   * `syncDurable`: sync durable groups to disk (durability "full").
-   * `onRollback` runs when an op or a whole group rolls back, so caches drop what the database does not hold.
-   */
-  constructor(db: Database.Database, syncDurable: boolean, onRollback: () => void = () => {}) {
+  /** `syncDurable`: sync durable groups to disk (durability "full"). */
+  constructor(db: Database.Database, syncDurable: boolean) {
     this.#db = db;
     this.#syncDurable = syncDurable;
-    this.#onRollback = onRollback;
     // Fast path: every op in one transaction, no savepoints. If any op throws,
     // the whole transaction rolls back and the group runs again with a
     // savepoint per op, so only the failing op fails. Ops read the clock and
@@ -95,6 +94,14 @@ export class Committer {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /**
+   * Registers a listener run whenever an op or a whole group rolls back, so
+   * caches drop what the database does not hold.
+   */
+  onRollback(listener: () => void): void {
+    this.#rollbackListeners.push(listener);
   }
 
   /** Registers a callback run once after the current group commits (for wake-ups). */

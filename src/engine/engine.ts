@@ -128,9 +128,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const db = openDatabase(path, options.durability ?? "full");
   const stmts = new Statements(db);
   const queues = new QueueStore(stmts, loc);
-  const committer = new Committer(db, (options.durability ?? "full") === "full", () =>
-    queues.invalidate(),
-  );
+  const committer = new Committer(db, (options.durability ?? "full") === "full");
+  committer.onRollback(() => queues.invalidate());
   const ctx: EngineContext = {
     db,
     stmts,

@@ -32,18 +32,52 @@ export function requireJsonContentType(request: Request): void {
 }
 
 /**
+ * The Node.js request a Hono context came from, when `@hono/node-server`
+ * serves it (it passes `{ incoming, outgoing }` as the env). Reading the body
+ * from it directly skips building a web ReadableStream per request.
+ */
+export interface NodeBody {
+  readonly readableDidRead: boolean;
+  readonly readableEnded: boolean;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "end" | "close", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+/** The Node.js request under a Hono context's env, if there is one whose body nobody read yet. */
+export function nodeBodyOf(env: unknown): NodeBody | undefined {
+  const incoming = (env as { incoming?: Partial<NodeBody> } | undefined)?.incoming;
+  if (
+    incoming === undefined ||
+    typeof incoming.on !== "function" ||
+    typeof incoming.off !== "function" ||
+    incoming.readableDidRead !== false
+  ) {
+    return undefined;
+  }
+  return incoming as NodeBody;
+}
+
+/**
  * Reads a request body, refusing it once it is over `limitBytes`: up front
  * when Content-Length says so, and by counting while reading, so an absent
  * or lying Content-Length (chunked bodies) is caught too. Never holds more
- * than `limitBytes` of it.
+ * than `limitBytes` of it. With `node`, the body is read from the Node.js
+ * request under `request` (same bytes, less work per request).
  *
  * @throws ApiError PayloadTooLarge
  */
-export async function readBodyBytes(request: Request, limitBytes: number): Promise<Uint8Array> {
+export async function readBodyBytes(
+  request: Request,
+  limitBytes: number,
+  node?: NodeBody,
+): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > limitBytes) {
     throw tooLarge(`its Content-Length is ${Number(declared)} bytes`, limitBytes);
   }
+  if (node !== undefined) return readNodeBody(node, limitBytes);
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -63,6 +97,51 @@ export async function readBodyBytes(request: Request, limitBytes: number): Promi
   } finally {
     reader.releaseLock();
   }
+  return concat(chunks, total);
+}
+
+function readNodeBody(incoming: NodeBody, limitBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const onData = (chunk: Uint8Array) => {
+      total += chunk.byteLength;
+      if (total > limitBytes) {
+        // The stream keeps flowing with nobody listening: the rest is read
+        // and dropped, so the connection stays usable for the 413.
+        stop();
+        reject(tooLarge(`it has more than ${limitBytes} bytes`, limitBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(concat(chunks, total));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onClose = () => {
+      if (incoming.readableEnded) return onEnd();
+      stop();
+      reject(new Error("The client closed the connection before the whole body arrived"));
+    };
+    const stop = () => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onError);
+      incoming.off("close", onClose);
+    };
+    incoming.on("data", onData);
+    incoming.on("end", onEnd);
+    incoming.on("error", onError);
+    incoming.on("close", onClose);
+  });
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const bytes = new Uint8Array(total);
   let offset = 0;

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { SendJobOptions } from "./backend.js";
-import { readBodyBytes, requireJsonContentType } from "./body.js";
+import { nodeBodyOf, readBodyBytes, requireJsonContentType } from "./body.js";
 import { parseJsonBody } from "./json.js";
 import { requireKnownJob } from "./known-job.js";
 import type { ResolvedApiOptions } from "./options.js";
@@ -51,7 +51,7 @@ export function sendNamedJobRoute(options: ResolvedApiOptions): RouteHandler {
 /** The body as JSON: content type first, then size, encoding, depth and syntax. */
 async function readJson(c: Context, options: ResolvedApiOptions): Promise<unknown> {
   requireJsonContentType(c.req.raw);
-  return parseJsonBody(await readBodyBytes(c.req.raw, options.bodyLimitBytes));
+  return parseJsonBody(await readBodyBytes(c.req.raw, options.bodyLimitBytes, nodeBodyOf(c.env)));
 }
 
 function sendOptions(delaySeconds: number | undefined): SendJobOptions {

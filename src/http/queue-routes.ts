@@ -1,4 +1,4 @@
-import { readBodyBytes, requireJsonContentType } from "./body.js";
+import { nodeBodyOf, readBodyBytes, requireJsonContentType } from "./body.js";
 import type { RouteHandler } from "./job-routes.js";
 import { parseJsonBody } from "./json.js";
 import { requireKnownJob } from "./known-job.js";
@@ -46,7 +46,7 @@ export function redriveRoute(options: ResolvedApiOptions): RouteHandler {
     const jobName = c.req.param("job") ?? "";
     requireKnownJob(backend, jobName);
     parseQuery(c.req.queries(), {});
-    const bytes = await readBodyBytes(c.req.raw, options.bodyLimitBytes);
+    const bytes = await readBodyBytes(c.req.raw, options.bodyLimitBytes, nodeBodyOf(c.env));
     let messageIds: string[] | undefined;
     // No body means "redrive everything"; a body must be JSON like any other.
     if (bytes.length > 0) {

@@ -28,17 +28,34 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
   const topics = new TopicStore(ctx);
   const subscriptions = new SubscriptionStore(ctx);
   const filters = new FilterCache();
+  // Topics and subscriptions are cached for publishes: every change of them, and every
+  // rollback, clears the caches, so a publish never sees what the database does not hold.
+  const invalidate = () => {
+    topics.invalidate();
+    subscriptions.invalidate();
+  };
+  ctx.committer.onRollback(invalidate);
+  const change = <T>(fn: () => T) =>
+    ctx.committer.run(() => {
+      try {
+        return fn();
+      } finally {
+        invalidate();
+      }
+    });
   const run = <T>(fn: () => T) => ctx.committer.run(fn);
 
   return {
     async createTopic(input) {
       const name = topics.validateName(input.Name);
-      const topic = await run(() => topics.create(name, input.Attributes ?? {}, input.Tags ?? []));
+      const topic = await change(() =>
+        topics.create(name, input.Attributes ?? {}, input.Tags ?? []),
+      );
       return { TopicArn: topic.arn };
     },
     async deleteTopic(input) {
       const arn = topics.validateArn(input.TopicArn);
-      await run(() => {
+      await change(() => {
         const topic = topics.byArn(arn);
         // Deleting a topic that does not exist succeeds, as on AWS.
         if (topic) topics.delete(topic);
@@ -56,7 +73,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       return { Attributes: topics.attributes(topics.require(input.TopicArn)) };
     },
     async setTopicAttributes(input) {
-      await run(() =>
+      await change(() =>
         topics.setAttribute(
           topics.require(input.TopicArn),
           input.AttributeName,
@@ -66,7 +83,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       return EMPTY;
     },
     async subscribe(input) {
-      const sub = await run(() =>
+      const sub = await change(() =>
         subscriptions.subscribe(
           topics.require(input.TopicArn),
           input.Protocol,
@@ -77,7 +94,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       return { SubscriptionArn: sub.arn };
     },
     async unsubscribe(input) {
-      await run(() =>
+      await change(() =>
         subscriptions.unsubscribe(subscriptions.requireSubscription(input.SubscriptionArn)),
       );
       return EMPTY;
@@ -110,7 +127,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       };
     },
     async setSubscriptionAttributes(input) {
-      await run(() =>
+      await change(() =>
         subscriptions.setSubscriptionAttribute(
           subscriptions.requireSubscription(input.SubscriptionArn),
           input.AttributeName,

@@ -40,9 +40,15 @@ const AWS_PROTOCOLS = new Set([
 /** SQS subscriptions of topics. Writes run inside committer ops. */
 export class SubscriptionStore {
   readonly #ctx: EngineContext;
+  /** Subscriptions by topic id, for publishes; cleared by `invalidate` on every change. */
+  readonly #byTopic = new Map<number, SubscriptionRecord[]>();
 
   constructor(ctx: EngineContext) {
     this.#ctx = ctx;
+  }
+
+  invalidate(): void {
+    this.#byTopic.clear();
   }
 
   subscribe(
@@ -123,11 +129,16 @@ export class SubscriptionStore {
       .run(JSON.stringify(next), sub.id);
   }
 
-  subscriptionsOf(topic: TopicRecord): SubscriptionRecord[] {
+  /** A topic's subscriptions, oldest first; the array is shared: do not change it. */
+  subscriptionsOf(topic: TopicRecord): readonly SubscriptionRecord[] {
+    const cached = this.#byTopic.get(topic.id);
+    if (cached) return cached;
     const rows = this.#ctx.stmts
       .get("SELECT * FROM subscriptions WHERE topic_id = ? ORDER BY id")
       .all(topic.id) as SubscriptionRow[];
-    return rows.map((r) => this.#toSubscription(r, topic.arn));
+    const records = rows.map((r) => this.#toSubscription(r, topic.arn));
+    this.#byTopic.set(topic.id, records);
+    return records;
   }
 
   listSubscriptions(

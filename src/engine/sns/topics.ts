@@ -38,9 +38,15 @@ const PAGE = 100;
 /** Topics and their SQS subscriptions. Writes run inside committer ops. */
 export class TopicStore {
   readonly #ctx: EngineContext;
+  /** Topics by ARN, for publishes; cleared by `invalidate` on every change of topics. */
+  readonly #byArn = new Map<string, TopicRecord>();
 
   constructor(ctx: EngineContext) {
     this.#ctx = ctx;
+  }
+
+  invalidate(): void {
+    this.#byArn.clear();
   }
 
   validateName(name: unknown): string {
@@ -57,6 +63,8 @@ export class TopicStore {
 
   byArn(arn: unknown): TopicRecord | undefined {
     if (typeof arn !== "string") return undefined;
+    const cached = this.#byArn.get(arn);
+    if (cached) return cached;
     const parsed = parseArn(arn);
     const loc = this.#ctx.loc;
     if (
@@ -66,7 +74,9 @@ export class TopicStore {
     ) {
       return undefined;
     }
-    return this.#byName(parsed.resource);
+    const topic = this.#byName(parsed.resource);
+    if (topic) this.#byArn.set(arn, topic);
+    return topic;
   }
 
   /** The TopicArn parameter, which every action naming a topic requires. */

@@ -1,4 +1,4 @@
-import { createHash, hash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { MessageAttributeValue } from "./types.js";
 
 /** MD5 of a string's UTF-8 bytes, hex (crypto.hash: one call, no Hash object). */
@@ -22,24 +22,34 @@ export function md5OfAttributes(
   if (!attributes) return undefined;
   const names = Object.keys(attributes).sort();
   if (names.length === 0) return undefined;
-  const hash = createHash("md5");
+  // One buffer for all fields, one hash call: attributes are hashed on every send.
+  const fields: Array<{ name: Buffer; type: Buffer; transport: number; value: Buffer }> = [];
+  let size = 0;
   for (const name of names) {
-    const value = attributes[name]!;
-    hash.update(lengthPrefixed(Buffer.from(name, "utf8")));
-    hash.update(lengthPrefixed(Buffer.from(value.DataType, "utf8")));
-    if (value.DataType.startsWith("Binary")) {
-      hash.update(Buffer.of(BINARY_TRANSPORT));
-      hash.update(lengthPrefixed(Buffer.from(value.BinaryValue ?? new Uint8Array())));
-    } else {
-      hash.update(Buffer.of(STRING_TRANSPORT));
-      hash.update(lengthPrefixed(Buffer.from(value.StringValue ?? "", "utf8")));
-    }
+    const attribute = attributes[name]!;
+    const binary = attribute.DataType.startsWith("Binary");
+    const field = {
+      name: Buffer.from(name, "utf8"),
+      type: Buffer.from(attribute.DataType, "utf8"),
+      transport: binary ? BINARY_TRANSPORT : STRING_TRANSPORT,
+      value: binary
+        ? Buffer.from(attribute.BinaryValue ?? new Uint8Array())
+        : Buffer.from(attribute.StringValue ?? "", "utf8"),
+    };
+    fields.push(field);
+    size += 13 + field.name.length + field.type.length + field.value.length;
   }
-  return hash.digest("hex");
-}
-
-function lengthPrefixed(bytes: Buffer): Buffer {
-  const prefix = Buffer.alloc(4);
-  prefix.writeUInt32BE(bytes.length, 0);
-  return Buffer.concat([prefix, bytes]);
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  const put = (field: Buffer) => {
+    at = bytes.writeUInt32BE(field.length, at);
+    at += field.copy(bytes, at);
+  };
+  for (const field of fields) {
+    put(field.name);
+    put(field.type);
+    at = bytes.writeUInt8(field.transport, at);
+    put(field.value);
+  }
+  return hash("md5", bytes, "hex");
 }
