@@ -93,30 +93,35 @@ function validateAttributeName(name: string): void {
   }
 }
 
+function badAttribute(name: string, reason: string): AwsApiError {
+  return snsError.invalidParameterValue(`The message attribute '${name}' ${reason}`);
+}
+
 function validateAttribute(name: string, value: SnsMessageAttributeValue): number {
-  const bad = (reason: string) =>
-    snsError.invalidParameterValue(`The message attribute '${name}' ${reason}`);
   validateAttributeName(name);
   const type = value?.DataType;
   if (type === "Binary") {
     if (!(value.BinaryValue instanceof Uint8Array))
-      throw bad("with type 'Binary' must use field 'Binary'.");
+      throw badAttribute(name, "with type 'Binary' must use field 'Binary'.");
     return name.length + type.length + value.BinaryValue.length;
   }
   if (type !== "String" && type !== "Number" && type !== "String.Array") {
-    throw bad(
+    throw badAttribute(
+      name,
       "has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
     );
   }
   const text = value.StringValue;
-  if (typeof text !== "string") throw bad(`with type '${type}' must use field 'String'.`);
+  if (typeof text !== "string")
+    throw badAttribute(name, `with type '${type}' must use field 'String'.`);
   if (text === "") {
-    throw bad(
+    throw badAttribute(
+      name,
       `must contain non-empty message attribute value for message attribute type '${type}'.`,
     );
   }
   if (type === "Number" && (text.trim() === "" || !Number.isFinite(Number(text)))) {
-    throw bad(`has an invalid numeric value: '${text}'.`);
+    throw badAttribute(name, `has an invalid numeric value: '${text}'.`);
   }
   if (type === "String.Array") {
     let parsed: unknown;
@@ -126,7 +131,7 @@ function validateAttribute(name: string, value: SnsMessageAttributeValue): numbe
       parsed = undefined;
     }
     if (!Array.isArray(parsed))
-      throw bad(`with type 'String.Array' must hold a JSON array; got '${text}'.`);
+      throw badAttribute(name, `with type 'String.Array' must hold a JSON array; got '${text}'.`);
   }
   return Buffer.byteLength(name) + type.length + Buffer.byteLength(text);
 }

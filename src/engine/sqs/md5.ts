@@ -41,15 +41,16 @@ export function md5OfAttributes(
   }
   const bytes = Buffer.allocUnsafe(size);
   let at = 0;
-  const put = (field: Buffer) => {
-    at = bytes.writeUInt32BE(field.length, at);
-    at += field.copy(bytes, at);
-  };
   for (const field of fields) {
-    put(field.name);
-    put(field.type);
+    at = putLengthPrefixed(bytes, at, field.name);
+    at = putLengthPrefixed(bytes, at, field.type);
     at = bytes.writeUInt8(field.transport, at);
-    put(field.value);
+    at = putLengthPrefixed(bytes, at, field.value);
   }
   return hash("md5", bytes, "hex");
+}
+
+function putLengthPrefixed(into: Buffer, at: number, field: Buffer): number {
+  const next = into.writeUInt32BE(field.length, at);
+  return next + field.copy(into, next);
 }
