@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { OffloadError, toError } from "../core/errors.js";
+import { ESM_REQUIRE_SHIM } from "../core/esm-require-shim.js";
 
 /** A job to bundle: its name and the file that default-exports its `defineJob(...)`. */
 export interface BundleJob {
@@ -97,10 +98,6 @@ export async function bundleFunctions(options: BundleOptions): Promise<Bundles> 
   return { jobs: new Map(jobs), api };
 }
 
-/** Lambda loads CommonJS dependencies through this `require` in an ES module bundle. */
-const REQUIRE_SHIM =
-  'import { createRequire as __offloadCreateRequire } from "node:module"; const require = __offloadCreateRequire(import.meta.url);';
-
 async function bundleEntry(
   what: string,
   contents: string,
@@ -123,7 +120,7 @@ async function bundleEntry(
       minify: true,
       legalComments: "none",
       external: ["@aws-sdk/*"],
-      banner: { js: REQUIRE_SHIM },
+      banner: { js: ESM_REQUIRE_SHIM },
       logLevel: "silent",
     });
   } catch (e) {

@@ -7,6 +7,7 @@ import type { RuntimeEvents } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import { JobPoller } from "./poller.js";
 import { JobSandbox } from "./sandbox/job-sandbox.js";
+import { bundleWorkers } from "./sandbox/worker-bundle.js";
 
 export interface RuntimeOptions {
   /** The app's jobs, from `loadJobs(dir)`. */
@@ -66,6 +67,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const warning of job.definition.warnings)
       logger.warn({ jobName: job.name, file: job.file }, warning);
   }
+  const bundles = await bundleWorkers(options.jobs, logger);
   const sandboxes = options.jobs.map(
     (job) =>
       new JobSandbox({
@@ -74,12 +76,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         awsRegion: options.transport.region,
         clock,
         logger,
+        workerFile: bundles.file(job.name),
       }),
   );
   try {
     await Promise.all(sandboxes.map((s) => s.warm()));
   } catch (e) {
     await Promise.all(sandboxes.map((s) => s.close()));
+    bundles.dispose();
     throw e;
   }
   const alarms = new Alarms({
@@ -120,6 +124,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await Promise.all(pollers.map((p) => p.stop()));
       await alarms.stop();
       await Promise.all(sandboxes.map((s) => s.close()));
+      bundles.dispose();
       logger.info("runtime stopped");
     })();
     return stopping;

@@ -26,6 +26,35 @@ describe("the local runtime", () => {
     expect(app.runtime.counters("greeting")).toEqual({ processed: 1, failed: 0, deadLettered: 0 });
   });
 
+  it("starts a job's workers from a bundle of the job file, as Lambda runs it", async () => {
+    app = await startTestApp({
+      bundled: job(
+        `handler: async (_p, ctx) => { ctx.logger.info({ url: import.meta.url }, "where"); }`,
+      ),
+    });
+    await app.send("bundled", {});
+    await app.until("job:done");
+    const where = app.logs.find((l) => l.message === "where");
+    expect(String(where?.fields.url)).toMatch(/offload-workers-[^/]+\/bundled\.mjs$/);
+    expect(app.logs.filter((l) => l.level === "warn")).toEqual([]);
+  });
+
+  it("loads a job through the TypeScript loader when its bundle does not load", async () => {
+    // The job reads its own file by a path relative to itself: there is no such file next to a bundle.
+    app = await startTestApp({
+      relative: `import { readFileSync } from "node:fs";
+        const self = readFileSync(new URL("./relative.ts", import.meta.url), "utf8");
+        ${job(`handler: async (_p, ctx) => { ctx.logger.info({ length: self.length }, "read myself"); }`)}`,
+    });
+    const warning = app.logs.find((l) => l.level === "warn");
+    expect(warning?.message).toContain("its workers load it through the TypeScript loader");
+    expect(warning?.fields).toMatchObject({ jobName: "relative" });
+    expect(String(warning?.fields.reason)).toContain("relative.ts");
+    await app.send("relative", {});
+    await app.until("job:done");
+    expect(app.logs.some((l) => l.message === "read myself")).toBe(true);
+  });
+
   it("retries a job that fails twice, after its retry delay, then succeeds", async () => {
     app = await startTestApp({
       flaky: job(`timeout: "2s", retryDelay: "12s",

@@ -33,6 +33,11 @@ export interface JobSandboxOptions {
   logger: Logger;
   /** Idle workers above one are stopped after this long. @defaultValue 60000 */
   idleMs?: number;
+  /**
+   * The job's worker bundle (see bundleWorkers); without it, workers load the
+   * job file through the TypeScript loader.
+   */
+  workerFile?: string | undefined;
 }
 
 interface PooledWorker {
@@ -47,7 +52,7 @@ interface PooledWorker {
 const here = new URL(".", import.meta.url);
 const fromSource = import.meta.url.endsWith(".ts");
 const bootstrap = new URL("worker-bootstrap.mjs", here);
-const entry = new URL(fromSource ? "worker-entry.ts" : "worker-entry.js", here).href;
+const entry = new URL(fromSource ? "worker-main.ts" : "worker-main.js", here).href;
 
 /**
  * The worker threads of one job. Each batch runs in a worker of its own
@@ -61,6 +66,7 @@ export class JobSandbox {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #idleMs: number;
+  #workerFile: string | undefined;
   readonly #all = new Set<PooledWorker>();
   #idle: PooledWorker[] = [];
   #nextId = 1;
@@ -72,11 +78,33 @@ export class JobSandbox {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#idleMs = options.idleMs ?? 60_000;
+    this.#workerFile = options.workerFile;
   }
 
-  /** Starts one worker and waits until it has loaded the job (load errors surface here). */
+  /**
+   * Starts one worker and waits until it has loaded the job (load errors surface here).
+   * If the job's bundle does not load but the job file does through the TypeScript
+   * loader (a dependency that cannot be bundled), workers use the loader from then on.
+   */
   async warm(): Promise<void> {
-    this.#release(await this.#spawn());
+    let worker: PooledWorker;
+    try {
+      worker = await this.#spawn();
+    } catch (bundled) {
+      if (this.#workerFile === undefined) throw bundled;
+      this.#workerFile = undefined;
+      worker = await this.#spawn();
+      this.#logger.warn(
+        { jobName: this.#job.name, file: this.#job.file, reason: (bundled as Error).message },
+        "the job's bundle did not load; its workers load it through the TypeScript loader (slower to start)",
+      );
+    }
+    this.#release(worker);
+  }
+
+  /** Whether workers start from the job's bundle (true) or through the TypeScript loader. */
+  get bundled(): boolean {
+    return this.#workerFile !== undefined;
   }
 
   /** Workers alive now (for tests and stats). */
@@ -146,7 +174,7 @@ export class JobSandbox {
       jobName: this.#job.name,
       ...this.#eventSource,
     };
-    const worker = new Worker(bootstrap, { workerData: data });
+    const worker = new Worker(this.#workerFile ?? bootstrap, { workerData: data });
     const pooled: PooledWorker = {
       worker,
       current: undefined,

@@ -1,5 +1,4 @@
-import { pathToFileURL } from "node:url";
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { isJobDefinition } from "../../core/define-job.js";
 import { toError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
@@ -9,38 +8,45 @@ import { toSqsEvent } from "../sqs-event.js";
 import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
 
 /**
- * Inside a job worker: loads the job file, then runs batches through the same
- * createSqsHandler Lambda runs. Actions are collected and applied by the main
- * thread after the batch; logs are forwarded to the main thread's logger.
+ * Inside a job worker: loads the job file (through `load`), then runs batches
+ * through the same createSqsHandler Lambda runs. Actions are collected and
+ * applied by the main thread after the batch; logs are forwarded to the main
+ * thread's logger. A worker is started either from a bundle of this module
+ * and the job file (see worker-bundle.ts) or, when bundling is not possible,
+ * through the TypeScript loader (worker-main.ts).
  */
-const port = parentPort!;
-const data = workerData as WorkerData;
-const post = (message: FromWorker) => port.postMessage(message);
+export async function serveJob(
+  data: WorkerData,
+  load: () => Promise<{ default?: unknown }>,
+): Promise<void> {
+  const port = parentPort!;
+  const post = (message: FromWorker) => port.postMessage(message);
 
-const forward =
-  (level: "debug" | "info" | "warn" | "error") =>
-  (a: Record<string, unknown> | string, message?: string) => {
-    if (typeof a === "string") post({ type: "log", level, fields: {}, message: a });
-    else post({ type: "log", level, fields: toCloneable(a), message });
+  const forward =
+    (level: "debug" | "info" | "warn" | "error") =>
+    (a: Record<string, unknown> | string, message?: string) => {
+      if (typeof a === "string") post({ type: "log", level, fields: {}, message: a });
+      else post({ type: "log", level, fields: toCloneable(a), message });
+    };
+  const logger: Logger = {
+    debug: forward("debug"),
+    info: forward("info"),
+    warn: forward("warn"),
+    error: forward("error"),
   };
-const logger: Logger = {
-  debug: forward("debug"),
-  info: forward("info"),
-  warn: forward("warn"),
-  error: forward("error"),
-};
 
-let mod: { default?: unknown };
-try {
-  mod = (await import(pathToFileURL(data.jobFile).href)) as { default?: unknown };
-} catch (e) {
-  post({ type: "load-error", message: toError(e).message });
-  throw e;
-}
-const job = mod.default;
-if (!isJobDefinition(job)) {
-  post({ type: "load-error", message: `${data.jobFile} does not export default defineJob(...)` });
-} else {
+  let mod: { default?: unknown };
+  try {
+    mod = await load();
+  } catch (e) {
+    post({ type: "load-error", message: toError(e).message });
+    throw e;
+  }
+  const job = mod.default;
+  if (!isJobDefinition(job)) {
+    post({ type: "load-error", message: `${data.jobFile} does not export default defineJob(...)` });
+    return;
+  }
   // A worker runs one batch at a time: the handler is built once, the actions collected per batch.
   let actions = new CollectedActions();
   const handler = createSqsHandler(job as never, {
