@@ -48,6 +48,8 @@ export class QueueStore {
   readonly #stmts: Statements;
   readonly #loc: Location;
   readonly #byName = new Map<string, QueueRecord>();
+  /** The same records by ARN: every publish looks its subscribers' queues up by ARN. */
+  readonly #byArn = new Map<string, QueueRecord>();
 
   constructor(stmts: Statements, loc: Location) {
     this.#stmts = stmts;
@@ -56,6 +58,7 @@ export class QueueStore {
 
   invalidate(): void {
     this.#byName.clear();
+    this.#byArn.clear();
   }
 
   byName(name: string): QueueRecord | undefined {
@@ -71,8 +74,12 @@ export class QueueStore {
   }
 
   byArn(arn: string): QueueRecord | undefined {
+    const cached = this.#byArn.get(arn);
+    if (cached) return cached;
     const name = queueNameFromArn(this.#loc, arn);
-    return name === undefined ? undefined : this.byName(name);
+    const record = name === undefined ? undefined : this.byName(name);
+    if (record) this.#byArn.set(arn, record);
+    return record;
   }
 
   /** The queue a QueueUrl names, or AWS's NonExistentQueue error. */
