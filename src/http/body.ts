@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { quote } from "./describe.js";
 import { ApiError } from "./errors.js";
 
@@ -36,14 +37,10 @@ export function requireJsonContentType(request: Request): void {
  * serves it (it passes `{ incoming, outgoing }` as the env). Reading the body
  * from it directly skips building a web ReadableStream per request.
  */
-export interface NodeBody {
-  readonly readableDidRead: boolean;
-  readonly readableEnded: boolean;
-  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
-  on(event: "end" | "close", listener: () => void): unknown;
-  on(event: "error", listener: (error: Error) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
-}
+export type NodeBody = Pick<
+  Readable,
+  "readableDidRead" | "readableEnded" | "destroyed" | "on" | "off"
+>;
 
 /** The Node.js request under a Hono context's env, if there is one whose body nobody read yet. */
 export function nodeBodyOf(env: unknown): NodeBody | undefined {
@@ -136,6 +133,11 @@ class NodeBodyReader {
   }
 
   start(): void {
+    if (this.#incoming.destroyed) {
+      // Closed before anyone listened: no event would come.
+      this.#reject(new Error("The client closed the connection before the whole body arrived"));
+      return;
+    }
     this.#incoming.on("data", this.#onData);
     this.#incoming.on("end", this.#onEnd);
     this.#incoming.on("error", this.#onError);
