@@ -1,52 +1,35 @@
 import { randomBytes } from "node:crypto";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { type AwsTransportOptions, createAwsTransport } from "../../src/aws/index.js";
 import type { Transport } from "../../src/core/transport.js";
 import { type MotoServer, startMoto } from "../conformance/moto.js";
+import { type SdkClients, sdkClients } from "../support/sdk-clients.js";
 
 /** AWS clients on a running moto, with dummy credentials. */
-export interface MotoClients {
+export interface MotoClients extends Omit<SdkClients, "destroy"> {
   moto: MotoServer;
-  sqs: SQSClient;
-  sns: SNSClient;
-  /** Client config for more clients on the same moto. */
-  config: {
-    endpoint: string;
-    region: string;
-    credentials: { accessKeyId: string; secretAccessKey: string };
-    maxAttempts: number;
-  };
   close(): Promise<void>;
 }
 
 /** Starts moto on a free loopback port and makes SQS and SNS clients for it. */
 export async function startMotoClients(): Promise<MotoClients> {
   const moto = await startMoto();
-  const config = {
-    endpoint: moto.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    // One attempt: a retried call would hide a failure the tests should see.
-    maxAttempts: 1,
-  };
-  const sqs = new SQSClient(config);
-  const sns = new SNSClient(config);
+  const clients = sdkClients(moto.endpoint);
   return {
     moto,
-    sqs,
-    sns,
-    config,
+    sqs: clients.sqs,
+    sns: clients.sns,
+    config: clients.config,
     async close() {
-      sqs.destroy();
-      sns.destroy();
+      clients.destroy();
       await moto.stop();
     },
   };

@@ -5,14 +5,14 @@ import {
   GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand,
   PublishCommand,
-  SNSClient,
+  type SNSClient,
 } from "@aws-sdk/client-sns";
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type QueueAttributeName,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SynthResult, synthesize } from "../../src/cdk/index.js";
@@ -20,10 +20,12 @@ import { jobOutputKey } from "../../src/core/stack-layout.js";
 import { loadJobs } from "../../src/runtime/load-jobs.js";
 import { type MotoServer, startMoto } from "../conformance/moto.js";
 import { applyTemplateToMoto } from "../support/apply-template.js";
+import { type SdkClients, sdkClients } from "../support/sdk-clients.js";
 import { tempFolder, twoJobSources, writeJobs } from "./support.js";
 
 const folder = tempFolder();
 let moto: MotoServer;
+let clients: SdkClients;
 let sqs: SQSClient;
 let sns: SNSClient;
 let synth: SynthResult;
@@ -48,20 +50,13 @@ beforeAll(async () => {
     }),
     startMoto(),
   ]);
-  const config = {
-    endpoint: moto.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 1,
-  };
-  sqs = new SQSClient(config);
-  sns = new SNSClient(config);
+  clients = sdkClients(moto.endpoint);
+  ({ sqs, sns } = clients);
   resources = JSON.parse(readFileSync(synth.templateFile, "utf8")).Resources;
   outputs = await applyTemplateToMoto(synth.templateFile, { sqs, sns, stackName: synth.stackName });
 });
 afterAll(async () => {
-  sqs?.destroy();
-  sns?.destroy();
+  clients?.destroy();
   await moto?.stop();
   folder.cleanup();
 });

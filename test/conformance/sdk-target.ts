@@ -6,6 +6,7 @@ import type {
   ListMessageMoveTasksOutput,
   SqsApi,
 } from "../../src/engine/sqs/types.js";
+import { sdkClients } from "../support/sdk-clients.js";
 import type { ConformanceTarget } from "./target.js";
 
 export interface SdkTargetOptions {
@@ -73,15 +74,9 @@ async function call<O>(send: () => Promise<{ $metadata: unknown }>): Promise<O> 
  * through the real AWS SDK v3 clients, with dummy credentials.
  */
 export function createSdkTarget(options: SdkTargetOptions): ConformanceTarget {
-  const config = {
-    endpoint: options.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    // One attempt: a retried call would hide a failure the suite should see.
-    maxAttempts: 1,
-  };
-  const q = new sqs.SQSClient(config);
-  const n = new sns.SNSClient(config);
+  const clients = sdkClients(options.endpoint);
+  const q = clients.sqs;
+  const n = clients.sns;
 
   const sqsApi: SqsApi = {
     createQueue: (input) => call(() => q.send(new sqs.CreateQueueCommand(input))),
@@ -181,8 +176,7 @@ export function createSdkTarget(options: SdkTargetOptions): ConformanceTarget {
     sns: snsApi,
     moveTasks: options.moveTasks,
     async close() {
-      q.destroy();
-      n.destroy();
+      clients.destroy();
       await options.close();
     },
   };

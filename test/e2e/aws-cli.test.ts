@@ -2,17 +2,18 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { SNSClient } from "@aws-sdk/client-sns";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobOutputKey } from "../../src/core/stack-layout.js";
 import { type MotoServer, startMoto } from "../conformance/moto.js";
 import { applyTemplateToMoto } from "../support/apply-template.js";
+import { type SdkClients, sdkClients } from "../support/sdk-clients.js";
 import { appFolder, cli, spawnLogged } from "./server.js";
 
 const cdkBin = createRequire(import.meta.url).resolve("aws-cdk/bin/cdk");
@@ -26,6 +27,7 @@ const cdkBin = createRequire(import.meta.url).resolve("aws-cdk/bin/cdk");
 describe("offload synth, worker and --aws against moto", () => {
   let folder: ReturnType<typeof appFolder>;
   let moto: MotoServer;
+  let clients: SdkClients;
   let sqs: SQSClient;
   let sns: SNSClient;
   let outputs: Record<string, string>;
@@ -54,13 +56,8 @@ describe("offload synth, worker and --aws against moto", () => {
       `import { defineConfig } from "offload";\nexport default defineConfig({ app: "clidemo", stage: "test", jobs: "jobs" });\n`,
     );
     moto = await startMoto();
-    const client = {
-      endpoint: moto.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    };
-    sqs = new SQSClient(client);
-    sns = new SNSClient(client);
+    clients = sdkClients(moto.endpoint);
+    ({ sqs, sns } = clients);
     aws = ["--aws", "--endpoint-url", moto.endpoint];
     env = {
       AWS_ACCESS_KEY_ID: "test",
@@ -70,8 +67,7 @@ describe("offload synth, worker and --aws against moto", () => {
   }, 60_000);
 
   afterAll(async () => {
-    sqs?.destroy();
-    sns?.destroy();
+    clients?.destroy();
     await moto?.stop();
     folder?.cleanup();
   });

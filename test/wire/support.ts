@@ -2,8 +2,8 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { serve } from "@hono/node-server";
 import { TestClock } from "../../src/core/clock.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
@@ -11,6 +11,7 @@ import { createApi } from "../../src/http/index.js";
 import { createEngineTransport } from "../../src/runtime/index.js";
 import { engineBackend, JOB_NAMES, jobs } from "../http/support.js";
 import { flushEvents } from "../support/engine.js";
+import { sdkClients } from "../support/sdk-clients.js";
 import { tempDir } from "../support/temp.js";
 
 export interface WireStack {
@@ -158,14 +159,7 @@ export async function startWireStack(): Promise<WireStack> {
     cleanup();
     throw e;
   }
-  const config = {
-    endpoint: url,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 1,
-  };
-  const sqs = new SQSClient(config);
-  const sns = new SNSClient(config);
+  const { sqs, sns, destroy } = sdkClients(url);
   return {
     engine,
     clock,
@@ -179,8 +173,7 @@ export async function startWireStack(): Promise<WireStack> {
       await flushEvents();
     },
     async close() {
-      sqs.destroy();
-      sns.destroy();
+      destroy();
       await stopServer();
       await engine.close();
       cleanup();
