@@ -100,6 +100,10 @@ function wrk(url: string, script: string, seconds: number): WrkResult {
   };
 }
 
+function errorsOf(result: WrkResult): number {
+  return result.non2xx + result.socketErrors;
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
@@ -172,18 +176,13 @@ async function main(): Promise<void> {
     targets: {
       "offload ≥ 60 % of bare": ratio >= 0.6,
       "offload p99 ≤ 25 ms": offload.p99Ms <= 25,
-      "no errors":
-        offload.non2xx +
-          offload.socketErrors +
-          warmups.offload!.non2xx +
-          warmups.offload!.socketErrors ===
-        0,
+      "no errors": errorsOf(offload) + errorsOf(warmups.offload!) === 0,
     },
   };
   mkdirSync(join(repo, "bench/results"), { recursive: true });
   writeFileSync(join(repo, "bench/results/http.json"), `${JSON.stringify(report, null, 2)}\n`);
   const row = (name: string, r: WrkResult) =>
-    `${name.padEnd(10)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(r.non2xx + r.socketErrors).padStart(7)}`;
+    `${name.padEnd(10)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(errorsOf(r)).padStart(7)}`;
   console.log(
     `\nPOST /jobs — ${report.date} — ${report.machine.cpus} × ${report.machine.model}, node ${process.version}`,
   );

@@ -87,7 +87,7 @@ export async function readBodyBytes(
       if (total > limitBytes) {
         // Stop reading, without cancelling: cancelling can destroy the socket
         // (Node) before the 413 is written. The server drains or closes the rest.
-        throw tooLarge(`it has more than ${limitBytes} bytes`, limitBytes);
+        throw overLimit(limitBytes);
       }
       chunks.push(value);
     }
@@ -135,7 +135,7 @@ class NodeBodyReader {
   start(): void {
     if (this.#incoming.destroyed) {
       // Closed before anyone listened: no event would come.
-      this.#reject(new Error("The client closed the connection before the whole body arrived"));
+      this.#reject(clientGone());
       return;
     }
     this.#incoming.on("data", this.#onData);
@@ -150,7 +150,7 @@ class NodeBodyReader {
       // The stream keeps flowing with nobody listening: the rest is read
       // and dropped, so the connection stays usable for the 413.
       this.#stop();
-      this.#reject(tooLarge(`it has more than ${this.#limitBytes} bytes`, this.#limitBytes));
+      this.#reject(overLimit(this.#limitBytes));
       return;
     }
     this.#chunks.push(chunk);
@@ -172,7 +172,7 @@ class NodeBodyReader {
       return;
     }
     this.#stop();
-    this.#reject(new Error("The client closed the connection before the whole body arrived"));
+    this.#reject(clientGone());
   }
 
   #stop(): void {
@@ -192,6 +192,15 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/** A body found over the limit while reading it. */
+function overLimit(limitBytes: number): ApiError {
+  return tooLarge(`it has more than ${limitBytes} bytes`, limitBytes);
+}
+
+function clientGone(): Error {
+  return new Error("The client closed the connection before the whole body arrived");
 }
 
 function tooLarge(what: string, limitBytes: number): ApiError {

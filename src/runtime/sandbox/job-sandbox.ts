@@ -102,11 +102,6 @@ export class JobSandbox {
     this.#release(worker);
   }
 
-  /** Whether workers start from the job's bundle (true) or through the TypeScript loader. */
-  get bundled(): boolean {
-    return this.#workerFile !== undefined;
-  }
-
   /** Workers alive now (for tests and stats). */
   get workers(): number {
     return this.#all.size;
