@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Engine, Message, ReceivedMessage } from "../../src/engine/index.js";
 import { expectAwsError } from "../support/aws-error.js";
-import { openTestEngine, type TestEngine } from "../support/engine.js";
+import { openTestEngine, sqsArnOf, type TestEngine } from "../support/engine.js";
 
 /**
  * `engine.receiveMessages` and `engine.deleteMessages`, the local runtime's path: the same SQS
@@ -15,12 +15,6 @@ beforeEach(() => {
   sqs = te.engine.sqs;
 });
 afterEach(() => te.close());
-
-const arnOf = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
-
-async function queue(name: string, Attributes: Record<string, string> = {}) {
-  return (await sqs.createQueue({ QueueName: name, Attributes })).QueueUrl;
-}
 
 function receive(QueueUrl: string, VisibilityTimeout?: number) {
   return te.engine.receiveMessages({
@@ -65,8 +59,8 @@ const send = (QueueUrl: string, body: string) =>
 
 describe("receiveMessages", () => {
   it("answers what ReceiveMessage asking for every attribute answers", async () => {
-    const a = await queue("a");
-    const b = await queue("b");
+    const a = await te.createQueue("a");
+    const b = await te.createQueue("b");
     await send(a, '{"friendName":"Hank"}');
     await send(b, '{"friendName":"Hank"}');
     await te.advance(1500);
@@ -93,7 +87,7 @@ describe("receiveMessages", () => {
   });
 
   it("gives each message its own message attributes", async () => {
-    const q = await queue("mixed");
+    const q = await te.createQueue("mixed");
     for (const [body, jobName] of [
       ["1", "a"],
       ["2", "b"],
@@ -116,9 +110,9 @@ describe("receiveMessages", () => {
   });
 
   it("counts receives, and moves a message to the DLQ on the receive after maxReceiveCount", async () => {
-    const dlq = await queue("dlq");
-    const src = await queue("src", {
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq"), maxReceiveCount: 2 }),
+    const dlq = await te.createQueue("dlq");
+    const src = await te.createQueue("src", {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: sqsArnOf("dlq"), maxReceiveCount: 2 }),
     });
     const { MessageId } = await sqs.sendMessage({ QueueUrl: src, MessageBody: "poison" });
     for (const count of ["1", "2"]) {
@@ -128,12 +122,12 @@ describe("receiveMessages", () => {
     expect(await receive(src, 0)).toEqual([]);
     const [dead] = await receive(dlq);
     expect(dead?.messageId).toBe(MessageId);
-    expect(dead?.attributes.DeadLetterQueueSourceArn).toBe(arnOf("src"));
+    expect(dead?.attributes.DeadLetterQueueSourceArn).toBe(sqsArnOf("src"));
     expect(dead?.attributes.ApproximateReceiveCount).toBe("3");
   });
 
   it("keeps a received message invisible for the visibility timeout", async () => {
-    const q = await queue("vis", { VisibilityTimeout: "30" });
+    const q = await te.createQueue("vis", { VisibilityTimeout: "30" });
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "x" });
     expect(await receive(q)).toHaveLength(1);
     await te.advance(29_999);
@@ -143,7 +137,7 @@ describe("receiveMessages", () => {
   });
 
   it("long-polls: a waiting receive wakes when a message arrives", async () => {
-    const q = await queue("poll");
+    const q = await te.createQueue("poll");
     const waiting = te.engine.receiveMessages({ QueueUrl: q, WaitTimeSeconds: 20 });
     await te.advance(5000);
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "late" });
@@ -153,7 +147,7 @@ describe("receiveMessages", () => {
 
 describe("deleteMessages", () => {
   it("deletes every message of the handles, in one commit", async () => {
-    const q = await queue("del");
+    const q = await te.createQueue("del");
     for (let i = 0; i < 12; i++) await sqs.sendMessage({ QueueUrl: q, MessageBody: String(i) });
     const first = await receive(q);
     const second = await receive(q);
@@ -167,7 +161,7 @@ describe("deleteMessages", () => {
   });
 
   it("leaves a message received again since: its earlier handle no longer deletes it", async () => {
-    const q = await queue("stale");
+    const q = await te.createQueue("stale");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "x" });
     const [early] = await receive(q, 0);
     const [late] = await receive(q, 30);
@@ -178,8 +172,8 @@ describe("deleteMessages", () => {
   });
 
   it("rejects a handle the queue did not issue, deleting nothing", async () => {
-    const q = await queue("mine");
-    const other = await queue("other");
+    const q = await te.createQueue("mine");
+    const other = await te.createQueue("other");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "x" });
     await sqs.sendMessage({ QueueUrl: other, MessageBody: "y" });
     const [mine] = await receive(q);

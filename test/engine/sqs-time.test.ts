@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/index.js";
 import { expectAwsError } from "../support/aws-error.js";
-import { openTestEngine, type TestEngine } from "../support/engine.js";
+import { openTestEngine, sqsArnOf, type TestEngine } from "../support/engine.js";
 
 /** Behaviour that depends on time, driven by the TestClock: nothing here sleeps. */
 let te: TestEngine;
@@ -12,12 +12,6 @@ beforeEach(() => {
   sqs = te.engine.sqs;
 });
 afterEach(() => te.close());
-
-const arnOf = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
-
-async function queue(name: string, Attributes: Record<string, string> = {}) {
-  return (await sqs.createQueue({ QueueName: name, Attributes })).QueueUrl;
-}
 
 async function receive(QueueUrl: string, VisibilityTimeout?: number) {
   const { Messages } = await sqs.receiveMessage({
@@ -30,7 +24,7 @@ async function receive(QueueUrl: string, VisibilityTimeout?: number) {
 
 describe("retention", () => {
   it("drops a message once its retention period has passed, and the sweeper deletes it", async () => {
-    const q = await queue("short", { MessageRetentionPeriod: "60" });
+    const q = await te.createQueue("short", { MessageRetentionPeriod: "60" });
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "old" });
     await te.advance(59_999);
     expect((await te.engine.queueStats(q)).visible).toBe(1);
@@ -41,9 +35,9 @@ describe("retention", () => {
   });
 
   it("counts a DLQ message's retention from its original send", async () => {
-    const dlq = await queue("dlq", { MessageRetentionPeriod: "120" });
-    const src = await queue("src", {
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq"), maxReceiveCount: 1 }),
+    const dlq = await te.createQueue("dlq", { MessageRetentionPeriod: "120" });
+    const src = await te.createQueue("src", {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: sqsArnOf("dlq"), maxReceiveCount: 1 }),
     });
     await sqs.sendMessage({ QueueUrl: src, MessageBody: "poison" });
     await receive(src, 0);
@@ -59,10 +53,10 @@ describe("retention", () => {
 
 describe("redrive", () => {
   it.each([1, 2, 5])("moves a message to the DLQ after exactly %i receives", async (max) => {
-    const dlq = await queue(`dlq-${max}`);
-    const src = await queue(`src-${max}`, {
+    const dlq = await te.createQueue(`dlq-${max}`);
+    const src = await te.createQueue(`src-${max}`, {
       RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: arnOf(`dlq-${max}`),
+        deadLetterTargetArn: sqsArnOf(`dlq-${max}`),
         maxReceiveCount: max,
       }),
     });
@@ -83,15 +77,18 @@ describe("redrive", () => {
     const dead = Messages?.[0];
     expect(dead?.MessageId).toBe(sent.MessageId);
     expect(dead?.MD5OfMessageAttributes).toBe(sent.MD5OfMessageAttributes);
-    expect(dead?.Attributes?.DeadLetterQueueSourceArn).toBe(arnOf(`src-${max}`));
+    expect(dead?.Attributes?.DeadLetterQueueSourceArn).toBe(sqsArnOf(`src-${max}`));
     // The count goes on across queues: max receives in the source, this one in the DLQ.
     expect(dead?.Attributes?.ApproximateReceiveCount).toBe(String(max + 1));
   });
 
   it("moves a held message to the DLQ on request, keeping id and count", async () => {
-    const dlq = await queue("dlq-now");
-    const src = await queue("src-now", {
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq-now"), maxReceiveCount: 5 }),
+    const dlq = await te.createQueue("dlq-now");
+    const src = await te.createQueue("src-now", {
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: sqsArnOf("dlq-now"),
+        maxReceiveCount: 5,
+      }),
     });
     const sent = await sqs.sendMessage({ QueueUrl: src, MessageBody: "hopeless" });
     const m = await receive(src, 30);
@@ -99,7 +96,7 @@ describe("redrive", () => {
     expect((await te.engine.queueStats(src)).inFlight).toBe(0);
     const dead = await receive(dlq);
     expect(dead?.MessageId).toBe(sent.MessageId);
-    expect(dead?.Attributes?.DeadLetterQueueSourceArn).toBe(arnOf("src-now"));
+    expect(dead?.Attributes?.DeadLetterQueueSourceArn).toBe(sqsArnOf("src-now"));
     expect(dead?.Attributes?.ApproximateReceiveCount).toBe("2");
     await expectAwsError(
       te.engine.moveToDeadLetterQueue({ QueueUrl: src, ReceiptHandle: m!.ReceiptHandle }),
@@ -108,7 +105,7 @@ describe("redrive", () => {
   });
 
   it("refuses to dead-letter a message of a queue without a DLQ", async () => {
-    const q = await queue("no-dlq");
+    const q = await te.createQueue("no-dlq");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "x" });
     const m = await receive(q);
     await expect(
@@ -120,9 +117,12 @@ describe("redrive", () => {
   });
 
   it("wakes a long poll on the DLQ when a message moves there", async () => {
-    const dlq = await queue("dlq-wake");
-    const src = await queue("src-wake", {
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq-wake"), maxReceiveCount: 1 }),
+    const dlq = await te.createQueue("dlq-wake");
+    const src = await te.createQueue("src-wake", {
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: sqsArnOf("dlq-wake"),
+        maxReceiveCount: 1,
+      }),
     });
     await sqs.sendMessage({ QueueUrl: src, MessageBody: "poison" });
     await receive(src, 0);
@@ -134,7 +134,7 @@ describe("redrive", () => {
 
 describe("receipt handles", () => {
   it("ignores a delete with a handle from an earlier receive (the message stays)", async () => {
-    const q = await queue("stale");
+    const q = await te.createQueue("stale");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "s" });
     const first = await receive(q, 0);
     const second = await receive(q, 0);
@@ -145,7 +145,7 @@ describe("receipt handles", () => {
   });
 
   it("deletes with the latest handle even after its visibility timeout expired", async () => {
-    const q = await queue("expired-delete");
+    const q = await te.createQueue("expired-delete");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "e" });
     const m = await receive(q, 10);
     await te.advance(20_000);
@@ -154,7 +154,7 @@ describe("receipt handles", () => {
   });
 
   it("refuses to change the visibility of a message with a stale handle or after deletion", async () => {
-    const q = await queue("stale-cmv");
+    const q = await te.createQueue("stale-cmv");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "s" });
     const first = await receive(q, 0);
     const second = await receive(q, 60);
@@ -181,7 +181,7 @@ describe("receipt handles", () => {
   });
 
   it("accepts a visibility change after the timeout expired while the handle is the latest", async () => {
-    const q = await queue("late-cmv");
+    const q = await te.createQueue("late-cmv");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "l" });
     const m = await receive(q, 10);
     await te.advance(15_000);
@@ -194,8 +194,8 @@ describe("receipt handles", () => {
   });
 
   it("refuses a handle issued for another queue", async () => {
-    const a = await queue("a");
-    const b = await queue("b");
+    const a = await te.createQueue("a");
+    const b = await te.createQueue("b");
     await sqs.sendMessage({ QueueUrl: a, MessageBody: "x" });
     const m = await receive(a);
     await expectAwsError(
@@ -205,7 +205,7 @@ describe("receipt handles", () => {
   });
 
   it("caps a message's invisibility at 12 hours from its receive", async () => {
-    const q = await queue("cap");
+    const q = await te.createQueue("cap");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "c" });
     const m = await receive(q, 3600);
     await te.advance(3_600_000 - 1000);
@@ -228,7 +228,7 @@ describe("receipt handles", () => {
   });
 
   it("keeps ApproximateFirstReceiveTimestamp at the first receive", async () => {
-    const q = await queue("first");
+    const q = await te.createQueue("first");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "f" });
     const t0 = te.clock.now();
     await te.advance(5000);
@@ -243,7 +243,7 @@ describe("receipt handles", () => {
 
 describe("long polling", () => {
   it("wakes when a delayed message becomes visible", async () => {
-    const q = await queue("delayed");
+    const q = await te.createQueue("delayed");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "later", DelaySeconds: 10 });
     let settled = false;
     const waiting = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 }).finally(() => {
@@ -256,7 +256,7 @@ describe("long polling", () => {
   });
 
   it("wakes when an in-flight message's visibility timeout expires", async () => {
-    const q = await queue("inflight");
+    const q = await te.createQueue("inflight");
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "again" });
     await receive(q, 30);
     const waiting = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 });
@@ -268,7 +268,7 @@ describe("long polling", () => {
   });
 
   it("uses the queue's ReceiveMessageWaitTimeSeconds when the request has none", async () => {
-    const q = await queue("default-wait", { ReceiveMessageWaitTimeSeconds: "5" });
+    const q = await te.createQueue("default-wait", { ReceiveMessageWaitTimeSeconds: "5" });
     let settled = false;
     const waiting = sqs.receiveMessage({ QueueUrl: q }).finally(() => {
       settled = true;
@@ -280,7 +280,7 @@ describe("long polling", () => {
   });
 
   it("ends early when its signal aborts", async () => {
-    const q = await queue("abort");
+    const q = await te.createQueue("abort");
     const controller = new AbortController();
     const waiting = sqs.receiveMessage(
       { QueueUrl: q, WaitTimeSeconds: 20 },
@@ -291,14 +291,14 @@ describe("long polling", () => {
   });
 
   it("ends every wait when the engine closes", async () => {
-    const q = await queue("closing");
+    const q = await te.createQueue("closing");
     const waiting = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 });
     await te.engine.close();
     expect((await waiting).Messages).toBeUndefined();
   });
 
   it("wakes a later waiter for a delayed message even when the waiter that saw its send has ended", async () => {
-    const q = await queue("relay");
+    const q = await te.createQueue("relay");
     const short = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 2 });
     let settled = false;
     const long = sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 }).finally(() => {
@@ -314,7 +314,7 @@ describe("long polling", () => {
   });
 
   it("wakes one waiter per message, and passes on to another when more are waiting", async () => {
-    const q = await queue("baton");
+    const q = await te.createQueue("baton");
     const waits = [1, 2, 3].map(() => sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 }));
     await te.advance(0); // their first (empty) claims
     const before = te.engine.commitStats().ops;
@@ -333,7 +333,7 @@ describe("long polling", () => {
   });
 
   it("gives one message to one of several waiting receives", async () => {
-    const q = await queue("herd");
+    const q = await te.createQueue("herd");
     const waits = [1, 2, 3].map(() => sqs.receiveMessage({ QueueUrl: q, WaitTimeSeconds: 20 }));
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "only" });
     await te.advance(20_000);
@@ -344,7 +344,7 @@ describe("long polling", () => {
 
 describe("queue delay and purge", () => {
   it("applies the queue's DelaySeconds to messages without their own", async () => {
-    const q = await queue("slow", { DelaySeconds: "30" });
+    const q = await te.createQueue("slow", { DelaySeconds: "30" });
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "q" });
     await sqs.sendMessage({ QueueUrl: q, MessageBody: "now", DelaySeconds: 0 });
     expect((await receive(q))?.Body).toBe("now");
@@ -354,7 +354,7 @@ describe("queue delay and purge", () => {
   });
 
   it("allows one purge a minute", async () => {
-    const q = await queue("purge");
+    const q = await te.createQueue("purge");
     await sqs.purgeQueue({ QueueUrl: q });
     const error = await expectAwsError(
       sqs.purgeQueue({ QueueUrl: q }),

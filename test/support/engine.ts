@@ -13,8 +13,13 @@ export interface TestEngine {
    * (move tasks, the sweeper) fire once per step as they would in real time.
    */
   advance(ms: number, stepMs?: number): Promise<void>;
+  /** Creates a queue (with these attributes) and resolves with its URL. */
+  createQueue(name: string, attributes?: Record<string, string>): Promise<string>;
   close(): Promise<void>;
 }
+
+/** The ARN of a test engine's queue (default region and account). */
+export const sqsArnOf = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 
 /** An engine on a real SQLite file in a temp folder, with a TestClock. */
 export function openTestEngine(options: Omit<EngineOptions, "path" | "clock"> = {}): TestEngine {
@@ -34,6 +39,9 @@ export function openTestEngine(options: Omit<EngineOptions, "path" | "clock"> = 
         await flushEvents();
         done += step;
       } while (done < ms);
+    },
+    async createQueue(name, attributes = {}) {
+      return (await engine.sqs.createQueue({ QueueName: name, Attributes: attributes })).QueueUrl;
     },
     async close() {
       await engine.close();
