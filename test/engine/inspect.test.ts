@@ -4,13 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { migrations } from "../../src/engine/db/migrations.js";
 import { migrate } from "../../src/engine/db/open.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
-import { openTestEngine, type TestEngine } from "../support/engine.js";
+import { openTestEngine, sqsArnOf, type TestEngine } from "../support/engine.js";
 import { tempDir } from "../support/temp.js";
 
 let te: TestEngine;
 let engine: Engine;
 const url = (name: string) => `https://sqs.us-east-1.amazonaws.com/000000000000/${name}`;
-const arn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 
 beforeEach(async () => {
   te = openTestEngine();
@@ -19,7 +18,7 @@ beforeEach(async () => {
   await engine.sqs.createQueue({
     QueueName: "src",
     Attributes: {
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn("dlq"), maxReceiveCount: 1 }),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: sqsArnOf("dlq"), maxReceiveCount: 1 }),
     },
   });
 });
@@ -54,7 +53,7 @@ describe("peekMessages", () => {
     });
     expect(peeked[0]).toMatchObject({
       FirstError: undefined,
-      DeadLetterQueueSourceArn: arn("src"),
+      DeadLetterQueueSourceArn: sqsArnOf("src"),
     });
     expect(await engine.queueStats(url("dlq"))).toMatchObject({ visible: 3, inFlight: 0 });
   });

@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/index.js";
 import { expectAwsError } from "../support/aws-error.js";
-import { openTestEngine, type TestEngine } from "../support/engine.js";
+import { openTestEngine, sqsArnOf, type TestEngine } from "../support/engine.js";
 
 let te: TestEngine;
 let sqs: Engine["sqs"];
-const arn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 const url = (name: string) => `https://sqs.us-east-1.amazonaws.com/000000000000/${name}`;
 
 /** A source queue whose maxReceiveCount is 1, and `n` messages already moved to its DLQ. */
@@ -14,7 +13,7 @@ async function deadLetters(n: number, source = "src", dlq = "dlq") {
   await sqs.createQueue({
     QueueName: source,
     Attributes: {
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn(dlq), maxReceiveCount: 1 }),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: sqsArnOf(dlq), maxReceiveCount: 1 }),
     },
   });
   for (let i = 0; i < n; i++)
@@ -27,7 +26,7 @@ async function deadLetters(n: number, source = "src", dlq = "dlq") {
 }
 
 async function latest(source = "dlq") {
-  return (await sqs.listMessageMoveTasks({ SourceArn: arn(source) })).Results[0];
+  return (await sqs.listMessageMoveTasks({ SourceArn: sqsArnOf(source) })).Results[0];
 }
 
 beforeEach(() => {
@@ -40,7 +39,7 @@ describe("message move tasks", () => {
   it("moves at MaxNumberOfMessagesPerSecond, driven by the clock", async () => {
     await deadLetters(5);
     const { TaskHandle } = await sqs.startMessageMoveTask({
-      SourceArn: arn("dlq"),
+      SourceArn: sqsArnOf("dlq"),
       MaxNumberOfMessagesPerSecond: 2,
     });
     expect(await latest()).toMatchObject({
@@ -69,7 +68,7 @@ describe("message move tasks", () => {
       MessageSystemAttributeNames: ["All"],
     });
     await te.advance(5000);
-    await sqs.startMessageMoveTask({ SourceArn: arn("dlq") });
+    await sqs.startMessageMoveTask({ SourceArn: sqsArnOf("dlq") });
     await te.engine.whenIdle();
     const { Messages: [back] = [] } = await sqs.receiveMessage({
       QueueUrl: url("src"),
@@ -85,17 +84,23 @@ describe("message move tasks", () => {
   it("moves to a chosen destination", async () => {
     await deadLetters(3);
     await sqs.createQueue({ QueueName: "elsewhere" });
-    await sqs.startMessageMoveTask({ SourceArn: arn("dlq"), DestinationArn: arn("elsewhere") });
+    await sqs.startMessageMoveTask({
+      SourceArn: sqsArnOf("dlq"),
+      DestinationArn: sqsArnOf("elsewhere"),
+    });
     await te.engine.whenIdle();
     expect((await te.engine.queueStats(url("elsewhere"))).visible).toBe(3);
     expect((await te.engine.queueStats(url("src"))).visible).toBe(0);
-    expect(await latest()).toMatchObject({ Status: "COMPLETED", DestinationArn: arn("elsewhere") });
+    expect(await latest()).toMatchObject({
+      Status: "COMPLETED",
+      DestinationArn: sqsArnOf("elsewhere"),
+    });
   });
 
   it("cancels a running task, which then moves nothing more", async () => {
     await deadLetters(4);
     const { TaskHandle } = await sqs.startMessageMoveTask({
-      SourceArn: arn("dlq"),
+      SourceArn: sqsArnOf("dlq"),
       MaxNumberOfMessagesPerSecond: 1,
     });
     await te.advance(1000);
@@ -113,9 +118,9 @@ describe("message move tasks", () => {
 
   it("allows one running task per source", async () => {
     await deadLetters(2);
-    await sqs.startMessageMoveTask({ SourceArn: arn("dlq"), MaxNumberOfMessagesPerSecond: 1 });
+    await sqs.startMessageMoveTask({ SourceArn: sqsArnOf("dlq"), MaxNumberOfMessagesPerSecond: 1 });
     const error = await expectAwsError(
-      sqs.startMessageMoveTask({ SourceArn: arn("dlq") }),
+      sqs.startMessageMoveTask({ SourceArn: sqsArnOf("dlq") }),
       "InvalidParameterValue",
     );
     expect(error.message).toBe(
@@ -125,7 +130,7 @@ describe("message move tasks", () => {
 
   it("leaves messages that reach the DLQ after the start", async () => {
     await deadLetters(2);
-    await sqs.startMessageMoveTask({ SourceArn: arn("dlq"), MaxNumberOfMessagesPerSecond: 1 });
+    await sqs.startMessageMoveTask({ SourceArn: sqsArnOf("dlq"), MaxNumberOfMessagesPerSecond: 1 });
     await sqs.sendMessage({ QueueUrl: url("dlq"), MessageBody: "newcomer" });
     await te.advance(5000, 1000);
     expect(await latest()).toMatchObject({
@@ -143,10 +148,10 @@ describe("message move tasks", () => {
     await sqs.createQueue({
       QueueName: "other-src",
       Attributes: {
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn("dlq"), maxReceiveCount: 3 }),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: sqsArnOf("dlq"), maxReceiveCount: 3 }),
       },
     });
-    await sqs.startMessageMoveTask({ SourceArn: arn("dlq") });
+    await sqs.startMessageMoveTask({ SourceArn: sqsArnOf("dlq") });
     await te.engine.whenIdle();
     expect(await latest()).toMatchObject({
       Status: "FAILED",
@@ -156,12 +161,17 @@ describe("message move tasks", () => {
 
   it("lists tasks newest first, MaxResults at a time", async () => {
     await deadLetters(1);
-    await sqs.startMessageMoveTask({ SourceArn: arn("dlq") });
+    await sqs.startMessageMoveTask({ SourceArn: sqsArnOf("dlq") });
     await te.engine.whenIdle();
     await te.advance(1000);
-    await sqs.startMessageMoveTask({ SourceArn: arn("dlq"), MaxNumberOfMessagesPerSecond: 5 });
-    const { Results } = await sqs.listMessageMoveTasks({ SourceArn: arn("dlq"), MaxResults: 10 });
+    await sqs.startMessageMoveTask({ SourceArn: sqsArnOf("dlq"), MaxNumberOfMessagesPerSecond: 5 });
+    const { Results } = await sqs.listMessageMoveTasks({
+      SourceArn: sqsArnOf("dlq"),
+      MaxResults: 10,
+    });
     expect(Results.map((r) => r.Status)).toEqual(["RUNNING", "COMPLETED"]);
-    expect((await sqs.listMessageMoveTasks({ SourceArn: arn("dlq") })).Results).toHaveLength(1);
+    expect((await sqs.listMessageMoveTasks({ SourceArn: sqsArnOf("dlq") })).Results).toHaveLength(
+      1,
+    );
   });
 });
