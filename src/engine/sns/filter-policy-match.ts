@@ -176,9 +176,15 @@ function keyMatches(conditions: readonly Condition[], values: readonly Scalar[] 
 
 /** True when some branch has all its keys matched within one row. */
 export function branchesMatch(branches: readonly Branch[], rows: readonly Row[]): boolean {
-  return branches.some((branch) =>
-    rows.some((row) =>
-      [...branch].every(([path, leaf]) => keyMatches(leaf.conditions, row.get(path))),
-    ),
-  );
+  for (const branch of branches) {
+    for (const row of rows) if (rowMatches(branch, row)) return true;
+  }
+  return false;
+}
+
+function rowMatches(branch: Branch, row: Row): boolean {
+  for (const [path, leaf] of branch) {
+    if (!keyMatches(leaf.conditions, row.get(path))) return false;
+  }
+  return true;
 }

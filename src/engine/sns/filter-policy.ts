@@ -31,7 +31,26 @@ export interface FilterInput {
 /** A validated filter policy. */
 export interface FilterPolicy {
   readonly scope: FilterPolicyScope;
+  /**
+   * Whether the message matches. What is derived from an input's attributes is kept per input
+   * object (a publish evaluates every subscription against one input), so a changed message
+   * is a new input object.
+   */
   matches(input: FilterInput): boolean;
+}
+
+/**
+ * The attribute rows of an input, derived once per input object: a publish
+ * evaluates every subscription's policy against the same input.
+ */
+const attributeRowsCache = new WeakMap<FilterInput, ReturnType<typeof attributeRows>>();
+function attributeRowsOf(input: FilterInput): ReturnType<typeof attributeRows> {
+  let rows = attributeRowsCache.get(input);
+  if (rows === undefined) {
+    rows = attributeRows(input.attributes);
+    attributeRowsCache.set(input, rows);
+  }
+  return rows;
 }
 
 /** "The maximum size of a filter policy is 256 KB." */
@@ -109,9 +128,7 @@ export function parseFilterPolicy(
     matches(input: FilterInput): boolean {
       if (matchesAll) return true;
       const rows =
-        scope === "MessageAttributes"
-          ? attributeRows(input.attributes)
-          : bodyRows(input.body, relevant);
+        scope === "MessageAttributes" ? attributeRowsOf(input) : bodyRows(input.body, relevant);
       return branchesMatch(branches, rows);
     },
   });

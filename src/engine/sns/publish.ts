@@ -138,17 +138,16 @@ function validateAttribute(name: string, value: SnsMessageAttributeValue): numbe
 
 /** Compiled filter policies, reused while a subscription's policy is unchanged. */
 export class FilterCache {
-  readonly #cache = new Map<string, { key: string; policy: FilterPolicy }>();
+  readonly #cache = new Map<string, { json: string; policy: FilterPolicy }>();
 
   get(sub: SubscriptionRecord): FilterPolicy | undefined {
     const json = sub.attributes.FilterPolicy;
     if (!json) return undefined;
     const scope = (sub.attributes.FilterPolicyScope ?? "MessageAttributes") as FilterPolicyScope;
-    const key = `${scope}\n${json}`;
     const hit = this.#cache.get(sub.arn);
-    if (hit?.key === key) return hit.policy;
+    if (hit && hit.json === json && hit.policy.scope === scope) return hit.policy;
     const policy = parseFilterPolicy(json, scope);
-    this.#cache.set(sub.arn, { key, policy });
+    this.#cache.set(sub.arn, { json, policy });
     return policy;
   }
 }
@@ -167,10 +166,11 @@ export function deliver(
   publish: PreparedPublish,
   now: number,
 ): void {
+  // One input for every subscription: a policy caches what it derives from it (see FilterPolicy).
+  const input = { attributes: publish.attributes, body: publish.sqsMessage };
   for (const sub of subscriptions.subscriptionsOf(topic)) {
     const policy = filters.get(sub);
-    if (policy && !policy.matches({ attributes: publish.attributes, body: publish.sqsMessage }))
-      continue;
+    if (policy && !policy.matches(input)) continue;
     const queue = ctx.queues.byArn(sub.endpoint);
     if (!queue) continue;
     const raw = sub.attributes.RawMessageDelivery === "true";
