@@ -6,7 +6,14 @@ import type { Location } from "./location.js";
 import { createSnsApi, type EngineSnsApi } from "./sns/api.js";
 import { deleteMessages, moveHeldToDeadLetterQueue } from "./sqs/acknowledge.js";
 import { createSqsApi, type EngineSqsApi } from "./sqs/api.js";
-import { moveMessages, noteError, type PeekedMessage, peekMessages } from "./sqs/inspect.js";
+import {
+  lastSeqOf,
+  MOVE_START,
+  moveChunk,
+  noteError,
+  type PeekedMessage,
+  peekMessages,
+} from "./sqs/inspect.js";
 import { LongPoll } from "./sqs/long-poll.js";
 import { MoveTasks } from "./sqs/move-tasks.js";
 import { QueueStore } from "./sqs/queue-store.js";
@@ -83,7 +90,9 @@ export interface Engine {
   /**
    * Moves chosen messages (all when `MessageIds` is absent) to `DestinationUrl`,
    * or back to the queue each came from; each arrives as a new message.
-   * Resolves with how many moved. Not an SQS action: a DLQ redrive of chosen messages.
+   * Moves what the source holds when it starts (later arrivals stay), 1,000
+   * messages per commit. Resolves with how many moved. Not an SQS action: a
+   * DLQ redrive of chosen messages.
    */
   moveMessages(input: {
     SourceUrl: string;
@@ -163,9 +172,20 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const source = queues.byUrl(input.SourceUrl);
       const destination =
         input.DestinationUrl === undefined ? undefined : queues.byUrl(input.DestinationUrl);
-      return committer.run(() =>
-        moveMessages(ctx, source, input.MessageIds, destination, clock.now()),
-      );
+      // What is in the source now; messages that arrive while the move runs stay, as with a
+      // move task. Chunk by chunk, each its own commit, so a large DLQ neither holds the
+      // event loop nor builds one huge transaction.
+      const upToSeq = lastSeqOf(ctx, source);
+      let moved = 0;
+      let after = MOVE_START;
+      for (;;) {
+        const chunk = await committer.run(() =>
+          moveChunk(ctx, source, { after, upToSeq }, input.MessageIds, destination, clock.now()),
+        );
+        moved += chunk.moved;
+        if (chunk.next === undefined) return moved;
+        after = chunk.next;
+      }
     },
     noteError: (messageId, error) =>
       committer.run(() => noteError(ctx, messageId, error, clock.now())),

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { migrations } from "../../src/engine/db/migrations.js";
 import { migrate } from "../../src/engine/db/open.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
+import { MOVE_CHUNK } from "../../src/engine/sqs/inspect.js";
 import { openTestEngine, sqsArnOf, type TestEngine } from "../support/engine.js";
 import { tempDir } from "../support/temp.js";
 
@@ -81,6 +82,36 @@ describe("moveMessages", () => {
       await engine.moveMessages({ SourceUrl: url("dlq"), DestinationUrl: url("elsewhere") }),
     ).toBe(2);
     expect((await engine.queueStats(url("elsewhere"))).visible).toBe(2);
+  });
+
+  it("moves a DLQ larger than one chunk commit by commit, and only what it held at the start", async () => {
+    await engine.sqs.createQueue({ QueueName: "elsewhere" });
+    const total = MOVE_CHUNK * 2 + 500;
+    for (let sent = 0; sent < total; sent += 10) {
+      await engine.sqs.sendMessageBatch({
+        QueueUrl: url("dlq"),
+        Entries: Array.from({ length: 10 }, (_, i) => ({
+          Id: `m${i}`,
+          MessageBody: `m${sent + i}`,
+        })),
+      });
+    }
+    const before = engine.commitStats().groups;
+    const moving = engine.moveMessages({ SourceUrl: url("dlq"), DestinationUrl: url("elsewhere") });
+    // Sent after the move began: commits with its first chunk, long before the move ends, and
+    // stays in the DLQ although later chunks read past it.
+    const other = engine.sqs.sendMessage({ QueueUrl: url("dlq"), MessageBody: "meanwhile" });
+    let movedWhenOtherSettled: number | undefined;
+    await other.then(async () => {
+      movedWhenOtherSettled = (await engine.queueStats(url("elsewhere"))).visible;
+    });
+    expect(await moving).toBe(total);
+    expect(movedWhenOtherSettled).toBe(MOVE_CHUNK);
+    expect(engine.commitStats().groups - before).toBe(3);
+    expect((await engine.peekMessages({ QueueUrl: url("dlq") })).map((m) => m.Body)).toEqual([
+      "meanwhile",
+    ]);
+    expect((await engine.queueStats(url("elsewhere"))).visible).toBe(total);
   });
 
   it("wakes a receive waiting on the destination", async () => {

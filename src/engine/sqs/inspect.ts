@@ -51,29 +51,66 @@ export function peekMessages(
   }));
 }
 
+/** Messages one commit moves at most: a redrive of a large DLQ commits chunk by chunk. */
+export const MOVE_CHUNK = 1000;
+
+/** Where a move has read up to, in the order it reads: oldest first (sent_at, then seq). */
+export interface MovePosition {
+  sentAt: number;
+  seq: number;
+}
+
+/** Before every message. */
+export const MOVE_START: MovePosition = { sentAt: Number.MIN_SAFE_INTEGER, seq: 0 };
+
+/** What one chunk of a move did: how many moved, and where the next chunk goes on (none: done). */
+export interface MoveChunk {
+  moved: number;
+  next: MovePosition | undefined;
+}
+
+/** The newest message of a queue now: a move of "all" moves what is there when it starts. */
+export function lastSeqOf(ctx: EngineContext, queue: QueueRecord): number {
+  const row = ctx.stmts
+    .get("SELECT max(seq) AS seq FROM messages WHERE queue_id = ?")
+    .get(queue.id) as { seq: number | null };
+  return row.seq ?? 0;
+}
+
 /**
- * Moves the messages with these ids (all of them when `messageIds` is
- * undefined) from `source` to `destination`, or back to the queue each came
- * from. Like a move task (redriveRow), each arrives as a new message. Ids not in the source are skipped. Returns how many moved.
+ * Moves, inside a committer op, up to MOVE_CHUNK messages of `source` past
+ * `range.after` (oldest first) with seq <= upToSeq — or, with `messageIds`,
+ * those of them with these ids — to `destination`, or back to the queue each
+ * came from. Like a move task (redriveRow), each arrives as a new message; a
+ * message with no destination stays. Ids not in the source are skipped.
+ * Reading by (sent_at, seq) walks the queue's age index from where the last
+ * chunk stopped, so each chunk costs the same however large the queue.
  */
-export function moveMessages(
+export function moveChunk(
   ctx: EngineContext,
   source: QueueRecord,
+  range: { after: MovePosition; upToSeq: number },
   messageIds: readonly string[] | undefined,
   destination: QueueRecord | undefined,
   now: number,
-): number {
-  const rows =
+): MoveChunk {
+  const { after, upToSeq } = range;
+  const rows = (
     messageIds === undefined
-      ? (ctx.stmts
-          .get("SELECT * FROM messages WHERE queue_id = ? ORDER BY seq")
-          .all(source.id) as MessageRow[])
-      : messageIds.flatMap(
-          (id) =>
-            ctx.stmts
-              .get("SELECT * FROM messages WHERE queue_id = ? AND message_id = ?")
-              .all(source.id, id) as MessageRow[],
-        );
+      ? ctx.stmts
+          .get(
+            `SELECT * FROM messages WHERE queue_id = ? AND (sent_at, seq) > (?, ?) AND seq <= ?
+               ORDER BY sent_at, seq LIMIT ${MOVE_CHUNK}`,
+          )
+          .all(source.id, after.sentAt, after.seq, upToSeq)
+      : ctx.stmts
+          .get(
+            `SELECT * FROM messages WHERE queue_id = ? AND (sent_at, seq) > (?, ?) AND seq <= ?
+               AND message_id IN (SELECT value FROM json_each(?))
+               ORDER BY sent_at, seq LIMIT ${MOVE_CHUNK}`,
+          )
+          .all(source.id, after.sentAt, after.seq, upToSeq, JSON.stringify(messageIds))
+  ) as MessageRow[];
   let moved = 0;
   const touched = new Set<number>();
   for (const row of rows) {
@@ -86,7 +123,11 @@ export function moveMessages(
     moved++;
   }
   for (const queueId of touched) ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
-  return moved;
+  const last = rows.at(-1);
+  return {
+    moved,
+    next: rows.length < MOVE_CHUNK || !last ? undefined : { sentAt: last.sent_at, seq: last.seq },
+  };
 }
 
 /** Records an error of one of a message's attempts (kept: the first and the last). */
