@@ -74,57 +74,102 @@ export function createApi(options: ApiOptions): Hono {
     for (const path of ["/jobs", "/jobs/*", "/api", "/api/*"]) app.use(path, auth);
   }
 
-  if (resolved.wire !== undefined) {
+  const wire =
+    resolved.wire === undefined
+      ? undefined
+      : createWireHandler(
+          resolved.wire,
+          resolved.apiKey === undefined ? {} : { apiKey: resolved.apiKey },
+        );
+  if (wire) {
     // AWS protocol requests (X-Amz-Target, or a form with Action=…); any other POST falls through.
-    const wire = createWireHandler(
-      resolved.wire,
-      resolved.apiKey === undefined ? {} : { apiKey: resolved.apiKey },
-    );
-    const remote = (c: Context) =>
-      (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
-        ?.socket?.remoteAddress;
-    app.post("/", async (c, next) => (await wire(c.req.raw, undefined, remote(c))) ?? next());
-    app.post("/:account{[0-9]{12}}/:queue", async (c, next) => {
-      const path = { account: c.req.param("account"), name: c.req.param("queue") };
-      return (await wire(c.req.raw, path, remote(c))) ?? next();
-    });
+    app.post("/", async (c, next) => (await wire(c.req.raw, undefined, remoteOf(c))) ?? next());
   }
 
+  // One handler per route and method, and everything else in the fallback below: a request
+  // that matches a single handler takes Hono's fast path, with no middleware chain to compose.
   const table = routeTable(resolved);
+  const others: Array<{ pattern: RegExp; path: string; allow: string }> = [];
   for (const [path, handlers] of table) {
     const allowed = Object.keys(handlers) as Method[];
     for (const method of allowed) app.on(method, path, handlers[method]!);
-    const allow = allowed.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])).join(", ");
-    app.all(path, (c) => {
-      throw new ApiError(
-        "MethodNotAllowed",
-        `${c.req.method} is not allowed on ${path}; it takes ${allow}`,
-        { headers: { Allow: allow } },
-      );
+    others.push({
+      pattern: pathPattern(path),
+      path,
+      allow: allowed.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])).join(", "),
     });
   }
 
   const routes = table
     .flatMap(([path, handlers]) => Object.keys(handlers).map((m) => `${m} ${path}`))
     .join(", ");
-  const notFound = (c: Context) =>
-    answerError(
-      c,
-      new ApiError(
-        "NotFound",
-        `There is no route ${c.req.method} ${quote(c.req.path)}; the routes are: ${routes}`,
-      ),
-    );
-  // The pages come last: whatever GET (or HEAD) the API does not serve.
-  app.all("*", async (c) => {
-    if (resolved.pages && (c.req.method === "GET" || c.req.method === "HEAD")) {
+  // What no route serves: a wire request posted to a queue's path (/<account>/<queue>), another
+  // method on an API path (405), a page (GET or HEAD), or nothing (404). The queue path is
+  // matched here rather than routed: its pattern would move every route to a slower router.
+  app.notFound(async (c) => {
+    const { method, path } = c.req;
+    if (wire && method === "POST") {
+      const queuePath = QUEUE_PATH.exec(path);
+      if (queuePath) {
+        const answer = await wire(
+          c.req.raw,
+          { account: queuePath[1]!, name: decodedSegment(queuePath[2]!) },
+          remoteOf(c),
+        );
+        if (answer) return answer;
+      }
+    }
+    const other = others.find((route) => route.pattern.test(path));
+    if (other) {
+      return answerError(
+        c,
+        new ApiError(
+          "MethodNotAllowed",
+          `${method} is not allowed on ${other.path}; it takes ${other.allow}`,
+          { headers: { Allow: other.allow } },
+        ),
+      );
+    }
+    if (resolved.pages && (method === "GET" || method === "HEAD")) {
       const page = await resolved.pages(c);
       if (page) return page;
     }
-    return notFound(c);
+    return answerError(
+      c,
+      new ApiError(
+        "NotFound",
+        `There is no route ${method} ${quote(path)}; the routes are: ${routes}`,
+      ),
+    );
   });
-  app.notFound(notFound);
   return app;
+}
+
+/** A queue's path on the wire: /<12-digit account>/<queue name>. */
+const QUEUE_PATH = /^\/([0-9]{12})\/([^/]+)$/;
+
+/** A route path as a pattern: each `:param` one path segment. */
+function pathPattern(path: string): RegExp {
+  const source = path
+    .split("/")
+    .map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+  return new RegExp(`^${source}$`);
+}
+
+/** A path segment percent-decoded, as Hono decodes route parameters; as sent when malformed. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The peer's address, from the Node request `@hono/node-server` puts in the env. */
+function remoteOf(c: Context): string | undefined {
+  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+    ?.socket?.remoteAddress;
 }
 
 function answerError(c: Context, error: unknown): Response {

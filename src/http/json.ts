@@ -7,6 +7,9 @@ import { ApiError } from "./errors.js";
  */
 export const MAX_JSON_DEPTH = 100;
 
+/** Strict UTF-8, the BOM kept so it can be refused; one decoder for all requests (no stream state). */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
@@ -26,7 +29,7 @@ const BACKSLASH = 0x5c;
 export function parseJsonBody(bytes: Uint8Array): unknown {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     throw new ApiError(
       "InvalidEncoding",
