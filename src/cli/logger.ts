@@ -12,6 +12,16 @@ const LEVELS: Record<number, string> = {
 const HIDDEN = new Set(["level", "time", "msg", "pid", "hostname"]);
 
 /**
+ * A field's value in a readable line, as logfmt writes it: a plain word as it
+ * is, anything else (spaces, quotes, `=`, line breaks, objects) as JSON, so
+ * one record stays on one line and every field can be told from the next.
+ */
+function fieldText(value: unknown): string {
+  if (typeof value === "string" && /^[^\s"=\\]+$/.test(value)) return value;
+  return JSON.stringify(value) ?? String(value);
+}
+
+/**
  * pino, writing JSON lines (`offload start`, for log collectors) or one
  * readable line per record (`offload dev`): time, level, message, fields.
  */
@@ -27,9 +37,7 @@ export function createCliLogger(
       const time = new Date(Number(record.time)).toISOString().slice(11, 19);
       const fields = Object.entries(record)
         .filter(([key]) => !HIDDEN.has(key))
-        .map(
-          ([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`,
-        )
+        .map(([key, value]) => `${key}=${fieldText(value)}`)
         .join(" ");
       const label = (LEVELS[Number(record.level)] ?? "LOG").padEnd(5);
       write(`${time} ${label} ${String(record.msg ?? "")}${fields ? `  ${fields}` : ""}\n`);
