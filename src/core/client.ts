@@ -89,7 +89,8 @@ export function createClient<Jobs extends Record<string, AnyJob>>(
         { jobName },
       );
     }
-    const bytes = new TextEncoder().encode(body).length;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit: only a long body needs encoding to count.
+    const bytes = body.length * 3 <= MAX_PAYLOAD_BYTES ? 0 : new TextEncoder().encode(body).length;
     if (bytes > MAX_PAYLOAD_BYTES) {
       throw new OffloadError(
         "PayloadTooLarge",
