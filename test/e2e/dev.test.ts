@@ -50,8 +50,9 @@ describe("offload dev", () => {
     const line = await server.waitForLog((l) =>
       String(l.msg).startsWith("job files changed but could not be loaded"),
     );
+    // The whole multi-line message stays on the record's one line, quoted.
     expect(String(line.raw)).toMatch(
-      /error=\S+hello\.ts: failed to load: Invalid job options \(1 problem\):$/,
+      /error="\S+hello\.ts: failed to load: Invalid job options \(1 problem\):\\n.*timeout.*"$/,
     );
     await postJob(server.url, "hello", {});
     await server.waitForLog((l) => l.msg === "still here");
