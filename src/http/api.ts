@@ -1,5 +1,7 @@
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
+// What Hono decodes route parameters with: the queue name is decoded as when it was a route.
+import { tryDecodeURIComponent } from "hono/utils/url";
 import { bearerAuth } from "./auth.js";
 import { quote } from "./describe.js";
 import { ApiError, toErrorAnswer } from "./errors.js";
@@ -113,7 +115,7 @@ export function createApi(options: ApiOptions): Hono {
       if (queuePath) {
         const answer = await wire(
           c.req.raw,
-          { account: queuePath[1]!, name: decodedSegment(queuePath[2]!) },
+          { account: queuePath[1]!, name: tryDecodeURIComponent(queuePath[2]!) },
           remoteOf(c),
         );
         if (answer) return answer;
@@ -155,15 +157,6 @@ function pathPattern(path: string): RegExp {
     .map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
     .join("/");
   return new RegExp(`^${source}$`);
-}
-
-/** A path segment percent-decoded, as Hono decodes route parameters; as sent when malformed. */
-function decodedSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 /** The peer's address, from the Node request `@hono/node-server` puts in the env. */
