@@ -95,22 +95,20 @@ export function moveChunk(
   now: number,
 ): MoveChunk {
   const { after, upToSeq } = range;
-  const rows = (
-    messageIds === undefined
-      ? ctx.stmts
-          .get(
-            `SELECT * FROM messages WHERE queue_id = ? AND (sent_at, seq) > (?, ?) AND seq <= ?
-               ORDER BY sent_at, seq LIMIT ${MOVE_CHUNK}`,
-          )
-          .all(source.id, after.sentAt, after.seq, upToSeq)
-      : ctx.stmts
-          .get(
-            `SELECT * FROM messages WHERE queue_id = ? AND (sent_at, seq) > (?, ?) AND seq <= ?
-               AND message_id IN (SELECT value FROM json_each(?))
-               ORDER BY sent_at, seq LIMIT ${MOVE_CHUNK}`,
-          )
-          .all(source.id, after.sentAt, after.seq, upToSeq, JSON.stringify(messageIds))
-  ) as MessageRow[];
+  const chosen =
+    messageIds === undefined ? "" : "AND message_id IN (SELECT value FROM json_each(?))";
+  const rows = ctx.stmts
+    .get(
+      `SELECT * FROM messages WHERE queue_id = ? AND (sent_at, seq) > (?, ?) AND seq <= ? ${chosen}
+         ORDER BY sent_at, seq LIMIT ${MOVE_CHUNK}`,
+    )
+    .all(
+      source.id,
+      after.sentAt,
+      after.seq,
+      upToSeq,
+      ...(messageIds === undefined ? [] : [JSON.stringify(messageIds)]),
+    ) as MessageRow[];
   let moved = 0;
   const touched = new Set<number>();
   for (const row of rows) {
