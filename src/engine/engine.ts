@@ -176,11 +176,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
       // move task. Chunk by chunk, each its own commit, so a large DLQ neither holds the
       // event loop nor builds one huge transaction.
       const upToSeq = lastSeqOf(ctx, source);
+      const ids = input.MessageIds === undefined ? undefined : JSON.stringify(input.MessageIds);
       let moved = 0;
       let after = MOVE_START;
       for (;;) {
         const chunk = await committer.run(() =>
-          moveChunk(ctx, source, { after, upToSeq }, input.MessageIds, destination, clock.now()),
+          moveChunk(ctx, source, { after, upToSeq }, ids, destination, clock.now()),
         );
         moved += chunk.moved;
         if (chunk.next === undefined) return moved;

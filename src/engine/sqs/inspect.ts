@@ -79,8 +79,8 @@ export function lastSeqOf(ctx: EngineContext, queue: QueueRecord): number {
 
 /**
  * Moves, inside a committer op, up to MOVE_CHUNK messages of `source` past
- * `range.after` (oldest first) with seq <= upToSeq — or, with `messageIds`,
- * those of them with these ids — to `destination`, or back to the queue each
+ * `range.after` (oldest first) with seq <= upToSeq — or, with `messageIdsJson`
+ * (a JSON array of ids), those of them with these ids — to `destination`, or back to the queue each
  * came from. Like a move task (redriveRow), each arrives as a new message; a
  * message with no destination stays. Ids not in the source are skipped.
  * Reading by (sent_at, seq) walks the queue's age index from where the last
@@ -90,13 +90,13 @@ export function moveChunk(
   ctx: EngineContext,
   source: QueueRecord,
   range: { after: MovePosition; upToSeq: number },
-  messageIds: readonly string[] | undefined,
+  messageIdsJson: string | undefined,
   destination: QueueRecord | undefined,
   now: number,
 ): MoveChunk {
   const { after, upToSeq } = range;
   const chosen =
-    messageIds === undefined ? "" : "AND message_id IN (SELECT value FROM json_each(?))";
+    messageIdsJson === undefined ? "" : "AND message_id IN (SELECT value FROM json_each(?))";
   const rows = ctx.stmts
     .get(
       `SELECT * FROM messages WHERE queue_id = ? AND (sent_at, seq) > (?, ?) AND seq <= ? ${chosen}
@@ -107,7 +107,7 @@ export function moveChunk(
       after.sentAt,
       after.seq,
       upToSeq,
-      ...(messageIds === undefined ? [] : [JSON.stringify(messageIds)]),
+      ...(messageIdsJson === undefined ? [] : [messageIdsJson]),
     ) as MessageRow[];
   let moved = 0;
   const touched = new Set<number>();
