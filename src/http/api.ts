@@ -91,11 +91,11 @@ export function createApi(options: ApiOptions): Hono {
   // One handler per route and method, and everything else in the fallback below: a request
   // that matches a single handler takes Hono's fast path, with no middleware chain to compose.
   const table = routeTable(resolved);
-  const others: Array<{ pattern: RegExp; path: string; allow: string }> = [];
+  const apiPaths: Array<{ pattern: RegExp; path: string; allow: string }> = [];
   for (const [path, handlers] of table) {
     const allowed = Object.keys(handlers) as Method[];
     for (const method of allowed) app.on(method, path, handlers[method]!);
-    others.push({
+    apiPaths.push({
       pattern: pathPattern(path),
       path,
       allow: allowed.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])).join(", "),
@@ -121,14 +121,14 @@ export function createApi(options: ApiOptions): Hono {
         if (answer) return answer;
       }
     }
-    const other = others.find((route) => route.pattern.test(path));
-    if (other) {
+    const onPath = apiPaths.find((route) => route.pattern.test(path));
+    if (onPath) {
       return answerError(
         c,
         new ApiError(
           "MethodNotAllowed",
-          `${method} is not allowed on ${other.path}; it takes ${other.allow}`,
-          { headers: { Allow: other.allow } },
+          `${method} is not allowed on ${onPath.path}; it takes ${onPath.allow}`,
+          { headers: { Allow: onPath.allow } },
         ),
       );
     }
