@@ -2,7 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClock } from "../../src/core/clock.js";
-import { Committer } from "../../src/engine/committer.js";
+import { Committer, MAX_GROWTH_TURNS } from "../../src/engine/committer.js";
 import { latestSchemaVersion } from "../../src/engine/db/migrations.js";
 import { openDatabase } from "../../src/engine/db/open.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
@@ -76,6 +76,62 @@ describe("durability", () => {
     const after = engine.commitStats();
     expect(after.groups - before.groups).toBe(1);
     expect(after.ops - before.ops).toBe(50);
+  });
+
+  describe("a group that will be synced waits while it grows", () => {
+    const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+    /** One op per event-loop turn for `turns` turns; the group each op committed in. */
+    async function opPerTurn(committer: Committer, turns: number, durable: boolean) {
+      const groupOf: Array<Promise<number>> = [];
+      for (let i = 0; i < turns; i++) {
+        groupOf.push(committer.run(() => committer.stats.groups, { durable }));
+        await nextTurn();
+      }
+      return Promise.all(groupOf);
+    }
+
+    function committer(durability: "full" | "relaxed"): Committer {
+      const db = openDatabase(dbPath(), durability);
+      cleanups.push(() => {
+        db.close();
+      });
+      return new Committer(db, durability === "full");
+    }
+
+    it("ops arriving in the turns after a send share its sync, up to MAX_GROWTH_TURNS turns", async () => {
+      const c = committer("full");
+      // A new turn's op extends the wait; the (MAX_GROWTH_TURNS + 1)th turn commits.
+      const groups = await opPerTurn(c, 2 * (MAX_GROWTH_TURNS + 1), true);
+      const first = groups[0]!;
+      expect(groups).toEqual([
+        ...Array<number>(MAX_GROWTH_TURNS + 1).fill(first),
+        ...Array<number>(MAX_GROWTH_TURNS + 1).fill(first + 1),
+      ]);
+      expect(c.stats).toEqual({ groups: first + 2, ops: 2 * (MAX_GROWTH_TURNS + 1) });
+    });
+
+    it("a lone send commits after one quiet turn", async () => {
+      const c = committer("full");
+      let settled = false;
+      const sent = c
+        .run(() => "sent")
+        .then(() => {
+          settled = true;
+        });
+      await nextTurn();
+      expect(settled).toBe(false);
+      await nextTurn();
+      await sent;
+      expect(c.stats.groups).toBe(1);
+    });
+
+    it("groups of only receives and deletes, and every group with relaxed durability, commit at once", async () => {
+      const receives = await opPerTurn(committer("full"), 4, false);
+      expect(new Set(receives).size).toBe(4);
+      const relaxed = await opPerTurn(committer("relaxed"), 4, true);
+      expect(new Set(relaxed).size).toBe(4);
+    });
   });
 
   it("syncs groups holding a send; commits groups of only receives and deletes without waiting for the disk", () => {
