@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { md5OfAttributes } from "../../src/engine/sqs/md5.js";
+import { md5OfAttributes, md5OfStoredAttributes } from "../../src/engine/sqs/md5.js";
+import { serializeAttributes } from "../../src/engine/sqs/message-row.js";
+import type { MessageAttributeValue } from "../../src/engine/sqs/types.js";
 
 // MD5OfMessageAttributes values recorded from real SQS responses (AWS docs and
 // SDK test fixtures); the AWS SDKs reject a response whose MD5 differs.
@@ -49,5 +51,41 @@ describe("MD5OfMessageAttributes", () => {
     const asString = md5OfAttributes({ b: { DataType: "String", StringValue: "\u0001\u0002" } });
     expect(binary).toMatch(/^[0-9a-f]{32}$/);
     expect(binary).not.toBe(asString);
+  });
+});
+
+describe("MD5OfMessageAttributes kept by the stored attributes", () => {
+  const store = (attributes: Record<string, MessageAttributeValue>) => {
+    const stored = serializeAttributes(attributes);
+    return md5OfStoredAttributes(stored, attributes);
+  };
+
+  it("answers what hashing answers, for a repeated set, its changed values and types, and binary values", () => {
+    const sets: Array<Record<string, MessageAttributeValue>> = [
+      { jobName: { DataType: "String", StringValue: "noop" } },
+      { jobName: { DataType: "String", StringValue: "noop" } },
+      { jobName: { DataType: "String", StringValue: "other" } },
+      { jobName: { DataType: "String.custom", StringValue: "noop" } },
+      { jobName: { DataType: "Binary", BinaryValue: new Uint8Array([1, 2, 3]) } },
+      { jobName: { DataType: "Binary", BinaryValue: new Uint8Array([1, 2, 4]) } },
+      {
+        jobName: { DataType: "String", StringValue: "noop" },
+        n: { DataType: "Number", StringValue: "1" },
+      },
+    ];
+    for (const attributes of sets) expect(store(attributes)).toBe(md5OfAttributes(attributes));
+    expect(new Set(sets.map(store)).size).toBe(sets.length - 1);
+  });
+
+  it("stays right past the number of sets it keeps", () => {
+    for (let i = 0; i < 600; i++) {
+      const attributes = { jobName: { DataType: "String", StringValue: `job-${i % 300}` } };
+      expect(store(attributes)).toBe(md5OfAttributes(attributes));
+    }
+  });
+
+  it("is undefined without attributes", () => {
+    expect(md5OfStoredAttributes(serializeAttributes({}), {})).toBeUndefined();
+    expect(md5OfStoredAttributes(null, undefined)).toBeUndefined();
   });
 });

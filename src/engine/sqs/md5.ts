@@ -50,6 +50,32 @@ export function md5OfAttributes(
   return hash("md5", bytes, "hex");
 }
 
+const REMEMBERED_ATTRIBUTE_SETS = 256;
+const md5ByStoredAttributes = new Map<string, string>();
+
+/**
+ * md5OfAttributes of a message's attributes, given also as their stored JSON
+ * (serializeAttributes), which names every attribute with its type and value:
+ * the MD5s of the last few hundred distinct sets are kept by that JSON, since
+ * a job's messages mostly carry the same attributes (its name) and each send
+ * would hash them again. Forgets all when full: a stream of distinct sets
+ * costs what hashing each does.
+ */
+export function md5OfStoredAttributes(
+  stored: string | null,
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): string | undefined {
+  if (stored === null) return undefined;
+  let md5 = md5ByStoredAttributes.get(stored);
+  if (md5 === undefined) {
+    md5 = md5OfAttributes(attributes);
+    if (md5 === undefined) return undefined;
+    if (md5ByStoredAttributes.size >= REMEMBERED_ATTRIBUTE_SETS) md5ByStoredAttributes.clear();
+    md5ByStoredAttributes.set(stored, md5);
+  }
+  return md5;
+}
+
 function putLengthPrefixed(into: Buffer, at: number, field: Buffer): number {
   const next = into.writeUInt32BE(field.length, at);
   return next + field.copy(into, next);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
 import { sqsError } from "./errors.js";
-import { md5Hex, md5OfAttributes } from "./md5.js";
+import { md5Hex, md5OfAttributes, md5OfStoredAttributes } from "./md5.js";
 import { serializeAttributes } from "./message-row.js";
 import type { QueueRecord } from "./queue-store.js";
 import type {
@@ -61,11 +61,12 @@ export function prepareMessage(
     );
   }
   const trace = entry.MessageSystemAttributes?.AWSTraceHeader;
+  const attributes = serializeAttributes(entry.MessageAttributes);
   return {
     body,
-    attributes: serializeAttributes(entry.MessageAttributes),
+    attributes,
     md5Body: md5Hex(body),
-    md5Attributes: md5OfAttributes(entry.MessageAttributes),
+    md5Attributes: md5OfStoredAttributes(attributes, entry.MessageAttributes),
     systemAttributes: trace ? JSON.stringify({ AWSTraceHeader: trace.StringValue }) : null,
     md5SystemAttributes: md5OfAttributes(entry.MessageSystemAttributes),
     delaySeconds,
