@@ -25,6 +25,30 @@ const THREADS = 2;
 interface Run {
   warmup: WrkResult;
   result: WrkResult;
+  /** offload only: how the jobs it accepted were run meanwhile. */
+  jobs?: JobsRun;
+}
+
+/**
+ * The no-op jobs offload ran during the timed run, and those still queued at its end. The
+ * runtime runs them as Lambda's SQS event source would, with the job's defaults (5 batches of
+ * up to 5 at once): the POST rate measures taking jobs in, not running them.
+ */
+interface JobsRun {
+  perSecond: number;
+  queuedAtEnd: number;
+}
+
+interface QueueState {
+  processed: number;
+  visible: number;
+  inFlight: number;
+}
+
+async function queueState(url: string): Promise<QueueState> {
+  const response = await fetch(`${url}/api/queues/noop`);
+  if (!response.ok) throw new Error(`GET /api/queues/noop answered ${response.status}`);
+  return (await response.json()) as QueueState;
 }
 
 interface WrkResult {
@@ -154,7 +178,18 @@ async function main(): Promise<void> {
             : await start(["--import", "tsx", join(repo, "bench/http/bare-server.ts")], repo, {});
         try {
           const warmup = wrk(server.url, script, WARMUP);
-          pair[name] = { warmup, result: wrk(server.url, script, SECONDS) };
+          if (name === "bare") {
+            pair[name] = { warmup, result: wrk(server.url, script, SECONDS) };
+          } else {
+            const before = await queueState(server.url);
+            const result = wrk(server.url, script, SECONDS);
+            const after = await queueState(server.url);
+            const jobs = {
+              perSecond: (after.processed - before.processed) / SECONDS,
+              queuedAtEnd: after.visible + after.inFlight,
+            };
+            pair[name] = { warmup, result, jobs };
+          }
         } finally {
           await stop(server.child);
         }
@@ -214,7 +249,9 @@ async function main(): Promise<void> {
   rounds.forEach((r, i) => {
     console.log(row(`${i + 1} offload`, r.offload.result));
     console.log(row(`${i + 1} bare`, r.bare.result));
-    console.log(`${"".padEnd(16)} offload / bare: ${r.ratio.toFixed(2)}`);
+    console.log(
+      `${"".padEnd(16)} offload / bare: ${r.ratio.toFixed(2)}; offload ran ${r.offload.jobs!.perSecond.toFixed(0)} jobs/s meanwhile, ${r.offload.jobs!.queuedAtEnd} queued at the end`,
+    );
   });
   console.log(`warm-ups (${WARMUP} s each, not in the figures above):`);
   rounds.forEach((r, i) => {
