@@ -1,38 +1,29 @@
-import { watch } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
-import { OffloadError, toError } from "../core/errors.js";
-import type { JobDefinition } from "../core/job-types.js";
+import { OffloadError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { createEngine, type Engine } from "../engine/index.js";
 import { createApi } from "../http/api.js";
-import type { ApiBackend } from "../http/backend.js";
-import { createTransportBackend } from "../http/transport-backend.js";
-import {
-  createEngineTransport,
-  type LoadedJob,
-  loadJobs,
-  type Runtime,
-  startRuntime,
-} from "../runtime/index.js";
 import { isLoopback, type ResolvedConfig } from "./config.js";
+import { startEngineThread } from "./engine-thread/client.js";
 import { staticPages } from "./pages.js";
 
 export interface LocalApp {
   /** Where the app listens, e.g. http://127.0.0.1:3000 */
   readonly url: string;
-  readonly engine: Engine;
-  /** The runtime now (dev mode replaces it when job files change). */
-  runtime(): Runtime;
+  /** Settles if the engine thread stops without being asked to: the app cannot go on. */
+  readonly failed: Promise<Error>;
   /** Stops receiving, lets running jobs finish, closes the server and the database. */
   stop(): Promise<void>;
 }
 
 /**
- * The whole local system in one process: the engine on the app's database,
- * the jobs folder provisioned as topic + queues + DLQs, the runtime running
- * the jobs, and the HTTP API (and pages) on one port. In dev mode, job files
- * are watched and the runtime restarts with the new code.
+ * The whole local system in one process, on two threads. The engine thread
+ * (see engine-thread/host.ts) holds the app's database, provisions the jobs
+ * folder as topic + queues + DLQs and runs the jobs; in dev mode it watches
+ * the job files and restarts the runtime with the new code. The main thread
+ * serves the HTTP API (and pages) on one port, and hands every queue
+ * operation to the engine thread: parsing requests and writing the database
+ * run side by side, on two cores.
  */
 export async function startLocalApp(
   config: ResolvedConfig,
@@ -45,33 +36,20 @@ export async function startLocalApp(
       `Refusing to listen on ${config.host} without an API key: set OFFLOAD_API_KEY (clients send it as "Authorization: Bearer <key>"), or listen on 127.0.0.1`,
     );
   }
-  const jobs = await loadJobs(config.jobsDir);
-  if (jobs.length === 0)
-    logger.warn({ jobsDir: config.jobsDir }, "the jobs folder has no job files");
-  const engine = createEngine({
-    path: config.database,
-    durability: config.durability,
-    queueUrlBase: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}`,
-  });
-  let current: { jobs: LoadedJob[]; runtime: Runtime; backend: ApiBackend };
-  try {
-    current = await run(engine, jobs, config, logger);
-  } catch (e) {
-    await engine.close();
-    throw e;
-  }
-  const backend: ApiBackend = {
-    jobNames: () => current.backend.jobNames(),
-    send: (...args) => current.backend.send(...args),
-    queues: () => current.backend.queues(),
-    queue: (jobName) => current.backend.queue(jobName),
-    dlqList: (...args) => current.backend.dlqList(...args),
-    redrive: (...args) => current.backend.redrive(...args),
-    purge: (jobName) => current.backend.purge(jobName),
-  };
+  const engine = await startEngineThread(
+    {
+      jobsDir: config.jobsDir,
+      database: config.database,
+      durability: config.durability,
+      queueUrlBase: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}`,
+      alertWebhook: config.alertWebhook,
+      watch: options.watch,
+    },
+    logger,
+  );
   const pages = config.pagesDir ? staticPages(config.pagesDir) : undefined;
   const api = createApi({
-    backend,
+    backend: engine.backend,
     bodyLimitBytes: config.bodyLimit,
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
     corsOrigins: config.corsOrigins,
@@ -82,26 +60,16 @@ export async function startLocalApp(
   try {
     server = await listen(api.fetch, config);
   } catch (e) {
-    await current.runtime.stop();
-    await engine.close();
+    await engine.stop();
     throw e;
   }
-  // Watching starts before the app says it is listening, so no change after that is missed.
-  const watcher = options.watch
-    ? watchJobs(config, logger, async () => {
-        const fresh = await loadJobs(config.jobsDir, { fresh: true });
-        await current.runtime.stop();
-        current = await run(engine, fresh, config, logger);
-        logger.info({ jobs: fresh.map((j) => j.name) }, "job files changed: runtime restarted");
-      })
-    : undefined;
 
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   logger.info(
     {
       url,
-      jobs: jobs.map((j) => j.name),
+      jobs: engine.backend.jobNames(),
       database: config.database,
       durability: config.durability,
     },
@@ -111,35 +79,14 @@ export async function startLocalApp(
   let stopping: Promise<void> | undefined;
   return {
     url,
-    engine,
-    runtime: () => current.runtime,
+    failed: engine.failed,
     stop() {
       stopping ??= (async () => {
-        watcher?.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await current.runtime.stop();
-        await engine.close();
+        await engine.stop();
       })();
       return stopping;
     },
-  };
-}
-
-async function run(engine: Engine, jobs: LoadedJob[], config: ResolvedConfig, logger: Logger) {
-  const transport = await createEngineTransport(engine, jobs);
-  const runtime = await startRuntime({
-    jobs,
-    transport,
-    logger,
-    ...(config.alertWebhook ? { alertWebhook: config.alertWebhook } : {}),
-  });
-  const definitions: Record<string, JobDefinition> = Object.fromEntries(
-    jobs.map((j) => [j.name, j.definition]),
-  );
-  return {
-    jobs,
-    runtime,
-    backend: createTransportBackend({ jobs: definitions, transport, run: runtime }),
   };
 }
 
@@ -166,31 +113,4 @@ function listen(
       );
     });
   });
-}
-
-/** Watches the jobs folder; `reload` runs after changes settle, one reload at a time. */
-function watchJobs(
-  config: ResolvedConfig,
-  logger: Logger,
-  reload: () => Promise<void>,
-): { close(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  let running = Promise.resolve();
-  const watcher = watch(config.jobsDir, () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      running = running.then(reload).catch((e: unknown) => {
-        logger.error(
-          { error: toError(e).message },
-          "job files changed but could not be loaded; still running the previous version",
-        );
-      });
-    }, 200);
-  });
-  return {
-    close() {
-      clearTimeout(timer);
-      watcher.close();
-    },
-  };
 }

@@ -93,7 +93,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         );
         const app = await startLocalApp(config, { watch: name === "dev", logger });
         exitOnSignals(() => app.stop(), logger);
-        await new Promise(() => {}); // runs until a signal
+        // Runs until a signal, unless the engine thread dies: then the API cannot answer.
+        const error = await app.failed;
+        await app.stop().catch(() => {});
+        throw error;
       });
   serveCommand(
     "dev",

@@ -1,0 +1,166 @@
+/**
+ * The messages between the main thread (HTTP) and the engine thread (the
+ * database, the runtime and the job workers it starts). Calls and replies
+ * travel in batches (see Outbox), so under load the cost of crossing threads
+ * is shared by many requests.
+ */
+
+import { OffloadError } from "../../core/errors.js";
+import type { LogFn, Logger } from "../../core/logger.js";
+import { AwsApiError } from "../../engine/errors.js";
+
+/** What the engine thread needs to open the app: plain data, cloned into the thread. */
+export interface EngineThreadOptions {
+  jobsDir: string;
+  database: string;
+  durability: "full" | "relaxed";
+  /** Where queue URLs point (the app's address). */
+  queueUrlBase: string;
+  alertWebhook: string | undefined;
+  /** Restart the runtime when job files change (dev). */
+  watch: boolean;
+}
+
+/** The objects whose methods the main thread calls. */
+export type Target = "backend" | "sqs" | "sns";
+
+export interface Call {
+  id: number;
+  target: Target;
+  method: string;
+  args: unknown[];
+  /** The call takes an AbortSignal as `{ signal }` after its args (a long poll); see "abort". */
+  abortable?: true;
+}
+
+export type Reply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: EncodedError };
+
+export type ToEngine = { t: "calls"; calls: Call[] } | { t: "abort"; id: number } | { t: "stop" };
+
+export type LogLevel = keyof Logger;
+
+export type FromEngine =
+  | { t: "ready"; jobNames: string[] }
+  | { t: "failed"; error: EncodedError }
+  | { t: "replies"; replies: Reply[] }
+  | { t: "log"; level: LogLevel; fields: Record<string, unknown> | undefined; message: string }
+  | { t: "jobs"; jobNames: string[] }
+  | { t: "stopped" };
+
+/** An error as it crosses the thread boundary: its class, code and own fields. */
+export interface EncodedError {
+  kind: "AwsApiError" | "OffloadError" | "Error";
+  name: string;
+  message: string;
+  stack: string | undefined;
+  /** Own enumerable fields (code, issues, status, ...), as JSON values. */
+  fields: Record<string, unknown>;
+}
+
+export function encodeError(thrown: unknown): EncodedError {
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key === "cause" || key === "name") continue;
+    try {
+      // JSON keeps what every reader of these fields expects (strings, numbers, issue lists).
+      fields[key] = value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+    } catch {
+      fields[key] = String(value);
+    }
+  }
+  return {
+    kind:
+      error instanceof AwsApiError
+        ? "AwsApiError"
+        : error instanceof OffloadError
+          ? "OffloadError"
+          : "Error",
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    fields,
+  };
+}
+
+/** The error again, of its class (so `instanceof` and `code` work as on one thread). */
+export function decodeError(encoded: EncodedError): Error {
+  const code = String(encoded.fields.code ?? "InternalError");
+  const error =
+    encoded.kind === "AwsApiError"
+      ? new AwsApiError(code, encoded.message)
+      : encoded.kind === "OffloadError"
+        ? new OffloadError(code, encoded.message)
+        : new Error(encoded.message);
+  Object.assign(error, encoded.fields);
+  error.name = encoded.name;
+  if (encoded.stack !== undefined) error.stack = encoded.stack;
+  return error;
+}
+
+/**
+ * Collects items and posts them as one message: when `maxItems` have
+ * gathered, or else when `schedule` runs the flush. Crossing threads costs a
+ * wake-up of the other thread per message, so a burst of requests crosses in
+ * a few messages; `maxItems` lets the other thread start on the first ones
+ * while this one is still reading the rest.
+ */
+export class Outbox<T> {
+  #items: T[] = [];
+  #scheduled = false;
+  readonly #post: (items: T[]) => void;
+  readonly #schedule: (flush: () => void) => void;
+  readonly #maxItems: number;
+
+  constructor(
+    post: (items: T[]) => void,
+    options: { schedule: (flush: () => void) => void; maxItems?: number },
+  ) {
+    this.#post = post;
+    this.#schedule = options.schedule;
+    this.#maxItems = options.maxItems ?? Number.POSITIVE_INFINITY;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+    if (this.#items.length >= this.#maxItems) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#schedule(this.#scheduledFlush);
+    }
+  }
+
+  /** Posts what has gathered now. */
+  flush(): void {
+    if (this.#items.length === 0) return;
+    const items = this.#items;
+    this.#items = [];
+    this.#post(items);
+  }
+
+  readonly #scheduledFlush = () => {
+    this.#scheduled = false;
+    this.flush();
+  };
+}
+
+/** A Logger whose records are posted to the main thread, which writes them with its own. */
+export function forwardingLogger(post: (message: FromEngine) => void): Logger {
+  const at =
+    (level: LogLevel): LogFn =>
+    (fieldsOrMessage: Record<string, unknown> | string, message?: string) => {
+      const record: FromEngine =
+        typeof fieldsOrMessage === "string"
+          ? { t: "log", level, fields: undefined, message: fieldsOrMessage }
+          : { t: "log", level, fields: fieldsOrMessage, message: message ?? "" };
+      try {
+        post(record);
+      } catch {
+        // A field that cannot be cloned (a function, say): send the fields as JSON does.
+        post({ ...record, fields: JSON.parse(JSON.stringify(record.fields ?? {})) });
+      }
+    };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}

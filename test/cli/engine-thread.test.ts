@@ -1,0 +1,204 @@
+import { join } from "node:path";
+import { BroadcastChannel } from "node:worker_threads";
+import { afterEach, describe, expect, it } from "vitest";
+import { type EngineThread, startEngineThread } from "../../src/cli/engine-thread/client.js";
+import {
+  decodeError,
+  type EngineThreadOptions,
+  encodeError,
+  Outbox,
+} from "../../src/cli/engine-thread/protocol.js";
+import { OffloadError } from "../../src/core/errors.js";
+import type { LogFn, Logger } from "../../src/core/logger.js";
+import { AwsApiError } from "../../src/engine/errors.js";
+import { appFolder } from "../e2e/server.js";
+
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+/** A logger that keeps what it is given, and tells when a record matches. */
+function recordingLogger() {
+  const records: Array<{ level: string; fields: unknown; message: string }> = [];
+  const waiters: Array<() => void> = [];
+  const at =
+    (level: string): LogFn =>
+    (fields: unknown, message?: string) => {
+      records.push(
+        typeof fields === "string"
+          ? { level, fields: undefined, message: fields }
+          : { level, fields, message: message ?? "" },
+      );
+      for (const wake of waiters.splice(0)) wake();
+    };
+  const logger: Logger = {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+  };
+  return {
+    logger,
+    records,
+    async waitFor(match: (r: (typeof records)[number]) => boolean) {
+      while (!records.some(match)) await new Promise<void>((wake) => waiters.push(wake));
+      return records.find(match)!;
+    },
+  };
+}
+
+const noop = `export default defineJob({ handler: async () => {} });`;
+/** When loaded in the engine thread, breaks it (an uncaught error) on a message to "crash-engine-thread". */
+const crasher = `import { BroadcastChannel, workerData } from "node:worker_threads";
+if ((workerData as { options?: unknown } | undefined)?.options) {
+  const channel = new BroadcastChannel("crash-engine-thread");
+  channel.unref();
+  channel.onmessage = () => {
+    throw new Error("the engine thread broke");
+  };
+}
+export default defineJob({ handler: async () => {} });`;
+
+async function start(
+  jobs: Record<string, string>,
+  logger: Logger = recordingLogger().logger,
+): Promise<EngineThread> {
+  const app = appFolder(jobs);
+  cleanups.push(app.cleanup);
+  const options: EngineThreadOptions = {
+    jobsDir: join(app.dir, "jobs"),
+    database: join(app.dir, "data", "app.db"),
+    durability: "full",
+    queueUrlBase: "http://127.0.0.1:3000",
+    alertWebhook: undefined,
+    watch: false,
+  };
+  const thread = await startEngineThread(options, logger);
+  cleanups.push(() => thread.stop());
+  return thread;
+}
+
+describe("the engine thread", () => {
+  it("takes sends, runs the jobs and answers queue state from its own thread", async () => {
+    const log = recordingLogger();
+    const thread = await start({ greeting: noop, other: noop }, log.logger);
+    expect(thread.backend.jobNames()).toEqual(["greeting", "other"]);
+    const ids = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => thread.backend.send("greeting", { i })),
+    );
+    expect(new Set(ids).size).toBe(20);
+    // The runtime's log records cross to this thread's logger.
+    await log.waitFor((r) => r.message === "runtime started");
+    let summary = await thread.backend.queue("greeting");
+    while (summary.processed! < 20) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      summary = await thread.backend.queue("greeting");
+    }
+    expect(summary).toMatchObject({ jobName: "greeting", visible: 0, processed: 20, failed: 0 });
+  });
+
+  it("rejects with the backend's errors, of their class, with their code and details", async () => {
+    const thread = await start({ greeting: noop });
+    const unknown = await thread.backend.send("nope", {}).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OffloadError);
+    expect(unknown).toMatchObject({ code: "UnknownJob", jobName: "nope" });
+    expect((unknown as Error).message).toMatch(/There is no job "nope"; the jobs are: greeting/);
+    const wire = await thread.sqs.getQueueUrl({ QueueName: "missing" }).catch((e: unknown) => e);
+    expect(wire).toBeInstanceOf(AwsApiError);
+    expect(wire).toMatchObject({
+      code: "AWS.SimpleQueueService.NonExistentQueue",
+      type: "QueueDoesNotExist",
+      status: 400,
+    });
+  });
+
+  it("ends a long poll early when its signal aborts", async () => {
+    const thread = await start({ greeting: noop });
+    const { QueueUrl } = await thread.sqs.createQueue({ QueueName: "idle" });
+    const controller = new AbortController();
+    const receive = thread.sqs.receiveMessage as (
+      input: object,
+      options: { signal: AbortSignal },
+    ) => Promise<{ Messages?: unknown[] }>;
+    let answer: { Messages?: unknown[] } | undefined;
+    const polling = receive({ QueueUrl, WaitTimeSeconds: 20 }, { signal: controller.signal }).then(
+      (value) => {
+        answer = value;
+      },
+    );
+    // A round trip after the receive: the poll is waiting in the engine thread now.
+    await thread.backend.queues();
+    expect(answer).toBeUndefined();
+    controller.abort();
+    // The abort crosses before these calls, and the poll's last attempt commits within a few
+    // engine turns: it answers within some round trips (a millisecond or so), not after its
+    // 20 s wait time. Reads answer within the turn, so it may take tens of trips.
+    for (let trip = 0; trip < 1000 && answer === undefined; trip++) await thread.backend.queues();
+    expect(answer).toEqual({});
+    await polling;
+  });
+
+  it("rejects the start with why the jobs cannot load", async () => {
+    await expect(start({ broken: "export default 42;" })).rejects.toMatchObject({
+      message: expect.stringMatching(/broken/),
+    });
+  });
+
+  it("reports a thread that dies, and fails the calls it still owed", async () => {
+    const thread = await start({ crasher });
+    const channel = new BroadcastChannel("crash-engine-thread");
+    channel.postMessage("now");
+    const error = await thread.failed;
+    channel.close();
+    expect(error).toMatchObject({
+      code: "EngineStopped",
+      message: "The engine thread stopped: the engine thread broke",
+    });
+    await expect(thread.backend.queues()).rejects.toMatchObject({ code: "EngineStopped" });
+  });
+});
+
+describe("crossing the thread boundary", () => {
+  it("keeps an error's class, code and fields", () => {
+    const invalid = Object.assign(new OffloadError("InvalidPayload", "bad order"), {
+      issues: [{ path: "quantity", message: "must be positive" }],
+    });
+    const back = decodeError(structuredClone(encodeError(invalid)));
+    expect(back).toBeInstanceOf(OffloadError);
+    expect(back).toMatchObject({
+      code: "InvalidPayload",
+      message: "bad order",
+      issues: [{ path: "quantity", message: "must be positive" }],
+    });
+    const aws = decodeError(
+      structuredClone(encodeError(new AwsApiError("Throttled", "slow down", { status: 403 }))),
+    );
+    expect(aws).toBeInstanceOf(AwsApiError);
+    expect(aws).toMatchObject({ code: "Throttled", status: 403, type: "Throttled", sender: true });
+    const plain = decodeError(structuredClone(encodeError(new TypeError("x is not a function"))));
+    expect(plain).toBeInstanceOf(Error);
+    expect(plain).toMatchObject({ name: "TypeError", message: "x is not a function" });
+    expect(decodeError(encodeError("a string"))).toMatchObject({ message: "a string" });
+  });
+
+  it("posts items together: at maxItems at once, the rest when the schedule runs", () => {
+    const posted: number[][] = [];
+    const scheduled: Array<() => void> = [];
+    const box = new Outbox<number>((items) => posted.push(items), {
+      schedule: (flush) => scheduled.push(flush),
+      maxItems: 3,
+    });
+    for (let i = 1; i <= 5; i++) box.push(i);
+    expect(posted).toEqual([[1, 2, 3]]);
+    expect(scheduled).toHaveLength(1);
+    scheduled.shift()!();
+    expect(posted).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+    scheduled.length = 0;
+    box.push(6);
+    expect(scheduled).toHaveLength(1);
+  });
+});
