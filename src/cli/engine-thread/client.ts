@@ -56,7 +56,6 @@ export function startEngineThread(
   let jobNames: string[] = [];
   let stopped: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
-  let exited = false;
   /** Why the thread is gone, once it is: later calls fail with it at once. */
   let lostError: OffloadError | undefined;
   let fail: (error: Error) => void = () => {};
@@ -131,7 +130,7 @@ export function startEngineThread(
             sns: api("sns") as SnsApi,
             failed,
             stop() {
-              stopping ??= exited
+              stopping ??= lostError
                 ? Promise.resolve()
                 : new Promise<void>((resolve) => {
                     stopped = resolve;
@@ -155,8 +154,7 @@ export function startEngineThread(
       }
     });
     const lost = (reason: string, cause?: unknown) => {
-      if (exited) return;
-      exited = true;
+      if (lostError) return;
       const error = new OffloadError("EngineStopped", `The engine thread stopped: ${reason}`, {
         cause,
       });
