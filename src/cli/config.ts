@@ -105,6 +105,7 @@ export async function loadConfig(options: {
         );
       }
     }
+    checkFileValues(file, configFile);
   }
   const root = configFile ? dirname(configFile) : cwd;
   const where = (name: string) =>
@@ -155,7 +156,7 @@ export async function loadConfig(options: {
   const [bodyLimit] = pick(
     "OFFLOAD_BODY_LIMIT",
     file.bodyLimit,
-    int("OFFLOAD_BODY_LIMIT", 1024, 16 * 1_048_576),
+    int("OFFLOAD_BODY_LIMIT", 1024, MAX_BODY_LIMIT),
   );
   const [logLevel] = pick(
     "OFFLOAD_LOG_LEVEL",
@@ -175,6 +176,17 @@ export async function loadConfig(options: {
       .filter(Boolean),
   );
   const [pages] = pick("OFFLOAD_PAGES", file.pages, (raw) => raw);
+  const [alertWebhook, alertWebhookFrom] = pick(
+    "OFFLOAD_ALERT_WEBHOOK",
+    file.alertWebhook,
+    (raw) => raw,
+  );
+  if (alertWebhook !== undefined && !isHttpUrl(alertWebhook)) {
+    throw new OffloadError(
+      "InvalidConfig",
+      `${where(alertWebhookFrom)} must be an http:// or https:// URL; got ${JSON.stringify(alertWebhook)}`,
+    );
+  }
   const app = resolveAppName(root, pick("OFFLOAD_APP", file.app, (raw) => raw)[0]);
   const stage = pick("OFFLOAD_STAGE", file.stage, (raw) => raw)[0] ?? "dev";
   if (!/^[A-Za-z0-9-]{1,40}$/.test(stage)) {
@@ -196,7 +208,7 @@ export async function loadConfig(options: {
     host:
       options.overrides?.host ?? pick("OFFLOAD_HOST", file.host, (raw) => raw)[0] ?? "127.0.0.1",
     durability: resolvedDurability,
-    alertWebhook: pick("OFFLOAD_ALERT_WEBHOOK", file.alertWebhook, (raw) => raw)[0],
+    alertWebhook,
     apiKey: pick("OFFLOAD_API_KEY", file.apiKey, (raw) => raw)[0],
     corsOrigins: corsOrigins ?? [],
     bodyLimit: bodyLimit ?? 1_048_576,
@@ -206,6 +218,67 @@ export async function loadConfig(options: {
     stage,
     aws: resolveAwsConfig(file.aws, { root, env, where: configFile ?? "config" }),
   };
+}
+
+/** The largest request body a config may allow: 16 MiB. */
+const MAX_BODY_LIMIT = 16 * 1_048_576;
+
+/**
+ * Checks the types and ranges of the file's own values, as the environment's
+ * are checked when parsed, so a mistake in the file is refused by its name
+ * instead of surfacing later as someone else's error.
+ */
+function checkFileValues(file: OffloadConfig, configFile: string): void {
+  const refuse = (key: string, expected: string, value: unknown) => {
+    throw new OffloadError(
+      "InvalidConfig",
+      `${configFile}: ${key} must be ${expected}; got ${describeValue(value)}`,
+    );
+  };
+  for (const key of [
+    "jobs",
+    "database",
+    "host",
+    "alertWebhook",
+    "apiKey",
+    "pages",
+    "app",
+    "stage",
+  ] as const) {
+    const value = file[key];
+    if (value !== undefined && (typeof value !== "string" || value.trim() === ""))
+      refuse(key, "a non-empty string", value);
+  }
+  const { port, bodyLimit, corsOrigins } = file;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+    refuse("port", "an integer from 0 to 65535", port);
+  if (
+    bodyLimit !== undefined &&
+    !(Number.isInteger(bodyLimit) && bodyLimit >= 1024 && bodyLimit <= MAX_BODY_LIMIT)
+  )
+    refuse("bodyLimit", `an integer from 1024 to ${MAX_BODY_LIMIT} (bytes)`, bodyLimit);
+  if (
+    corsOrigins !== undefined &&
+    !(Array.isArray(corsOrigins) && corsOrigins.every((o) => typeof o === "string"))
+  )
+    refuse("corsOrigins", 'an array of origins, like ["https://app.example.com"]', corsOrigins);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array (${JSON.stringify(value)})`;
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+    return `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === "http:" || protocol === "https:";
+  } catch {
+    return false;
+  }
 }
 
 function fileKeyOf(envName: string): string {

@@ -1,0 +1,83 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/cli/config.js";
+import { tempDir } from "../support/temp.js";
+
+describe("config: the file's values", () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  function app(config: string): { dir: string; file: string } {
+    const { dir, cleanup } = tempDir("config");
+    cleanups.push(cleanup);
+    const file = join(dir, "offload.config.mjs");
+    writeFileSync(file, `export default ${config};\n`);
+    return { dir, file };
+  }
+  const load = (cwd: string, env: NodeJS.ProcessEnv = {}) =>
+    loadConfig({ cwd, env, mode: "start" });
+
+  it("takes well-formed values, and the environment over them", async () => {
+    const { dir } = app(
+      `{ port: 4000, bodyLimit: 2048, corsOrigins: ["https://app.example.com"], alertWebhook: "https://hooks.example.com/offload" }`,
+    );
+    const config = await load(dir, { OFFLOAD_BODY_LIMIT: "4096" });
+    expect(config).toMatchObject({
+      port: 4000,
+      bodyLimit: 4096,
+      corsOrigins: ["https://app.example.com"],
+      alertWebhook: "https://hooks.example.com/offload",
+    });
+  });
+
+  it.each([
+    [
+      `{ bodyLimit: "1mb" }`,
+      'bodyLimit must be an integer from 1024 to 16777216 (bytes); got string "1mb"',
+    ],
+    [
+      "{ bodyLimit: -5 }",
+      "bodyLimit must be an integer from 1024 to 16777216 (bytes); got number -5",
+    ],
+    [
+      "{ bodyLimit: 1e11 }",
+      "bodyLimit must be an integer from 1024 to 16777216 (bytes); got number 100000000000",
+    ],
+    [
+      "{ bodyLimit: 1536.5 }",
+      "bodyLimit must be an integer from 1024 to 16777216 (bytes); got number 1536.5",
+    ],
+    [`{ port: "3000" }`, 'port must be an integer from 0 to 65535; got string "3000"'],
+    ["{ port: 70000 }", "port must be an integer from 0 to 65535; got number 70000"],
+    [
+      `{ corsOrigins: "https://app.example.com" }`,
+      'corsOrigins must be an array of origins, like ["https://app.example.com"]; got string "https://app.example.com"',
+    ],
+    [
+      "{ corsOrigins: [42] }",
+      'corsOrigins must be an array of origins, like ["https://app.example.com"]; got an array ([42])',
+    ],
+    ["{ jobs: 5 }", "jobs must be a non-empty string; got number 5"],
+    [`{ database: "" }`, 'database must be a non-empty string; got string ""'],
+    ["{ apiKey: null }", "apiKey must be a non-empty string; got null"],
+    ["{ host: ['0.0.0.0'] }", 'host must be a non-empty string; got an array (["0.0.0.0"])'],
+    [
+      `{ alertWebhook: "hooks.example.com/offload" }`,
+      'alertWebhook must be an http:// or https:// URL; got "hooks.example.com/offload"',
+    ],
+  ])("refuses %s, naming the file and the option", async (config, message) => {
+    const { dir, file } = app(config);
+    const error = await load(dir).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "InvalidConfig", message: `${file}: ${message}` });
+  });
+
+  it("refuses a webhook that is not an http(s) URL from the environment too", async () => {
+    const { dir } = app("{}");
+    await expect(load(dir, { OFFLOAD_ALERT_WEBHOOK: "ftp://example.com/hook" })).rejects.toThrow(
+      'environment variable OFFLOAD_ALERT_WEBHOOK must be an http:// or https:// URL; got "ftp://example.com/hook"',
+    );
+  });
+});
