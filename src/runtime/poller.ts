@@ -176,6 +176,7 @@ export class JobPoller {
             reason: outcome.reason,
           });
         } else {
+          await this.#note(message.messageId, outcome.error);
           const seconds = result.retries.get(outcome.messageId);
           if (seconds !== undefined)
             await transport.changeVisibility(job.name, message.receiptHandle, seconds);

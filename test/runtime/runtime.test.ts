@@ -81,7 +81,7 @@ describe("the local runtime", () => {
     async (maxAttempts) => {
       app = await startTestApp({
         doomed: job(`maxAttempts: ${maxAttempts}, timeout: "1s", retryDelay: "6s",
-        handler: async () => { throw new Error("always"); }`),
+        handler: async (_p, ctx) => { throw new Error("always " + ctx.attempt); }`),
       });
       await app.send("doomed", { n: 1 });
       for (let i = 1; i <= maxAttempts; i++) {
@@ -98,6 +98,14 @@ describe("the local runtime", () => {
       }
       expect(stats).toMatchObject({ visible: 0, inFlight: 0, dlq: { visible: 1 } });
       expect(app.seen("job:failed")).toHaveLength(maxAttempts);
+      // The DLQ listing keeps what the attempts threw.
+      expect(await app.transport.dlq.list("doomed", { limit: 10 })).toMatchObject([
+        {
+          receiveCount: maxAttempts,
+          firstError: "Error: always 1",
+          lastError: `Error: always ${maxAttempts}`,
+        },
+      ]);
     },
   );
 
