@@ -59,11 +59,11 @@ export class AppClient {
       const details = (
         error?.details as { issues?: Array<{ path: string; message: string }> } | undefined
       )?.issues;
-      const suffix = details?.length ? ` (${formatIssues(details)})` : "";
-      throw new OffloadError(
-        error?.code ?? `Http${response.status}`,
-        `${error?.message ?? `HTTP ${response.status} from ${path}`}${suffix}`,
-      );
+      const message = error?.message ?? `HTTP ${response.status} from ${path}`;
+      // The issues, unless the server's message already names them (a payload's schema failure).
+      const issues = details?.length ? formatIssues(details) : "";
+      const suffix = issues && !message.includes(issues) ? ` (${issues})` : "";
+      throw new OffloadError(error?.code ?? `Http${response.status}`, `${message}${suffix}`);
     }
     return parsed as T;
   }

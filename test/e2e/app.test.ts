@@ -13,7 +13,8 @@ let flag: string;
 
 beforeAll(async () => {
   folder = appFolder({
-    greet: `export default defineJob({ handler: async (p: { name: string }, ctx) => { ctx.logger.info({ name: p.name }, "greeted " + p.name); } });`,
+    greet: `import { z } from "zod";
+export default defineJob({ schema: z.object({ name: z.string() }), handler: async (p, ctx) => { ctx.logger.info({ name: p.name }, "greeted " + p.name); } });`,
     // Fails while the flag file exists: Unrecoverable sends it straight to the DLQ.
     fragile: `import { existsSync } from "node:fs";
 export default defineJob({ handler: async (_p, ctx) => {
@@ -131,6 +132,12 @@ describe("offload start, end to end", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe(
       'offload: There is no job "nope"; the jobs are: flaky, fragile, greet\n',
+    );
+    const badPayload = await cli(["send", "greet", '{"name":5}', "--url", server.url]);
+    expect(badPayload.code).toBe(1);
+    // The schema's issue, said once.
+    expect(badPayload.stderr).toMatch(
+      /^offload: The payload of greet does not match its schema: name: [^()\n]+\n$/,
     );
     const badJson = await cli(["send", "greet", "{not json", "--url", server.url]);
     expect(badJson.code).toBe(1);
