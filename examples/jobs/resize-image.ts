@@ -5,7 +5,12 @@ import { z } from "zod";
 // makes it fail every time, so it lands in the DLQ after its attempts.
 export default defineJob({
   schema: z.object({
-    task: z.string().min(1),
+    task: z
+      .string({
+        error: (issue) =>
+          issue.input === undefined ? "task is required" : "task must be a string",
+      })
+      .min(1, "task is required"),
     fail: z.boolean().optional(),
   }),
   timeout: "2s",

@@ -80,6 +80,12 @@ describe("the demo page", () => {
     );
   });
 
+  it("Submit Job with an empty task: refused, naming the field", async () => {
+    const result = await asPage(() => page.postJob("resize-image", { task: "" }));
+    expect(result.status).toBe(422);
+    expect(page.describe(result)).toBe("Refused (422 InvalidPayload): task: task is required");
+  });
+
   it("the order form: an invalid order is refused naming each field; a valid one is accepted", async () => {
     const refused = await asPage(() =>
       page.postJob("place-order", { productId: "sku-1", name: " ", address: "", quantity: 0 }),
