@@ -86,6 +86,20 @@ describe("the demo page", () => {
     expect(page.describe(result)).toBe("Refused (422 InvalidPayload): task: task is required");
   });
 
+  it("send-welcome-email names each bad field, and sends a good one", async () => {
+    const refused = await asPage(() =>
+      page.postJob("send-welcome-email", { email: "nope", name: " " }),
+    );
+    expect(page.describe(refused)).toBe(
+      "Refused (422 InvalidPayload): email: email must be an email address; name: name is required",
+    );
+    const accepted = await asPage(() =>
+      page.postJob("send-welcome-email", { email: "ann@example.com", name: "Ann" }),
+    );
+    expect(accepted.status).toBe(202);
+    await server.waitForLog((l) => l.msg === "Sent a welcome email to ann@example.com");
+  });
+
   it("the order form: an invalid order is refused naming each field; a valid one is accepted", async () => {
     const refused = await asPage(() =>
       page.postJob("place-order", { productId: "sku-1", name: " ", address: "", quantity: 0 }),
