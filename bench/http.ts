@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { httpJobsClient } from "../src/cli/jobs-client.js";
+import { type CpuBudget, cpuBudget, describeBudget, sampleCpu } from "./lib/cpu-budget.js";
 
 const repo = resolve(import.meta.dirname, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -26,6 +27,8 @@ const THREADS = 2;
 interface Run {
   warmup: WrkResult;
   result: WrkResult;
+  /** Where the CPU went during the timed run (Linux). */
+  cpu: CpuBudget | undefined;
   /** offload only: how the jobs it accepted were run meanwhile. */
   jobs?: JobsRun;
 }
@@ -172,19 +175,25 @@ async function main(): Promise<void> {
             : await start(["--import", "tsx", join(repo, "bench/http/bare-server.ts")], repo, {});
         try {
           const warmup = wrk(server.url, script, WARMUP);
+          const pid = server.child.pid!;
           if (name === "bare") {
-            pair[name] = { warmup, result: wrk(server.url, script, SECONDS) };
+            const cpuBefore = sampleCpu(pid);
+            const result = wrk(server.url, script, SECONDS);
+            const cpu = cpuBudget(pid, cpuBefore, sampleCpu(pid), result.requests);
+            pair[name] = { warmup, result, cpu };
           } else {
             const api = httpJobsClient(server.url, undefined);
             const before = await api.queue("noop");
+            const cpuBefore = sampleCpu(pid);
             const result = wrk(server.url, script, SECONDS);
+            const cpu = cpuBudget(pid, cpuBefore, sampleCpu(pid), result.requests);
             const after = await api.queue("noop");
             const jobs = {
               // The local runtime always counts what it ran: processed is never null here.
               perSecond: (after.processed! - before.processed!) / SECONDS,
               queuedAtEnd: after.visible + after.inFlight,
             };
-            pair[name] = { warmup, result, jobs };
+            pair[name] = { warmup, result, cpu, jobs };
           }
         } finally {
           await stop(server.child);
@@ -244,7 +253,9 @@ async function main(): Promise<void> {
   );
   rounds.forEach((r, i) => {
     console.log(row(`${i + 1} offload`, r.offload.result));
+    console.log(`${"".padEnd(16)} ${describeBudget(r.offload.cpu)}`);
     console.log(row(`${i + 1} bare`, r.bare.result));
+    console.log(`${"".padEnd(16)} ${describeBudget(r.bare.cpu)}`);
     console.log(
       `${"".padEnd(16)} offload / bare: ${r.ratio.toFixed(2)}; offload ran ${r.offload.jobs!.perSecond.toFixed(0)} jobs/s meanwhile, ${r.offload.jobs!.queuedAtEnd} queued at the end`,
     );
