@@ -21,11 +21,12 @@ interface PendingOp {
  *
  * With durability "full", a group that holds a durable op (a send, a publish,
  * any change of queues or topics) is synced to disk before it settles, so a
- * resolved send survives power loss. A group of only receives, deletes and
- * visibility changes is committed at once without waiting for the disk: it
- * survives a crash of the process, and is synced by the next durable commit.
- * A power cut before that can only bring back a deleted message or lower a
- * receive count: a redelivery, which at-least-once delivery allows.
+ * resolved send survives power loss. A group of only receives, deletes,
+ * visibility changes and error notes is committed at once without waiting
+ * for the disk: it survives a crash of the process, and is synced by the next
+ * durable commit. A power cut before that can only bring back a deleted
+ * message, lower a receive count or lose a note: a redelivery, which
+ * at-least-once delivery allows, or a DLQ listing missing an error.
  *
  * A group that will be synced waits while it grows: requests of many clients
  * arrive over a few event-loop turns (each turn reads the sockets that became
@@ -94,7 +95,8 @@ export class Committer {
 
   /**
    * Queues `fn` to run inside the next group transaction; resolves after commit.
-   * `durable: false` for receives, deletes and visibility changes (see the class comment).
+   * `durable: false` for receives, deletes, visibility changes and error notes (see the
+   * class comment).
    */
   run<T>(fn: () => T, options: { durable?: boolean } = {}): Promise<T> {
     const durable = options.durable ?? true;

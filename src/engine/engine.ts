@@ -188,8 +188,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
         after = chunk.next;
       }
     },
+    // A note is advice for whoever reads the DLQ, like a receive count: it need not wait for a sync.
     noteError: (messageId, error) =>
-      committer.run(() => noteError(ctx, messageId, error, clock.now())),
+      committer.run(() => noteError(ctx, messageId, error, clock.now()), { durable: false }),
     async queueStats(queueUrl) {
       const queue = queues.byUrl(queueUrl);
       const now = clock.now();
