@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClock } from "../../src/core/clock.js";
@@ -26,6 +27,7 @@ function open(path: string, clock = new TestClock()): Engine {
   return engine;
 }
 
+const repoRoot = resolve(import.meta.dirname, "../..");
 const url = (name: string) => `https://sqs.us-east-1.amazonaws.com/000000000000/${name}`;
 
 describe("durability", () => {
@@ -240,6 +242,33 @@ describe("schema and pragmas", () => {
     const check = new Database(path, { readonly: true });
     expect(check.pragma("user_version", { simple: true })).toBe(latestSchemaVersion + 1);
     check.close();
+  });
+
+  it("keeps the file to itself while open, in this process and from another, and lets go at close", async () => {
+    const path = dbPath();
+    const first = createEngine({ path });
+    await first.sqs.createQueue({ QueueName: "mine" });
+    const inUse =
+      /Database .*app\.db is in use by another process \(another offload dev or start\?\): stop it, or use another database file/;
+    expect(() => createEngine({ path })).toThrow(inUse);
+    // A second process, as a second `offload start` on the same file would be.
+    const child = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "-e",
+        `import { createEngine } from ${JSON.stringify(join(repoRoot, "src/engine/index.ts"))};
+         try { createEngine({ path: ${JSON.stringify(path)} }); process.exit(0); }
+         catch (e) { console.error(e.code + ": " + e.message); process.exit(3); }`,
+      ],
+      { encoding: "utf8", cwd: repoRoot },
+    );
+    expect(child.status).toBe(3);
+    expect(child.stderr).toMatch(new RegExp(`DatabaseInUse: ${inUse.source}`));
+    await first.close();
+    const second = open(path);
+    expect((await second.sqs.listQueues()).QueueUrls).toEqual([url("mine")]);
   });
 
   it("says which file it could not open", () => {

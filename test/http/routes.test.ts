@@ -1,3 +1,4 @@
+import { copyFileSync, existsSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEngine } from "../../src/engine/index.js";
 import { createEngineTransport } from "../../src/runtime/index.js";
@@ -163,10 +164,14 @@ describe("202 means durable", () => {
     });
     expect(response.status).toBe(202);
     const { messageId } = (await response.json()) as { messageId: string };
+    // What is on disk at the 202, copied while the engine still holds the file (it allows no
+    // second connection): an engine opening the copy recovers its WAL and sees the message.
+    const copy = `${stack.path}.copy`;
+    copyFileSync(stack.path, copy);
+    if (existsSync(`${stack.path}-wal`)) copyFileSync(`${stack.path}-wal`, `${copy}-wal`);
     await stack.stopServer();
     stack.clock.advance(1_000);
-    // A second engine on the same file sees the message.
-    const other = createEngine({ path: stack.path, clock: stack.clock });
+    const other = createEngine({ path: copy, clock: stack.clock });
     try {
       const transport = await createEngineTransport(
         other,

@@ -20,6 +20,7 @@ export function openDatabase(path: string, durability: Durability): Database.Dat
     throw new OffloadError("DatabaseOpenFailed", `Cannot open database ${path}`, { cause: e });
   }
   try {
+    if (path !== ":memory:") claimFile(db, path);
     db.pragma("journal_mode = WAL");
     // FULL: a commit returns only after the WAL is synced, so a returned send survives power loss.
     // NORMAL in WAL mode survives a process crash but may lose the last commits on power loss.
@@ -32,6 +33,30 @@ export function openDatabase(path: string, durability: Durability): Database.Dat
   } catch (e) {
     db.close();
     throw e;
+  }
+}
+
+/**
+ * Makes the file this connection's alone until it closes: the engine keeps
+ * queues in memory and wakes its own long polls, so a second process on the
+ * same file would serve stale queue settings and leave its sends unseen by
+ * the first one's receivers for up to a long poll. SQLite's exclusive
+ * locking mode, set before WAL is entered, keeps the lock from the first
+ * write on and keeps the WAL index in this process's memory; the empty
+ * exclusive transaction takes the lock now. The operating system drops the
+ * lock when the process ends, however it ends.
+ */
+function claimFile(db: Database.Database, path: string): void {
+  db.pragma("locking_mode = EXCLUSIVE");
+  try {
+    db.exec("BEGIN EXCLUSIVE; COMMIT");
+  } catch (e) {
+    if ((e as { code?: string }).code !== "SQLITE_BUSY") throw e;
+    throw new OffloadError(
+      "DatabaseInUse",
+      `Database ${path} is in use by another process (another offload dev or start?): stop it, or use another database file`,
+      { cause: e },
+    );
   }
 }
 
