@@ -176,17 +176,17 @@ async function main(): Promise<void> {
         try {
           const warmup = wrk(server.url, script, WARMUP);
           const pid = server.child.pid!;
-          if (name === "bare") {
+          const timed = () => {
             const cpuBefore = sampleCpu(pid);
             const result = wrk(server.url, script, SECONDS);
-            const cpu = cpuBudget(pid, cpuBefore, sampleCpu(pid), result.requests);
-            pair[name] = { warmup, result, cpu };
+            return { result, cpu: cpuBudget(pid, cpuBefore, sampleCpu(pid), result.requests) };
+          };
+          if (name === "bare") {
+            pair[name] = { warmup, ...timed() };
           } else {
             const api = httpJobsClient(server.url, undefined);
             const before = await api.queue("noop");
-            const cpuBefore = sampleCpu(pid);
-            const result = wrk(server.url, script, SECONDS);
-            const cpu = cpuBudget(pid, cpuBefore, sampleCpu(pid), result.requests);
+            const { result, cpu } = timed();
             const after = await api.queue("noop");
             const jobs = {
               // The local runtime always counts what it ran: processed is never null here.

@@ -136,11 +136,8 @@ export async function loadConfig(options: {
   const portEnv = env.OFFLOAD_PORT ? "OFFLOAD_PORT" : env.PORT ? "PORT" : undefined;
   const port =
     options.overrides?.port ??
-    (portEnv
-      ? int(portEnv, 0, 65535)(env[portEnv]!)
-      : file.port === undefined
-        ? 3000
-        : int("port", 0, 65535)(String(file.port)));
+    // The file's port was checked with the file's other values.
+    (portEnv ? int(portEnv, 0, 65535)(env[portEnv]!) : (file.port ?? 3000));
   const [durability] = pick(
     "OFFLOAD_DURABILITY",
     file.durability,
