@@ -42,12 +42,25 @@ export interface JobSandboxOptions {
 
 interface PooledWorker {
   worker: Worker;
-  /** The run waiting for this worker's answer, if any. */
-  current: ((message: FromWorker) => void) | undefined;
-  onDeath: ((message: string) => void) | undefined;
+  /** The batches running in this worker, by id: each settles with what the worker answers. */
+  running: Map<number, (message: FromWorker | { type: "died"; message: string }) => void>;
+  /** It has loaded the job; until then it is spoken for by the batch that started it. */
+  ready: boolean;
+  /** A batch in it timed out: it takes no new batches and is stopped once the others settle. */
+  retiring: boolean;
   dead: boolean;
   idleTimer: TimerHandle | undefined;
 }
+
+/**
+ * A job's batches share a worker while they are light: when, on average, a batch has kept its
+ * worker's event loop busy for at most this long (the rest of its time it awaits I/O). A light
+ * batch then waits at most this long per neighbour for the loop, and the job wakes one thread
+ * per turn instead of one per batch. Heavier batches (CPU-bound work) get a worker each.
+ */
+export const SHARE_BELOW_BUSY_MS = 5;
+/** How much the newest batch weighs in that average. */
+const BUSY_WEIGHT = 0.2;
 
 const here = new URL(".", import.meta.url);
 const fromSource = import.meta.url.endsWith(".ts");
@@ -55,10 +68,15 @@ const bootstrap = new URL("worker-bootstrap.mjs", here);
 const entry = new URL(fromSource ? "worker-main.ts" : "worker-main.js", here).href;
 
 /**
- * The worker threads of one job. Each batch runs in a worker of its own
- * (up to the job's concurrency at once), so a handler that hangs or spins is
- * terminated at its timeout without stopping anything else, and a crash takes
- * down only its worker. One worker is kept warm for low latency.
+ * The worker threads of one job. Until its batches have shown they are light
+ * (see SHARE_BELOW_BUSY_MS), each batch runs in a worker of its own, up to
+ * the job's concurrency; light batches share one worker, which runs them
+ * concurrently as one Node.js process runs concurrent requests. A batch that
+ * times out has its worker stopped once the worker's other batches have
+ * ended (each by its own timeout at the latest), so a handler that hangs or
+ * spins is stopped and its batch retried; a crash (process.exit, an error
+ * thrown in a timer) fails the batches running in that worker, and they are
+ * retried. One worker is kept warm for low latency.
  */
 export class JobSandbox {
   readonly #job: LoadedJob;
@@ -68,7 +86,8 @@ export class JobSandbox {
   readonly #idleMs: number;
   #workerFile: string | undefined;
   readonly #all = new Set<PooledWorker>();
-  #idle: PooledWorker[] = [];
+  /** Average event-loop busy time of a batch, ms; undefined until a batch has answered. */
+  #busyMs: number | undefined;
   #nextId = 1;
   #closed = false;
 
@@ -99,7 +118,7 @@ export class JobSandbox {
         "the job's bundle did not load; its workers load it through the TypeScript loader (slower to start)",
       );
     }
-    this.#release(worker);
+    this.#settled(worker);
   }
 
   /** Workers alive now (for tests and stats). */
@@ -107,11 +126,16 @@ export class JobSandbox {
     return this.#all.size;
   }
 
+  /** Whether the job's batches have shown they are light enough to share a worker. */
+  get sharing(): boolean {
+    return this.#busyMs !== undefined && this.#busyMs <= SHARE_BELOW_BUSY_MS;
+  }
+
   /** Runs a batch through the job's handler as the SQS event of these messages. */
   async run(messages: readonly QueueMessage[], timeoutMs: number): Promise<SandboxResult> {
     let pooled: PooledWorker;
     try {
-      pooled = this.#idle.pop() ?? (await this.#spawn());
+      pooled = this.#pick() ?? (await this.#spawn());
     } catch (e) {
       return { kind: "crashed", message: (e as Error).message };
     }
@@ -119,44 +143,64 @@ export class JobSandbox {
     pooled.idleTimer = undefined;
     const id = this.#nextId++;
     return new Promise<SandboxResult>((resolve) => {
-      let settled = false;
-      const finish = (result: SandboxResult, reusable: boolean) => {
-        if (settled) return;
-        settled = true;
+      const finish = (result: SandboxResult) => {
+        if (!pooled.running.delete(id)) return;
         this.#clock.clearTimer(timer);
-        pooled.current = undefined;
-        pooled.onDeath = undefined;
-        if (reusable) this.#release(pooled);
-        else void this.#discard(pooled);
         resolve(result);
+        this.#settled(pooled);
       };
-      const timer = this.#clock.setTimer(() => finish({ kind: "timeout" }, false), timeoutMs);
-      pooled.onDeath = (message) => finish({ kind: "crashed", message }, false);
-      pooled.current = (message) => {
-        if (message.type === "succeeded" && message.id === id) {
-          finish({ kind: "succeeded" }, true);
-        } else if (message.type === "result" && message.id === id) {
-          finish(
-            {
-              kind: "completed",
-              outcomes: message.outcomes,
-              retries: new Map(message.retries),
-              deadLetters: new Map(message.deadLetters),
-            },
-            true,
-          );
-        } else if (message.type === "batch-error" && message.id === id) {
-          finish({ kind: "batch-error", error: message.error }, true);
+      const timer = this.#clock.setTimer(() => {
+        pooled.retiring = true;
+        finish({ kind: "timeout" });
+      }, timeoutMs);
+      pooled.running.set(id, (message) => {
+        if (message.type === "died") {
+          finish({ kind: "crashed", message: message.message });
+          return;
         }
-      };
+        if ("busyMs" in message) this.#noteBusy(message.busyMs);
+        if (message.type === "succeeded") finish({ kind: "succeeded" });
+        else if (message.type === "result") {
+          finish({
+            kind: "completed",
+            outcomes: message.outcomes,
+            retries: new Map(message.retries),
+            deadLetters: new Map(message.deadLetters),
+          });
+        } else if (message.type === "batch-error") {
+          finish({ kind: "batch-error", error: message.error });
+        }
+      });
       const request: ToWorker = { type: "run", id, messages, remainingMs: timeoutMs };
       pooled.worker.postMessage(request);
     });
   }
 
+  /**
+   * The worker for the next batch, or undefined to start one: while batches are light, the
+   * busiest worker that takes batches (so one thread wakes for all of them); otherwise an
+   * idle one.
+   */
+  #pick(): PooledWorker | undefined {
+    let best: PooledWorker | undefined;
+    for (const pooled of this.#all) {
+      if (!pooled.ready || pooled.dead || pooled.retiring) continue;
+      if (!this.sharing) {
+        if (pooled.running.size === 0) return pooled;
+      } else if (best === undefined || pooled.running.size > best.running.size) {
+        best = pooled;
+      }
+    }
+    return best;
+  }
+
+  #noteBusy(busyMs: number): void {
+    this.#busyMs =
+      this.#busyMs === undefined ? busyMs : this.#busyMs + BUSY_WEIGHT * (busyMs - this.#busyMs);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
-    this.#idle = [];
     await Promise.all([...this.#all].map((w) => this.#discard(w)));
   }
 
@@ -172,20 +216,20 @@ export class JobSandbox {
     const worker = new Worker(this.#workerFile ?? bootstrap, { workerData: data });
     const pooled: PooledWorker = {
       worker,
-      current: undefined,
-      onDeath: undefined,
+      running: new Map(),
+      ready: false,
+      retiring: false,
       dead: false,
       idleTimer: undefined,
     };
     this.#all.add(pooled);
     return new Promise<PooledWorker>((resolve, reject) => {
-      let ready = false;
       const died = (message: string) => {
         if (pooled.dead) return;
         pooled.dead = true;
         this.#all.delete(pooled);
-        this.#idle = this.#idle.filter((w) => w !== pooled);
-        if (!ready) {
+        if (pooled.idleTimer) this.#clock.clearTimer(pooled.idleTimer);
+        if (!pooled.ready) {
           reject(
             new OffloadError(
               "JobLoadFailed",
@@ -193,8 +237,8 @@ export class JobSandbox {
               { jobName: this.#job.name },
             ),
           );
-        } else if (pooled.onDeath) {
-          pooled.onDeath(message);
+        } else if (pooled.running.size > 0) {
+          for (const settle of [...pooled.running.values()]) settle({ type: "died", message });
         } else if (!this.#closed) {
           this.#logger.warn(
             { jobName: this.#job.name, reason: message },
@@ -208,12 +252,12 @@ export class JobSandbox {
           if (message.message === undefined) this.#logger[message.level](fields);
           else this.#logger[message.level](fields, message.message);
         } else if (message.type === "ready") {
-          ready = true;
+          pooled.ready = true;
           resolve(pooled);
         } else if (message.type === "load-error") {
           died(message.message);
         } else {
-          pooled.current?.(message);
+          pooled.running.get(message.id)?.(message);
         }
       });
       worker.on("error", (error) => died(`uncaught ${error.name}: ${error.message}`));
@@ -221,26 +265,28 @@ export class JobSandbox {
     });
   }
 
-  #release(pooled: PooledWorker): void {
-    if (this.#closed || pooled.dead) {
+  /**
+   * A batch of this worker has ended (or it has just started): a retiring worker with no batch
+   * left is stopped; an idle worker beside others is stopped after idleMs.
+   */
+  #settled(pooled: PooledWorker): void {
+    if (pooled.running.size > 0) return;
+    if (this.#closed || pooled.dead || pooled.retiring) {
       void this.#discard(pooled);
       return;
     }
-    this.#idle.push(pooled);
-    if (this.#idle.length > 1) {
+    if (this.#all.size > 1 && pooled.idleTimer === undefined) {
       pooled.idleTimer = this.#clock.setTimer(() => {
-        if (this.#idle.includes(pooled) && this.#idle.length > 1) {
-          this.#idle = this.#idle.filter((w) => w !== pooled);
-          void this.#discard(pooled);
-        }
+        pooled.idleTimer = undefined;
+        const others = [...this.#all].filter((w) => w !== pooled && !w.dead && !w.retiring);
+        if (pooled.running.size === 0 && others.length > 0) void this.#discard(pooled);
       }, this.#idleMs);
     }
   }
 
   async #discard(pooled: PooledWorker): Promise<void> {
     if (pooled.idleTimer) this.#clock.clearTimer(pooled.idleTimer);
-    pooled.onDeath = undefined;
-    pooled.current = undefined;
+    pooled.idleTimer = undefined;
     if (!pooled.dead) {
       pooled.dead = true;
       this.#all.delete(pooled);

@@ -24,15 +24,19 @@ export type ToWorker = {
   remainingMs: number;
 };
 
-/** Worker → main thread. */
+/**
+ * Worker → main thread. Every answer to a batch says how long the batch kept the worker's event
+ * loop busy (`busyMs`, with whatever else ran in the worker meanwhile): light batches share a worker.
+ */
 export type FromWorker =
   | { type: "ready" }
   | { type: "load-error"; message: string }
   /** Every record of the batch succeeded, and nothing was asked to retry or dead-letter. */
-  | { type: "succeeded"; id: number }
+  | { type: "succeeded"; id: number; busyMs: number }
   | {
       type: "result";
       id: number;
+      busyMs: number;
       outcomes: RecordOutcome[];
       retries: Array<[messageId: string, seconds: number]>;
       deadLetters: Array<[messageId: string, reason: string]>;
@@ -40,6 +44,7 @@ export type FromWorker =
   | {
       type: "batch-error";
       id: number;
+      busyMs: number;
       error: { name: string; message: string; code: string | undefined };
     }
   | {

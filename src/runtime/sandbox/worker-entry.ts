@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
 import { isJobDefinition } from "../../core/define-job.js";
 import { toError } from "../../core/errors.js";
@@ -47,18 +48,24 @@ export async function serveJob(
     post({ type: "load-error", message: `${data.jobFile} does not export default defineJob(...)` });
     return;
   }
-  // A worker runs one batch at a time: the handler is built once, the actions collected per batch.
-  let actions = new CollectedActions();
+  // Batches may run here concurrently: each collects its own actions, found by the record's
+  // receipt handle (unique to one receive of one message).
+  const actionsOf = new Map<string, CollectedActions>();
   const handler = createSqsHandler(job as never, {
     jobName: data.jobName,
     actions: {
-      retryAfter: (record, seconds) => actions.retryAfter(record, seconds),
-      deadLetter: (record, reason) => actions.deadLetter(record, reason),
+      retryAfter: async (record, seconds) =>
+        actionsOf.get(record.receiptHandle)?.retryAfter(record, seconds),
+      deadLetter: async (record, reason) =>
+        actionsOf.get(record.receiptHandle)?.deadLetter(record, reason),
     },
     logger,
   });
   port.on("message", async (message: ToWorker) => {
-    actions = new CollectedActions();
+    const loopBefore = performance.eventLoopUtilization();
+    const busyMs = () => performance.eventLoopUtilization(loopBefore).active;
+    const actions = new CollectedActions();
+    for (const m of message.messages) actionsOf.set(m.receiptHandle, actions);
     try {
       const event = toSqsEvent(message.messages, data.eventSourceARN, data.awsRegion);
       const result = await handler.process(event, {
@@ -70,17 +77,20 @@ export async function serveJob(
         result.outcomes.length === message.messages.length &&
         result.outcomes.every((o) => o.status === "succeeded");
       // The common case answers in a few bytes: the main thread knows the batch's messages.
-      if (allSucceeded) post({ type: "succeeded", id: message.id });
+      if (allSucceeded) post({ type: "succeeded", id: message.id, busyMs: busyMs() });
       else
         post({
           type: "result",
           id: message.id,
+          busyMs: busyMs(),
           outcomes: result.outcomes,
           retries: [...actions.retries],
           deadLetters: [...actions.deadLetters],
         });
     } catch (e) {
-      post({ type: "batch-error", id: message.id, error: errorInfo(toError(e)) });
+      post({ type: "batch-error", id: message.id, busyMs: busyMs(), error: errorInfo(toError(e)) });
+    } finally {
+      for (const m of message.messages) actionsOf.delete(m.receiptHandle);
     }
   });
   post({ type: "ready" });

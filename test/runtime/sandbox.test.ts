@@ -1,0 +1,200 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { TestClock } from "../../src/core/clock.js";
+import type { Logger } from "../../src/core/logger.js";
+import type { QueueMessage } from "../../src/core/transport.js";
+import { loadJobs } from "../../src/runtime/load-jobs.js";
+import { JobSandbox, SHARE_BELOW_BUSY_MS } from "../../src/runtime/sandbox/job-sandbox.js";
+import { bundleWorkers, type WorkerBundles } from "../../src/runtime/sandbox/worker-bundle.js";
+import { jobsFolder } from "../support/app.js";
+
+// One job whose payload says what its handler does, so each test drives the same worker code:
+// every run logs its thread; "barrier" waits (without blocking its thread) until `count` runs
+// have started in the same worker; "spin" keeps the thread busy for `ms`; "retry" asks for a
+// retry after `delay` seconds; "hang" never ends; "exit" ends the worker; "wait" ends once the
+// file `path` exists.
+const kit = `
+import { threadId } from "node:worker_threads";
+import { existsSync } from "node:fs";
+const tick = () => new Promise((r) => setTimeout(r, 1));
+let started = 0;
+export default defineJob({
+  timeout: "5s",
+  handler: async (p, ctx) => {
+    started++;
+    ctx.logger.info({ threadId, op: p.op }, "ran");
+    if (p.op === "barrier") {
+      for (let i = 0; i < 2000 && started < p.count; i++) await tick();
+      if (started < p.count) throw new Error("the batches did not run together");
+    } else if (p.op === "spin") {
+      const end = Date.now() + p.ms;
+      while (Date.now() < end) {}
+    } else if (p.op === "retry") {
+      for (let i = 0; i < 2000 && started < p.count; i++) await tick();
+      throw new RetryLater("later", { delay: p.delay + "s" });
+    } else if (p.op === "hang") {
+      await new Promise(() => {});
+    } else if (p.op === "exit") {
+      process.exit(7);
+    } else if (p.op === "wait") {
+      while (!existsSync(p.path)) await tick();
+    }
+  },
+});`;
+
+interface Setup {
+  sandbox: JobSandbox;
+  clock: TestClock;
+  threads: () => number[];
+  dir: string;
+}
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function setup(): Promise<Setup> {
+  const folder = jobsFolder({ kit });
+  cleanups.push(folder.cleanup);
+  const [job] = await loadJobs(folder.dir);
+  const logs: Array<Record<string, unknown>> = [];
+  const record = (a: Record<string, unknown> | string) => {
+    if (typeof a !== "string") logs.push(a);
+  };
+  const logger = { debug: record, info: record, warn: record, error: record } as Logger;
+  const bundles: WorkerBundles = await bundleWorkers([job!], logger);
+  cleanups.push(() => bundles.dispose());
+  const clock = new TestClock();
+  const sandbox = new JobSandbox({
+    job: job!,
+    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:kit",
+    awsRegion: "us-east-1",
+    clock,
+    logger,
+    workerFile: bundles.file("kit"),
+  });
+  cleanups.push(() => sandbox.close());
+  await sandbox.warm();
+  return {
+    sandbox,
+    clock,
+    dir: folder.dir,
+    threads: () => logs.filter((l) => l.threadId !== undefined).map((l) => Number(l.threadId)),
+  };
+}
+
+let seq = 0;
+function message(payload: unknown): QueueMessage {
+  seq++;
+  return {
+    messageId: `m-${seq}`,
+    receiptHandle: `r-${seq}`,
+    body: JSON.stringify(payload),
+    md5OfBody: "",
+    attributes: { ApproximateReceiveCount: "1" },
+    messageAttributes: {},
+  };
+}
+
+/** Runs one batch to its end, so the sandbox learns how heavy the job's batches are. */
+async function learn(s: Setup, payload: unknown) {
+  expect(await s.sandbox.run([message(payload)], 5000)).toEqual({ kind: "succeeded" });
+}
+
+describe("job workers", () => {
+  it("run light batches together in one worker", async () => {
+    const s = await setup();
+    expect(s.sandbox.sharing).toBe(false);
+    await learn(s, { op: "none" });
+    expect(s.sandbox.sharing).toBe(true);
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => s.sandbox.run([message({ op: "barrier", count: 5 })], 5000)),
+    );
+    // Each batch waited until the four had started beside it (5 runs counting the first).
+    expect(results).toEqual(Array(4).fill({ kind: "succeeded" }));
+    expect(new Set(s.threads()).size).toBe(1);
+    expect(s.sandbox.workers).toBe(1);
+  });
+
+  it(`give each batch a worker of its own once batches keep a thread busy over ${SHARE_BELOW_BUSY_MS} ms`, async () => {
+    const s = await setup();
+    await learn(s, { op: "spin", ms: SHARE_BELOW_BUSY_MS * 4 });
+    expect(s.sandbox.sharing).toBe(false);
+    const results = await Promise.all(
+      [1, 2, 3].map(() => s.sandbox.run([message({ op: "spin", ms: 1 })], 5000)),
+    );
+    expect(results).toEqual(Array(3).fill({ kind: "succeeded" }));
+    expect(new Set(s.threads().slice(1)).size).toBe(3);
+    expect(s.sandbox.workers).toBe(3);
+  });
+
+  it("keep each batch's retries apart when batches share a worker", async () => {
+    const s = await setup();
+    await learn(s, { op: "none" });
+    const [a, b] = await Promise.all([
+      s.sandbox.run([message({ op: "retry", count: 3, delay: 30 })], 5000),
+      s.sandbox.run([message({ op: "retry", count: 3, delay: 60 })], 5000),
+    ]);
+    expect(new Set(s.threads()).size).toBe(1);
+    expect(a).toMatchObject({ kind: "completed" });
+    expect(b).toMatchObject({ kind: "completed" });
+    if (a?.kind !== "completed" || b?.kind !== "completed") return;
+    expect([...a.retries.values()]).toEqual([30]);
+    expect([...b.retries.values()]).toEqual([60]);
+    expect([...a.retries.keys()]).not.toEqual([...b.retries.keys()]);
+  });
+
+  it("stop a worker whose batch timed out only after its other batches have ended", async () => {
+    const s = await setup();
+    await learn(s, { op: "none" });
+    const release = join(s.dir, "release");
+    const hung = s.sandbox.run([message({ op: "hang" })], 1000);
+    const waiting = s.sandbox.run([message({ op: "wait", path: release })], 3000);
+    await until(() => s.threads().length === 3);
+    s.clock.advance(1000);
+    expect(await hung).toEqual({ kind: "timeout" });
+    // The worker takes no new batch: this one starts a worker of its own.
+    expect(await s.sandbox.run([message({ op: "none" })], 5000)).toEqual({ kind: "succeeded" });
+    expect(s.sandbox.workers).toBe(2);
+    writeFileSync(release, "");
+    expect(await waiting).toEqual({ kind: "succeeded" });
+    await until(() => s.sandbox.workers === 1);
+  });
+
+  it("time out the batches held up by a batch that spins, and start afresh", async () => {
+    const s = await setup();
+    await learn(s, { op: "none" });
+    const spinning = s.sandbox.run([message({ op: "spin", ms: 60_000 })], 1000);
+    const behind = s.sandbox.run([message({ op: "none" })], 2000);
+    await until(() => s.threads().length === 2);
+    s.clock.advance(1000);
+    expect(await spinning).toEqual({ kind: "timeout" });
+    s.clock.advance(1000);
+    expect(await behind).toEqual({ kind: "timeout" });
+    await until(() => s.sandbox.workers === 0);
+    expect(await s.sandbox.run([message({ op: "none" })], 5000)).toEqual({ kind: "succeeded" });
+  });
+
+  it("fail every batch of a worker that crashes", async () => {
+    const s = await setup();
+    await learn(s, { op: "none" });
+    const release = join(s.dir, "never");
+    const waiting = s.sandbox.run([message({ op: "wait", path: release })], 5000);
+    await until(() => s.threads().length === 2);
+    const exiting = s.sandbox.run([message({ op: "exit" })], 5000);
+    const results = await Promise.all([waiting, exiting]);
+    expect(results).toEqual([
+      { kind: "crashed", message: "the worker exited with code 7" },
+      { kind: "crashed", message: "the worker exited with code 7" },
+    ]);
+    expect(await s.sandbox.run([message({ op: "none" })], 5000)).toEqual({ kind: "succeeded" });
+  });
+});
+
+/** Waits for a condition that worker threads make true (their log lines, their exits). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+}
