@@ -4,7 +4,7 @@ import { OffloadError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createApi } from "../http/api.js";
 import { isLoopback, type ResolvedConfig } from "./config.js";
-import { startEngineThread } from "./engine-thread/client.js";
+import { type EngineThread, startEngineThread } from "./engine-thread/client.js";
 import { staticPages } from "./pages.js";
 
 export interface LocalApp {
@@ -17,13 +17,13 @@ export interface LocalApp {
 }
 
 /**
- * The whole local system in one process, on two threads. The engine thread
- * (see engine-thread/host.ts) holds the app's database, provisions the jobs
- * folder as topic + queues + DLQs and runs the jobs; in dev mode it watches
- * the job files and restarts the runtime with the new code. The main thread
- * serves the HTTP API (and pages) on one port, and hands every queue
- * operation to the engine thread: parsing requests and writing the database
- * run side by side, on two cores.
+ * The whole local system in one process, on two threads. It takes its port
+ * first, then starts the engine thread (see engine-thread/host.ts), which
+ * holds the app's database, provisions the jobs folder as topic + queues +
+ * DLQs and runs the jobs; in dev mode it watches the job files and restarts
+ * the runtime with the new code. The main thread serves the HTTP API (and
+ * pages) on that port, and hands every queue operation to the engine thread:
+ * parsing requests and writing the database run side by side, on two cores.
  */
 export async function startLocalApp(
   config: ResolvedConfig,
@@ -36,17 +36,36 @@ export async function startLocalApp(
       `Refusing to listen on ${config.host} without an API key: set OFFLOAD_API_KEY (clients send it as "Authorization: Bearer <key>"), or listen on 127.0.0.1`,
     );
   }
-  const engine = await startEngineThread(
-    {
-      jobsDir: config.jobsDir,
-      database: config.database,
-      durability: config.durability,
-      queueUrlBase: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}`,
-      alertWebhook: config.alertWebhook,
-      watch: options.watch,
-    },
-    logger,
-  );
+  // The port is taken first, so a clash fails before any job runs, and queue URLs carry the
+  // port the server really has (with port 0, the one the OS chose). Requests that arrive while
+  // the jobs load wait for them.
+  let handle: Fetch = async (request, env) =>
+    (await ready) ? handle(request, env) : failedToStart();
+  let started: (ok: boolean) => void = () => {};
+  const ready = new Promise<boolean>((resolve) => {
+    started = resolve;
+  });
+  const server = await listen((request, env) => handle(request, env), config);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  let engine: EngineThread;
+  try {
+    engine = await startEngineThread(
+      {
+        jobsDir: config.jobsDir,
+        database: config.database,
+        durability: config.durability,
+        queueUrlBase: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`,
+        alertWebhook: config.alertWebhook,
+        watch: options.watch,
+      },
+      logger,
+    );
+  } catch (e) {
+    started(false);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
   const pages = config.pagesDir ? staticPages(config.pagesDir) : undefined;
   const api = createApi({
     backend: engine.backend,
@@ -56,16 +75,9 @@ export async function startLocalApp(
     ...(pages ? { pages: (c) => pages(c.req.raw) } : {}),
     wire: { sqs: engine.sqs, sns: engine.sns },
   });
-  let server: ServerType;
-  try {
-    server = await listen(api.fetch, config);
-  } catch (e) {
-    await engine.stop();
-    throw e;
-  }
+  handle = api.fetch;
+  started(true);
 
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   logger.info(
     {
       url,
@@ -90,10 +102,17 @@ export async function startLocalApp(
   };
 }
 
-function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
-  config: ResolvedConfig,
-): Promise<ServerType> {
+type Fetch = (request: Request, env: unknown) => Response | Promise<Response>;
+
+/** The answer to a request that came while the app was starting and it failed to start. */
+function failedToStart(): Response {
+  return Response.json(
+    { error: { code: "Unavailable", message: "offload failed to start; see its log" } },
+    { status: 503 },
+  );
+}
+
+function listen(fetch: Fetch, config: ResolvedConfig): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port: config.port, hostname: config.host }, () =>
       resolve(server),

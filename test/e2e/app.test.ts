@@ -163,6 +163,40 @@ describe("offload start, end to end", () => {
     );
   });
 
+  it("stops at once with one line when its port is taken, before it opens the database", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as AddressInfo;
+    const other = appFolder({ idle: "export default defineJob({ handler: async () => {} });" });
+    try {
+      const clash = await cli(["start"], { OFFLOAD_PORT: String(port) }, other.dir);
+      expect(clash.code).toBe(1);
+      expect(clash.stderr).toBe(
+        `offload: Port ${port} on 127.0.0.1 is in use: stop the other process, or set OFFLOAD_PORT\n`,
+      );
+      // Nothing ran: the engine never opened the app's database.
+      expect(existsSync(join(other.dir, "data/app.db"))).toBe(false);
+    } finally {
+      other.cleanup();
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+
+  it("gives queue URLs the port it listens on, the one the OS chose for port 0", async () => {
+    const response = await fetch(`${server.url}/`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization:
+          "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x",
+      },
+      body: "Action=GetQueueUrl&QueueName=greet&Version=2012-11-05",
+    });
+    const xml = await response.text();
+    expect(response.status, xml).toBe(200);
+    expect(xml).toContain(`<QueueUrl>${server.url}/000000000000/greet</QueueUrl>`);
+  });
+
   it("documents every command and environment variable in --help", async () => {
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
