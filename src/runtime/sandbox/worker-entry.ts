@@ -10,9 +10,9 @@ import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
 
 /**
  * Inside a job worker: loads the job file (through `load`), then runs batches
- * through the same createSqsHandler Lambda runs. Actions are collected and
- * applied by the main thread after the batch; logs are forwarded to the main
- * thread's logger. A worker is started either from a bundle of this module
+ * (one or several at once, see JobSandbox) through the same createSqsHandler
+ * Lambda runs. Actions are collected per batch and applied by the runtime
+ * after it; logs are forwarded to the runtime's logger. A worker is started either from a bundle of this module
  * and the job file (see worker-bundle.ts) or, when bundling is not possible,
  * through the TypeScript loader (worker-main.ts).
  */
