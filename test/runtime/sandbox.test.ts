@@ -156,6 +156,8 @@ describe("job workers", () => {
     await until(() => s.threads().length === 3);
     s.clock.advance(1000);
     expect(await hung).toEqual({ kind: "timeout" });
+    // After a timeout the job's batches get a worker each for a while.
+    expect(s.sandbox.sharing).toBe(false);
     // The worker takes no new batch: this one starts a worker of its own.
     expect(await s.sandbox.run([message({ op: "none" })], 5000)).toEqual({ kind: "succeeded" });
     expect(s.sandbox.workers).toBe(2);
@@ -190,7 +192,10 @@ describe("job workers", () => {
       { kind: "crashed", message: "the worker exited with code 7" },
       { kind: "crashed", message: "the worker exited with code 7" },
     ]);
-    expect(await s.sandbox.run([message({ op: "none" })], 5000)).toEqual({ kind: "succeeded" });
+    expect(s.sandbox.sharing).toBe(false);
+    // Light batches earn the shared worker back.
+    for (let i = 0; i < 20 && !s.sandbox.sharing; i++) await learn(s, { op: "none" });
+    expect(s.sandbox.sharing).toBe(true);
   });
 });
 

@@ -61,6 +61,12 @@ interface PooledWorker {
 export const SHARE_BELOW_BUSY_MS = 5;
 /** How much the newest batch weighs in that average. */
 const BUSY_WEIGHT = 0.2;
+/**
+ * A batch that timed out or crashed its worker counts as one that kept its thread busy this
+ * long, whatever it did: a shared worker is where one bad batch fails its neighbours, so the
+ * job's next batches get a worker each until some 17 light ones have run.
+ */
+const FAILED_BATCH_BUSY_MS = 1000;
 
 const here = new URL(".", import.meta.url);
 const fromSource = import.meta.url.endsWith(".ts");
@@ -151,10 +157,12 @@ export class JobSandbox {
       };
       const timer = this.#clock.setTimer(() => {
         pooled.retiring = true;
+        this.#noteBusy(FAILED_BATCH_BUSY_MS);
         finish({ kind: "timeout" });
       }, timeoutMs);
       pooled.running.set(id, (message) => {
         if (message.type === "died") {
+          this.#noteBusy(FAILED_BATCH_BUSY_MS);
           finish({ kind: "crashed", message: message.message });
           return;
         }
