@@ -198,6 +198,34 @@ describe("the local runtime", () => {
   });
 });
 
+describe("job workers", () => {
+  it("runs a light job's concurrent batches together in one worker thread", async () => {
+    // Each run waits (without blocking its thread) until three have started in its worker.
+    app = await startTestApp({
+      light: `import { threadId } from "node:worker_threads";
+        let started = 0;
+        ${job(`batchSize: 1, concurrency: 3, handler: async (p, ctx) => {
+          started++;
+          ctx.logger.info({ threadId }, "ran");
+          if (!p.together) return;
+          for (let i = 0; i < 2000 && started < 4; i++) await new Promise((r) => setTimeout(r, 1));
+          if (started < 4) throw new Error("the batches did not run together");
+        }`)}`,
+    });
+    await app.send("light", {});
+    await app.until("job:done");
+    await Promise.all([1, 2, 3].map(() => app!.send("light", { together: true })));
+    const ended = await Promise.race([
+      app.until("job:done", 4).then(() => "all done"),
+      app.until("job:failed").then(([f]) => f?.error.message),
+    ]);
+    expect(ended).toBe("all done");
+    const threads = app.logs.filter((l) => l.message === "ran").map((l) => l.fields.threadId);
+    expect(threads).toHaveLength(4);
+    expect(new Set(threads).size).toBe(1);
+  });
+});
+
 describe("stopping", () => {
   it("waits for a running batch up to its timeout, then stops it and keeps its message for a retry", async () => {
     app = await startTestApp({
