@@ -48,7 +48,8 @@ export async function startLocalApp(
   const server = await listen((request, env) => handle(request, env), config);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  let engine: EngineThread;
+  let engine: EngineThread | undefined;
+  let api: ReturnType<typeof createApi>;
   try {
     engine = await startEngineThread(
       {
@@ -61,27 +62,29 @@ export async function startLocalApp(
       },
       logger,
     );
+    const pages = config.pagesDir ? staticPages(config.pagesDir) : undefined;
+    api = createApi({
+      backend: engine.backend,
+      bodyLimitBytes: config.bodyLimit,
+      ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      corsOrigins: config.corsOrigins,
+      ...(pages ? { pages: (c) => pages(c.req.raw) } : {}),
+      wire: { sqs: engine.sqs, sns: engine.sns },
+    });
   } catch (e) {
     started(false);
+    await engine?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw e;
   }
-  const pages = config.pagesDir ? staticPages(config.pagesDir) : undefined;
-  const api = createApi({
-    backend: engine.backend,
-    bodyLimitBytes: config.bodyLimit,
-    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-    corsOrigins: config.corsOrigins,
-    ...(pages ? { pages: (c) => pages(c.req.raw) } : {}),
-    wire: { sqs: engine.sqs, sns: engine.sns },
-  });
+  const running = engine;
   handle = api.fetch;
   started(true);
 
   logger.info(
     {
       url,
-      jobs: engine.backend.jobNames(),
+      jobs: running.backend.jobNames(),
       database: config.database,
       durability: config.durability,
     },
@@ -91,11 +94,11 @@ export async function startLocalApp(
   let stopping: Promise<void> | undefined;
   return {
     url,
-    failed: engine.failed,
+    failed: running.failed,
     stop() {
       stopping ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await engine.stop();
+        await running.stop();
       })();
       return stopping;
     },

@@ -13,8 +13,8 @@ export interface WorkerData {
 }
 
 /**
- * Main thread → worker. The batch travels as the received messages, not as the SQS event: the
- * worker builds the event's records itself, so the main thread (which claims and deletes for
+ * Runtime → worker. The batch travels as the received messages, not as the SQS event: the
+ * worker builds the event's records itself, so the runtime's thread (which claims and deletes for
  * every batch) neither builds them nor pays to clone their larger shape.
  */
 export type ToWorker = {
@@ -25,7 +25,7 @@ export type ToWorker = {
 };
 
 /**
- * Worker → main thread. Every answer to a batch says how long the batch kept the worker's event
+ * Worker → runtime. Every answer to a batch says how long the batch kept the worker's event
  * loop busy (`busyMs`, with whatever else ran in the worker meanwhile): light batches share a worker.
  */
 export type FromWorker =

@@ -12,9 +12,10 @@ import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
  * Inside a job worker: loads the job file (through `load`), then runs batches
  * (one or several at once, see JobSandbox) through the same createSqsHandler
  * Lambda runs. Actions are collected per batch and applied by the runtime
- * after it; logs are forwarded to the runtime's logger. A worker is started either from a bundle of this module
- * and the job file (see worker-bundle.ts) or, when bundling is not possible,
- * through the TypeScript loader (worker-main.ts).
+ * after it; logs are forwarded to the runtime's logger. A worker is started
+ * either from a bundle of this module and the job file (see worker-bundle.ts)
+ * or, when bundling is not possible, through the TypeScript loader
+ * (worker-main.ts).
  */
 export async function serveJob(
   data: WorkerData,
@@ -76,7 +77,7 @@ export async function serveJob(
         actions.deadLetters.size === 0 &&
         result.outcomes.length === message.messages.length &&
         result.outcomes.every((o) => o.status === "succeeded");
-      // The common case answers in a few bytes: the main thread knows the batch's messages.
+      // The common case answers in a few bytes: the runtime knows the batch's messages.
       if (allSucceeded) post({ type: "succeeded", id: message.id, busyMs: busyMs() });
       else
         post({
