@@ -3,6 +3,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import { OffloadError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createApi } from "../http/api.js";
+import { ApiError, toErrorAnswer } from "../http/errors.js";
 import { isLoopback, type ResolvedConfig } from "./config.js";
 import { type EngineThread, startEngineThread } from "./engine-thread/client.js";
 import { staticPages } from "./pages.js";
@@ -74,7 +75,7 @@ export async function startLocalApp(
   } catch (e) {
     started(false);
     await engine?.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
     throw e;
   }
   const running = engine;
@@ -97,7 +98,7 @@ export async function startLocalApp(
     failed: running.failed,
     stop() {
       stopping ??= (async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await closeServer(server);
         await running.stop();
       })();
       return stopping;
@@ -109,10 +110,14 @@ type Fetch = (request: Request, env: unknown) => Response | Promise<Response>;
 
 /** The answer to a request that came while the app was starting and it failed to start. */
 function failedToStart(): Response {
-  return Response.json(
-    { error: { code: "Unavailable", message: "offload failed to start; see its log" } },
-    { status: 503 },
+  const { status, body } = toErrorAnswer(
+    new ApiError("Unavailable", "offload failed to start; see its log"),
   );
+  return Response.json(body, { status });
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 function listen(fetch: Fetch, config: ResolvedConfig): Promise<ServerType> {

@@ -22,6 +22,8 @@ export const STATUS_BY_CODE = {
   UnsupportedMediaType: 415,
   InvalidPayload: 422,
   InternalError: 500,
+  /** The local app failed to start while the request waited for it. */
+  Unavailable: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof STATUS_BY_CODE;

@@ -1,5 +1,5 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -179,6 +179,46 @@ describe("offload start, end to end", () => {
     } finally {
       other.cleanup();
       await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+
+  it("answers 503 to a request that waited for an app that then failed to start", async () => {
+    // The job file takes a moment to load and then throws: the port is open meanwhile.
+    const broken = appFolder({
+      slow: `const gate = process.env.E2E_GATE!;
+const { existsSync } = await import("node:fs");
+while (!existsSync(gate)) await new Promise((r) => setTimeout(r, 10));
+throw new Error("this job file is broken");`,
+    });
+    const gate = join(broken.dir, "gate");
+    const port = await closedPort();
+    try {
+      const start = cli(["start"], { OFFLOAD_PORT: String(port), E2E_GATE: gate }, broken.dir);
+      // Once the port is open, a request is sent in full, and only then is the job file let go.
+      let answer: { status: number; body: string } | undefined;
+      while (!answer) {
+        answer = await new Promise<{ status: number; body: string } | undefined>((done, fail) => {
+          const request = httpRequest(`http://127.0.0.1:${port}/health`, (response) => {
+            let body = "";
+            response.on("data", (chunk) => (body += chunk));
+            response.on("end", () => done({ status: response.statusCode ?? 0, body }));
+          });
+          request.on("error", (e: NodeJS.ErrnoException) =>
+            e.code === "ECONNREFUSED" ? setTimeout(() => done(undefined), 20) : fail(e),
+          );
+          request.on("finish", () => writeFileSync(gate, ""));
+          request.end();
+        });
+      }
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.body)).toEqual({
+        error: { code: "Unavailable", message: "offload failed to start; see its log" },
+      });
+      const ended = await start;
+      expect(ended.code).toBe(1);
+      expect(ended.stderr).toContain("this job file is broken");
+    } finally {
+      broken.cleanup();
     }
   });
 

@@ -190,10 +190,11 @@ export class JobSandbox {
    * idle one.
    */
   #pick(): PooledWorker | undefined {
+    const sharing = this.sharing;
     let best: PooledWorker | undefined;
     for (const pooled of this.#all) {
       if (!pooled.ready || pooled.dead || pooled.retiring) continue;
-      if (!this.sharing) {
+      if (!sharing) {
         if (pooled.running.size === 0) return pooled;
       } else if (best === undefined || pooled.running.size > best.running.size) {
         best = pooled;
