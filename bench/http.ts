@@ -9,6 +9,10 @@
  * figures are reported apart, and its errors count. The servers take turns
  * for ROUNDS rounds (3 by default); the ratio is each round's own pair, and
  * the median round is the result.
+ *
+ * A third contender, not a target: the same offload server taking in jobs
+ * that it does not run during the round (a job whose delay is 15 minutes),
+ * so one run shows what taking a job in costs apart from running it.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -148,31 +152,51 @@ async function main(): Promise<void> {
     join(app, "jobs", "noop.ts"),
     `import { defineJob } from "offload";\nimport { z } from "zod";\nexport default defineJob({ schema: z.object({ n: z.number() }), handler: async () => {} });\n`,
   );
-  const script = join(work, "post.lua");
+  // The intake contender's job: the same, but each job waits 15 minutes, so none runs in a round.
   writeFileSync(
-    script,
-    `wrk.method = "POST"\nwrk.body = '{"jobName":"noop","payload":{"n":1}}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+    join(app, "jobs", "held.ts"),
+    `import { defineJob } from "offload";\nimport { z } from "zod";\nexport default defineJob({ schema: z.object({ n: z.number() }), delay: "15m", handler: async () => {} });\n`,
   );
-  const rounds: Array<{ offload: Run; bare: Run; ratio: number }> = [];
+  const scriptFor = (jobName: string) => {
+    const script = join(work, `post-${jobName}.lua`);
+    writeFileSync(
+      script,
+      `wrk.method = "POST"\nwrk.body = '{"jobName":"${jobName}","payload":{"n":1}}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+    );
+    return script;
+  };
+  const scripts = {
+    offload: scriptFor("noop"),
+    intake: scriptFor("held"),
+    bare: scriptFor("noop"),
+  };
+  const rounds: Array<{
+    offload: Run;
+    bare: Run;
+    intake: Run;
+    ratio: number;
+    intakeRatio: number;
+  }> = [];
   try {
-    // The two servers take turns, ROUNDS times, the order swapped each round, and each round's
-    // ratio is taken from its own pair: this shared machine's speed drifts by a fifth within
+    // The servers take turns, ROUNDS times, the order rotated each round, and each round's
+    // ratios are taken from its own runs: this shared machine's speed drifts by a fifth within
     // minutes, and pairing runs minutes apart (the best of each, say) measures that drift too.
+    const contenders = ["offload", "bare", "intake"] as const;
     for (let round = 1; round <= ROUNDS; round++) {
-      const order =
-        round % 2 === 1 ? (["offload", "bare"] as const) : (["bare", "offload"] as const);
-      const pair: Partial<Record<"offload" | "bare", Run>> = {};
+      const shift = (round - 1) % contenders.length;
+      const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
+      const pair: Partial<Record<(typeof contenders)[number], Run>> = {};
       for (const name of order) {
         console.log(`round ${round}: ${name}, ${CONNECTIONS} connections for ${SECONDS} s...`);
+        const script = scripts[name];
         const server =
-          name === "offload"
-            ? await start([join(repo, "bin/offload.mjs"), "start"], app, {
-                // A fresh database each round, so every round starts as the first: a round leaves
-                // a backlog (the runtime runs about half of what arrives), and a deeper queue is
-                // a different workload.
-                OFFLOAD_DB: join(work, `round-${round}.db`),
-              })
-            : await start(["--import", "tsx", join(repo, "bench/http/bare-server.ts")], repo, {});
+          name === "bare"
+            ? await start(["--import", "tsx", join(repo, "bench/http/bare-server.ts")], repo, {})
+            : await start([join(repo, "bin/offload.mjs"), "start"], app, {
+                // A fresh database each run, so every run starts as the first: a run may leave
+                // a backlog, and a deeper queue is a different workload.
+                OFFLOAD_DB: join(work, `round-${round}-${name}.db`),
+              });
         try {
           const warmup = wrk(server.url, script, WARMUP);
           const pid = server.child.pid!;
@@ -181,7 +205,7 @@ async function main(): Promise<void> {
             const result = wrk(server.url, script, SECONDS);
             return { result, cpu: cpuBudget(pid, cpuBefore, sampleCpu(pid), result.requests) };
           };
-          if (name === "bare") {
+          if (name !== "offload") {
             pair[name] = { warmup, ...timed() };
           } else {
             const api = httpJobsClient(server.url, undefined);
@@ -201,10 +225,13 @@ async function main(): Promise<void> {
       }
       const offload = pair.offload!;
       const bare = pair.bare!;
+      const intake = pair.intake!;
       rounds.push({
         offload,
         bare,
+        intake,
         ratio: offload.result.requestsPerSecond / bare.result.requestsPerSecond,
+        intakeRatio: intake.result.requestsPerSecond / bare.result.requestsPerSecond,
       });
     }
   } finally {
@@ -256,17 +283,23 @@ async function main(): Promise<void> {
     console.log(`${"".padEnd(16)} ${describeBudget(r.offload.cpu)}`);
     console.log(row(`${i + 1} bare`, r.bare.result));
     console.log(`${"".padEnd(16)} ${describeBudget(r.bare.cpu)}`);
+    console.log(row(`${i + 1} intake`, r.intake.result));
+    console.log(`${"".padEnd(16)} ${describeBudget(r.intake.cpu)}`);
     console.log(
-      `${"".padEnd(16)} offload / bare: ${r.ratio.toFixed(2)}; offload ran ${r.offload.jobs!.perSecond.toFixed(0)} jobs/s meanwhile, ${r.offload.jobs!.queuedAtEnd} queued at the end`,
+      `${"".padEnd(16)} offload / bare: ${r.ratio.toFixed(2)}; offload ran ${r.offload.jobs!.perSecond.toFixed(0)} jobs/s meanwhile, ${r.offload.jobs!.queuedAtEnd} queued at the end; intake only / bare: ${r.intakeRatio.toFixed(2)}`,
     );
   });
   console.log(`warm-ups (${WARMUP} s each, not in the figures above):`);
   rounds.forEach((r, i) => {
     console.log(row(`${i + 1} offload`, r.offload.warmup));
     console.log(row(`${i + 1} bare`, r.bare.warmup));
+    console.log(row(`${i + 1} intake`, r.intake.warmup));
   });
   console.log(
     `\noffload / bare, median of ${ROUNDS} rounds: ${ratio.toFixed(2)} (rounds: ${rounds.map((r) => r.ratio.toFixed(2)).join(", ")})`,
+  );
+  console.log(
+    `intake only (jobs not run) / bare, by round: ${rounds.map((r) => r.intakeRatio.toFixed(2)).join(", ")} (not a target)`,
   );
   for (const [target, met] of Object.entries(report.targets))
     console.log(`${met ? "met   " : "MISSED"} ${target}`);
