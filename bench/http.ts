@@ -7,8 +7,8 @@
  * Each server first gets a warm-up at the same load (WARMUP seconds, 5 by
  * default: V8 compiles the hot paths, offload starts its job workers); its
  * figures are reported apart, and its errors count. The servers take turns
- * for ROUNDS rounds (3 by default); the ratio is each round's own pair, and
- * the median round is the result.
+ * for ROUNDS rounds (3 by default); each round's ratios come from its own
+ * runs, and the median round is the result.
  *
  * A third contender, not a target: the same offload server taking in jobs
  * that it does not run during the round (a job whose delay is 15 minutes),
@@ -148,15 +148,11 @@ async function main(): Promise<void> {
     join(app, "offload.config.ts"),
     `import { defineConfig } from "offload";\nexport default defineConfig({ jobs: "jobs", port: 0 });\n`,
   );
-  writeFileSync(
-    join(app, "jobs", "noop.ts"),
-    `import { defineJob } from "offload";\nimport { z } from "zod";\nexport default defineJob({ schema: z.object({ n: z.number() }), handler: async () => {} });\n`,
-  );
-  // The intake contender's job: the same, but each job waits 15 minutes, so none runs in a round.
-  writeFileSync(
-    join(app, "jobs", "held.ts"),
-    `import { defineJob } from "offload";\nimport { z } from "zod";\nexport default defineJob({ schema: z.object({ n: z.number() }), delay: "15m", handler: async () => {} });\n`,
-  );
+  // The intake contender's job is the same but for its delay: none of its jobs runs in a round.
+  const jobFile = (options: string) =>
+    `import { defineJob } from "offload";\nimport { z } from "zod";\nexport default defineJob({ schema: z.object({ n: z.number() }), ${options}handler: async () => {} });\n`;
+  writeFileSync(join(app, "jobs", "noop.ts"), jobFile(""));
+  writeFileSync(join(app, "jobs", "held.ts"), jobFile('delay: "15m", '));
   const scriptFor = (jobName: string) => {
     const script = join(work, `post-${jobName}.lua`);
     writeFileSync(
@@ -165,11 +161,8 @@ async function main(): Promise<void> {
     );
     return script;
   };
-  const scripts = {
-    offload: scriptFor("noop"),
-    intake: scriptFor("held"),
-    bare: scriptFor("noop"),
-  };
+  const noop = scriptFor("noop");
+  const scripts = { offload: noop, bare: noop, intake: scriptFor("held") };
   const rounds: Array<{
     offload: Run;
     bare: Run;
@@ -185,7 +178,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       const shift = (round - 1) % contenders.length;
       const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
-      const pair: Partial<Record<(typeof contenders)[number], Run>> = {};
+      const runs: Partial<Record<(typeof contenders)[number], Run>> = {};
       for (const name of order) {
         console.log(`round ${round}: ${name}, ${CONNECTIONS} connections for ${SECONDS} s...`);
         const script = scripts[name];
@@ -205,8 +198,13 @@ async function main(): Promise<void> {
             const result = wrk(server.url, script, SECONDS);
             return { result, cpu: cpuBudget(pid, cpuBefore, sampleCpu(pid), result.requests) };
           };
-          if (name !== "offload") {
-            pair[name] = { warmup, ...timed() };
+          if (name === "bare") {
+            runs[name] = { warmup, ...timed() };
+          } else if (name === "intake") {
+            runs[name] = { warmup, ...timed() };
+            const held = await httpJobsClient(server.url, undefined).queue("held");
+            if (held.processed !== 0 || held.inFlight !== 0)
+              throw new Error(`the intake contender ran jobs: ${JSON.stringify(held)}`);
           } else {
             const api = httpJobsClient(server.url, undefined);
             const before = await api.queue("noop");
@@ -217,15 +215,15 @@ async function main(): Promise<void> {
               perSecond: (after.processed! - before.processed!) / SECONDS,
               queuedAtEnd: after.visible + after.inFlight,
             };
-            pair[name] = { warmup, result, cpu, jobs };
+            runs[name] = { warmup, result, cpu, jobs };
           }
         } finally {
           await stop(server.child);
         }
       }
-      const offload = pair.offload!;
-      const bare = pair.bare!;
-      const intake = pair.intake!;
+      const offload = runs.offload!;
+      const bare = runs.bare!;
+      const intake = runs.intake!;
       rounds.push({
         offload,
         bare,
