@@ -59,6 +59,12 @@ interface PooledWorker {
  * per turn instead of one per batch. Heavier batches (CPU-bound work) get a worker each.
  */
 export const SHARE_BELOW_BUSY_MS = 5;
+/**
+ * A job that shares a worker goes back to a worker per batch only once that average passes
+ * this: between the two lines it keeps what it does, so a job whose batches sit near one line
+ * does not switch at every batch (each switch to sharing strands the other workers idle).
+ */
+export const STOP_SHARING_ABOVE_BUSY_MS = 2 * SHARE_BELOW_BUSY_MS;
 /** How much the newest batch weighs in that average. */
 const BUSY_WEIGHT = 0.2;
 /**
@@ -94,6 +100,7 @@ export class JobSandbox {
   readonly #all = new Set<PooledWorker>();
   /** Average event-loop busy time of a batch, ms; undefined until a batch has answered. */
   #busyMs: number | undefined;
+  #sharing = false;
   #nextId = 1;
   #closed = false;
 
@@ -134,7 +141,7 @@ export class JobSandbox {
 
   /** Whether the job's batches have shown they are light enough to share a worker. */
   get sharing(): boolean {
-    return this.#busyMs !== undefined && this.#busyMs <= SHARE_BELOW_BUSY_MS;
+    return this.#sharing;
   }
 
   /** Runs a batch through the job's handler as the SQS event of these messages. */
@@ -206,6 +213,9 @@ export class JobSandbox {
   #noteBusy(busyMs: number): void {
     this.#busyMs =
       this.#busyMs === undefined ? busyMs : this.#busyMs + BUSY_WEIGHT * (busyMs - this.#busyMs);
+    this.#sharing = this.#sharing
+      ? this.#busyMs <= STOP_SHARING_ABOVE_BUSY_MS
+      : this.#busyMs <= SHARE_BELOW_BUSY_MS;
   }
 
   async close(): Promise<void> {
