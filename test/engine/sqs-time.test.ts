@@ -82,6 +82,35 @@ describe("redrive", () => {
     expect(dead?.Attributes?.ApproximateReceiveCount).toBe(String(max + 1));
   });
 
+  it("fills a receive past the messages it moves to the DLQ without delivering any message twice", async () => {
+    await te.createQueue("dlq-fill");
+    const src = await te.createQueue("src-fill", {
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: sqsArnOf("dlq-fill"),
+        maxReceiveCount: 1,
+      }),
+    });
+    // Oldest first: 3 messages received once and visible again (they move), then 6 fresh ones.
+    for (let i = 0; i < 3; i++) await sqs.sendMessage({ QueueUrl: src, MessageBody: `old-${i}` });
+    await sqs.receiveMessage({ QueueUrl: src, MaxNumberOfMessages: 3, VisibilityTimeout: 1 });
+    await te.advance(1_000);
+    for (let i = 0; i < 6; i++) await sqs.sendMessage({ QueueUrl: src, MessageBody: `new-${i}` });
+    const { Messages = [] } = await sqs.receiveMessage({
+      QueueUrl: src,
+      MaxNumberOfMessages: 5,
+      MessageSystemAttributeNames: ["All"],
+    });
+    expect(Messages.map((m) => m.Body)).toEqual(["new-0", "new-1", "new-2", "new-3", "new-4"]);
+    expect(Messages.map((m) => m.Attributes?.ApproximateReceiveCount)).toEqual([
+      "1",
+      "1",
+      "1",
+      "1",
+      "1",
+    ]);
+    expect((await te.engine.queueStats(src)).visible).toBe(1);
+  });
+
   it("moves a held message to the DLQ on request, keeping id and count", async () => {
     const dlq = await te.createQueue("dlq-now");
     const src = await te.createQueue("src-now", {

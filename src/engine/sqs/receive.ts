@@ -127,21 +127,27 @@ export function claim(
   const redrive = current.redrive;
   const dlq = redrive ? ctx.queues.byArn(redrive.deadLetterTargetArn) : undefined;
   const rows: ClaimRow[] = [];
+  const taken = new Set<number>();
   for (;;) {
-    const want = max - rows.length;
-    const selected = selectVisible(ctx, want).all(current.id, now) as unknown[][];
+    // Rows taken so far stay visible until deliver marks them, so every select asks for a
+    // whole batch and skips them; what it finds beyond them is new.
+    const selected = selectVisible(ctx, max).all(current.id, now) as unknown[][];
     for (const values of selected) {
       const row = claimRowOf(values);
+      if (taken.has(row.seq)) continue;
       if (row.sent_at <= expiredBefore) {
         ctx.stmts.get("DELETE FROM messages WHERE seq = ?").run(row.seq);
       } else if (redrive && dlq && row.receive_count >= redrive.maxReceiveCount) {
         moveToDeadLetterQueue(ctx, row, dlq, current.arn, now);
       } else {
         rows.push(row);
+        taken.add(row.seq);
+        if (rows.length === max) break;
       }
     }
     // Rows that expired or moved to the DLQ left this queue: select again to fill the batch.
-    if (rows.length >= max || selected.length < want) break;
+    // A select that came back short found every visible row, so there is nothing more.
+    if (rows.length >= max || selected.length < max) break;
   }
   return deliver(ctx, rows, current.id, now, visibilitySeconds);
 }
