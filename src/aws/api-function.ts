@@ -53,7 +53,7 @@ export interface ApiFunctionOptions {
   sqs?: SQSClient;
   /** The default transport's SNS client. @defaultValue `new SNSClient({ region })` */
   sns?: SNSClient;
-  /** The default transport's logger. @defaultValue JSON lines on stdout at env OFFLOAD_LOG_LEVEL */
+  /** The default transport's logger, and where requests answered 500 are logged. @defaultValue JSON lines on stdout at env OFFLOAD_LOG_LEVEL */
   logger?: Logger;
   /** Where the defaults are read from. @defaultValue process.env */
   env?: Readonly<Record<string, string | undefined>>;
@@ -75,9 +75,11 @@ export interface ApiFunctionOptions {
  */
 export function createApiFunction(options: ApiFunctionOptions): ApiFunction {
   const env: Environment = options.env ?? processEnv();
-  const transport = options.transport ?? defaultTransport(options, env);
+  const logger = options.logger ?? createLambdaLogger(env);
+  const transport = options.transport ?? defaultTransport(options, env, logger);
   const app = createApi({
     backend: createTransportBackend({ jobs: options.jobs, transport }),
+    logger,
     corsOrigins: options.corsOrigins ?? corsOriginsFromEnv(env),
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
   });
@@ -85,13 +87,17 @@ export function createApiFunction(options: ApiFunctionOptions): ApiFunction {
   return (event, context) => handler(withoutStagePrefix(event), context);
 }
 
-function defaultTransport(options: ApiFunctionOptions, env: Environment): Transport {
+function defaultTransport(
+  options: ApiFunctionOptions,
+  env: Environment,
+  logger: Logger,
+): Transport {
   return createAwsTransport({
     topicArn: requireEnv(env, TOPIC_ARN_ENV, "the ARN of the SNS topic jobs are published to"),
     queues: parseQueuesEnv(env, Object.keys(options.jobs)),
     ...(options.sqs === undefined ? {} : { sqs: options.sqs }),
     ...(options.sns === undefined ? {} : { sns: options.sns }),
-    logger: options.logger ?? createLambdaLogger(env),
+    logger,
   });
 }
 

@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { toError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { DeadLetter, DeadLetterQueue } from "../core/transport.js";
+import { type DeadLetter, type DeadLetterQueue, purgeInProgress } from "../core/transport.js";
 import {
   DEAD_LETTER_REASON_ATTRIBUTE,
   fromQueueAttributes,
@@ -111,7 +111,7 @@ export function createSqsDeadLetterQueue(ctx: DlqContext): DeadLetterQueue {
      * visible count when it starts. Chosen ids: each is received from the DLQ,
      * sent to the queue as a new message (without the dead-letter reason)
      * and then deleted from the DLQ; the others are released untouched. Ids
-     * not in the DLQ are ignored.
+     * not in the DLQ come back as `notFound`.
      */
     async redrive(jobName, { messageIds }) {
       const target = ctx.target(jobName);
@@ -157,7 +157,7 @@ export function createSqsDeadLetterQueue(ctx: DlqContext): DeadLetterQueue {
       } finally {
         await release(ctx, target.dlqUrl, held);
       }
-      return { moved };
+      return { moved, notFound: [...wanted] };
     },
 
     /**
@@ -168,7 +168,13 @@ export function createSqsDeadLetterQueue(ctx: DlqContext): DeadLetterQueue {
     async purge(jobName) {
       const { dlqUrl } = ctx.target(jobName);
       const counts = await queueCounts(sqs, dlqUrl);
-      await sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl }));
+      try {
+        await sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl }));
+      } catch (e) {
+        if (e instanceof Error && e.name === "PurgeQueueInProgress")
+          throw purgeInProgress(jobName, e);
+        throw e;
+      }
       return { purged: counts.visible + counts.inFlight + counts.delayed };
     },
   };

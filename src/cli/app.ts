@@ -71,6 +71,7 @@ export async function startLocalApp(
       corsOrigins: config.corsOrigins,
       ...(pages ? { pages: (c) => pages(c.req.raw) } : {}),
       wire: { sqs: engine.sqs, sns: engine.sns },
+      logger,
     });
   } catch (e) {
     started(false);

@@ -1,12 +1,26 @@
 import { OffloadError } from "../core/errors.js";
 import { formatIssues } from "../core/validate-payload.js";
+import { UsageError } from "./usage-error.js";
 
 /** Talks to a running offload app's HTTP API; every failure is one clear OffloadError. */
 export class AppClient {
   readonly #url: string;
   readonly #apiKey: string | undefined;
 
+  /** @throws UsageError InvalidUrl when `url` is not an http(s) URL. */
   constructor(url: string, apiKey: string | undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      throw new UsageError(
+        "InvalidUrl",
+        `--url must be the app's http:// or https:// address, like http://localhost:3000; got ${JSON.stringify(url)}`,
+      );
+    }
     this.#url = url.replace(/\/+$/, "");
     this.#apiKey = apiKey;
   }
@@ -59,11 +73,25 @@ export class AppClient {
       const details = (
         error?.details as { issues?: Array<{ path: string; message: string }> } | undefined
       )?.issues;
-      const message = error?.message ?? `HTTP ${response.status} from ${path}`;
+      if (typeof error?.code !== "string" || typeof error.message !== "string") {
+        throw new OffloadError(
+          `Http${response.status}`,
+          `${this.#url} answered ${method} ${path} with HTTP ${response.status} and no offload error: is --url the address of an offload app?`,
+        );
+      }
+      if (error.code === "Unauthorized") {
+        throw new OffloadError(
+          "Unauthorized",
+          this.#apiKey
+            ? `The app at ${this.#url} refused the API key given (--api-key or OFFLOAD_API_KEY): it is not the app's key`
+            : `The app at ${this.#url} needs its API key: pass it with --api-key or set OFFLOAD_API_KEY`,
+        );
+      }
+      const message = error.message;
       // The issues, unless the server's message already names them (a payload's schema failure).
       const issues = details?.length ? formatIssues(details) : "";
       const suffix = issues && !message.includes(issues) ? ` (${issues})` : "";
-      throw new OffloadError(error?.code ?? `Http${response.status}`, `${message}${suffix}`);
+      throw new OffloadError(error.code, `${message}${suffix}`);
     }
     return parsed as T;
   }

@@ -1,5 +1,5 @@
 import { OffloadError, toError } from "../core/errors.js";
-import type { ApiBackend, DlqMessage, JobQueueSummary } from "../http/backend.js";
+import type { ApiBackend, DlqMessage, JobQueueSummary, RedriveResult } from "../http/backend.js";
 import { AppClient } from "./http-client.js";
 
 /**
@@ -12,7 +12,7 @@ export interface JobsClient {
   queues(): Promise<JobQueueSummary[]>;
   queue(jobName: string): Promise<JobQueueSummary>;
   dlqList(jobName: string, limit: number): Promise<DlqMessage[]>;
-  redrive(jobName: string, messageIds: string[] | undefined): Promise<{ moved: number }>;
+  redrive(jobName: string, messageIds: string[] | undefined): Promise<RedriveResult>;
   purge(jobName: string): Promise<{ purged: number }>;
 }
 
@@ -34,7 +34,7 @@ export function httpJobsClient(url: string, apiKey: string | undefined): JobsCli
     dlqList: async (jobName, limit) =>
       (await http.get<{ messages: DlqMessage[] }>(`${path(jobName)}/dlq?limit=${limit}`)).messages,
     redrive: (jobName, messageIds) =>
-      http.post<{ moved: number }>(
+      http.post<RedriveResult>(
         `${path(jobName)}/redrive`,
         messageIds?.length ? { messageIds } : {},
       ),

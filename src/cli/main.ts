@@ -15,6 +15,7 @@ import {
 import { environment, loadConfig } from "./config.js";
 import { httpJobsClient, type JobsClient } from "./jobs-client.js";
 import { createCliLogger } from "./logger.js";
+import { UsageError } from "./usage-error.js";
 
 const USAGE_ERROR = 2;
 
@@ -127,7 +128,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       .option(
         "--endpoint-url <url>",
         "with --aws: an SQS/SNS endpoint instead of AWS (moto, a local offload)",
-      );
+      )
+      .hook("preAction", (command) => checkClientFlags(command));
   const configFor = (mode: "dev" | "start" | "client") =>
     loadConfig({
       cwd: io.cwd,
@@ -254,7 +256,34 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     }
     const error = toError(e);
     io.err(`offload: ${error.message}`);
-    return 1;
+    return error instanceof UsageError ? USAGE_ERROR : 1;
+  }
+}
+
+/** A flag that means nothing with the others given is a usage error, not silently ignored. */
+function checkClientFlags(command: Command): void {
+  const given = (flag: string) => command.getOptionValueSource(flag) === "cli";
+  if (command.opts<ClientOptions>().aws) {
+    for (const flag of ["url", "apiKey"] as const) {
+      if (given(flag)) {
+        throw new UsageError(
+          "ConflictingOptions",
+          `--${flag === "url" ? "url" : "api-key"} is for a running app and --aws for the deployed stack: give one of them`,
+        );
+      }
+    }
+    return;
+  }
+  for (const [flag, name] of [
+    ["outputs", "--outputs"],
+    ["stack", "--stack"],
+    ["endpointUrl", "--endpoint-url"],
+  ] as const) {
+    if (given(flag))
+      throw new UsageError(
+        "ConflictingOptions",
+        `${name} goes with --aws; add --aws or leave it out`,
+      );
   }
 }
 

@@ -4,6 +4,8 @@
  * client type, and receipt handles are opaque strings.
  */
 
+import { OffloadError } from "./errors.js";
+
 /** One job to enqueue. */
 export interface SendRequest {
   jobName: string;
@@ -71,10 +73,35 @@ export interface DeadLetter {
 export interface DeadLetterQueue {
   /** Up to `limit` messages, oldest first, without consuming them. */
   list(jobName: string, options: { limit: number }): Promise<DeadLetter[]>;
-  /** Moves messages (all, or these ids) back to the job's queue as new messages. */
-  redrive(jobName: string, options: { messageIds?: readonly string[] }): Promise<{ moved: number }>;
-  /** Deletes every message in the DLQ. */
+  /**
+   * Moves messages (all, or these ids) back to the job's queue as new messages. With ids,
+   * `notFound` lists those that were not in the DLQ (and so moved nowhere).
+   */
+  redrive(jobName: string, options: { messageIds?: readonly string[] }): Promise<RedriveResult>;
+  /**
+   * Deletes every message in the DLQ.
+   * @throws OffloadError PurgeInProgress when the DLQ was purged less than 60 seconds ago (SQS allows one purge a minute).
+   */
   purge(jobName: string): Promise<{ purged: number }>;
+}
+
+/** What a redrive did. */
+export interface RedriveResult {
+  moved: number;
+  /** Chosen ids that were not in the DLQ; present only when ids were chosen. */
+  notFound?: string[];
+}
+
+/** SQS allows one purge of a queue every 60 seconds; both transports answer a second one with this. */
+export const PURGE_INTERVAL_SECONDS = 60;
+
+/** The error for a purge within {@link PURGE_INTERVAL_SECONDS} of the last one. */
+export function purgeInProgress(jobName: string, cause: unknown): OffloadError {
+  return new OffloadError(
+    "PurgeInProgress",
+    `The DLQ of ${jobName} was purged less than ${PURGE_INTERVAL_SECONDS} seconds ago, and SQS allows one purge a minute: try again in a minute`,
+    { jobName, cause },
+  );
 }
 
 export interface Transport {

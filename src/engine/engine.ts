@@ -60,6 +60,13 @@ export interface QueueStats {
 }
 
 /** The embedded engine: SQS and SNS semantics on one SQLite file. */
+/** What {@link Engine.moveMessages} did. */
+export interface MoveResult {
+  moved: number;
+  /** Of the chosen `MessageIds`, those not moved; empty when none were chosen. */
+  notMoved: string[];
+}
+
 export interface Engine {
   readonly path: string;
   readonly sqs: EngineSqsApi;
@@ -91,14 +98,15 @@ export interface Engine {
    * Moves chosen messages (all when `MessageIds` is absent) to `DestinationUrl`,
    * or back to the queue each came from; each arrives as a new message.
    * Moves what the source holds when it starts (later arrivals stay), 1,000
-   * messages per commit. Resolves with how many moved. Not an SQS action: a
-   * DLQ redrive of chosen messages.
+   * messages per commit. Resolves with how many moved and, of the chosen
+   * ids, those that did not (not in the source, or with no queue to go
+   * back to). Not an SQS action: a DLQ redrive of chosen messages.
    */
   moveMessages(input: {
     SourceUrl: string;
     MessageIds?: string[];
     DestinationUrl?: string;
-  }): Promise<number>;
+  }): Promise<MoveResult>;
   /** Keeps an error of a message's attempt: peekMessages shows the first and the last. */
   noteError(messageId: string, error: string): Promise<void>;
   /** Counters of one queue, by URL. */
@@ -178,13 +186,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const upToSeq = lastSeqOf(ctx, source);
       const ids = input.MessageIds === undefined ? undefined : JSON.stringify(input.MessageIds);
       let moved = 0;
+      const movedIds = new Set<string>();
       let after = MOVE_START;
       for (;;) {
         const chunk = await committer.run(() =>
           moveChunk(ctx, source, { after, upToSeq }, ids, destination, clock.now()),
         );
         moved += chunk.moved;
-        if (chunk.next === undefined) return moved;
+        for (const id of chunk.movedIds) movedIds.add(id);
+        if (chunk.next === undefined) {
+          const notMoved = [...new Set(input.MessageIds ?? [])].filter((id) => !movedIds.has(id));
+          return { moved, notMoved };
+        }
         after = chunk.next;
       }
     },

@@ -1,5 +1,11 @@
 export type { Durability } from "./db/open.js";
-export { createEngine, type Engine, type EngineOptions, type QueueStats } from "./engine.js";
+export {
+  createEngine,
+  type Engine,
+  type EngineOptions,
+  type MoveResult,
+  type QueueStats,
+} from "./engine.js";
 export { AwsApiError } from "./errors.js";
 export type { EngineSnsApi } from "./sns/api.js";
 export type * from "./sns/types.js";

@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 // What Hono decodes route parameters with: the queue name is decoded as when it was a route.
 import { tryDecodeURIComponent } from "hono/utils/url";
+import { toError } from "../core/errors.js";
 import { bearerAuth } from "./auth.js";
 import { quote } from "./describe.js";
 import { ApiError, toErrorAnswer } from "./errors.js";
@@ -56,7 +57,16 @@ export function createApi(options: ApiOptions): Hono {
   const resolved = resolveApiOptions(options);
   const app = new Hono();
 
-  app.onError((error, c) => answerError(c, error));
+  app.onError((error, c) => {
+    const answered = answerError(c, error);
+    if (answered.status === 500) {
+      resolved.logger?.error(
+        { method: c.req.method, path: c.req.path, error: describeError(error) },
+        "a request failed; it was answered 500",
+      );
+    }
+    return answered;
+  });
 
   if (resolved.corsOrigins.length > 0) {
     const origins = resolved.corsOrigins;
@@ -163,6 +173,13 @@ function pathPattern(path: string): RegExp {
 function remoteOf(c: Context): string | undefined {
   return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
     ?.socket?.remoteAddress;
+}
+
+/** A thrown value as log fields: what a 500 hides from the caller, the log keeps. */
+function describeError(thrown: unknown): Record<string, unknown> {
+  const error = toError(thrown);
+  const code = (error as { code?: unknown }).code;
+  return { name: error.name, message: error.message, code, stack: error.stack };
 }
 
 function answerError(c: Context, error: unknown): Response {

@@ -5,6 +5,10 @@
  * the API maps to a status (see errors.ts).
  */
 
+import type { RedriveResult } from "../core/transport.js";
+
+export type { RedriveResult };
+
 /** The state of one job's queue and DLQ, as the dashboard and `offload stats` show it. */
 export interface JobQueueSummary {
   jobName: string;
@@ -54,8 +58,8 @@ export interface ApiBackend {
   queue(jobName: string): Promise<JobQueueSummary>;
   /** Up to `limit` DLQ messages, oldest first. */
   dlqList(jobName: string, options: { limit: number }): Promise<DlqMessage[]>;
-  /** Moves DLQ messages (all, or the given ids) back to the job's queue. */
-  redrive(jobName: string, options: { messageIds?: string[] }): Promise<{ moved: number }>;
-  /** Deletes every message in the job's DLQ. */
+  /** Moves DLQ messages (all, or the given ids; `notFound` lists chosen ids not in the DLQ) back to the job's queue. */
+  redrive(jobName: string, options: { messageIds?: string[] }): Promise<RedriveResult>;
+  /** Deletes every message in the job's DLQ; rejects with PurgeInProgress within a minute of the last purge. */
   purge(jobName: string): Promise<{ purged: number }>;
 }

@@ -1,4 +1,5 @@
 import { OffloadError } from "../core/errors.js";
+import { PURGE_INTERVAL_SECONDS } from "../core/transport.js";
 
 /**
  * Every error code the HTTP API answers with, and its status: the one place
@@ -18,6 +19,8 @@ export const STATUS_BY_CODE = {
   UnknownJob: 404,
   NotFound: 404,
   MethodNotAllowed: 405,
+  /** The DLQ was purged less than a minute ago (SQS allows one purge a minute); sent with Retry-After. */
+  PurgeInProgress: 409,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   InvalidPayload: 422,
@@ -76,6 +79,11 @@ export function toErrorAnswer(thrown: unknown): ErrorAnswer {
   if (thrown instanceof OffloadError && isApiErrorCode(thrown.code)) {
     if (thrown.code === "InvalidPayload") {
       return answer("InvalidPayload", thrown.message, { issues: issuesOf(thrown) });
+    }
+    if (thrown.code === "PurgeInProgress") {
+      return answer("PurgeInProgress", thrown.message, undefined, {
+        "Retry-After": String(PURGE_INTERVAL_SECONDS),
+      });
     }
     if (thrown.code !== "InternalError") return answer(thrown.code, thrown.message);
   }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { OffloadError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
 import type { SnsApi } from "../engine/sns/types.js";
 import type { SqsApi } from "../engine/sqs/types.js";
 import type { ApiBackend } from "./backend.js";
@@ -28,6 +29,11 @@ export interface ApiOptions {
    * @defaultValue none (no wire endpoint)
    */
   wire?: { sqs: SqsApi; sns: SnsApi };
+  /**
+   * Where a request that failed unexpectedly (answered 500 with a generic
+   * message) is logged with its error. @defaultValue none (not logged)
+   */
+  logger?: Logger;
 }
 
 /** ApiOptions with defaults applied and checked, frozen. */
@@ -38,6 +44,7 @@ export interface ResolvedApiOptions {
   readonly corsOrigins: readonly string[];
   readonly pages: ApiOptions["pages"];
   readonly wire: ApiOptions["wire"];
+  readonly logger: Logger | undefined;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
@@ -49,7 +56,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
  */
 export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
   const problems: string[] = [];
-  const { backend, apiKey, corsOrigins = [], pages, wire } = options;
+  const { backend, apiKey, corsOrigins = [], pages, wire, logger } = options;
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   if (typeof backend !== "object" || backend === null) {
     problems.push(`backend is required (an ApiBackend); got ${String(backend)}`);
@@ -90,5 +97,6 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     corsOrigins: Object.freeze([...corsOrigins]),
     pages,
     wire,
+    logger,
   });
 }

@@ -54,8 +54,8 @@ export function redriveRoute(options: ResolvedApiOptions): RouteHandler {
       const body = parseBody(redriveBodySchema, parseJsonBody(bytes), '{"messageIds"?: string[]}');
       messageIds = body.messageIds;
     }
-    const { moved } = await backend.redrive(jobName, messageIds ? { messageIds } : {});
-    return c.json({ moved });
+    const { moved, notFound } = await backend.redrive(jobName, messageIds ? { messageIds } : {});
+    return c.json(messageIds ? { moved, notFound: notFound ?? [] } : { moved });
   };
 }
 

@@ -1,14 +1,15 @@
 import { jobMessageAttributes } from "../core/job-attributes.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
-import type {
-  DeadLetter,
-  JobQueueStats,
-  QueueMessage,
-  ReceiveRequest,
-  SendRequest,
-  Transport,
+import {
+  type DeadLetter,
+  type JobQueueStats,
+  purgeInProgress,
+  type QueueMessage,
+  type ReceiveRequest,
+  type SendRequest,
+  type Transport,
 } from "../core/transport.js";
-import type { Engine } from "../engine/index.js";
+import { AwsApiError, type Engine } from "../engine/index.js";
 
 /** How the local engine lays out an app's jobs: one topic, and per job a queue and a DLQ. */
 export interface EngineLayoutOptions {
@@ -168,17 +169,24 @@ export async function createEngineTransport(
       },
       async redrive(jobName, { messageIds }) {
         const { queue, dlq } = of(jobName);
-        const moved = await engine.moveMessages({
+        const { moved, notMoved } = await engine.moveMessages({
           SourceUrl: dlq,
           DestinationUrl: queue,
           ...(messageIds === undefined ? {} : { MessageIds: [...messageIds] }),
         });
-        return { moved };
+        return messageIds === undefined ? { moved } : { moved, notFound: notMoved };
       },
       async purge(jobName) {
         const { dlq } = of(jobName);
         const before = await engine.queueStats(dlq);
-        await sqs.purgeQueue({ QueueUrl: dlq });
+        try {
+          await sqs.purgeQueue({ QueueUrl: dlq });
+        } catch (e) {
+          if (e instanceof AwsApiError && e.type === "PurgeQueueInProgress") {
+            throw purgeInProgress(jobName, e);
+          }
+          throw e;
+        }
         return { purged: before.visible + before.inFlight + before.delayed };
       },
     },

@@ -230,7 +230,7 @@ describe("the AWS transport over moto: dead letters", () => {
 
     expect(
       await transport.dlq.redrive("greeting", { messageIds: [deadId!, other!, "no-such-id"] }),
-    ).toEqual({ moved: 2 });
+    ).toEqual({ moved: 2, notFound: ["no-such-id"] });
     const left = await transport.dlq.list("greeting", { limit: 10 });
     expect(left.map((m) => m.messageId)).toEqual([keep]);
     const back = await layout.receiveAll(layout.queues.greeting!.queueUrl);

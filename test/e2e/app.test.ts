@@ -109,12 +109,27 @@ describe("offload start, end to end", () => {
     });
     await server.waitForLog((l) => l.msg === "fragile succeeded");
     expect(await queue("fragile")).toMatchObject({ dlq: { visible: 0 }, processed: 1 });
+    const unknownId = await cli([
+      "dlq",
+      "redrive",
+      "fragile",
+      "--id",
+      "no-such-id",
+      "--json",
+      "--url",
+      server.url,
+    ]);
+    expect(unknownId).toMatchObject({
+      code: 1,
+      stdout: '{"moved":0,"notFound":["no-such-id"]}\n',
+      stderr: "offload: 1 of the chosen message ids is not in the DLQ of fragile: no-such-id\n",
+    });
 
     writeFileSync(flag, "");
     await postJob(server.url, "fragile", { order: 2 });
     await expect.poll(async () => (await queue("fragile")).dlq.visible).toBe(1);
     const refused = await cli(["dlq", "purge", "fragile", "--url", server.url]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
       /^offload: Purging deletes every message in the DLQ of fragile for good: add --yes to confirm\n$/,
     );
@@ -124,6 +139,19 @@ describe("offload start, end to end", () => {
       stdout: "purged 1 message(s) from the DLQ of fragile\n",
     });
     expect((await queue("fragile")).dlq.visible).toBe(0);
+    // SQS allows one purge a minute; the engine too, and says so instead of failing.
+    const again = await cli(["dlq", "purge", "fragile", "--yes", "--url", server.url]);
+    expect(again).toMatchObject({
+      code: 1,
+      stderr:
+        "offload: The DLQ of fragile was purged less than 60 seconds ago, and SQS allows one purge a minute: try again in a minute\n",
+    });
+    const answer = await fetch(`${server.url}/api/queues/fragile/purge`, { method: "POST" });
+    expect(answer.status).toBe(409);
+    expect(answer.headers.get("retry-after")).toBe("60");
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+      "PurgeInProgress",
+    );
     expect(existsSync(flag)).toBe(true);
   });
 
@@ -140,7 +168,7 @@ describe("offload start, end to end", () => {
       /^offload: The payload of greet does not match its schema: name: [^()\n]+\n$/,
     );
     const badJson = await cli(["send", "greet", "{not json", "--url", server.url]);
-    expect(badJson.code).toBe(1);
+    expect(badJson.code).toBe(2);
     expect(badJson.stderr).toMatch(/^offload: The payload is not valid JSON: /);
     const missingFile = await cli([
       "send",
@@ -155,12 +183,75 @@ describe("offload start, end to end", () => {
     const usage = await cli(["dlq", "list"]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/missing required argument 'job'/);
+    // Usage errors exit 2 and say which flag takes what.
+    const usageErrors: Array<[string[], string]> = [
+      [
+        ["send", "greet", "{}", "--delay", "abc"],
+        '--delay must be seconds ("90"), "90s" or "2m"; got "abc"',
+      ],
+      [
+        ["send", "greet", "{}", "--delay", "20m"],
+        '--delay must be at most 15m (900 seconds, the longest SQS delays a message); got "20m"',
+      ],
+      [
+        ["stats", "--url", "localhost:3000"],
+        `--url must be the app's http:// or https:// address, like http://localhost:3000; got "localhost:3000"`,
+      ],
+      [
+        ["stats", "--aws", "--url", server.url],
+        "--url is for a running app and --aws for the deployed stack: give one of them",
+      ],
+      [
+        ["stats", "--outputs", "x.json", "--url", server.url],
+        "--outputs goes with --aws; add --aws or leave it out",
+      ],
+    ];
+    for (const [args, message] of usageErrors) {
+      expect(await cli(args), args.join(" ")).toMatchObject({
+        code: 2,
+        stderr: `offload: ${message}\n`,
+      });
+    }
     const port = await closedPort();
     const noApp = await cli(["stats", "--url", `http://127.0.0.1:${port}`]);
     expect(noApp.code).toBe(1);
     expect(noApp.stderr).toBe(
       `offload: No offload app answers at http://127.0.0.1:${port}: start one with \`offload dev\`, or pass --url\n`,
     );
+  });
+
+  it("says when --url is not an offload app, and how to pass a key the app asks for", async () => {
+    // Not an offload app: any other server, and one that answers as a keyed app does.
+    const other = createServer((request, response) => {
+      if (
+        request.url?.startsWith("/api/queues") &&
+        request.headers.authorization !== "Bearer right"
+      ) {
+        response.writeHead(401, { "content-type": "application/json" });
+        response.end('{"error":{"code":"Unauthorized","message":"needs a key"}}');
+        return;
+      }
+      response.writeHead(404, { "content-type": "text/html" });
+      response.end("<h1>Not Found</h1>");
+    });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      expect(await cli(["send", "greet", "{}", "--url", url])).toMatchObject({
+        code: 1,
+        stderr: `offload: ${url} answered POST /jobs/greet with HTTP 404 and no offload error: is --url the address of an offload app?\n`,
+      });
+      expect(await cli(["stats", "--url", url])).toMatchObject({
+        code: 1,
+        stderr: `offload: The app at ${url} needs its API key: pass it with --api-key or set OFFLOAD_API_KEY\n`,
+      });
+      expect(await cli(["stats", "--url", url, "--api-key", "wrong"])).toMatchObject({
+        code: 1,
+        stderr: `offload: The app at ${url} refused the API key given (--api-key or OFFLOAD_API_KEY): it is not the app's key\n`,
+      });
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
   });
 
   it("stops at once with one line when its port is taken, before it opens the database", async () => {

@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../../src/core/logger.js";
 import { createEngine } from "../../src/engine/index.js";
 import { createEngineTransport } from "../../src/runtime/index.js";
 import { flushEvents } from "../support/engine.js";
@@ -293,7 +294,7 @@ describe("the queue API", () => {
       messageIds: [first],
     });
     expect(chosen.status).toBe(200);
-    expect(await chosen.json()).toEqual({ moved: 1 });
+    expect(await chosen.json()).toEqual({ moved: 1, notFound: [] });
     expect(await stack.transport.stats("greeting")).toMatchObject({
       visible: 1,
       dlq: { visible: 2 },
@@ -319,6 +320,34 @@ describe("the queue API", () => {
     });
   });
 
+  it("names the chosen ids a redrive did not find in the DLQ", async () => {
+    await stack.backend.send("audit", 1);
+    const [dead] = await stack.deadLetter("audit", 1);
+    const response = await postJson(`${stack.url}/api/queues/audit/redrive`, {
+      messageIds: [dead, "gone-1", "gone-2"],
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ moved: 1, notFound: ["gone-1", "gone-2"] });
+  });
+
+  it("answers a second purge within a minute 409 with Retry-After, and one a minute later 200", async () => {
+    const first = await fetch(`${stack.url}/api/queues/audit/purge`, { method: "POST" });
+    expect(first.status).toBe(200);
+    const second = await fetch(`${stack.url}/api/queues/audit/purge`, { method: "POST" });
+    expect(second.status).toBe(409);
+    expect(second.headers.get("retry-after")).toBe("60");
+    expect(await second.json()).toEqual({
+      error: {
+        code: "PurgeInProgress",
+        message:
+          "The DLQ of audit was purged less than 60 seconds ago, and SQS allows one purge a minute: try again in a minute",
+      },
+    });
+    stack.clock.advance(60_000);
+    const later = await fetch(`${stack.url}/api/queues/audit/purge`, { method: "POST" });
+    expect(later.status).toBe(200);
+  });
+
   it("redrives everything given an empty JSON object", async () => {
     await stack.backend.send("audit", 1);
     await stack.deadLetter("audit", 1);
@@ -328,8 +357,9 @@ describe("the queue API", () => {
 });
 
 describe("errors the backend raises", () => {
-  it("maps DelayTooLong to 400 and hides other errors behind a generic 500", async () => {
+  it("maps DelayTooLong to 400 and hides other errors behind a generic 500, logging them", async () => {
     const { OffloadError } = await import("../../src/core/errors.js");
+    const logged: unknown[][] = [];
     await stack.close();
     stack = await startApiStack({
       backend: (real) => ({
@@ -338,6 +368,10 @@ describe("errors the backend raises", () => {
           Promise.reject(new OffloadError("DelayTooLong", "delay 20m is longer than 15m")),
         queues: () => Promise.reject(new OffloadError("SqliteBusy", "SQLITE_BUSY: /tmp/x.db")),
       }),
+      logger: {
+        ...silentLogger,
+        error: (fields: unknown, msg?: unknown) => logged.push([fields, msg]),
+      },
     });
     const delay = await postJson(`${stack.url}/jobs/greeting`, { friendName: "Hank" });
     expect(delay.status).toBe(400);
@@ -351,6 +385,22 @@ describe("errors the backend raises", () => {
       error: { code: "InternalError", message: "The server failed to handle the request" },
     });
     expect(text).not.toMatch(/SQLITE|x\.db/);
+    // What the caller is not told, the log keeps; a 400 is the caller's problem, not logged.
+    expect(logged).toEqual([
+      [
+        {
+          method: "GET",
+          path: "/api/queues",
+          error: {
+            name: "OffloadError",
+            message: "SQLITE_BUSY: /tmp/x.db",
+            code: "SqliteBusy",
+            stack: expect.stringContaining("SQLITE_BUSY"),
+          },
+        },
+        "a request failed; it was answered 500",
+      ],
+    ]);
   });
 });
 

@@ -3,6 +3,10 @@ import { resolve } from "node:path";
 import { OffloadError, toError } from "../../core/errors.js";
 import { age, table, truncate } from "../format.js";
 import type { JobsClient } from "../jobs-client.js";
+import { UsageError } from "../usage-error.js";
+
+/** SQS's longest delivery delay, in seconds (15 minutes). */
+const MAX_DELAY_SECONDS = 900;
 
 export interface Output {
   json: boolean;
@@ -18,17 +22,14 @@ export async function sendCommand(
   input: string,
   delay: string | undefined,
 ) {
+  const seconds = delay === undefined ? undefined : delaySeconds(delay);
   const body = input.startsWith("@") ? await readPayloadFile(input.slice(1)) : input;
   try {
     JSON.parse(body);
   } catch (e) {
-    throw new OffloadError("MalformedJson", `The payload is not valid JSON: ${toError(e).message}`);
+    throw new UsageError("MalformedJson", `The payload is not valid JSON: ${toError(e).message}`);
   }
-  const messageId = await client.send(
-    jobName,
-    body,
-    delay === undefined ? undefined : delaySeconds(delay),
-  );
+  const messageId = await client.send(jobName, body, seconds);
   o.out(o.json ? JSON.stringify({ messageId }) : `sent ${jobName}: ${messageId}`);
 }
 
@@ -43,15 +44,22 @@ async function readPayloadFile(path: string): Promise<string> {
   }
 }
 
-/** "90s", "2m", or plain seconds → whole seconds. */
+/** "90s", "2m", or plain seconds → whole seconds, up to 15 minutes. */
 function delaySeconds(delay: string): number {
   const match = /^(\d+)(s|m)?$/.exec(delay.trim());
   if (!match)
-    throw new OffloadError(
+    throw new UsageError(
       "InvalidDelay",
       `--delay must be seconds ("90"), "90s" or "2m"; got ${JSON.stringify(delay)}`,
     );
-  return Number(match[1]) * (match[2] === "m" ? 60 : 1);
+  const seconds = Number(match[1]) * (match[2] === "m" ? 60 : 1);
+  if (seconds > MAX_DELAY_SECONDS) {
+    throw new UsageError(
+      "InvalidDelay",
+      `--delay must be at most 15m (${MAX_DELAY_SECONDS} seconds, the longest SQS delays a message); got ${JSON.stringify(delay)}`,
+    );
+  }
+  return seconds;
 }
 
 /** `offload stats` */
@@ -132,15 +140,21 @@ export async function dlqRedriveCommand(
       if (left !== undefined) o.err(`redriving ${jobName}: ${before - left} of ${before} moved`);
     }
   })();
-  const { moved } = await redrive.finally(() => {
+  const { moved, notFound = [] } = await redrive.finally(() => {
     done = true;
   });
   await progress;
   o.out(
     o.json
-      ? JSON.stringify({ moved })
+      ? JSON.stringify(ids?.length ? { moved, notFound } : { moved })
       : `moved ${moved} message(s) from the DLQ back to ${jobName}`,
   );
+  if (notFound.length > 0) {
+    throw new OffloadError(
+      "NotInDlq",
+      `${notFound.length} of the chosen message ids ${notFound.length === 1 ? "is" : "are"} not in the DLQ of ${jobName}: ${notFound.join(", ")}`,
+    );
+  }
 }
 
 /** `offload dlq purge <job> --yes` */
@@ -151,7 +165,7 @@ export async function dlqPurgeCommand(
   yes: boolean,
 ) {
   if (!yes) {
-    throw new OffloadError(
+    throw new UsageError(
       "ConfirmationRequired",
       `Purging deletes every message in the DLQ of ${jobName} for good: add --yes to confirm`,
     );

@@ -66,6 +66,8 @@ export const MOVE_START: MovePosition = { sentAt: Number.MIN_SAFE_INTEGER, seq: 
 /** What one chunk of a move did: how many moved, and where the next chunk goes on (none: done). */
 export interface MoveChunk {
   moved: number;
+  /** With chosen ids: the ids moved in this chunk. */
+  movedIds: string[];
   next: MovePosition | undefined;
 }
 
@@ -110,6 +112,7 @@ export function moveChunk(
       ...(messageIdsJson === undefined ? [] : [messageIdsJson]),
     ) as MessageRow[];
   let moved = 0;
+  const movedIds: string[] = [];
   const touched = new Set<number>();
   for (const row of rows) {
     const target =
@@ -119,11 +122,13 @@ export function moveChunk(
     redriveRow(ctx, row, target, now);
     touched.add(target.id);
     moved++;
+    if (messageIdsJson !== undefined) movedIds.push(row.message_id);
   }
   for (const queueId of touched) ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
   const last = rows.at(-1);
   return {
     moved,
+    movedIds,
     next: rows.length < MOVE_CHUNK || !last ? undefined : { sentAt: last.sent_at, seq: last.seq },
   };
 }
