@@ -4,6 +4,7 @@ import { OffloadError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createApi } from "../http/api.js";
 import { ApiError, toErrorAnswer } from "../http/errors.js";
+import { loopbackHosts } from "../http/guard.js";
 import { isLoopback, type ResolvedConfig } from "./config.js";
 import { type EngineThread, startEngineThread } from "./engine-thread/client.js";
 import { staticPages } from "./pages.js";
@@ -72,6 +73,8 @@ export async function startLocalApp(
       ...(pages ? { pages: (c) => pages(c.req.raw) } : {}),
       wire: { sqs: engine.sqs, sns: engine.sns },
       logger,
+      // Without a key the app listens on loopback; only loopback names may address it.
+      ...(config.apiKey ? {} : { allowedHosts: loopbackHosts(config.host) }),
     });
   } catch (e) {
     started(false);

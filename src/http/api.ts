@@ -6,6 +6,7 @@ import { toError } from "../core/errors.js";
 import { bearerAuth } from "./auth.js";
 import { quote } from "./describe.js";
 import { ApiError, toErrorAnswer } from "./errors.js";
+import { requestGuard } from "./guard.js";
 import { type RouteHandler, sendJobRoute, sendNamedJobRoute } from "./job-routes.js";
 import { type ApiOptions, type ResolvedApiOptions, resolveApiOptions } from "./options.js";
 import {
@@ -154,6 +155,10 @@ export function createApi(options: ApiOptions): Hono {
       ),
     );
   });
+  // Before any route or middleware: refused requests never reach the router.
+  const guard = requestGuard(resolved);
+  const route = app.fetch;
+  app.fetch = (request, env, executionCtx) => guard(request) ?? route(request, env, executionCtx);
   return app;
 }
 

@@ -16,6 +16,10 @@ export const STATUS_BY_CODE = {
   InvalidDelay: 400,
   DelayTooLong: 400,
   Unauthorized: 401,
+  /** A write from a page of another site (see guard.ts). */
+  CrossSiteRequest: 403,
+  /** A request addressed to a name the app does not answer to (see guard.ts). */
+  HostNotAllowed: 403,
   UnknownJob: 404,
   NotFound: 404,
   MethodNotAllowed: 405,

@@ -30,6 +30,12 @@ export interface ApiOptions {
    */
   wire?: { sqs: SqsApi; sns: SnsApi };
   /**
+   * The only host names requests may be addressed to (their Host header, without the port):
+   * a guard against DNS rebinding for an app that has no API key. `localhost` also admits
+   * its subdomains. @defaultValue any
+   */
+  allowedHosts?: string[];
+  /**
    * Where a request that failed unexpectedly (answered 500 with a generic
    * message) is logged with its error. @defaultValue none (not logged)
    */
@@ -45,6 +51,7 @@ export interface ResolvedApiOptions {
   readonly pages: ApiOptions["pages"];
   readonly wire: ApiOptions["wire"];
   readonly logger: Logger | undefined;
+  readonly allowedHosts: readonly string[] | undefined;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
@@ -56,7 +63,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
  */
 export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
   const problems: string[] = [];
-  const { backend, apiKey, corsOrigins = [], pages, wire, logger } = options;
+  const { backend, apiKey, corsOrigins = [], pages, wire, logger, allowedHosts } = options;
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   if (typeof backend !== "object" || backend === null) {
     problems.push(`backend is required (an ApiBackend); got ${String(backend)}`);
@@ -98,5 +105,9 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     pages,
     wire,
     logger,
+    allowedHosts:
+      allowedHosts === undefined
+        ? undefined
+        : Object.freeze(allowedHosts.map((h) => h.toLowerCase())),
   });
 }

@@ -328,6 +328,22 @@ throw new Error("this job file is broken");`,
     expect(xml).toContain(`<QueueUrl>${server.url}/000000000000/greet</QueueUrl>`);
   });
 
+  it("answers only loopback names and refuses writes from other sites, having no API key", async () => {
+    const status = (path: string, headers: Record<string, string>, method = "GET") =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest(`${server.url}${path}`, { method, headers }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on("error", reject);
+        request.end();
+      });
+    expect(await status("/api/queues/greet", { host: "rebind.attacker.example" })).toBe(403);
+    expect(await status("/api/queues/greet", { host: "localhost" })).toBe(200);
+    const purge = "/api/queues/greet/purge";
+    expect(await status(purge, { origin: "https://evil.example" }, "POST")).toBe(403);
+  });
+
   it("documents every command and environment variable in --help", async () => {
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);

@@ -1,0 +1,97 @@
+import { ApiError, toErrorAnswer } from "./errors.js";
+
+/** What {@link requestGuard} lets through. */
+export interface GuardOptions {
+  /** Origins a browser page may write from besides the app's own (`"*"`: any). */
+  readonly corsOrigins: readonly string[];
+  /** When set, the only host names a request may be addressed to (its Host header). */
+  readonly allowedHosts: readonly string[] | undefined;
+}
+
+/**
+ * Refuses, before any route runs, two kinds of request a web page can make
+ * to an app it should not reach:
+ *
+ * - A write from another site (cross-site request forgery). A page can POST
+ *   a form or a `text/plain` body to any address with no preflight, so
+ *   without an API key anything it sends would be acted on: a job sent, a
+ *   DLQ purged, an SQS action on the wire endpoint. Browsers name the page's
+ *   origin in `Origin` on such requests; one that is neither this app's own
+ *   host nor one of `corsOrigins` is refused. Clients that are not browsers
+ *   send no `Origin` and are not affected.
+ * - A request addressed to another name (DNS rebinding): a page on
+ *   attacker.example whose name is re-pointed at 127.0.0.1 talks to the
+ *   local app as its own origin. With `allowedHosts`, any other Host is
+ *   refused.
+ *
+ * Answers 403 (HostNotAllowed, CrossSiteRequest), or undefined to go on.
+ */
+export function requestGuard(options: GuardOptions): (request: Request) => Response | undefined {
+  const anyOrigin = options.corsOrigins.includes("*");
+  const origins = new Set(options.corsOrigins);
+  const hosts = options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts);
+  return (request) => {
+    const headers = request.headers;
+    const host = headers.get("host");
+    if (hosts !== undefined && !hostAllowed(hosts, host)) {
+      return refuse(
+        new ApiError(
+          "HostNotAllowed",
+          `This app answers requests to ${[...hosts].join(", ")} only; this one was addressed to ${JSON.stringify(host ?? "")} (set OFFLOAD_API_KEY to serve other names)`,
+        ),
+      );
+    }
+    const method = request.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return undefined;
+    const origin = headers.get("origin");
+    if (
+      origin === null ||
+      anyOrigin ||
+      origins.has(origin) ||
+      originHost(origin) === host?.toLowerCase()
+    ) {
+      return undefined;
+    }
+    return refuse(
+      new ApiError(
+        "CrossSiteRequest",
+        `A page on ${JSON.stringify(origin)} may not ${method} to this app: only its own pages and OFFLOAD_CORS_ORIGINS may`,
+      ),
+    );
+  };
+}
+
+/** The host names a loopback app without an API key answers to. */
+export function loopbackHosts(host: string): string[] {
+  return [...new Set(["localhost", "127.0.0.1", "[::1]", host.includes(":") ? `[${host}]` : host])];
+}
+
+function hostAllowed(hosts: ReadonlySet<string>, host: string | null): boolean {
+  if (host === null) return false;
+  const name = hostName(host).toLowerCase();
+  return hosts.has(name) || (hosts.has("localhost") && name.endsWith(".localhost"));
+}
+
+/** The name of a Host header: without its port, an IPv6 address kept in brackets. */
+function hostName(host: string): string {
+  if (host.startsWith("[")) {
+    const end = host.indexOf("]");
+    return end === -1 ? host : host.slice(0, end + 1);
+  }
+  const colon = host.indexOf(":");
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
+/** `host[:port]` of an Origin header; undefined when it is not a URL (`null`). */
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
+function refuse(error: ApiError): Response {
+  const { status, body } = toErrorAnswer(error);
+  return Response.json(body, { status });
+}
