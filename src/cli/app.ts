@@ -1,5 +1,4 @@
 import type { AddressInfo } from "node:net";
-import { type ServerType, serve } from "@hono/node-server";
 import { OffloadError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createApi } from "../http/api.js";
@@ -8,6 +7,7 @@ import { loopbackHosts } from "../http/guard.js";
 import { isLoopback, type ResolvedConfig } from "./config.js";
 import { type EngineThread, startEngineThread } from "./engine-thread/client.js";
 import { staticPages } from "./pages.js";
+import { closeServer, type Fetch, listen } from "./server.js";
 
 export interface LocalApp {
   /** Where the app listens, e.g. http://127.0.0.1:3000 */
@@ -110,38 +110,10 @@ export async function startLocalApp(
   };
 }
 
-type Fetch = (request: Request, env: unknown) => Response | Promise<Response>;
-
 /** The answer to a request that came while the app was starting and it failed to start. */
 function failedToStart(): Response {
   const { status, body } = toErrorAnswer(
     new ApiError("Unavailable", "offload failed to start; see its log"),
   );
   return Response.json(body, { status });
-}
-
-function closeServer(server: ServerType): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-function listen(fetch: Fetch, config: ResolvedConfig): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port: config.port, hostname: config.host }, () =>
-      resolve(server),
-    );
-    server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === "EADDRINUSE"
-          ? new OffloadError(
-              "PortInUse",
-              `Port ${config.port} on ${config.host} is in use: stop the other process, or set OFFLOAD_PORT`,
-            )
-          : new OffloadError(
-              "ListenFailed",
-              `Cannot listen on ${config.host}:${config.port}: ${error.message}`,
-              { cause: error },
-            ),
-      );
-    });
-  });
 }

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { OffloadConfig } from "../core/config.js";
-import { OffloadError, toError } from "../core/errors.js";
+import { describeImportError, OffloadError } from "../core/errors.js";
 import { type ResolvedAwsConfig, resolveAppName, resolveAwsConfig } from "./config-aws.js";
 
 export interface ResolvedConfig {
@@ -12,6 +12,8 @@ export interface ResolvedConfig {
   jobsDir: string;
   database: string;
   port: number;
+  /** Where the port came from, for messages: "--port", "environment variable PORT", "<file>: port", "the default". */
+  portFrom: string;
   host: string;
   durability: "full" | "relaxed";
   alertWebhook: string | undefined;
@@ -95,7 +97,9 @@ export async function loadConfig(options: {
       }
       file = mod.default as OffloadConfig;
     } catch (e) {
-      throw new OffloadError("InvalidConfig", `${configFile}: ${toError(e).message}`, { cause: e });
+      throw new OffloadError("InvalidConfig", `${configFile}: ${describeImportError(e)}`, {
+        cause: e,
+      });
     }
     for (const key of Object.keys(file)) {
       if (!KEYS.has(key as keyof OffloadConfig)) {
@@ -138,7 +142,15 @@ export async function loadConfig(options: {
     options.overrides?.port ??
     // The file's port was checked with the file's other values.
     (portEnv ? int(portEnv, 0, 65535)(env[portEnv]!) : (file.port ?? 3000));
-  const [durability] = pick(
+  const portFrom =
+    options.overrides?.port !== undefined
+      ? "--port"
+      : portEnv
+        ? where(portEnv)
+        : file.port !== undefined
+          ? where("port")
+          : "the default";
+  const [durability, durabilityFrom] = pick(
     "OFFLOAD_DURABILITY",
     file.durability,
     (raw) => raw as "full" | "relaxed",
@@ -147,7 +159,7 @@ export async function loadConfig(options: {
   if (resolvedDurability !== "full" && resolvedDurability !== "relaxed") {
     throw new OffloadError(
       "InvalidConfig",
-      `durability must be "full" or "relaxed"; got ${JSON.stringify(resolvedDurability)}`,
+      `${where(durabilityFrom)} must be "full" or "relaxed"; got ${JSON.stringify(resolvedDurability)}`,
     );
   }
   const [bodyLimit] = pick(
@@ -155,7 +167,7 @@ export async function loadConfig(options: {
     file.bodyLimit,
     int("OFFLOAD_BODY_LIMIT", 1024, MAX_BODY_LIMIT),
   );
-  const [logLevel] = pick(
+  const [logLevel, logLevelFrom] = pick(
     "OFFLOAD_LOG_LEVEL",
     file.logLevel,
     (raw) => raw as ResolvedConfig["logLevel"],
@@ -163,7 +175,7 @@ export async function loadConfig(options: {
   if (logLevel !== undefined && !["debug", "info", "warn", "error"].includes(logLevel)) {
     throw new OffloadError(
       "InvalidConfig",
-      `logLevel must be debug, info, warn or error; got ${JSON.stringify(logLevel)}`,
+      `${where(logLevelFrom)} must be debug, info, warn or error; got ${JSON.stringify(logLevel)}`,
     );
   }
   const [corsOrigins] = pick("OFFLOAD_CORS_ORIGINS", file.corsOrigins, (raw) =>
@@ -185,11 +197,12 @@ export async function loadConfig(options: {
     );
   }
   const app = resolveAppName(root, pick("OFFLOAD_APP", file.app, (raw) => raw)[0]);
-  const stage = pick("OFFLOAD_STAGE", file.stage, (raw) => raw)[0] ?? "dev";
+  const [stageValue, stageFrom] = pick("OFFLOAD_STAGE", file.stage, (raw) => raw);
+  const stage = stageValue ?? "dev";
   if (!/^[A-Za-z0-9-]{1,40}$/.test(stage)) {
     throw new OffloadError(
       "InvalidConfig",
-      `stage must be 1-40 letters, digits or hyphens; got ${JSON.stringify(stage)}`,
+      `${where(stageFrom)} must be 1-40 letters, digits or hyphens; got ${JSON.stringify(stage)}`,
     );
   }
   return {
@@ -202,6 +215,7 @@ export async function loadConfig(options: {
       options.overrides?.database ??
       path(pick("OFFLOAD_DB", file.database, (raw) => raw)[0] ?? ".offload/offload.db"),
     port,
+    portFrom,
     host:
       options.overrides?.host ?? pick("OFFLOAD_HOST", file.host, (raw) => raw)[0] ?? "127.0.0.1",
     durability: resolvedDurability,

@@ -36,3 +36,24 @@ export function toError(value: unknown): Error {
     return new Error(`Non-error thrown: ${String(value)}`);
   }
 }
+
+/**
+ * Why a module failed to import. A syntax error the TypeScript loader reports
+ * (esbuild: "Transform failed with 1 error:\n<file>:2:55: ERROR: …", its column counted
+ * from 0) becomes `line 2, column 56: …`, several of them joined with "; ".
+ */
+export function describeImportError(thrown: unknown): string {
+  const message = toError(thrown).message;
+  const transform = /^Transform failed with \d+ errors?:\n/.exec(message);
+  if (transform) {
+    const errors = message
+      .slice(transform[0].length)
+      .split("\n")
+      .flatMap((line) => {
+        const found = /^.*?:(\d+):(\d+): ERROR: (.*)$/.exec(line);
+        return found ? [`line ${found[1]}, column ${Number(found[2]) + 1}: ${found[3]}`] : [];
+      });
+    if (errors.length > 0) return errors.join("; ");
+  }
+  return message;
+}

@@ -13,6 +13,7 @@ export const STATUS_BY_CODE = {
   MalformedJson: 400,
   InvalidEncoding: 400,
   TooDeep: 400,
+  NumberOutOfRange: 400,
   InvalidDelay: 400,
   DelayTooLong: 400,
   Unauthorized: 401,
@@ -23,11 +24,15 @@ export const STATUS_BY_CODE = {
   UnknownJob: 404,
   NotFound: 404,
   MethodNotAllowed: 405,
+  /** The request did not arrive in full in time (Node's HTTP layer). */
+  RequestTimeout: 408,
   /** The DLQ was purged less than a minute ago (SQS allows one purge a minute); sent with Retry-After. */
   PurgeInProgress: 409,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   InvalidPayload: 422,
+  /** Headers over Node's limit (16 KiB). */
+  HeadersTooLarge: 431,
   InternalError: 500,
   /** The local app failed to start while the request waited for it. */
   Unavailable: 503,

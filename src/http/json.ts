@@ -22,9 +22,11 @@ const BACKSLASH = 0x5c;
  * error, never U+FFFD); a byte order mark is refused (RFC 8259 §8.1 forbids
  * sending one); nesting deeper than {@link MAX_JSON_DEPTH} is refused before
  * parsing. JSON.parse defines every key as an own property, so a
- * `"__proto__"` key stays data and never changes a prototype.
+ * `"__proto__"` key stays data and never changes a prototype. A number
+ * beyond what a double holds (`1e400`) is refused: JSON.parse makes it
+ * Infinity, which would be stored as `null`.
  *
- * @throws ApiError MalformedJson, InvalidEncoding or TooDeep, naming the problem.
+ * @throws ApiError MalformedJson, InvalidEncoding, TooDeep or NumberOutOfRange, naming the problem.
  */
 export function parseJsonBody(bytes: Uint8Array): unknown {
   let text: string;
@@ -48,8 +50,9 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
   }
   const deep = firstTooDeep(text, MAX_JSON_DEPTH);
   if (deep !== undefined) throw tooDeep(deep);
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (e) {
     if (e instanceof RangeError) throw tooDeep(undefined);
     const reason = e instanceof SyntaxError ? e.message : "it cannot be parsed";
@@ -58,6 +61,33 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
       ...(position === undefined ? {} : { details: { position: Number(position) } }),
     });
   }
+  // Only a text with a long exponent or a long run of digits can hold such a number.
+  if (MAYBE_HUGE.test(text)) {
+    const path = pathOfNonFinite(value, []);
+    if (path !== undefined) {
+      const at = path.length === 0 ? "the body itself" : path.join(".");
+      throw new ApiError(
+        "NumberOutOfRange",
+        `The request body has a number too large to keep at ${at}: JSON numbers here must be within ±${Number.MAX_VALUE}`,
+        { details: { path: path.join(".") } },
+      );
+    }
+  }
+  return value;
+}
+
+const MAYBE_HUGE = /[eE][+-]?\d{3}|\d{309}/;
+
+/** The path (keys and indexes) to the first number that is not finite; undefined when there is none. */
+function pathOfNonFinite(value: unknown, path: string[]): string[] | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : path;
+  if (typeof value !== "object" || value === null) return undefined;
+  const entries = Array.isArray(value) ? value.entries() : Object.entries(value);
+  for (const [key, item] of entries) {
+    const found = pathOfNonFinite(item, [...path, String(key)]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**

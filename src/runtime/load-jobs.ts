@@ -2,7 +2,7 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isJobDefinition } from "../core/define-job.js";
-import { OffloadError, toError } from "../core/errors.js";
+import { describeImportError, OffloadError, toError } from "../core/errors.js";
 import type { JobDefinition } from "../core/job-types.js";
 
 /** A job found in the jobs folder. */
@@ -86,7 +86,7 @@ export async function importJob(
   try {
     mod = await importModule(file, options.fresh ? `v=${++generation}` : undefined);
   } catch (e) {
-    throw new OffloadError("JobLoadFailed", `${file}: failed to load: ${toError(e).message}`, {
+    throw new OffloadError("JobLoadFailed", `${file}: failed to load: ${describeImportError(e)}`, {
       cause: e,
     });
   }
@@ -115,9 +115,12 @@ async function importModule(
     return (await import(url)) as { default?: unknown };
   } catch (e) {
     if ((e as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw e;
-    typeScriptLoader ??= import("tsx/esm/api").then(({ register }) => {
-      register();
-    });
+    typeScriptLoader ??= Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]).then(
+      ([esm, commonJs]) => {
+        esm.register();
+        commonJs.register();
+      },
+    );
     await typeScriptLoader;
     return (await import(`${url}${query ? "&" : "?"}ts`)) as { default?: unknown };
   }

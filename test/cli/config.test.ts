@@ -64,6 +64,9 @@ describe("config: the file's values", () => {
     [`{ database: "" }`, 'database must be a non-empty string; got string ""'],
     ["{ apiKey: null }", "apiKey must be a non-empty string; got null"],
     ["{ host: ['0.0.0.0'] }", 'host must be a non-empty string; got an array (["0.0.0.0"])'],
+    [`{ durability: "fast" }`, 'durability must be "full" or "relaxed"; got "fast"'],
+    [`{ logLevel: "verbose" }`, 'logLevel must be debug, info, warn or error; got "verbose"'],
+    [`{ stage: "prod env" }`, 'stage must be 1-40 letters, digits or hyphens; got "prod env"'],
     [
       `{ alertWebhook: "hooks.example.com/offload" }`,
       'alertWebhook must be an http:// or https:// URL; got "hooks.example.com/offload"',
@@ -72,6 +75,17 @@ describe("config: the file's values", () => {
     const { dir, file } = app(config);
     const error = await load(dir).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "InvalidConfig", message: `${file}: ${message}` });
+  });
+
+  it.each([
+    ["OFFLOAD_DURABILITY", "fast", 'must be "full" or "relaxed"; got "fast"'],
+    ["OFFLOAD_LOG_LEVEL", "verbose", 'must be debug, info, warn or error; got "verbose"'],
+    ["OFFLOAD_STAGE", "prod env", 'must be 1-40 letters, digits or hyphens; got "prod env"'],
+  ])("refuses %s=%s, naming the environment variable", async (name, value, message) => {
+    const { dir } = app("{}");
+    await expect(load(dir, { [name]: value })).rejects.toThrow(
+      `environment variable ${name} ${message}`,
+    );
   });
 
   it("refuses a webhook that is not an http(s) URL from the environment too", async () => {

@@ -254,6 +254,39 @@ describe("offload start, end to end", () => {
     }
   });
 
+  it('runs an app whose package.json is CommonJS (no "type": "module"), as most apps\' are', async () => {
+    const commonJs = appFolder(
+      {
+        hello: `export default defineJob({ handler: async (_p, ctx) => { ctx.logger.info("hello from CommonJS"); } });`,
+      },
+      { packageJson: { name: "commonjs-app", private: true } },
+    );
+    const app = await startServer(commonJs.dir);
+    try {
+      expect((await postJob(app.url, "hello", {})).status).toBe(202);
+      await app.waitForLog((l) => l.msg === "hello from CommonJS");
+    } finally {
+      app.child.kill("SIGTERM");
+      await app.exited;
+      commonJs.cleanup();
+    }
+  });
+
+  it("says on one line where a job file has a syntax error", async () => {
+    const broken = appFolder({
+      typo: "export default defineJob({ handler: async () => { if ( } });",
+    });
+    try {
+      const started = await cli(["start"], {}, broken.dir);
+      expect(started.code).toBe(1);
+      expect(started.stderr).toBe(
+        `offload: ${join(broken.dir, "jobs", "typo.ts")}: failed to load: line 3, column 56: Unexpected "}"\n`,
+      );
+    } finally {
+      broken.cleanup();
+    }
+  });
+
   it("stops at once with one line when its port is taken, before it opens the database", async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
@@ -263,7 +296,7 @@ describe("offload start, end to end", () => {
       const clash = await cli(["start"], { OFFLOAD_PORT: String(port) }, other.dir);
       expect(clash.code).toBe(1);
       expect(clash.stderr).toBe(
-        `offload: Port ${port} on 127.0.0.1 is in use: stop the other process, or set OFFLOAD_PORT\n`,
+        `offload: Port ${port} on 127.0.0.1 (environment variable OFFLOAD_PORT) is in use: stop the other process, or choose another port with --port or OFFLOAD_PORT\n`,
       );
       // Nothing ran: the engine never opened the app's database.
       expect(existsSync(join(other.dir, "data/app.db"))).toBe(false);

@@ -159,12 +159,13 @@ describe("offload synth, worker and --aws against moto", () => {
 
   it("refuses malformed JSON and a delay SQS cannot hold, with one line each", async () => {
     const badJson = await cli(["send", "hello", "{nope", ...aws], env, folder.dir);
-    expect(badJson.code).toBe(1);
+    expect(badJson.code).toBe(2);
     expect(badJson.stderr.trim()).toMatch(/^offload: The payload is not valid JSON/);
     const late = await cli(["send", "hello", "{}", ...aws, "--delay", "16m"], env, folder.dir);
-    expect(late.code).toBe(1);
-    expect(late.stderr.trim().split("\n")).toHaveLength(1);
-    expect(late.stderr).toMatch(/longer than 15m/);
+    expect(late.code).toBe(2);
+    expect(late.stderr).toBe(
+      'offload: --delay must be at most 15m (900 seconds, the longest SQS delays a message); got "16m"\n',
+    );
   }, 60_000);
 
   it("worker runs the jobs against the stack's queues; dlq list, redrive and purge act on moto", async () => {
@@ -207,7 +208,7 @@ describe("offload synth, worker and --aws against moto", () => {
       folder.dir,
     );
     expect(redrive.stderr).toBe("");
-    expect(JSON.parse(redrive.stdout)).toEqual({ moved: 1 });
+    expect(JSON.parse(redrive.stdout)).toEqual({ moved: 1, notFound: [] });
     // The message is back in the job's queue (visible, or already taken by a long poll the
     // stopped worker left open on the server) and gone from the DLQ.
     const counts = async (key: "QueueUrl" | "DlqUrl") => {
@@ -241,7 +242,7 @@ describe("offload synth, worker and --aws against moto", () => {
     ).find((q) => q.jobName === "doomed")?.dlq.visible;
     expect(dlqBefore).toBe(1);
     const refused = await cli(["dlq", "purge", "doomed", ...aws], env, folder.dir);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/add --yes to confirm/);
     const purged = await cli(
       ["--json", "dlq", "purge", "doomed", ...aws, "--yes"],

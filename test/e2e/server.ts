@@ -1,15 +1,24 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 export const repo = resolve(import.meta.dirname, "../..");
 const bin = join(repo, "bin/offload.mjs");
 
 /** An app folder inside the repo (so `import "offload"` and zod resolve), removed by cleanup. */
-export function appFolder(jobs: Record<string, string>): { dir: string; cleanup: () => void } {
+export function appFolder(
+  jobs: Record<string, string>,
+  options: { packageJson?: Record<string, unknown> } = {},
+): { dir: string; cleanup: () => void } {
   const dir = join(repo, ".test-tmp", `app-${randomUUID()}`);
   mkdirSync(join(dir, "jobs"), { recursive: true });
+  if (options.packageJson) {
+    // A package of its own, with offload installed in it as an app would have it.
+    writeFileSync(join(dir, "package.json"), JSON.stringify(options.packageJson));
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(repo, join(dir, "node_modules", "offload"), "dir");
+  }
   writeFileSync(
     join(dir, "offload.config.ts"),
     `import { defineConfig } from "offload";\nexport default defineConfig({ jobs: "jobs", database: "data/app.db", port: 0 });\n`,

@@ -40,6 +40,22 @@ const cases: HostileCase[] = [
     details: { position: greetingEnvelope().length + 1 },
   },
   {
+    name: "a number beyond a double's range, which would be stored as null",
+    send: post("/jobs", '{"jobName":"audit","payload":{"items":[1,{"n":-1e400}]}}'),
+    status: 400,
+    code: "NumberOutOfRange",
+    message:
+      /^The request body has a number too large to keep at payload\.items\.1\.n: JSON numbers here must be within ±1\.7976931348623157e\+308$/,
+    details: { path: "payload.items.1.n" },
+  },
+  {
+    name: "a payload that is a number of 400 digits",
+    send: post("/jobs/audit", "9".repeat(400)),
+    status: 400,
+    code: "NumberOutOfRange",
+    message: /at the body itself:/,
+  },
+  {
     name: "an empty body",
     send: post("/jobs", ""),
     status: 400,

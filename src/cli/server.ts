@@ -1,0 +1,98 @@
+import type { Duplex } from "node:stream";
+import { type ServerType, serve } from "@hono/node-server";
+import { OffloadError } from "../core/errors.js";
+import { ApiError, type ApiErrorCode, toErrorAnswer } from "../http/errors.js";
+
+export type Fetch = (request: Request, env: unknown) => Response | Promise<Response>;
+
+/**
+ * How long a client may take: to send its headers, and its whole request. A job's body is at
+ * most a few MiB, so a request still arriving after this is stalled or hostile; ending it frees
+ * its socket (Node's own limit is five minutes).
+ */
+export const SERVER_TIMEOUTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  /** How often Node looks for requests past those limits. */
+  connectionsCheckingInterval: 2_000,
+} as const;
+
+/** Listens with {@link SERVER_TIMEOUTS}; rejects with PortInUse or ListenFailed, naming where the port came from. */
+export function listen(
+  fetch: Fetch,
+  config: { port: number; host: string; portFrom: string },
+): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      { fetch, port: config.port, hostname: config.host, serverOptions: { ...SERVER_TIMEOUTS } },
+      () => resolve(server),
+    );
+    server.on("clientError", answerClientError);
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new OffloadError(
+              "PortInUse",
+              `Port ${config.port} on ${config.host} (${config.portFrom}) is in use: stop the other process, or choose another port with --port or OFFLOAD_PORT`,
+            )
+          : new OffloadError(
+              "ListenFailed",
+              `Cannot listen on ${config.host}:${config.port}: ${error.message}`,
+              { cause: error },
+            ),
+      );
+    });
+  });
+}
+
+export function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * A request Node's HTTP parser refused before any route saw it: answered, as every other
+ * error, with a JSON body naming the problem (Node's own answer has no body at all).
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] = clientErrorAnswer(error);
+  const { body } = toErrorAnswer(new ApiError(code, message));
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
+const STATUS_TEXT = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  431: "Request Header Fields Too Large",
+} as const;
+
+function clientErrorAnswer(
+  error: NodeJS.ErrnoException,
+): [status: keyof typeof STATUS_TEXT, code: ApiErrorCode, message: string] {
+  if (error.code === "HPE_HEADER_OVERFLOW") {
+    return [
+      431,
+      "HeadersTooLarge",
+      "The request's headers are larger than the server takes (16 KiB)",
+    ];
+  }
+  if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+    return [
+      408,
+      "RequestTimeout",
+      `The request did not arrive in full within ${SERVER_TIMEOUTS.requestTimeout / 1000} seconds`,
+    ];
+  }
+  const reason = (error as { reason?: unknown }).reason;
+  return [
+    400,
+    "InvalidRequest",
+    `The request is not valid HTTP/1.1: ${typeof reason === "string" ? reason : error.message}`,
+  ];
+}
