@@ -55,7 +55,7 @@ export interface QueueStats {
   visible: number;
   inFlight: number;
   delayed: number;
-  /** Seconds since the oldest message was first sent, 0 when empty. */
+  /** Seconds since the oldest message came into the queue (sent, or moved to this DLQ), 0 when empty. */
   oldestMessageAgeSeconds: number;
 }
 
@@ -213,9 +213,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
         inFlight: counts.inFlight,
         delayed: counts.delayed,
         oldestMessageAgeSeconds:
-          counts.oldestSentAt === undefined
+          counts.oldestEnteredAt === undefined
             ? 0
-            : Math.max(0, Math.floor((now - counts.oldestSentAt) / 1000)),
+            : Math.max(0, Math.floor((now - counts.oldestEnteredAt) / 1000)),
       };
     },
     commitStats: () => committer.stats,

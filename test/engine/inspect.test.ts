@@ -153,7 +153,9 @@ describe("migrations", () => {
       await upgraded.noteError("m-1", "works");
       await upgraded.close();
       const check = new Database(path, { readonly: true });
-      expect(check.pragma("user_version", { simple: true })).toBe(2);
+      expect(check.pragma("user_version", { simple: true })).toBe(3);
+      const columns = check.pragma("table_info(messages)") as Array<{ name: string }>;
+      expect(columns.map((c) => c.name)).toContain("moved_at");
       check.close();
     } finally {
       cleanup();

@@ -51,6 +51,32 @@ describe("retention", () => {
   });
 });
 
+describe("age of the oldest message", () => {
+  it("counts a DLQ's from when its message moved there, as SQS does, and a redriven one's from the redrive", async () => {
+    const dlq = await te.createQueue("age-dlq");
+    const src = await te.createQueue("age-src", {
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: sqsArnOf("age-dlq"),
+        maxReceiveCount: 1,
+      }),
+    });
+    await sqs.sendMessage({ QueueUrl: src, MessageBody: "slow" });
+    await receive(src, 0);
+    await te.advance(600_000); // ten minutes in its queue
+    expect((await te.engine.queueStats(src)).oldestMessageAgeSeconds).toBe(600);
+    expect(await receive(src)).toBeUndefined(); // moves it
+    await te.advance(30_000);
+    expect((await te.engine.queueStats(dlq)).oldestMessageAgeSeconds).toBe(30);
+    // A message sent to the DLQ itself, earlier than the move, is the older one.
+    await sqs.sendMessage({ QueueUrl: dlq, MessageBody: "direct" });
+    await te.advance(40_000);
+    expect((await te.engine.queueStats(dlq)).oldestMessageAgeSeconds).toBe(70);
+    await te.engine.moveMessages({ SourceUrl: dlq });
+    await te.advance(5_000);
+    expect((await te.engine.queueStats(src)).oldestMessageAgeSeconds).toBe(5);
+  });
+});
+
 describe("redrive", () => {
   it.each([1, 2, 5])("moves a message to the DLQ after exactly %i receives", async (max) => {
     const dlq = await te.createQueue(`dlq-${max}`);

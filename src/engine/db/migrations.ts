@@ -91,6 +91,18 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description:
+      "when a message moved to a dead-letter queue: a DLQ's oldest age counts from the move, as in SQS",
+    up(db) {
+      // Partial: the index holds only moved messages, so a send pays nothing for it.
+      db.exec(`
+        ALTER TABLE messages ADD COLUMN moved_at INTEGER;
+        CREATE INDEX messages_by_move ON messages (queue_id, moved_at) WHERE moved_at IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -295,7 +295,8 @@ export function redriveRow(
   ctx.stmts
     .get(
       `UPDATE messages SET queue_id = ?, message_id = ?, sent_at = ?, visible_at = ?, receive_count = 0,
-         first_receive_at = NULL, received_at = NULL, receipt = NULL, dead_letter_source_arn = NULL
+         first_receive_at = NULL, received_at = NULL, receipt = NULL, dead_letter_source_arn = NULL,
+         moved_at = NULL
        WHERE seq = ?`,
     )
     .run(destination.id, randomUUID(), now, now, row.seq);

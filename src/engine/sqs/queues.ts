@@ -26,15 +26,23 @@ export interface QueueCounts {
   visible: number;
   inFlight: number;
   delayed: number;
-  /** Epoch ms of the oldest message's original send, if any. */
-  oldestSentAt: number | undefined;
+  /**
+   * Epoch ms the oldest message came into this queue, if any: its send, or for a message moved
+   * here from its source queue by a redrive policy, the move (SQS's ApproximateAgeOfOldestMessage
+   * of a dead-letter queue counts from the move; retention still counts from the send).
+   */
+  oldestEnteredAt: number | undefined;
 }
 
 export function queueCounts(ctx: EngineContext, queue: QueueRecord, now: number): QueueCounts {
   const count = (sql: string) => (ctx.stmts.get(sql).get(queue.id, now) as { n: number }).n;
-  const oldest = ctx.stmts
-    .get("SELECT MIN(sent_at) AS t FROM messages WHERE queue_id = ?")
+  const sent = ctx.stmts
+    .get("SELECT MIN(sent_at) AS t FROM messages WHERE queue_id = ? AND moved_at IS NULL")
     .get(queue.id) as { t: number | null };
+  const moved = ctx.stmts
+    .get("SELECT MIN(moved_at) AS t FROM messages WHERE queue_id = ? AND moved_at IS NOT NULL")
+    .get(queue.id) as { t: number | null };
+  const oldest = { t: sent.t === null ? moved.t : moved.t === null ? sent.t : Math.min(sent.t, moved.t) };
   return {
     visible: count("SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at <= ?"),
     inFlight: count(
@@ -43,7 +51,7 @@ export function queueCounts(ctx: EngineContext, queue: QueueRecord, now: number)
     delayed: count(
       "SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at > ? AND receive_count = 0",
     ),
-    oldestSentAt: oldest.t ?? undefined,
+    oldestEnteredAt: oldest.t ?? undefined,
   };
 }
 

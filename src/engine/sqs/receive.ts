@@ -215,10 +215,11 @@ export function moveToDeadLetterQueue(
 ): void {
   ctx.stmts
     .get(
-      `UPDATE messages SET queue_id = ?, visible_at = ?, receipt = NULL, dead_letter_source_arn = ?
+      `UPDATE messages SET queue_id = ?, visible_at = ?, receipt = NULL, dead_letter_source_arn = ?,
+         moved_at = ?
        WHERE seq = ?`,
     )
-    .run(dlq.id, now, sourceArn, row.seq);
+    .run(dlq.id, now, sourceArn, now, row.seq);
   const dlqId = dlq.id;
   ctx.committer.afterCommit(() => ctx.longPoll.notify(dlqId));
 }
