@@ -42,7 +42,7 @@ export function queueCounts(ctx: EngineContext, queue: QueueRecord, now: number)
   const moved = ctx.stmts
     .get("SELECT MIN(moved_at) AS t FROM messages WHERE queue_id = ? AND moved_at IS NOT NULL")
     .get(queue.id) as { t: number | null };
-  const oldest = { t: sent.t === null ? moved.t : moved.t === null ? sent.t : Math.min(sent.t, moved.t) };
+  const oldest = sent.t === null ? moved.t : moved.t === null ? sent.t : Math.min(sent.t, moved.t);
   return {
     visible: count("SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at <= ?"),
     inFlight: count(
@@ -51,7 +51,7 @@ export function queueCounts(ctx: EngineContext, queue: QueueRecord, now: number)
     delayed: count(
       "SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at > ? AND receive_count = 0",
     ),
-    oldestEnteredAt: oldest.t ?? undefined,
+    oldestEnteredAt: oldest ?? undefined,
   };
 }
 
