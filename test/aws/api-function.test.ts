@@ -158,15 +158,21 @@ describe("the API function's CORS", () => {
     });
   });
 
-  it("is off when OFFLOAD_CORS_ORIGINS is empty", async () => {
+  it("is off when OFFLOAD_CORS_ORIGINS is empty: a page of another origin may not write", async () => {
     const handler = createApiFunction({
       jobs,
       transport: layout.transport(),
       env: { OFFLOAD_CORS_ORIGINS: "" },
     });
     const response = await handler(httpApiEvent(post("/jobs/audit", {}, fromApp)));
-    expect(response.statusCode).toBe(202);
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body ?? "{}")).toMatchObject({
+      error: { code: "CrossSiteRequest" },
+    });
     expect(response.headers).not.toHaveProperty("access-control-allow-origin");
+    // A client that is not a browser sends no Origin.
+    const server = await handler(httpApiEvent(post("/jobs/audit", {})));
+    expect(server.statusCode).toBe(202);
   });
 });
 
