@@ -88,19 +88,32 @@ export function resolveJobOptions(options: unknown): {
     aboveWhy: "Lambda's maximum timeout is 900 seconds",
   });
 
-  const advisedMs = timeout ? timeout.ms * ADVISED_RETRY_DELAY_FACTOR : undefined;
+  const window = durationOption(o.maxBatchingWindow, "maxBatchingWindow", 0, problems);
+  const windowValid = checkSeconds("maxBatchingWindow", window, problems, {
+    wholeWhy: "Lambda's batching window is whole seconds from 0 to 300",
+    maxMs: MAX_BATCHING_WINDOW_MS,
+    aboveWhy: "Lambda's maximum batching window is 300 seconds",
+  });
+
+  // A message can be held for the whole batching window before its batch starts, then run for
+  // the whole timeout: its visibility timeout must cover both (AWS: 6 × timeout + window).
+  const windowMs = windowValid && window ? window.ms : 0;
+  const windowShown = windowMs > 0 && window ? ` + maxBatchingWindow ${window.shown}` : "";
+  const advisedMs = timeout ? timeout.ms * ADVISED_RETRY_DELAY_FACTOR + windowMs : undefined;
   const retryDelay =
     o.retryDelay === undefined && advisedMs === undefined
       ? undefined
       : durationOption(o.retryDelay, "retryDelay", advisedMs ?? 0, problems);
   if (checkSeconds("retryDelay", retryDelay, problems, VISIBILITY_RULE) && retryDelay) {
-    if (timeout && retryDelay.ms < timeout.ms) {
+    if (timeout && retryDelay.ms < timeout.ms + windowMs) {
       problems.push(
-        `retryDelay ${retryDelay.shown} is shorter than timeout ${timeout.shown}: a message would become visible while still running`,
+        windowMs > 0
+          ? `retryDelay ${retryDelay.shown} is shorter than timeout ${timeout.shown}${windowShown} (${formatDuration(timeout.ms + windowMs)}): a message held for the batching window would become visible while its batch still runs`
+          : `retryDelay ${retryDelay.shown} is shorter than timeout ${timeout.shown}: a message would become visible while still running`,
       );
     } else if (timeout && advisedMs !== undefined && retryDelay.ms < advisedMs) {
       warnings.push(
-        `retryDelay ${retryDelay.shown} is below 6 × timeout ${timeout.shown} (${formatDuration(advisedMs)}): AWS advises a visibility timeout of at least six times the function timeout, so Lambda can retry a throttled batch before its messages become visible again`,
+        `retryDelay ${retryDelay.shown} is below 6 × timeout ${timeout.shown}${windowShown} (${formatDuration(advisedMs)}): AWS advises a visibility timeout of at least six times the function timeout${windowMs > 0 ? " plus the batching window" : ""}, so Lambda can retry a throttled batch before its messages become visible again`,
       );
     }
   }
@@ -111,13 +124,6 @@ export function resolveJobOptions(options: unknown): {
       `maxAttempts ${describeValue(maxAttempts)} is not an integer from 1 to 1000 (SQS's maxReceiveCount)`,
     );
   }
-
-  const window = durationOption(o.maxBatchingWindow, "maxBatchingWindow", 0, problems);
-  checkSeconds("maxBatchingWindow", window, problems, {
-    wholeWhy: "Lambda's batching window is whole seconds from 0 to 300",
-    maxMs: MAX_BATCHING_WINDOW_MS,
-    aboveWhy: "Lambda's maximum batching window is 300 seconds",
-  });
 
   const batchSize = orDefault(o.batchSize, 5);
   if (!isIntegerIn(batchSize, 1, Number.POSITIVE_INFINITY)) {

@@ -49,6 +49,27 @@ describe("resolveJobOptions defaults", () => {
     expect(resolve({ timeout: "15m" }).resolved.retryDelayMs).toBe(5_400_000);
   });
 
+  it("counts the batching window in retryDelay: a message can wait the window, then run the timeout", () => {
+    // Default: 6 × timeout + window, as AWS advises for an SQS event source.
+    const { resolved, warnings } = resolve({
+      timeout: "1s",
+      batchSize: 100,
+      maxBatchingWindow: "10s",
+    });
+    expect(resolved.retryDelayMs).toBe(16_000);
+    expect(warnings).toEqual([]);
+    expect(
+      problemOf({ timeout: "1s", retryDelay: "6s", batchSize: 50, maxBatchingWindow: "6s" }),
+    ).toBe(
+      "retryDelay 6s is shorter than timeout 1s + maxBatchingWindow 6s (7s): a message held for the batching window would become visible while its batch still runs",
+    );
+    expect(
+      resolve({ timeout: "1s", retryDelay: "7s", batchSize: 50, maxBatchingWindow: "6s" }).warnings,
+    ).toEqual([
+      "retryDelay 7s is below 6 × timeout 1s + maxBatchingWindow 6s (12s): AWS advises a visibility timeout of at least six times the function timeout plus the batching window, so Lambda can retry a throttled batch before its messages become visible again",
+    ]);
+  });
+
   it("treats an option set to undefined as not given", () => {
     expect(resolve({ timeout: undefined, batchSize: undefined }).resolved.timeoutMs).toBe(15_000);
   });
