@@ -159,7 +159,13 @@ export function resolveJobOptions(options: unknown): {
 
   const schedule = o.schedule;
   if (typeof schedule === "string") {
+    const before = problems.length;
     collect(problems, () => parseSchedule(schedule));
+    if (problems.length === before) {
+      warnings.push(
+        `schedule ${JSON.stringify(schedule)} is checked but not run yet: scheduled jobs are not built, so nothing sends this job on its schedule`,
+      );
+    }
   } else if (schedule !== undefined) {
     problems.push(
       `schedule ${describeValue(schedule)} is not a string: write e.g. "rate(5 minutes)" or "cron(0 12 * * ? *)"`,

@@ -116,7 +116,10 @@ describe("resolveJobOptions defaults", () => {
       schedule: "rate(5 minutes)",
       runtime: "container",
     });
-    expect(warnings).toEqual([]);
+    // The schedule is checked; running it is not built, and the warning says so.
+    expect(warnings).toEqual([
+      'schedule "rate(5 minutes)" is checked but not run yet: scheduled jobs are not built, so nothing sends this job on its schedule',
+    ]);
   });
 
   it("accepts the lower limits", () => {

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClock } from "../../src/core/clock.js";
-import type { Logger } from "../../src/core/logger.js";
+import { type Logger, silentLogger } from "../../src/core/logger.js";
 import type { QueueMessage } from "../../src/core/transport.js";
 import { loadJobs } from "../../src/runtime/load-jobs.js";
 import {
@@ -220,6 +220,53 @@ describe("job workers", () => {
     // Light batches earn the shared worker back.
     for (let i = 0; i < 20 && !s.sandbox.sharing; i++) await learn(s, { op: "none" });
     expect(s.sandbox.sharing).toBe(true);
+  });
+});
+
+describe("a worker that does not load", () => {
+  it("is stopped at the start limit, and the batch waiting for it fails as a whole", async () => {
+    // Its module code hangs (a connection that never answers) once the flag file exists.
+    const folder = jobsFolder({
+      stuck: `import { existsSync } from "node:fs";
+if (existsSync(new URL("./HANG", "file://" + process.env.STUCK_DIR + "/"))) await new Promise(() => { setInterval(() => {}, 1000); });
+export default defineJob({ timeout: "5s", handler: async (p) => {
+  while (p.wait && !existsSync(p.wait)) await new Promise((r) => setTimeout(r, 1));
+} });`,
+    });
+    cleanups.push(folder.cleanup);
+    process.env.STUCK_DIR = folder.dir;
+    cleanups.push(() => {
+      delete process.env.STUCK_DIR;
+    });
+    const [job] = await loadJobs(folder.dir);
+    const clock = new TestClock();
+    const sandbox = new JobSandbox({
+      job: job!,
+      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:stuck",
+      awsRegion: "us-east-1",
+      clock,
+      logger: silentLogger,
+      startTimeoutMs: 10_000,
+    });
+    cleanups.push(() => sandbox.close());
+    await sandbox.warm();
+    // The warm worker is busy with a batch that waits; the next batch needs a new worker.
+    const release = join(folder.dir, "release");
+    const busy = sandbox.run([message({ wait: release })], 60_000);
+    writeFileSync(join(folder.dir, "HANG"), "");
+    const waiting = sandbox.run([message({})], 60_000);
+    await until(() => sandbox.workers === 2);
+    clock.advance(9_999);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sandbox.workers).toBe(2);
+    clock.advance(1);
+    expect(await waiting).toEqual({
+      kind: "crashed",
+      message: `${job!.file}: the job worker failed to start: it did not load the job within 10 s and was stopped`,
+    });
+    expect(sandbox.workers).toBe(1);
+    writeFileSync(release, "");
+    expect(await busy).toEqual({ kind: "succeeded" });
   });
 });
 

@@ -34,6 +34,12 @@ export interface JobSandboxOptions {
   /** Idle workers above one are stopped after this long. @defaultValue 60000 */
   idleMs?: number;
   /**
+   * A worker that has not loaded the job by then is stopped, and the batch waiting for it
+   * fails as a whole (it is retried): a job file whose module code hangs must not hold a
+   * slot for good. @defaultValue 10000 (Lambda's limit on a function's init phase)
+   */
+  startTimeoutMs?: number;
+  /**
    * The job's worker bundle (see bundleWorkers); without it, workers load the
    * job file through the TypeScript loader.
    */
@@ -96,6 +102,7 @@ export class JobSandbox {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #idleMs: number;
+  readonly #startTimeoutMs: number;
   #workerFile: string | undefined;
   readonly #all = new Set<PooledWorker>();
   /** Average event-loop busy time of a batch, ms; undefined until a batch has answered. */
@@ -110,6 +117,7 @@ export class JobSandbox {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#idleMs = options.idleMs ?? 60_000;
+    this.#startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.#workerFile = options.workerFile;
   }
 
@@ -243,7 +251,13 @@ export class JobSandbox {
     };
     this.#all.add(pooled);
     return new Promise<PooledWorker>((resolve, reject) => {
+      const startTimer = this.#clock.setTimer(() => {
+        if (pooled.ready || pooled.dead) return;
+        died(`it did not load the job within ${this.#startTimeoutMs / 1000} s and was stopped`);
+        void pooled.worker.terminate();
+      }, this.#startTimeoutMs);
       const died = (message: string) => {
+        this.#clock.clearTimer(startTimer);
         if (pooled.dead) return;
         pooled.dead = true;
         this.#all.delete(pooled);
@@ -271,6 +285,7 @@ export class JobSandbox {
           if (message.message === undefined) this.#logger[message.level](fields);
           else this.#logger[message.level](fields, message.message);
         } else if (message.type === "ready") {
+          this.#clock.clearTimer(startTimer);
           pooled.ready = true;
           resolve(pooled);
         } else if (message.type === "load-error") {
