@@ -171,8 +171,11 @@ export function createSqsHandler(
       return deadLetter(record, attempt, `Unrecoverable: ${toError(thrown).message}`);
     const error = toError(thrown);
     let retryAfterSeconds: number | undefined;
+    // RetryLater's own delay, else the job's backoff; else the queue's visibility timeout.
     if (isRetryLater(thrown)) retryAfterSeconds = thrown.delaySeconds;
-    else if (resolved.backoff) retryAfterSeconds = retryDelaySeconds(resolved, attempt, random);
+    if (retryAfterSeconds === undefined && resolved.backoff) {
+      retryAfterSeconds = retryDelaySeconds(resolved, attempt, random);
+    }
     if (retryAfterSeconds !== undefined) await actions.retryAfter(record, retryAfterSeconds);
     logger.warn(
       { jobName, messageId: record.messageId, attempt, error: errorInfo(error), retryAfterSeconds },

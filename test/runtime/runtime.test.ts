@@ -196,6 +196,17 @@ describe("the local runtime", () => {
     await app.te.advance(1);
     expect((await app.until("job:failed", 3))[2]?.retryAfterSeconds).toBe(40);
   });
+
+  it("uses the backoff for a RetryLater without a delay of its own", async () => {
+    app = await startTestApp({
+      later: job(`timeout: "1s", backoff: { initialDelay: "3s", jitter: "none" },
+        handler: async () => { throw new RetryLater("not yet"); }`),
+    });
+    await app.send("later", {});
+    expect((await app.until("job:failed", 1))[0]?.retryAfterSeconds).toBe(3);
+    await app.te.advance(3_000);
+    expect((await app.until("job:failed", 2))[1]?.retryAfterSeconds).toBe(6);
+  });
 });
 
 describe("job workers", () => {
