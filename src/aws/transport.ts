@@ -98,8 +98,10 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
       checkSize(request, attributes);
       const delay = checkDelay(request);
       let messageId: string | undefined;
-      if (delay > 0) {
-        // SNS has no per-message delay: a delayed job goes straight to its queue.
+      const direct = request.delaySeconds !== undefined;
+      if (direct) {
+        // SNS has no per-message delay: a job sent with a delay goes straight to its queue. So
+        // does an explicit 0, which overrides the job's default delay (the queue's DelaySeconds).
         ({ MessageId: messageId } = await sqs.send(
           new SendMessageCommand({
             QueueUrl: queueUrl,
@@ -120,7 +122,7 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
       if (messageId === undefined) {
         throw new OffloadError(
           "InvalidAwsResponse",
-          `${delay > 0 ? "SQS SendMessage" : "SNS Publish"} for ${request.jobName} returned no MessageId`,
+          `${direct ? "SQS SendMessage" : "SNS Publish"} for ${request.jobName} returned no MessageId`,
           { jobName: request.jobName },
         );
       }

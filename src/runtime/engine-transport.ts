@@ -96,9 +96,10 @@ export async function createEngineTransport(
 
     async send(request: SendRequest) {
       const attributes = jobMessageAttributes(request);
-      const delay = request.delaySeconds ?? 0;
-      if (delay > 0) {
-        // SNS has no per-message delay: a delayed job goes straight to its queue, as on AWS.
+      const delay = request.delaySeconds;
+      if (delay !== undefined) {
+        // SNS has no per-message delay: a job sent with a delay goes straight to its queue, as on
+        // AWS. So does an explicit 0, which overrides the job's default delay (the queue's).
         const { MessageId } = await sqs.sendMessage({
           QueueUrl: of(request.jobName).queue,
           MessageBody: request.body,

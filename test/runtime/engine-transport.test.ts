@@ -27,4 +27,18 @@ describe("the engine transport", () => {
     expect(transport.region).toBe("eu-west-1");
     expect(transport.queueArn("greeting")).toBe("arn:aws:sqs:eu-west-1:000000000000:greeting");
   });
+
+  it("takes an explicit delay of 0 over the job's default delay", async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    const clock = new TestClock();
+    engine = createEngine({ path: join(tmp.dir, "d.db"), clock });
+    const job = defineJob({ delay: "3s", handler: async () => {} });
+    const transport = await createEngineTransport(engine, [{ name: "later", definition: job }]);
+    await transport.send({ jobName: "later", body: "{}" });
+    await transport.send({ jobName: "later", body: "{}", delaySeconds: 0 });
+    expect(await transport.stats("later")).toMatchObject({ visible: 1, delayed: 1 });
+    clock.advance(3_000);
+    expect(await transport.stats("later")).toMatchObject({ visible: 2, delayed: 0 });
+  });
 });
