@@ -26,8 +26,11 @@ export interface RuntimeOptions {
 
 /** Processed and failed counts of one job since the runtime started. */
 export interface JobCounters {
+  /** Jobs that succeeded. */
   processed: number;
+  /** Attempts that failed, those that sent their job straight to the DLQ included. */
   failed: number;
+  /** Jobs the runtime moved to the DLQ at once (Unrecoverable, a payload failing its schema). */
   deadLettered: number;
 }
 
@@ -61,7 +64,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   emitter.on("job:done", (e) => counters.get(e.jobName)!.processed++);
   emitter.on("job:failed", (e) => counters.get(e.jobName)!.failed++);
-  emitter.on("job:dlq", (e) => counters.get(e.jobName)!.deadLettered++);
+  emitter.on("job:dlq", (e) => {
+    const counts = counters.get(e.jobName)!;
+    counts.failed++;
+    counts.deadLettered++;
+  });
 
   for (const job of options.jobs) {
     for (const warning of job.definition.warnings)

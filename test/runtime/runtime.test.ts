@@ -136,6 +136,8 @@ describe("the local runtime", () => {
     });
     expect((await app.transport.stats("hopeless")).dlq.visible).toBe(1);
     expect(app.seen("job:failed")).toHaveLength(0);
+    // Still a failed attempt in the counts /api/queues and `offload stats` show.
+    expect(app.runtime.counters("hopeless")).toEqual({ processed: 0, failed: 1, deadLettered: 1 });
   });
 
   it("sends a payload that fails the schema on receive to the DLQ without retries, logging why", async () => {
