@@ -6,7 +6,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { MAX_PAYLOAD_BYTES } from "../core/client.js";
+import { MAX_DELAY_SECONDS, MAX_PAYLOAD_BYTES } from "../core/client.js";
 import { systemClock } from "../core/clock.js";
 import { OffloadError } from "../core/errors.js";
 import { jobMessageAttributes, type StringMessageAttribute } from "../core/job-attributes.js";
@@ -21,8 +21,6 @@ import {
   resolveAwsTransportOptions,
 } from "./options.js";
 
-/** SQS's longest per-message delay (SendMessage DelaySeconds, 0–900). */
-const MAX_DELAY_SECONDS = 900;
 /** DeleteMessageBatch takes at most 10 entries. */
 const SQS_BATCH = 10;
 

@@ -264,13 +264,15 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 function checkClientFlags(command: Command): void {
   const given = (flag: string) => command.getOptionValueSource(flag) === "cli";
   if (command.opts<ClientOptions>().aws) {
-    for (const flag of ["url", "apiKey"] as const) {
-      if (given(flag)) {
+    for (const [flag, name] of [
+      ["url", "--url"],
+      ["apiKey", "--api-key"],
+    ] as const) {
+      if (given(flag))
         throw new UsageError(
           "ConflictingOptions",
-          `--${flag === "url" ? "url" : "api-key"} is for a running app and --aws for the deployed stack: give one of them`,
+          `${name} is for a running app and --aws for the deployed stack: give one of them`,
         );
-      }
     }
     return;
   }

@@ -7,7 +7,7 @@ import { formatIssues, validatePayload } from "./validate-payload.js";
 /** SNS takes at most 256 KiB per message (Amazon SNS quotas); jobs go through the topic. */
 export const MAX_PAYLOAD_BYTES = 262_144;
 /** SQS's longest per-message delay (DelaySeconds). */
-const MAX_DELAY_SECONDS = 900;
+export const MAX_DELAY_SECONDS = 900;
 
 type AnyJob = AnyJobDefinition;
 

@@ -59,7 +59,6 @@ export interface QueueStats {
   oldestMessageAgeSeconds: number;
 }
 
-/** The embedded engine: SQS and SNS semantics on one SQLite file. */
 /** What {@link Engine.moveMessages} did. */
 export interface MoveResult {
   moved: number;
@@ -67,6 +66,7 @@ export interface MoveResult {
   notMoved: string[];
 }
 
+/** The embedded engine: SQS and SNS semantics on one SQLite file. */
 export interface Engine {
   readonly path: string;
   readonly sqs: EngineSqsApi;

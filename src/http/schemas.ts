@@ -1,9 +1,8 @@
 import { z } from "zod";
+import { MAX_DELAY_SECONDS } from "../core/client.js";
 import { describeValue, quote } from "./describe.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
 
-/** SQS's longest per-message delay (DelaySeconds), in seconds. */
-export const MAX_DELAY_SECONDS = 900;
 /** Most DLQ messages one list or redrive request handles. */
 export const MAX_DLQ_BATCH = 1000;
 export const DEFAULT_DLQ_LIMIT = 100;

@@ -1,12 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { MAX_DELAY_SECONDS } from "../../core/client.js";
 import { OffloadError, toError } from "../../core/errors.js";
 import { age, table, truncate } from "../format.js";
 import type { JobsClient } from "../jobs-client.js";
 import { UsageError } from "../usage-error.js";
-
-/** SQS's longest delivery delay, in seconds (15 minutes). */
-const MAX_DELAY_SECONDS = 900;
 
 export interface Output {
   json: boolean;
