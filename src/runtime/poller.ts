@@ -5,10 +5,17 @@ import type { QueueMessage, Transport } from "../core/transport.js";
 import { type ErrorInfo, errorInfo } from "../lambda/sqs-handler.js";
 import type { RuntimeEvents } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
-import type { JobSandbox, SandboxResult } from "./sandbox/job-sandbox.js";
+import type { JobSandbox, SandboxResult, WorkerLease } from "./sandbox/job-sandbox.js";
 
 const SQS_MAX_RECEIVE = 10;
 const LONG_POLL_SECONDS = 20;
+
+/** A batch handed to a worker: the messages it ran, how it ended, when it started. */
+interface Invocation {
+  batch: QueueMessage[];
+  result: SandboxResult;
+  started: number;
+}
 
 export interface PollerOptions {
   job: LoadedJob;
@@ -67,11 +74,12 @@ export class JobPoller {
         continue;
       }
       if (messages.length === 0) continue;
-      const result = await this.#invoke(messages);
+      const ran = await this.#invoke(messages);
+      if (ran === undefined) continue;
       // The slot is free once the handler has ended. Finishing the batch (deletes, events) goes
       // on while the slot receives again: the deletes of a batch that succeeded are queued in
       // this very turn, as is the next receive, so both share one group commit.
-      const finishing = this.#finish(messages, result);
+      const finishing = this.#finish(ran.batch, ran);
       this.#finishing.add(finishing);
       void finishing.finally(() => this.#finishing.delete(finishing));
     }
@@ -103,19 +111,64 @@ export class JobPoller {
     return batch;
   }
 
-  /** Runs one batch in a worker; resolves when its handler has ended. */
-  async #invoke(messages: QueueMessage[]): Promise<{ result: SandboxResult; started: number }> {
+  /**
+   * Runs one batch in a worker; resolves when its handler has ended, with the messages it ran
+   * (undefined if none was left to run).
+   */
+  async #invoke(messages: QueueMessage[]): Promise<Invocation | undefined> {
     const { job, sandbox, clock, emit } = this.#o;
+    let lease: WorkerLease;
+    try {
+      lease = await sandbox.acquire();
+    } catch (e) {
+      emit("batch:start", { jobName: job.name, messageIds: messages.map((m) => m.messageId) });
+      return {
+        batch: messages,
+        result: { kind: "crashed", message: toError(e).message },
+        started: clock.now(),
+      };
+    }
+    const batch = lease.started ? await this.#keepHidden(messages) : messages;
+    if (batch.length === 0) {
+      lease.release();
+      return undefined;
+    }
     const started = clock.now();
-    emit("batch:start", { jobName: job.name, messageIds: messages.map((m) => m.messageId) });
-    return { result: await sandbox.run(messages, job.definition.options.timeoutMs), started };
+    emit("batch:start", { jobName: job.name, messageIds: batch.map((m) => m.messageId) });
+    return { batch, result: await lease.run(batch, job.definition.options.timeoutMs), started };
+  }
+
+  /**
+   * The batch waited for its worker to load the job, and that time came out of its messages'
+   * visibility timeout: with a slow load (a loaded machine, the TypeScript loader) and a short
+   * retryDelay they could become visible, and run again elsewhere, while their first run is
+   * still to come. Each is hidden for the whole retryDelay from now, as if just received. One
+   * whose receipt no longer holds it (its timeout passed and another receive took it) is left
+   * to that receive: it runs there, once.
+   */
+  async #keepHidden(messages: QueueMessage[]): Promise<QueueMessage[]> {
+    const { job, transport, logger } = this.#o;
+    const seconds = Math.round(job.definition.options.retryDelayMs / 1000);
+    const hidden = await Promise.allSettled(
+      messages.map((m) => transport.changeVisibility(job.name, m.receiptHandle, seconds)),
+    );
+    const kept = messages.filter((_, i) => hidden[i]!.status === "fulfilled");
+    const lost = hidden.find((h): h is PromiseRejectedResult => h.status === "rejected");
+    if (lost) {
+      logger.info(
+        {
+          jobName: job.name,
+          messageIds: messages.filter((m) => !kept.includes(m)).map((m) => m.messageId),
+          reason: toError(lost.reason).message,
+        },
+        "these jobs' retry delay passed while their worker started; they are left to their queue and run from there",
+      );
+    }
+    return kept;
   }
 
   /** Deletes what succeeded, applies retries and dead letters, emits the jobs' events. */
-  async #finish(
-    messages: QueueMessage[],
-    { result, started }: { result: SandboxResult; started: number },
-  ): Promise<void> {
+  async #finish(messages: QueueMessage[], { result, started }: Invocation): Promise<void> {
     const { job, transport, clock, logger, emit } = this.#o;
     const options = job.definition.options;
     try {

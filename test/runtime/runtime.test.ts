@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.js";
 
@@ -236,6 +240,77 @@ describe("job workers", () => {
     const threads = app.logs.filter((l) => l.message === "ran").map((l) => l.fields.threadId);
     expect(threads).toHaveLength(4);
     expect(new Set(threads).size).toBe(1);
+  });
+});
+
+describe("a batch that waits for its worker to start", () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    // Lets workers and handlers that still wait end, should the test have failed.
+    for (const file of ["go", "release"]) if (dir) writeFileSync(join(dir, file), "");
+    delete process.env.SLOW_START_DIR;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs each job once although its retry delay passed while workers loaded", async () => {
+    // The job's module code waits, once SLOW_START_DIR/slow exists, until SLOW_START_DIR/go
+    // does: a worker started then loads as slowly as the test wants.
+    dir = mkdtempSync(join(tmpdir(), "offload-slow-"));
+    process.env.SLOW_START_DIR = dir;
+    app = await startTestApp({
+      slow: `import { existsSync } from "node:fs";
+        const dir = process.env.SLOW_START_DIR;
+        if (existsSync(dir + "/slow")) {
+          while (!existsSync(dir + "/go")) await new Promise((r) => setTimeout(r, 2));
+        }
+        ${job(`timeout: "1s", retryDelay: "3s", concurrency: 2, handler: async (p, ctx) => {
+          if (p.exit && ctx.attempt === 1) process.exit(1);
+          ctx.logger.info({ n: p.n, attempt: ctx.attempt }, "ran");
+          while (p.hold && !existsSync(dir + "/release")) await new Promise((r) => setTimeout(r, 2));
+        }`)}`,
+    });
+    const stats = () => app!.transport.stats("slow");
+    writeFileSync(join(dir, "slow"), "");
+    // The first attempt of A stops the only worker: every batch from now on needs a new one.
+    await app.send("slow", { exit: true });
+    await app.until("job:failed");
+    // One slot receives B and waits for its worker (A is held by its crash's retry delay).
+    await app.send("slow", { n: 1, hold: true });
+    while ((await stats()).inFlight < 2) await sleep(5);
+    // The retry delay passes: the other slot receives A and B again and waits for a worker too.
+    await app.te.advance(3000);
+    while ((await stats()).visible > 0) await sleep(5);
+    // And passes again: A and B are visible, though both slots still wait.
+    await app.te.advance(3000);
+    expect(await stats()).toMatchObject({ visible: 2 });
+    writeFileSync(join(dir, "go"), "");
+    // The first slot's receipt for B no longer holds it: that slot leaves B to the queue.
+    const left = (l: TestApp["logs"][number]) => l.message?.includes("left to their queue");
+    while (!app.logs.some(left)) await sleep(5);
+    const [, batch] = await app.until("batch:start", 2);
+    const [a, b] = batch!.messageIds;
+    expect(a).toBe(app.seen("job:failed")[0]?.messageId);
+    expect(app.logs.find(left)?.fields).toMatchObject({ jobName: "slow", messageIds: [b] });
+    // A and B run in one batch, hidden meanwhile for a whole retry delay.
+    expect(await app.transport.receive("slow", { maxMessages: 10, waitTimeSeconds: 0 })).toEqual(
+      [],
+    );
+    writeFileSync(join(dir, "release"), "");
+    const attempts = (await app.until("job:done", 2)).map((d) => d.attempt);
+    // Which slot runs them depends on which worker loads first: the second slot (it hid them
+    // again when its worker was ready), or the first, which received them again before that;
+    // then the second slot's receipts do not hold them either, and it leaves them too.
+    expect([
+      [2, 2],
+      [3, 3],
+    ]).toContainEqual(attempts);
+    if (attempts[0] === 3) {
+      while (app.logs.filter(left).length < 2) await sleep(5);
+      expect(app.logs.filter(left)[1]?.fields).toMatchObject({ messageIds: [a, b] });
+    }
+    const ran = app.logs.filter((l) => l.message === "ran").map((l) => l.fields.messageId);
+    expect(ran.sort()).toEqual([a, b].sort());
+    expect(app.seen("batch:start")).toHaveLength(2);
   });
 });
 

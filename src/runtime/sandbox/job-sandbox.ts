@@ -46,8 +46,24 @@ export interface JobSandboxOptions {
   workerFile?: string | undefined;
 }
 
+/**
+ * A worker held for one batch (see {@link JobSandbox.acquire}): run the batch in it, or
+ * release it unused. Until then no other batch is given this worker unless batches share.
+ */
+export interface WorkerLease {
+  /**
+   * The worker was started for this batch. The time it took to load the job came out of
+   * the batch's visibility timeout, as a Lambda cold start's does.
+   */
+  readonly started: boolean;
+  run(messages: readonly QueueMessage[], timeoutMs: number): Promise<SandboxResult>;
+  release(): void;
+}
+
 interface PooledWorker {
   worker: Worker;
+  /** Leases given out whose batch is not posted yet: they count as batches running. */
+  leased: number;
   /** The batches running in this worker, by id: each settles with what the worker answers. */
   running: Map<number, (message: FromWorker | { type: "died"; message: string }) => void>;
   /** It has loaded the job; until then it is spoken for by the batch that started it. */
@@ -130,10 +146,12 @@ export class JobSandbox {
     let worker: PooledWorker;
     try {
       worker = await this.#spawn();
+      worker.leased--;
     } catch (bundled) {
       if (this.#workerFile === undefined) throw bundled;
       this.#workerFile = undefined;
       worker = await this.#spawn();
+      worker.leased--;
       this.#logger.warn(
         { jobName: this.#job.name, file: this.#job.file, reason: (bundled as Error).message },
         "the job's bundle did not load; its workers load it through the TypeScript loader (slower to start)",
@@ -154,14 +172,58 @@ export class JobSandbox {
 
   /** Runs a batch through the job's handler as the SQS event of these messages. */
   async run(messages: readonly QueueMessage[], timeoutMs: number): Promise<SandboxResult> {
-    let pooled: PooledWorker;
+    let lease: WorkerLease;
     try {
-      pooled = this.#pick() ?? (await this.#spawn());
+      lease = await this.acquire();
     } catch (e) {
       return { kind: "crashed", message: (e as Error).message };
     }
+    return lease.run(messages, timeoutMs);
+  }
+
+  /**
+   * The worker for the next batch: a running one, or one started for it (rejects with
+   * JobLoadFailed if it does not load). The caller may act on the wait for a started
+   * worker before it runs the batch (the poller keeps the batch's messages hidden).
+   */
+  async acquire(): Promise<WorkerLease> {
+    const picked = this.#pick();
+    // A started worker is leased from its start, so no other batch takes it once it is ready.
+    const pooled = picked ?? (await this.#spawn());
+    if (picked) picked.leased++;
     if (pooled.idleTimer) this.#clock.clearTimer(pooled.idleTimer);
     pooled.idleTimer = undefined;
+    let held = true;
+    const unlease = () => {
+      if (!held) throw new OffloadError("LeaseUsed", "A worker lease runs one batch");
+      held = false;
+      pooled.leased--;
+    };
+    return {
+      started: picked === undefined,
+      run: (messages, timeoutMs) => {
+        unlease();
+        return this.#runIn(pooled, messages, timeoutMs);
+      },
+      release: () => {
+        unlease();
+        this.#settled(pooled);
+      },
+    };
+  }
+
+  #runIn(
+    pooled: PooledWorker,
+    messages: readonly QueueMessage[],
+    timeoutMs: number,
+  ): Promise<SandboxResult> {
+    if (pooled.dead) {
+      this.#settled(pooled);
+      return Promise.resolve({
+        kind: "crashed",
+        message: "the worker stopped before the batch was handed to it",
+      });
+    }
     const id = this.#nextId++;
     return new Promise<SandboxResult>((resolve) => {
       const finish = (result: SandboxResult) => {
@@ -210,8 +272,8 @@ export class JobSandbox {
     for (const pooled of this.#all) {
       if (!pooled.ready || pooled.dead || pooled.retiring) continue;
       if (!sharing) {
-        if (pooled.running.size === 0) return pooled;
-      } else if (best === undefined || pooled.running.size > best.running.size) {
+        if (load(pooled) === 0) return pooled;
+      } else if (best === undefined || load(pooled) > load(best)) {
         best = pooled;
       }
     }
@@ -243,6 +305,7 @@ export class JobSandbox {
     const worker = new Worker(this.#workerFile ?? bootstrap, { workerData: data });
     const pooled: PooledWorker = {
       worker,
+      leased: 1,
       running: new Map(),
       ready: false,
       retiring: false,
@@ -304,7 +367,7 @@ export class JobSandbox {
    * left is stopped; an idle worker beside others is stopped after idleMs.
    */
   #settled(pooled: PooledWorker): void {
-    if (pooled.running.size > 0) return;
+    if (load(pooled) > 0) return;
     if (this.#closed || pooled.dead || pooled.retiring) {
       void this.#discard(pooled);
       return;
@@ -313,7 +376,7 @@ export class JobSandbox {
       pooled.idleTimer = this.#clock.setTimer(() => {
         pooled.idleTimer = undefined;
         const others = [...this.#all].filter((w) => w !== pooled && !w.dead && !w.retiring);
-        if (pooled.running.size === 0 && others.length > 0) void this.#discard(pooled);
+        if (load(pooled) === 0 && others.length > 0) void this.#discard(pooled);
       }, this.#idleMs);
     }
   }
@@ -327,4 +390,9 @@ export class JobSandbox {
       await pooled.worker.terminate();
     }
   }
+}
+
+/** The batches a worker has or is promised. */
+function load(pooled: PooledWorker): number {
+  return pooled.running.size + pooled.leased;
 }
