@@ -44,12 +44,7 @@ export function requestGuard(options: GuardOptions): (request: Request) => Respo
     const method = request.method;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return undefined;
     const origin = headers.get("origin");
-    if (
-      origin === null ||
-      anyOrigin ||
-      origins.has(origin) ||
-      originHost(origin) === host?.toLowerCase()
-    ) {
+    if (origin === null || anyOrigin || origins.has(origin) || sameHost(origin, host)) {
       return undefined;
     }
     return refuse(
@@ -82,12 +77,16 @@ function hostName(host: string): string {
   return colon === -1 ? host : host.slice(0, colon);
 }
 
-/** `host[:port]` of an Origin header; undefined when it is not a URL (`null`). */
-function originHost(origin: string): string | undefined {
+/**
+ * Whether a page's origin is this app itself: the same `host[:port]` as the request's Host.
+ * An opaque origin (`null`: a sandboxed frame, a `data:` or `file:` page) is no host at all.
+ */
+function sameHost(origin: string, host: string | null): boolean {
+  if (host === null) return false;
   try {
-    return new URL(origin).host;
+    return new URL(origin).host === host.toLowerCase();
   } catch {
-    return undefined;
+    return false;
   }
 }
 

@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { loopbackHosts } from "../../src/http/guard.js";
+import { loopbackHosts, requestGuard } from "../../src/http/guard.js";
 import { type ApiStack, postJson, startApiStack } from "./support.js";
 
 let stack: ApiStack | undefined;
@@ -12,7 +12,12 @@ afterEach(async () => {
 /** One request with headers fetch will not send as given (Host), over node:http. */
 function send(
   port: number,
-  options: { method?: string; path: string; headers: Record<string, string>; body?: string },
+  options: {
+    method?: string;
+    path: string;
+    headers: Record<string, string>;
+    body?: string;
+  },
 ): Promise<{ status: number; body: { error?: { code: string; message: string } } }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
@@ -70,6 +75,27 @@ describe("writes from other sites", () => {
     }
     expect(await stack.stored()).toBe(before);
     expect(await stack.transport.stats("audit")).toMatchObject({ visible: 0, dlq: { visible: 1 } });
+  });
+
+  it("refuses a POST from an opaque origin (a sandboxed frame, a file: page), also without a Host", async () => {
+    stack = await startApiStack();
+    const answer = await send(stack.port, {
+      method: "POST",
+      path: "/jobs/audit",
+      headers: { origin: "null", "content-type": "text/plain" },
+      body: "1",
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.body.error?.code).toBe("CrossSiteRequest");
+    expect(await stack.stored()).toBe(0);
+    // Node's server refuses a request without Host itself; a Lambda's request may lack one.
+    const guard = requestGuard({ corsOrigins: [], allowedHosts: undefined });
+    const noHost = new Request("http://app.internal/jobs/audit", {
+      method: "POST",
+      headers: { origin: "null" },
+    });
+    expect(noHost.headers.get("host")).toBeNull();
+    expect(guard(noHost)?.status).toBe(403);
   });
 
   it("takes writes from its own pages, from origins in corsOrigins, and from clients that send no Origin", async () => {
