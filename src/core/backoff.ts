@@ -5,6 +5,18 @@ import type { ResolvedJobOptions } from "./job-types.js";
 export const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
 
 /**
+ * A visibility timeout to set on a message received `heldMs` ago, within SQS's limit: a
+ * message may stay hidden at most 12 hours from its receive in all (ChangeMessageVisibility
+ * beyond that is refused), so a retry delay of 12 hours, asked for by a handler that ran for a
+ * while, becomes what is left of them. One second is kept back for the clocks of the caller and
+ * the queue; never below 0.
+ */
+export function withinVisibilityLimit(seconds: number, heldMs: number): number {
+  const left = MAX_VISIBILITY_TIMEOUT_SECONDS - Math.ceil(heldMs / 1000) - 1;
+  return Math.max(0, Math.min(seconds, left));
+}
+
+/**
  * How long a failed job waits before its next attempt, in whole seconds: the
  * visibility timeout to set on the failed message.
  *

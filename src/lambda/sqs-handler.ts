@@ -1,4 +1,4 @@
-import { retryDelaySeconds } from "../core/backoff.js";
+import { retryDelaySeconds, withinVisibilityLimit } from "../core/backoff.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { isRetryLater, isUnrecoverable } from "../core/control-flow.js";
 import { OffloadError, toError } from "../core/errors.js";
@@ -7,6 +7,9 @@ import { type Logger, silentLogger } from "../core/logger.js";
 import { formatIssues, validatePayload } from "../core/validate-payload.js";
 import type { MessageActions } from "./message-actions.js";
 import type { LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "./sqs-types.js";
+
+/** Lambda's limit on a function's init phase (loading its code): 10 seconds. */
+export const LAMBDA_INIT_LIMIT_MS = 10_000;
 
 export interface SqsHandlerOptions {
   /** The job's name, for logs and `ctx.jobName`. @defaultValue process.env.OFFLOAD_JOB_NAME */
@@ -166,6 +169,7 @@ export function createSqsHandler(
     record: SQSRecord,
     attempt: number,
     thrown: unknown,
+    deadline: number,
   ): Promise<RecordOutcome> {
     if (isUnrecoverable(thrown))
       return deadLetter(record, attempt, `Unrecoverable: ${toError(thrown).message}`);
@@ -176,7 +180,25 @@ export function createSqsHandler(
     if (retryAfterSeconds === undefined && resolved.backoff) {
       retryAfterSeconds = retryDelaySeconds(resolved, attempt, random);
     }
-    if (retryAfterSeconds !== undefined) await actions.retryAfter(record, retryAfterSeconds);
+    if (retryAfterSeconds !== undefined) {
+      // Within SQS's 12 hours from the receive: the messages were received up to the batching
+      // window and a cold start (at most 10 s) before the invocation began.
+      const heldMs =
+        clock.now() -
+        (deadline - resolved.timeoutMs) +
+        resolved.maxBatchingWindowMs +
+        LAMBDA_INIT_LIMIT_MS;
+      retryAfterSeconds = withinVisibilityLimit(retryAfterSeconds, heldMs);
+      try {
+        await actions.retryAfter(record, retryAfterSeconds);
+      } catch (e) {
+        logger.warn(
+          { jobName, messageId: record.messageId, error: toError(e).message },
+          "could not set the job's retry delay; it retries after the queue's",
+        );
+        retryAfterSeconds = undefined;
+      }
+    }
     logger.warn(
       { jobName, messageId: record.messageId, attempt, error: errorInfo(error), retryAfterSeconds },
       "job failed",
@@ -207,7 +229,7 @@ export function createSqsHandler(
     try {
       await definition.handler!(payload, ctx);
     } catch (thrown) {
-      return failed(record, attempt, thrown);
+      return failed(record, attempt, thrown, deadline);
     }
     return { messageId: record.messageId, status: "succeeded", attempt };
   }
@@ -233,7 +255,7 @@ export function createSqsHandler(
           logger: withFields(logger, { jobName }),
         })) ?? [];
     } catch (thrown) {
-      return Promise.all(items.map((i) => failed(i.record, i.attempt, thrown)));
+      return Promise.all(items.map((i) => failed(i.record, i.attempt, thrown, deadline)));
     }
     if (!Array.isArray(failedIds)) {
       throw new OffloadError(
@@ -262,6 +284,7 @@ export function createSqsHandler(
                 jobName,
                 messageId: i.record.messageId,
               }),
+              deadline,
             )
           : Promise.resolve<RecordOutcome>({
               messageId: i.record.messageId,

@@ -1,3 +1,4 @@
+import { withinVisibilityLimit } from "../core/backoff.js";
 import type { Clock } from "../core/clock.js";
 import { toError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -38,6 +39,8 @@ export class JobPoller {
   #loops: Promise<void>[] = [];
   /** Batches whose handler has ended and whose deletes, retries and events are still under way. */
   readonly #finishing = new Set<Promise<void>>();
+  /** When each message in hand was received: SQS hides a message at most 12 hours from then. */
+  readonly #receivedAt = new WeakMap<QueueMessage, number>();
 
   constructor(options: PollerOptions) {
     this.#o = options;
@@ -90,11 +93,13 @@ export class JobPoller {
     const { job, transport, clock } = this.#o;
     const { batchSize, maxBatchingWindowMs } = job.definition.options;
     const signal = this.#abort.signal;
-    const first = await transport.receive(job.name, {
-      maxMessages: Math.min(SQS_MAX_RECEIVE, batchSize),
-      waitTimeSeconds: LONG_POLL_SECONDS,
-      signal,
-    });
+    const first = this.#received(
+      await transport.receive(job.name, {
+        maxMessages: Math.min(SQS_MAX_RECEIVE, batchSize),
+        waitTimeSeconds: LONG_POLL_SECONDS,
+        signal,
+      }),
+    );
     if (first.length === 0 || maxBatchingWindowMs === 0) return first;
     const batch = [...first];
     const windowEnds = clock.now() + maxBatchingWindowMs;
@@ -106,9 +111,26 @@ export class JobPoller {
         waitTimeSeconds: Math.min(LONG_POLL_SECONDS, Math.ceil(left / 1000)),
         signal,
       });
-      batch.push(...more);
+      batch.push(...this.#received(more));
     }
     return batch;
+  }
+
+  #received(messages: QueueMessage[]): QueueMessage[] {
+    const now = this.#o.clock.now();
+    for (const m of messages) this.#receivedAt.set(m, now);
+    return messages;
+  }
+
+  /** A visibility change to `seconds` from now for a message in hand, within SQS's 12 hours. */
+  #hide(message: QueueMessage, seconds: number): Promise<void> {
+    const { job, transport, clock } = this.#o;
+    const heldMs = clock.now() - (this.#receivedAt.get(message) ?? clock.now());
+    return transport.changeVisibility(
+      job.name,
+      message.receiptHandle,
+      withinVisibilityLimit(seconds, heldMs),
+    );
   }
 
   /**
@@ -117,25 +139,23 @@ export class JobPoller {
    */
   async #invoke(messages: QueueMessage[]): Promise<Invocation | undefined> {
     const { job, sandbox, clock, emit } = this.#o;
-    let lease: WorkerLease;
+    let lease: WorkerLease | undefined;
+    let failure: SandboxResult | undefined;
     try {
       lease = await sandbox.acquire();
     } catch (e) {
-      emit("batch:start", { jobName: job.name, messageIds: messages.map((m) => m.messageId) });
-      return {
-        batch: messages,
-        result: { kind: "crashed", message: toError(e).message },
-        started: clock.now(),
-      };
+      failure = { kind: "crashed", message: toError(e).message };
     }
-    const batch = lease.started ? await this.#keepHidden(messages) : messages;
+    // A new worker's start (or a start that failed) took time out of the messages' retry delay.
+    const batch = lease?.started !== false ? await this.#keepHidden(messages) : messages;
     if (batch.length === 0) {
-      lease.release();
+      lease?.release();
       return undefined;
     }
     const started = clock.now();
     emit("batch:start", { jobName: job.name, messageIds: batch.map((m) => m.messageId) });
-    return { batch, result: await lease.run(batch, job.definition.options.timeoutMs), started };
+    const result = lease ? await lease.run(batch, job.definition.options.timeoutMs) : failure!;
+    return { batch, result, started };
   }
 
   /**
@@ -144,24 +164,32 @@ export class JobPoller {
    * retryDelay they could become visible, and run again elsewhere, while their first run is
    * still to come. Each is hidden for the whole retryDelay from now, as if just received. One
    * whose receipt no longer holds it (its timeout passed and another receive took it) is left
-   * to that receive: it runs there, once.
+   * to that receive: it runs there, once. One whose change failed otherwise stays in the batch.
    */
   async #keepHidden(messages: QueueMessage[]): Promise<QueueMessage[]> {
-    const { job, transport, logger } = this.#o;
+    const { job, logger } = this.#o;
     const seconds = Math.round(job.definition.options.retryDelayMs / 1000);
-    const hidden = await Promise.allSettled(
-      messages.map((m) => transport.changeVisibility(job.name, m.receiptHandle, seconds)),
-    );
-    const kept = messages.filter((_, i) => hidden[i]!.status === "fulfilled");
-    const lost = hidden.find((h): h is PromiseRejectedResult => h.status === "rejected");
-    if (lost) {
+    const hidden = await Promise.allSettled(messages.map((m) => this.#hide(m, seconds)));
+    const kept: QueueMessage[] = [];
+    const taken: string[] = [];
+    messages.forEach((m, i) => {
+      const outcome = hidden[i]!;
+      if (outcome.status === "rejected" && isStaleReceipt(outcome.reason)) {
+        taken.push(m.messageId);
+        return;
+      }
+      if (outcome.status === "rejected") {
+        logger.warn(
+          { jobName: job.name, messageId: m.messageId, error: toError(outcome.reason).message },
+          "could not hide a job again after its worker started; it runs now, and may run again once its retry delay passes",
+        );
+      }
+      kept.push(m);
+    });
+    if (taken.length > 0) {
       logger.info(
-        {
-          jobName: job.name,
-          messageIds: messages.filter((m) => !kept.includes(m)).map((m) => m.messageId),
-          reason: toError(lost.reason).message,
-        },
-        "these jobs' retry delay passed while their worker started; they are left to their queue and run from there",
+        { jobName: job.name, messageIds: taken },
+        "these jobs' retry delay passed while their worker started, and another receive took them; they run there",
       );
     }
     return kept;
@@ -221,7 +249,10 @@ export class JobPoller {
             message: outcome.reason,
             code: undefined,
           });
-          await transport.deadLetter(job.name, message, outcome.reason);
+          // A failed move leaves the message to its retry delay and maxAttempts.
+          await this.#attempt(message, "could not move the job to its DLQ", () =>
+            transport.deadLetter(job.name, message, outcome.reason),
+          );
           emit("job:dlq", {
             jobName: job.name,
             messageId: message.messageId,
@@ -231,8 +262,12 @@ export class JobPoller {
         } else {
           await this.#note(message.messageId, outcome.error);
           const seconds = result.retries.get(outcome.messageId);
-          if (seconds !== undefined)
-            await transport.changeVisibility(job.name, message.receiptHandle, seconds);
+          if (seconds !== undefined) {
+            // A failed change leaves the message to the queue's retry delay.
+            await this.#attempt(message, "could not set the job's retry delay", () =>
+              this.#hide(message, seconds),
+            );
+          }
           emit("job:failed", {
             jobName: job.name,
             messageId: message.messageId,
@@ -264,6 +299,18 @@ export class JobPoller {
     }
   }
 
+  /** One message's retry or DLQ move: a failure is logged, and the rest of the batch goes on. */
+  async #attempt(message: QueueMessage, what: string, action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (e) {
+      this.#o.logger.warn(
+        { jobName: this.#o.job.name, messageId: message.messageId, error: toError(e).message },
+        what,
+      );
+    }
+  }
+
   /** Keeps the error with the message (best effort: a failed note loses nothing). */
   async #note(messageId: string, error: ErrorInfo): Promise<void> {
     try {
@@ -281,18 +328,32 @@ export class JobPoller {
   }
 
   #pause(ms: number): Promise<void> {
+    const signal = this.#abort.signal;
     return new Promise((resolve) => {
-      const timer = this.#o.clock.setTimer(resolve, ms);
-      this.#abort.signal.addEventListener(
-        "abort",
-        () => {
-          this.#o.clock.clearTimer(timer);
-          resolve();
-        },
-        { once: true },
-      );
+      const done = () => {
+        this.#o.clock.clearTimer(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = this.#o.clock.setTimer(done, ms);
+      signal.addEventListener("abort", done, { once: true });
     });
   }
+}
+
+/**
+ * A visibility change refused because the receipt no longer holds the message: it was received
+ * again since (or deleted). SQS answers InvalidParameterValue naming the ReceiptHandle (the JSON
+ * protocol's ReceiptHandleIsInvalid for a malformed one).
+ */
+function isStaleReceipt(error: unknown): boolean {
+  const { name, message } = toError(error);
+  const code = (error as { code?: unknown }).code;
+  return (
+    name === "ReceiptHandleIsInvalid" ||
+    code === "ReceiptHandleIsInvalid" ||
+    /parameter ReceiptHandle is invalid/.test(message)
+  );
 }
 
 /** The attempt a received message is on: its receive count, as the handler counts it. */

@@ -1,7 +1,9 @@
 import { EventEmitter } from "node:events";
 import { type Clock, systemClock } from "../core/clock.js";
+import { toError } from "../core/errors.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import type { Transport } from "../core/transport.js";
+import { errorInfo } from "../lambda/sqs-handler.js";
 import { Alarms } from "./alarms.js";
 import type { RuntimeEvents } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
@@ -112,11 +114,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         clock,
         logger,
         emit: (event, ...args) => {
-          (emitter.emit as (name: string, ...values: unknown[]) => boolean).call(
-            emitter,
-            event,
-            ...args,
-          );
+          // A listener that throws must not stop the batch, nor the listeners after it.
+          for (const listener of emitter.rawListeners(event) as Array<(...a: unknown[]) => void>) {
+            try {
+              listener(...args);
+            } catch (e) {
+              logger.error(
+                { event, error: errorInfo(toError(e)) },
+                "a runtime event listener threw",
+              );
+            }
+          }
         },
       }),
   );

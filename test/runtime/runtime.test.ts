@@ -30,6 +30,31 @@ describe("the local runtime", () => {
     expect(app.runtime.counters("greeting")).toEqual({ processed: 1, failed: 0, deadLettered: 0 });
   });
 
+  it("logs a runtime event listener that throws, and runs the job and the listeners after it", async () => {
+    app = await startTestApp({ listened: job(`handler: async () => {}`) });
+    let calls = 0;
+    app.runtime.once("batch:start", () => {
+      throw new Error("a bug in the listener");
+    });
+    app.runtime.on("batch:start", () => {
+      calls++;
+    });
+    await app.send("listened", {});
+    await app.until("job:done");
+    await app.send("listened", {});
+    await app.until("job:done", 2);
+    // The throwing listener was a `once`: it ran for the first batch only.
+    expect(calls).toBe(2);
+    const logged = app.logs.filter((l) => l.message === "a runtime event listener threw");
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.fields).toMatchObject({
+      event: "batch:start",
+      error: { message: "a bug in the listener" },
+    });
+    await app.close();
+    app = undefined;
+  });
+
   it("starts a job's workers from a bundle of the job file, as Lambda runs it", async () => {
     app = await startTestApp({
       bundled: job(
@@ -125,6 +150,53 @@ describe("the local runtime", () => {
     expect(app.seen("job:done")).toHaveLength(0);
     await app.te.advance(1000);
     expect((await app.until("job:done"))[0]?.attempt).toBe(2);
+  });
+
+  it("keeps a RetryLater of 12 hours within SQS's limit from the receive, and still finishes the rest of the batch", async () => {
+    // SQS refuses to hide a message beyond 12 hours from its receive: a retry of 12 hours asked
+    // for a second into the run is what is left of them. The job beside it is deleted as done
+    // (a refused change had stopped the batch's deletes and events: the done job ran again).
+    const dir = mkdtempSync(join(tmpdir(), "offload-later-"));
+    app = await startTestApp({
+      later: job(`timeout: "5s", retryDelay: "30s", batchSize: 2,
+        handler: async (p, ctx) => {
+          if (!p.later || ctx.attempt > 1) return;
+          while (!(await import("node:fs")).existsSync(p.release)) await new Promise((r) => setTimeout(r, 2));
+          throw new RetryLater("tomorrow", { delay: "12h" });
+        }`),
+    });
+    try {
+      const release = join(dir, "release");
+      await app.send("later", { later: true, release }, 1);
+      await app.send("later", {}, 1);
+      // Both become visible at once, so one receive takes both.
+      await app.te.advance(1000);
+      const [batch] = await app.until("batch:start");
+      expect(batch?.messageIds).toHaveLength(2);
+      await app.te.advance(1000);
+      writeFileSync(release, "");
+      const [failed] = await app.until("job:failed");
+      const [done] = await app.until("job:done");
+      expect(done?.messageId).not.toBe(failed?.messageId);
+      expect(await app.transport.stats("later")).toMatchObject({ visible: 0, inFlight: 1 });
+      // Not back after the queue's 30 s retry delay, but just within 12 hours of the receive.
+      await app.te.advance(60_000);
+      expect(await app.transport.stats("later")).toMatchObject({ visible: 0, inFlight: 1 });
+      // The handler asked for the 12 hours less what the batch has held the job (and, on
+      // Lambda, could have held it before the invocation: a batching window, a cold start).
+      const seconds = failed!.retryAfterSeconds!;
+      expect(seconds).toBeGreaterThan(43_200 - 60);
+      expect(seconds).toBeLessThan(43_200 - 1);
+      expect(app.logs.filter((l) => l.level === "warn" || l.level === "error")).toEqual([
+        expect.objectContaining({ message: "job failed" }),
+      ]);
+      await app.te.advance(seconds * 1000 - 60_000 - 1);
+      expect(app.seen("job:done")).toHaveLength(1);
+      await app.te.advance(1);
+      await app.until("job:done", 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("sends an Unrecoverable job to the DLQ at once", async () => {
@@ -285,7 +357,7 @@ describe("a batch that waits for its worker to start", () => {
     expect(await stats()).toMatchObject({ visible: 2 });
     writeFileSync(join(dir, "go"), "");
     // The first slot's receipt for B no longer holds it: that slot leaves B to the queue.
-    const left = (l: TestApp["logs"][number]) => l.message?.includes("left to their queue");
+    const left = (l: TestApp["logs"][number]) => l.message?.includes("another receive took them");
     while (!app.logs.some(left)) await sleep(5);
     const [, batch] = await app.until("batch:start", 2);
     const [a, b] = batch!.messageIds;

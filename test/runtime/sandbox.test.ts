@@ -224,8 +224,12 @@ describe("job workers", () => {
 });
 
 describe("a worker that does not load", () => {
-  it("is stopped at the start limit, and the batch waiting for it fails as a whole", async () => {
-    // Its module code hangs (a connection that never answers) once the flag file exists.
+  /**
+   * A sandbox whose job's module code hangs (a connection that never answers) once HANG exists,
+   * with its warm worker busy on a batch that waits for `release`: the next batch needs a new
+   * worker, which does not load.
+   */
+  async function stuckSandbox() {
     const folder = jobsFolder({
       stuck: `import { existsSync } from "node:fs";
 if (existsSync(new URL("./HANG", "file://" + process.env.STUCK_DIR + "/"))) await new Promise(() => { setInterval(() => {}, 1000); });
@@ -250,10 +254,14 @@ export default defineJob({ timeout: "5s", handler: async (p) => {
     });
     cleanups.push(() => sandbox.close());
     await sandbox.warm();
-    // The warm worker is busy with a batch that waits; the next batch needs a new worker.
     const release = join(folder.dir, "release");
     const busy = sandbox.run([message({ wait: release })], 60_000);
     writeFileSync(join(folder.dir, "HANG"), "");
+    return { job: job!, clock, sandbox, busy, release };
+  }
+
+  it("is stopped at the start limit, and the batch waiting for it fails as a whole", async () => {
+    const { job, clock, sandbox, busy, release } = await stuckSandbox();
     const waiting = sandbox.run([message({})], 60_000);
     await until(() => sandbox.workers === 2);
     clock.advance(9_999);
@@ -262,11 +270,27 @@ export default defineJob({ timeout: "5s", handler: async (p) => {
     clock.advance(1);
     expect(await waiting).toEqual({
       kind: "crashed",
-      message: `${job!.file}: the job worker failed to start: it did not load the job within 10 s and was stopped`,
+      message: `${job.file}: the job worker failed to start: it did not load the job within 10 s and was stopped`,
     });
     expect(sandbox.workers).toBe(1);
     writeFileSync(release, "");
     expect(await busy).toEqual({ kind: "succeeded" });
+  });
+
+  it("fails the batches waiting for it, and those running, when the sandbox closes", async () => {
+    const { job, sandbox, busy } = await stuckSandbox();
+    const waiting = sandbox.acquire();
+    await until(() => sandbox.workers === 2);
+    const refused = expect(waiting).rejects.toThrow(
+      `${job.file}: the job worker failed to start: the job sandbox was closed`,
+    );
+    await sandbox.close();
+    await refused;
+    expect(await busy).toEqual({
+      kind: "crashed",
+      message: "the job sandbox was closed",
+    });
+    expect(sandbox.workers).toBe(0);
   });
 });
 

@@ -3,7 +3,11 @@ import type { Clock, TimerHandle } from "../../core/clock.js";
 import { OffloadError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { QueueMessage } from "../../core/transport.js";
-import type { ErrorInfo, RecordOutcome } from "../../lambda/sqs-handler.js";
+import {
+  type ErrorInfo,
+  LAMBDA_INIT_LIMIT_MS,
+  type RecordOutcome,
+} from "../../lambda/sqs-handler.js";
 import type { LoadedJob } from "../load-jobs.js";
 import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
 
@@ -72,6 +76,11 @@ interface PooledWorker {
   retiring: boolean;
   dead: boolean;
   idleTimer: TimerHandle | undefined;
+  /**
+   * Marks it dead and settles what waits on it: its start (rejected), its batches (crashed).
+   * `expected`: the sandbox stopped it (no warning).
+   */
+  end: (message: string, expected: boolean) => void;
 }
 
 /**
@@ -133,7 +142,7 @@ export class JobSandbox {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#idleMs = options.idleMs ?? 60_000;
-    this.#startTimeoutMs = options.startTimeoutMs ?? 10_000;
+    this.#startTimeoutMs = options.startTimeoutMs ?? LAMBDA_INIT_LIMIT_MS;
     this.#workerFile = options.workerFile;
   }
 
@@ -203,6 +212,11 @@ export class JobSandbox {
       started: picked === undefined,
       run: (messages, timeoutMs) => {
         unlease();
+        // It stopped, or a batch that shared it timed out, while the lease waited: another one.
+        if (pooled.dead || pooled.retiring) {
+          this.#settled(pooled);
+          return this.run(messages, timeoutMs);
+        }
         return this.#runIn(pooled, messages, timeoutMs);
       },
       release: () => {
@@ -217,13 +231,6 @@ export class JobSandbox {
     messages: readonly QueueMessage[],
     timeoutMs: number,
   ): Promise<SandboxResult> {
-    if (pooled.dead) {
-      this.#settled(pooled);
-      return Promise.resolve({
-        kind: "crashed",
-        message: "the worker stopped before the batch was handed to it",
-      });
-    }
     const id = this.#nextId++;
     return new Promise<SandboxResult>((resolve) => {
       const finish = (result: SandboxResult) => {
@@ -311,6 +318,7 @@ export class JobSandbox {
       retiring: false,
       dead: false,
       idleTimer: undefined,
+      end: () => {},
     };
     this.#all.add(pooled);
     return new Promise<PooledWorker>((resolve, reject) => {
@@ -319,7 +327,7 @@ export class JobSandbox {
         died(`it did not load the job within ${this.#startTimeoutMs / 1000} s and was stopped`);
         void pooled.worker.terminate();
       }, this.#startTimeoutMs);
-      const died = (message: string) => {
+      const died = (message: string, expected = false) => {
         this.#clock.clearTimer(startTimer);
         if (pooled.dead) return;
         pooled.dead = true;
@@ -335,13 +343,14 @@ export class JobSandbox {
           );
         } else if (pooled.running.size > 0) {
           for (const settle of [...pooled.running.values()]) settle({ type: "died", message });
-        } else if (!this.#closed) {
+        } else if (!expected && !this.#closed && pooled.leased === 0) {
           this.#logger.warn(
             { jobName: this.#job.name, reason: message },
             "an idle job worker stopped",
           );
         }
       };
+      pooled.end = died;
       worker.on("message", (message: FromWorker) => {
         if (message.type === "log") {
           const fields = { jobName: this.#job.name, ...message.fields };
@@ -385,8 +394,7 @@ export class JobSandbox {
     if (pooled.idleTimer) this.#clock.clearTimer(pooled.idleTimer);
     pooled.idleTimer = undefined;
     if (!pooled.dead) {
-      pooled.dead = true;
-      this.#all.delete(pooled);
+      pooled.end("the job sandbox was closed", true);
       await pooled.worker.terminate();
     }
   }
