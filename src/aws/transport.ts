@@ -6,10 +6,10 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { MAX_DELAY_SECONDS, MAX_PAYLOAD_BYTES } from "../core/client.js";
+import { MAX_DELAY_SECONDS } from "../core/client.js";
 import { systemClock } from "../core/clock.js";
 import { OffloadError } from "../core/errors.js";
-import { jobMessageAttributes, type StringMessageAttribute } from "../core/job-attributes.js";
+import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
 import { silentLogger } from "../core/logger.js";
 import type { JobQueueStats, SendRequest, Transport } from "../core/transport.js";
 import { fromQueueAttributes, toQueueMessage } from "./attributes.js";
@@ -93,7 +93,7 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
     async send(request: SendRequest) {
       const { queueUrl } = of(request.jobName);
       const attributes = jobMessageAttributes(request);
-      checkSize(request, attributes);
+      checkMessageSize(request, attributes);
       const delay = checkDelay(request);
       let messageId: string | undefined;
       const direct = request.delaySeconds !== undefined;
@@ -221,33 +221,6 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
     // SQS cannot annotate a message: the runtime's error notes have nowhere to go.
     noteError: async () => {},
   };
-}
-
-/** The same limit and message as the typed client's, checked before any call. */
-/**
- * SNS and SQS count a message's attributes (name, type and value) towards
- * its 256 KiB, so the jobName attribute leaves a little less for the body.
- */
-function checkSize(
-  request: SendRequest,
-  attributes: Readonly<Record<string, StringMessageAttribute>>,
-): void {
-  const encoder = new TextEncoder();
-  const body = encoder.encode(request.body).length;
-  let attributeBytes = 0;
-  for (const [name, value] of Object.entries(attributes)) {
-    attributeBytes +=
-      encoder.encode(name).length +
-      encoder.encode(value.DataType).length +
-      encoder.encode(value.StringValue).length;
-  }
-  if (body + attributeBytes > MAX_PAYLOAD_BYTES) {
-    throw new OffloadError(
-      "PayloadTooLarge",
-      `The payload of ${request.jobName} is ${body} bytes as JSON, and ${body + attributeBytes} with its message attributes; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size, attributes included)`,
-      { jobName: request.jobName },
-    );
-  }
 }
 
 function checkDelay(request: SendRequest): number {

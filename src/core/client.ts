@@ -1,11 +1,11 @@
 import { parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
+import { checkMessageSize } from "./job-attributes.js";
 import type { AnyJobDefinition, Duration, JobInput } from "./job-types.js";
-import type { Transport } from "./transport.js";
+import type { SendRequest, Transport } from "./transport.js";
 import { formatIssues, validatePayload } from "./validate-payload.js";
 
-/** SNS takes at most 256 KiB per message (Amazon SNS quotas); jobs go through the topic. */
-export const MAX_PAYLOAD_BYTES = 262_144;
+export { MAX_PAYLOAD_BYTES } from "./job-attributes.js";
 /** SQS's longest per-message delay (DelaySeconds). */
 export const MAX_DELAY_SECONDS = 900;
 
@@ -89,15 +89,6 @@ export function createClient<Jobs extends Record<string, AnyJob>>(
         { jobName },
       );
     }
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit: only a long body needs encoding to count.
-    const bytes = body.length * 3 <= MAX_PAYLOAD_BYTES ? 0 : new TextEncoder().encode(body).length;
-    if (bytes > MAX_PAYLOAD_BYTES) {
-      throw new OffloadError(
-        "PayloadTooLarge",
-        `The payload of ${jobName} is ${bytes} bytes as JSON; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size)`,
-        { jobName },
-      );
-    }
     let delaySeconds: number | undefined;
     if (send.delay !== undefined) {
       const ms = parseDuration(send.delay, "delay");
@@ -110,13 +101,15 @@ export function createClient<Jobs extends Record<string, AnyJob>>(
       }
       delaySeconds = Math.round(ms / 1000);
     }
-    return {
+    const request: SendRequest = {
       jobName,
       body,
       ...(delaySeconds === undefined ? {} : { delaySeconds }),
       ...(send.idempotencyKey === undefined ? {} : { idempotencyKey: send.idempotencyKey }),
       ...(send.traceparent === undefined ? {} : { traceparent: send.traceparent }),
     };
+    checkMessageSize(request);
+    return request;
   }
 
   return {

@@ -1,4 +1,8 @@
+import { OffloadError } from "./errors.js";
 import type { SendRequest } from "./transport.js";
+
+/** SNS takes at most 256 KiB per message (Amazon SNS quotas), attributes included; jobs go through the topic. */
+export const MAX_PAYLOAD_BYTES = 262_144;
 
 /** A String message attribute, in the shape SQS and SNS take (SDK and engine alike). */
 export interface StringMessageAttribute {
@@ -20,4 +24,36 @@ export function jobMessageAttributes(request: SendRequest): Record<string, Strin
   if (request.traceparent)
     attributes.traceparent = { DataType: "String", StringValue: request.traceparent };
   return attributes;
+}
+
+/**
+ * Refuses (PayloadTooLarge) a job too large for the topic: SNS and SQS count a message's
+ * attributes (name, type and value) towards its 256 KiB, so the jobName attribute leaves a
+ * little less for the body.
+ */
+export function checkMessageSize(
+  request: SendRequest,
+  attributes: Readonly<Record<string, StringMessageAttribute>> = jobMessageAttributes(request),
+): void {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: a short message needs no encoding to count.
+  let chars = request.body.length;
+  for (const [name, value] of Object.entries(attributes))
+    chars += name.length + value.DataType.length + value.StringValue.length;
+  if (chars * 3 <= MAX_PAYLOAD_BYTES) return;
+  const encoder = new TextEncoder();
+  const body = encoder.encode(request.body).length;
+  let attributeBytes = 0;
+  for (const [name, value] of Object.entries(attributes)) {
+    attributeBytes +=
+      encoder.encode(name).length +
+      encoder.encode(value.DataType).length +
+      encoder.encode(value.StringValue).length;
+  }
+  if (body + attributeBytes > MAX_PAYLOAD_BYTES) {
+    throw new OffloadError(
+      "PayloadTooLarge",
+      `The payload of ${request.jobName} is ${body} bytes as JSON, and ${body + attributeBytes} with its message attributes; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size, attributes included)`,
+      { jobName: request.jobName },
+    );
+  }
 }

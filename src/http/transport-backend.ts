@@ -53,7 +53,7 @@ export function createTransportBackend(options: TransportBackendOptions): ApiBac
       client.send(
         jobName,
         payload as never,
-        sendOptions.delaySeconds ? { delay: `${sendOptions.delaySeconds}s` } : {},
+        sendOptions.delaySeconds === undefined ? {} : { delay: `${sendOptions.delaySeconds}s` },
       ),
     async queues() {
       return Promise.all(names.map(async (name) => summary(name, await transport.stats(name))));

@@ -1,4 +1,4 @@
-import { jobMessageAttributes } from "../core/job-attributes.js";
+import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import {
   type DeadLetter,
@@ -96,6 +96,7 @@ export async function createEngineTransport(
 
     async send(request: SendRequest) {
       const attributes = jobMessageAttributes(request);
+      checkMessageSize(request, attributes);
       const delay = request.delaySeconds;
       if (delay !== undefined) {
         // SNS has no per-message delay: a job sent with a delay goes straight to its queue, as on

@@ -83,7 +83,9 @@ describe("createClient", () => {
       offload.send("greeting", { friendName: "x".repeat(262_144) }),
     ).rejects.toMatchObject({
       code: "PayloadTooLarge",
-      message: expect.stringMatching(/is 262161 bytes as JSON; the limit is 262144/),
+      message: expect.stringMatching(
+        /is 262161 bytes as JSON, and 262182 with its message attributes; the limit is 262144/,
+      ),
     });
   });
 

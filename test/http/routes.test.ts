@@ -48,6 +48,18 @@ describe("POST /jobs", () => {
     expect(await stack.transport.stats("greeting")).toMatchObject({ visible: 1, delayed: 0 });
   });
 
+  it("sends a job with delaySeconds 0 straight to its queue, overriding the job's delay", async () => {
+    const response = await postJson(`${stack.url}/jobs`, {
+      jobName: "greeting",
+      payload: { friendName: "Hank" },
+      delaySeconds: 0,
+    });
+    expect(response.status).toBe(202);
+    const { messageId } = (await response.json()) as { messageId: string };
+    // Not through the topic, which gives the queue's copy an id of its own.
+    expect((await receiveOne("greeting")).messageId).toBe(messageId);
+  });
+
   it("accepts charset=utf-8 and any JSON payload for a job without a schema", async () => {
     const response = await postJson(
       `${stack.url}/jobs`,
