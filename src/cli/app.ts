@@ -4,6 +4,8 @@ import type { Logger } from "../core/logger.js";
 import { createApi } from "../http/api.js";
 import { ApiError, toErrorAnswer } from "../http/errors.js";
 import { loopbackHosts } from "../http/guard.js";
+import { protectAppResources } from "../http/wire/app-resources.js";
+import { dlqNameOf, JOBS_TOPIC_NAME } from "../runtime/index.js";
 import { isLoopback, type ResolvedConfig } from "./config.js";
 import { type EngineThread, startEngineThread } from "./engine-thread/client.js";
 import { staticPages } from "./pages.js";
@@ -65,13 +67,20 @@ export async function startLocalApp(
       logger,
     );
     const pages = config.pagesDir ? staticPages(config.pagesDir) : undefined;
+    const backend = engine.backend;
     api = createApi({
-      backend: engine.backend,
+      backend,
       bodyLimitBytes: config.bodyLimit,
       ...(config.apiKey ? { apiKey: config.apiKey } : {}),
       corsOrigins: config.corsOrigins,
       ...(pages ? { pages: (c) => pages(c.req.raw) } : {}),
-      wire: { sqs: engine.sqs, sns: engine.sns },
+      wire: protectAppResources(
+        { sqs: engine.sqs, sns: engine.sns },
+        {
+          queueNames: () => new Set(backend.jobNames().flatMap((name) => [name, dlqNameOf(name)])),
+          topicName: JOBS_TOPIC_NAME,
+        },
+      ),
       logger,
       // Without a key the app listens on loopback; only loopback names may address it.
       ...(config.apiKey ? {} : { allowedHosts: loopbackHosts(config.host) }),

@@ -15,7 +15,7 @@ import { AwsApiError, type Engine } from "../engine/index.js";
 export interface EngineLayoutOptions {
   /** Prefix of every queue and topic name (an app name, say). @defaultValue "" */
   prefix?: string;
-  /** The topic that routes jobs by `jobName`. @defaultValue "offload-jobs" */
+  /** The topic that routes jobs by `jobName`. @defaultValue {@link JOBS_TOPIC_NAME} */
   topicName?: string;
 }
 
@@ -26,6 +26,14 @@ export interface JobQueueSpec {
 }
 
 const DLQ_RETENTION_SECONDS = 1_209_600; // 14 days, the longest SQS keeps a message
+
+/** The topic that routes jobs to their queues, unless EngineLayoutOptions name another. */
+export const JOBS_TOPIC_NAME = "offload-jobs";
+
+/** The name of the DLQ of a job's queue. */
+export function dlqNameOf(queueName: string): string {
+  return `${queueName}-dlq`;
+}
 
 /**
  * The Transport over the embedded engine, laid out as the AWS stack is: a
@@ -42,13 +50,13 @@ export async function createEngineTransport(
   const prefix = options.prefix ?? "";
   const { sqs, sns } = engine;
   const { TopicArn } = await sns.createTopic({
-    Name: `${prefix}${options.topicName ?? "offload-jobs"}`,
+    Name: `${prefix}${options.topicName ?? JOBS_TOPIC_NAME}`,
   });
   const urls = new Map<string, { queue: string; dlq: string; arn: string }>();
 
   for (const job of jobs) {
     const queueName = `${prefix}${job.name}`;
-    const dlqName = `${queueName}-dlq`;
+    const dlqName = dlqNameOf(queueName);
     const dlq = (await sqs.createQueue({ QueueName: dlqName })).QueueUrl;
     await sqs.setQueueAttributes({
       QueueUrl: dlq,

@@ -1,6 +1,8 @@
 export {
   createEngineTransport,
+  dlqNameOf,
   type EngineLayoutOptions,
+  JOBS_TOPIC_NAME,
   type JobQueueSpec,
 } from "./engine-transport.js";
 export type { AlarmEvent, RuntimeEvents } from "./events.js";

@@ -2,8 +2,18 @@ import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import {
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  ListSubscriptionsByTopicCommand,
+  ListTopicsCommand,
+  SetSubscriptionAttributesCommand,
+  UnsubscribeCommand,
+} from "@aws-sdk/client-sns";
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobQueueSummary } from "../../src/http/backend.js";
+import { sdkClients } from "../support/sdk-clients.js";
 import { appFolder, cli, postJob, type Server, startServer } from "./server.js";
 
 // `offload start` as a newcomer runs it: a child process, real HTTP, a real database file.
@@ -359,6 +369,60 @@ throw new Error("this job file is broken");`,
     const xml = await response.text();
     expect(response.status, xml).toBe(200);
     expect(xml).toContain(`<QueueUrl>${server.url}/000000000000/greet</QueueUrl>`);
+  });
+
+  it("keeps its own queues, DLQs, topic and subscriptions whole over the SQS and SNS APIs", async () => {
+    const { sqs, sns, destroy } = sdkClients(server.url);
+    try {
+      const refused = async (call: Promise<unknown>) => {
+        const error = (await call.then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+        expect(error?.$metadata?.httpStatusCode, String(error)).toBe(403);
+        return error;
+      };
+      const { QueueUrl: greet } = await sqs.send(new GetQueueUrlCommand({ QueueName: "greet" }));
+      const deleted = await refused(sqs.send(new DeleteQueueCommand({ QueueUrl: greet })));
+      expect(deleted.name).toBe("AccessDenied");
+      expect(deleted.message).toContain("Queue greet carries this app's jobs");
+      const { QueueUrl: dlq } = await sqs.send(new GetQueueUrlCommand({ QueueName: "greet-dlq" }));
+      await refused(sqs.send(new DeleteQueueCommand({ QueueUrl: dlq })));
+
+      const { Topics } = await sns.send(new ListTopicsCommand({}));
+      const topic = Topics?.find((t) => t.TopicArn?.endsWith(":offload-jobs"))?.TopicArn;
+      expect(topic).toBeDefined();
+      expect((await refused(sns.send(new DeleteTopicCommand({ TopicArn: topic })))).name).toBe(
+        "AuthorizationErrorException", // the SDK's name for SNS's AuthorizationError
+      );
+      const { Subscriptions } = await sns.send(
+        new ListSubscriptionsByTopicCommand({ TopicArn: topic }),
+      );
+      const subscription = Subscriptions?.[0]?.SubscriptionArn;
+      expect(subscription).toBeDefined();
+      await refused(sns.send(new UnsubscribeCommand({ SubscriptionArn: subscription })));
+      await refused(
+        sns.send(
+          new SetSubscriptionAttributesCommand({
+            SubscriptionArn: subscription,
+            AttributeName: "FilterPolicy",
+            AttributeValue: JSON.stringify({ jobName: ["nothing"] }),
+          }),
+        ),
+      );
+
+      // Queues and topics of the client's own stay its to delete.
+      const { QueueUrl: own } = await sqs.send(new CreateQueueCommand({ QueueName: "scratch" }));
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: own }));
+      const { TopicArn: ownTopic } = await sns.send(new CreateTopicCommand({ Name: "scratch" }));
+      await sns.send(new DeleteTopicCommand({ TopicArn: ownTopic }));
+
+      // And the app goes on taking in and running jobs.
+      expect((await postJob(server.url, "greet", { name: "Kept" })).status).toBe(202);
+      await server.waitForLog((l) => l.msg === "greeted Kept");
+    } finally {
+      destroy();
+    }
   });
 
   it("answers only loopback names and refuses writes from other sites, having no API key", async () => {
