@@ -7,7 +7,7 @@ export class AppClient {
   readonly #url: string;
   readonly #apiKey: string | undefined;
 
-  /** @throws UsageError InvalidUrl when `url` is not an http(s) URL. */
+  /** @throws UsageError InvalidUrl when `url` is not an http(s) URL, or has a query or fragment. */
   constructor(url: string, apiKey: string | undefined) {
     let parsed: URL | undefined;
     try {
@@ -19,6 +19,13 @@ export class AppClient {
       throw new UsageError(
         "InvalidUrl",
         `--url must be the app's http:// or https:// address, like http://localhost:3000; got ${JSON.stringify(url)}`,
+      );
+    }
+    if (parsed.search !== "" || parsed.hash !== "" || url.includes("?") || url.includes("#")) {
+      // The API's paths are appended to it: after a query they would be part of the query.
+      throw new UsageError(
+        "InvalidUrl",
+        `--url must be the app's address without a query or fragment, like http://localhost:3000; got ${JSON.stringify(url)}`,
       );
     }
     this.#url = url.replace(/\/+$/, "");

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { OffloadError } from "../core/errors.js";
@@ -28,6 +29,7 @@ export function listen(
       () => resolve(server),
     );
     server.on("clientError", answerClientError);
+    server.on("checkExpectation", answerUnmetExpectation);
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(
         error.code === "EADDRINUSE"
@@ -64,6 +66,27 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
   );
+}
+
+/**
+ * A request with an Expect header Node cannot meet (anything but 100-continue): the 417 it
+ * would send anyway, with a body that says which expectation and what the server takes.
+ */
+export function answerUnmetExpectation(request: IncomingMessage, response: ServerResponse): void {
+  const { body } = toErrorAnswer(
+    new ApiError(
+      "ExpectationFailed",
+      `The server cannot meet the request's Expect: ${JSON.stringify(request.headers.expect ?? "")}; it takes only "100-continue", or no Expect header`,
+    ),
+  );
+  const text = JSON.stringify(body);
+  response.writeHead(417, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(text),
+    Connection: "close",
+  });
+  response.end(text);
+  request.resume();
 }
 
 const STATUS_TEXT = {

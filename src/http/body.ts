@@ -5,11 +5,20 @@ import { ApiError } from "./errors.js";
 /**
  * Checks that a request says its body is JSON: `application/json`, with
  * `charset=utf-8` or no charset (RFC 8259 §8.1: JSON exchanged between
- * systems is UTF-8). Other parameters are ignored.
+ * systems is UTF-8), and not compressed (no Content-Encoding but
+ * `identity`; RFC 9110 §15.5.16 answers any other with 415). Other
+ * parameters are ignored.
  *
  * @throws ApiError UnsupportedMediaType naming what came, or that nothing did.
  */
 export function requireJsonContentType(request: Request): void {
+  const encoding = request.headers.get("content-encoding");
+  if (encoding !== null && !/^\s*(identity\s*)?$/i.test(encoding)) {
+    throw new ApiError(
+      "UnsupportedMediaType",
+      `The body must be sent uncompressed (no Content-Encoding, or identity); got Content-Encoding ${quote(encoding, 100)}`,
+    );
+  }
   const header = request.headers.get("content-type");
   const expected = "Content-Type must be application/json (charset=utf-8 optional)";
   if (header === null || header.trim() === "") {
@@ -199,8 +208,12 @@ function overLimit(limitBytes: number): ApiError {
   return tooLarge(`it has more than ${limitBytes} bytes`, limitBytes);
 }
 
-function clientGone(): Error {
-  return new Error("The client closed the connection before the whole body arrived");
+/** Not the server's failure, and no one is left to read the answer: not logged as a 500. */
+function clientGone(): ApiError {
+  return new ApiError(
+    "IncompleteBody",
+    "The client closed the connection before the whole body arrived",
+  );
 }
 
 function tooLarge(what: string, limitBytes: number): ApiError {

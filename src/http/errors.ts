@@ -13,6 +13,8 @@ export const STATUS_BY_CODE = {
   MalformedJson: 400,
   InvalidEncoding: 400,
   TooDeep: 400,
+  /** The client went away before its whole body arrived (no one reads the answer). */
+  IncompleteBody: 400,
   NumberOutOfRange: 400,
   InvalidDelay: 400,
   DelayTooLong: 400,
@@ -30,6 +32,8 @@ export const STATUS_BY_CODE = {
   PurgeInProgress: 409,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
+  /** An Expect header other than 100-continue (Node's HTTP layer). */
+  ExpectationFailed: 417,
   InvalidPayload: 422,
   /** Headers over Node's limit (16 KiB). */
   HeadersTooLarge: 431,

@@ -1,4 +1,5 @@
 import { nodeBodyOf, readBodyBytes, requireJsonContentType } from "./body.js";
+import { ApiError } from "./errors.js";
 import type { RouteHandler } from "./job-routes.js";
 import { parseJsonBody } from "./json.js";
 import { requireKnownJob } from "./known-job.js";
@@ -59,12 +60,23 @@ export function redriveRoute(options: ResolvedApiOptions): RouteHandler {
   };
 }
 
-/** `POST /api/queues/:job/purge`: deletes every message in the job's DLQ. */
-export function purgeRoute({ backend }: ResolvedApiOptions): RouteHandler {
+/**
+ * `POST /api/queues/:job/purge`: deletes every message in the job's DLQ. It takes no body: one
+ * (`{"messageIds": [...]}`, say) would read as "purge these", and be taken as "purge all".
+ */
+export function purgeRoute(options: ResolvedApiOptions): RouteHandler {
+  const { backend } = options;
   return async (c) => {
     const jobName = c.req.param("job") ?? "";
     requireKnownJob(backend, jobName);
     parseQuery(c.req.queries(), {});
+    const bytes = await readBodyBytes(c.req.raw, options.bodyLimitBytes, nodeBodyOf(c.env));
+    if (bytes.length > 0) {
+      throw new ApiError(
+        "InvalidRequest",
+        `POST /api/queues/${jobName}/purge takes no body (it deletes every message in the DLQ); got ${bytes.length} bytes. To move only some messages back, POST /api/queues/${jobName}/redrive with {"messageIds": [...]}`,
+      );
+    }
     const { purged } = await backend.purge(jobName);
     return c.json({ purged });
   };

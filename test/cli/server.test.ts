@@ -61,6 +61,30 @@ describe("the local server", () => {
     expect(garbage.body.error.message).toMatch(/^The request is not valid HTTP\/1\.1: \S/);
   });
 
+  it("answers an Expect it cannot meet 417 with a JSON error, and 100-continue as usual", async () => {
+    const port = await start();
+    const answer = parse(
+      await raw(
+        port,
+        "POST /jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 200-ok\r\nContent-Length: 0\r\n\r\n",
+      ),
+    );
+    expect(answer.statusLine).toBe("HTTP/1.1 417 Expectation Failed");
+    expect(answer.head).toContain("Content-Type: application/json");
+    expect(answer.body).toEqual({
+      error: {
+        code: "ExpectationFailed",
+        message:
+          'The server cannot meet the request\'s Expect: "200-ok"; it takes only "100-continue", or no Expect header',
+      },
+    });
+    const continued = await raw(
+      port,
+      "POST /jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+    );
+    expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+  });
+
   it("answers a request that timed out 408, naming the limit", async () => {
     const socket = new PassThrough();
     let written = "";

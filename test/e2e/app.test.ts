@@ -137,7 +137,15 @@ describe("offload start, end to end", () => {
 
     writeFileSync(flag, "");
     await postJob(server.url, "fragile", { order: 2 });
-    await expect.poll(async () => (await queue("fragile")).dlq.visible).toBe(1);
+    await postJob(server.url, "fragile", { order: 3 });
+    await expect.poll(async () => (await queue("fragile")).dlq.visible).toBe(2);
+    // A list cut short by --limit says so, and how to see more.
+    const first = await cli(["dlq", "list", "fragile", "--limit", "1", "--url", server.url]);
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim().split("\n")).toHaveLength(4); // header, rule, one row, the note
+    expect(first.stdout).toMatch(
+      /\nthe oldest 1 of 2 messages in the DLQ of fragile; --limit \(up to 1000\) lists more\n$/,
+    );
     const refused = await cli(["dlq", "purge", "fragile", "--url", server.url]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
@@ -146,7 +154,7 @@ describe("offload start, end to end", () => {
     const purge = await cli(["dlq", "purge", "fragile", "--yes", "--url", server.url]);
     expect(purge).toMatchObject({
       code: 0,
-      stdout: "purged 1 message(s) from the DLQ of fragile\n",
+      stdout: "purged 2 message(s) from the DLQ of fragile\n",
     });
     expect((await queue("fragile")).dlq.visible).toBe(0);
     // SQS allows one purge a minute; the engine too, and says so instead of failing.
@@ -206,6 +214,10 @@ describe("offload start, end to end", () => {
       [
         ["stats", "--url", "localhost:3000"],
         `--url must be the app's http:// or https:// address, like http://localhost:3000; got "localhost:3000"`,
+      ],
+      [
+        ["stats", "--url", `${server.url}/?key=1`],
+        `--url must be the app's address without a query or fragment, like http://localhost:3000; got "${server.url}/?key=1"`,
       ],
       [
         ["stats", "--aws", "--url", server.url],

@@ -155,6 +155,14 @@ const cases: HostileCase[] = [
     code: "UnsupportedMediaType",
     message: /got charset "latin1"/,
   },
+  {
+    name: "a gzip-compressed body",
+    send: post("/jobs", greetingEnvelope(), { "content-encoding": "gzip" }),
+    status: 415,
+    code: "UnsupportedMediaType",
+    message:
+      /The body must be sent uncompressed \(no Content-Encoding, or identity\); got Content-Encoding "gzip"/,
+  },
   // Sizes
   {
     name: "a 2 MiB body",

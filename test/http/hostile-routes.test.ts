@@ -20,6 +20,14 @@ const openCases: HostileCase[] = [
     message: /There is no job "send-fax"/,
   },
   {
+    name: "purge with a body, as if it took messageIds",
+    send: post("/api/queues/greeting/purge", { messageIds: ["a"] }),
+    status: 400,
+    code: "InvalidRequest",
+    message:
+      /POST \/api\/queues\/greeting\/purge takes no body \(it deletes every message in the DLQ\); got 20 bytes\. To move only some messages back, POST \/api\/queues\/greeting\/redrive/,
+  },
+  {
     name: "?limit=0 on the DLQ",
     send: request("GET", "/api/queues/greeting/dlq?limit=0"),
     status: 400,

@@ -117,6 +117,14 @@ export async function dlqListCommand(
       ]),
     ),
   );
+  if (messages.length < limit) return;
+  // A full page may be all of it, or the start: the DLQ's depth says which.
+  const depth = (await client.queue(jobName)).dlq.visible;
+  if (depth > messages.length) {
+    o.out(
+      `the oldest ${messages.length} of ${depth} messages in the DLQ of ${jobName}; --limit (up to 1000) lists more`,
+    );
+  }
 }
 
 /** `offload dlq redrive <job> [--id ...]`, with progress while a large DLQ drains. */
