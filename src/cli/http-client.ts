@@ -21,7 +21,8 @@ export class AppClient {
         `--url must be the app's http:// or https:// address, like http://localhost:3000; got ${JSON.stringify(url)}`,
       );
     }
-    if (parsed.search !== "" || parsed.hash !== "" || url.includes("?") || url.includes("#")) {
+    // On the text, not the parsed URL: "http://host/?" has an empty search, and is no base either.
+    if (/[?#]/.test(url)) {
       // The API's paths are appended to it: after a query they would be part of the query.
       throw new UsageError(
         "InvalidUrl",

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { OffloadError } from "../core/errors.js";
@@ -60,11 +60,9 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     socket.destroy();
     return;
   }
-  const [status, code, message] = clientErrorAnswer(error);
-  const { body } = toErrorAnswer(new ApiError(code, message));
-  const text = JSON.stringify(body);
+  const { status, text } = jsonError(...clientErrorAnswer(error));
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
   );
 }
 
@@ -73,14 +71,11 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
  * would send anyway, with a body that says which expectation and what the server takes.
  */
 export function answerUnmetExpectation(request: IncomingMessage, response: ServerResponse): void {
-  const { body } = toErrorAnswer(
-    new ApiError(
-      "ExpectationFailed",
-      `The server cannot meet the request's Expect: ${JSON.stringify(request.headers.expect ?? "")}; it takes only "100-continue", or no Expect header`,
-    ),
+  const { status, text } = jsonError(
+    "ExpectationFailed",
+    `The server cannot meet the request's Expect: ${JSON.stringify(request.headers.expect ?? "")}; it takes only "100-continue", or no Expect header`,
   );
-  const text = JSON.stringify(body);
-  response.writeHead(417, {
+  response.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(text),
     Connection: "close",
@@ -89,32 +84,24 @@ export function answerUnmetExpectation(request: IncomingMessage, response: Serve
   request.resume();
 }
 
-const STATUS_TEXT = {
-  400: "Bad Request",
-  408: "Request Timeout",
-  431: "Request Header Fields Too Large",
-} as const;
+/** An error answered outside the API's routes: its status and JSON body, as the routes give them. */
+function jsonError(code: ApiErrorCode, message: string): { status: number; text: string } {
+  const { status, body } = toErrorAnswer(new ApiError(code, message));
+  return { status, text: JSON.stringify(body) };
+}
 
-function clientErrorAnswer(
-  error: NodeJS.ErrnoException,
-): [status: keyof typeof STATUS_TEXT, code: ApiErrorCode, message: string] {
+function clientErrorAnswer(error: NodeJS.ErrnoException): [code: ApiErrorCode, message: string] {
   if (error.code === "HPE_HEADER_OVERFLOW") {
-    return [
-      431,
-      "HeadersTooLarge",
-      "The request's headers are larger than the server takes (16 KiB)",
-    ];
+    return ["HeadersTooLarge", "The request's headers are larger than the server takes (16 KiB)"];
   }
   if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
     return [
-      408,
       "RequestTimeout",
       `The request did not arrive in full within ${SERVER_TIMEOUTS.requestTimeout / 1000} seconds`,
     ];
   }
   const reason = (error as { reason?: unknown }).reason;
   return [
-    400,
     "InvalidRequest",
     `The request is not valid HTTP/1.1: ${typeof reason === "string" ? reason : error.message}`,
   ];
