@@ -6,7 +6,6 @@ import {
   decodeError,
   type EngineThreadOptions,
   encodeError,
-  Outbox,
 } from "../../src/cli/engine-thread/protocol.js";
 import { OffloadError } from "../../src/core/errors.js";
 import type { LogFn, Logger } from "../../src/core/logger.js";
@@ -180,25 +179,5 @@ describe("crossing the thread boundary", () => {
     expect(plain).toBeInstanceOf(Error);
     expect(plain).toMatchObject({ name: "TypeError", message: "x is not a function" });
     expect(decodeError(encodeError("a string"))).toMatchObject({ message: "a string" });
-  });
-
-  it("posts items together: at maxItems at once, the rest when the schedule runs", () => {
-    const posted: number[][] = [];
-    const scheduled: Array<() => void> = [];
-    const box = new Outbox<number>((items) => posted.push(items), {
-      schedule: (flush) => scheduled.push(flush),
-      maxItems: 3,
-    });
-    for (let i = 1; i <= 5; i++) box.push(i);
-    expect(posted).toEqual([[1, 2, 3]]);
-    expect(scheduled).toHaveLength(1);
-    scheduled.shift()!();
-    expect(posted).toEqual([
-      [1, 2, 3],
-      [4, 5],
-    ]);
-    scheduled.length = 0;
-    box.push(6);
-    expect(scheduled).toHaveLength(1);
   });
 });

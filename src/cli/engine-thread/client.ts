@@ -9,12 +9,12 @@ import type { Logger } from "../../core/logger.js";
 import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import type { ApiBackend } from "../../http/backend.js";
+import { Outbox } from "../../runtime/outbox.js";
 import {
   type Call,
   decodeError,
   type EngineThreadOptions,
   type FromEngine,
-  Outbox,
   type Target,
   type ToEngine,
 } from "./protocol.js";

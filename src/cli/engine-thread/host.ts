@@ -19,13 +19,13 @@ import {
   type Runtime,
   startRuntime,
 } from "../../runtime/index.js";
+import { Outbox } from "../../runtime/outbox.js";
 import {
   type Call,
   type EngineThreadOptions,
   encodeError,
   type FromEngine,
   forwardingLogger,
-  Outbox,
   type Reply,
   type ToEngine,
 } from "./protocol.js";

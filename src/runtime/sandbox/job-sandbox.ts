@@ -9,7 +9,8 @@ import {
   type RecordOutcome,
 } from "../../lambda/sqs-handler.js";
 import type { LoadedJob } from "../load-jobs.js";
-import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
+import { Outbox } from "../outbox.js";
+import type { FromWorker, RunAnswer, RunRequest, ToWorker, WorkerData } from "./protocol.js";
 
 /** How a batch ended in its worker. */
 export type SandboxResult =
@@ -66,10 +67,12 @@ export interface WorkerLease {
 
 interface PooledWorker {
   worker: Worker;
+  /** The batches given to it in this event-loop turn, posted together at its end. */
+  runs: Outbox<RunRequest>;
   /** Leases given out whose batch is not posted yet: they count as batches running. */
   leased: number;
   /** The batches running in this worker, by id: each settles with what the worker answers. */
-  running: Map<number, (message: FromWorker | { type: "died"; message: string }) => void>;
+  running: Map<number, (message: RunAnswer | { type: "died"; message: string }) => void>;
   /** It has loaded the job; until then it is spoken for by the batch that started it. */
   ready: boolean;
   /** A batch in it timed out: it takes no new batches and is stopped once the others settle. */
@@ -250,7 +253,7 @@ export class JobSandbox {
           finish({ kind: "crashed", message: message.message });
           return;
         }
-        if ("busyMs" in message) this.#noteBusy(message.busyMs);
+        this.#noteBusy(message.busyMs);
         if (message.type === "succeeded") finish({ kind: "succeeded" });
         else if (message.type === "result") {
           finish({
@@ -263,8 +266,7 @@ export class JobSandbox {
           finish({ kind: "batch-error", error: message.error });
         }
       });
-      const request: ToWorker = { type: "run", id, messages, remainingMs: timeoutMs };
-      pooled.worker.postMessage(request);
+      pooled.runs.push({ id, messages, remainingMs: timeoutMs });
     });
   }
 
@@ -312,6 +314,10 @@ export class JobSandbox {
     const worker = new Worker(this.#workerFile ?? bootstrap, { workerData: data });
     const pooled: PooledWorker = {
       worker,
+      runs: new Outbox<RunRequest>(
+        (runs) => worker.postMessage({ type: "run", runs } satisfies ToWorker),
+        { schedule: setImmediate },
+      ),
       leased: 1,
       running: new Map(),
       ready: false,
@@ -363,7 +369,7 @@ export class JobSandbox {
         } else if (message.type === "load-error") {
           died(message.message);
         } else {
-          pooled.running.get(message.id)?.(message);
+          for (const answer of message.answers) pooled.running.get(answer.id)?.(answer);
         }
       });
       worker.on("error", (error) => died(`uncaught ${error.name}: ${error.message}`));

@@ -13,24 +13,21 @@ export interface WorkerData {
 }
 
 /**
- * Runtime → worker. The batch travels as the received messages, not as the SQS event: the
- * worker builds the event's records itself, so the runtime's thread (which claims and deletes for
- * every batch) neither builds them nor pays to clone their larger shape.
+ * A batch to run. It travels as the received messages, not as the SQS event: the worker builds
+ * the event's records itself, so the runtime's thread (which claims and deletes for every batch)
+ * neither builds them nor pays to clone their larger shape.
  */
-export type ToWorker = {
-  type: "run";
+export interface RunRequest {
   id: number;
   messages: readonly QueueMessage[];
   remainingMs: number;
-};
+}
 
 /**
- * Worker → runtime. Every answer to a batch says how long the batch kept the worker's event
- * loop busy (`busyMs`, with whatever else ran in the worker meanwhile): light batches share a worker.
+ * How a batch ended. Each says how long the batch kept the worker's event loop busy (`busyMs`,
+ * with whatever else ran in the worker meanwhile): light batches share a worker.
  */
-export type FromWorker =
-  | { type: "ready" }
-  | { type: "load-error"; message: string }
+export type RunAnswer =
   /** Every record of the batch succeeded, and nothing was asked to retry or dead-letter. */
   | { type: "succeeded"; id: number; busyMs: number }
   | {
@@ -46,7 +43,20 @@ export type FromWorker =
       id: number;
       busyMs: number;
       error: { name: string; message: string; code: string | undefined };
-    }
+    };
+
+/**
+ * Runtime → worker. The batches of one event-loop turn go in one message, and their answers
+ * come back together (see Outbox): a worker shared by a job's batches wakes once for all the
+ * batches its job starts in a turn, not once for each.
+ */
+export type ToWorker = { type: "run"; runs: RunRequest[] };
+
+/** Worker → runtime. */
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "load-error"; message: string }
+  | { type: "answers"; answers: RunAnswer[] }
   | {
       type: "log";
       level: "debug" | "info" | "warn" | "error";

@@ -5,8 +5,9 @@ import { toError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { CollectedActions } from "../../lambda/message-actions.js";
 import { createSqsHandler, errorInfo } from "../../lambda/sqs-handler.js";
+import { Outbox } from "../outbox.js";
 import { toSqsEvent } from "../sqs-event.js";
-import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
+import type { FromWorker, RunAnswer, RunRequest, ToWorker, WorkerData } from "./protocol.js";
 
 /**
  * Inside a job worker: loads the job file (through `load`), then runs batches
@@ -62,37 +63,48 @@ export async function serveJob(
     },
     logger,
   });
-  port.on("message", async (message: ToWorker) => {
+  // The answers of the batches that end in one event-loop turn go back in one message.
+  const answers = new Outbox<RunAnswer>((items) => post({ type: "answers", answers: items }), {
+    schedule: setImmediate,
+  });
+  const run = async (request: RunRequest): Promise<RunAnswer> => {
     const loopBefore = performance.eventLoopUtilization();
     const busyMs = () => performance.eventLoopUtilization(loopBefore).active;
     const actions = new CollectedActions();
-    for (const m of message.messages) actionsOf.set(m.receiptHandle, actions);
+    for (const m of request.messages) actionsOf.set(m.receiptHandle, actions);
     try {
-      const event = toSqsEvent(message.messages, data.eventSourceARN, data.awsRegion);
+      const event = toSqsEvent(request.messages, data.eventSourceARN, data.awsRegion);
       const result = await handler.process(event, {
-        getRemainingTimeInMillis: () => message.remainingMs,
+        getRemainingTimeInMillis: () => request.remainingMs,
       });
       const allSucceeded =
         actions.retries.size === 0 &&
         actions.deadLetters.size === 0 &&
-        result.outcomes.length === message.messages.length &&
+        result.outcomes.length === request.messages.length &&
         result.outcomes.every((o) => o.status === "succeeded");
       // The common case answers in a few bytes: the runtime knows the batch's messages.
-      if (allSucceeded) post({ type: "succeeded", id: message.id, busyMs: busyMs() });
-      else
-        post({
-          type: "result",
-          id: message.id,
-          busyMs: busyMs(),
-          outcomes: result.outcomes,
-          retries: [...actions.retries],
-          deadLetters: [...actions.deadLetters],
-        });
+      if (allSucceeded) return { type: "succeeded", id: request.id, busyMs: busyMs() };
+      return {
+        type: "result",
+        id: request.id,
+        busyMs: busyMs(),
+        outcomes: result.outcomes,
+        retries: [...actions.retries],
+        deadLetters: [...actions.deadLetters],
+      };
     } catch (e) {
-      post({ type: "batch-error", id: message.id, busyMs: busyMs(), error: errorInfo(toError(e)) });
+      return {
+        type: "batch-error",
+        id: request.id,
+        busyMs: busyMs(),
+        error: errorInfo(toError(e)),
+      };
     } finally {
-      for (const m of message.messages) actionsOf.delete(m.receiptHandle);
+      for (const m of request.messages) actionsOf.delete(m.receiptHandle);
     }
+  };
+  port.on("message", (message: ToWorker) => {
+    for (const request of message.runs) void run(request).then((answer) => answers.push(answer));
   });
   post({ type: "ready" });
 }
