@@ -1,9 +1,11 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { OffloadConfig } from "../core/config.js";
 import { describeImportError, OffloadError } from "../core/errors.js";
+import { CORS_ORIGIN_RULE, isCorsOrigin } from "../http/options.js";
 import { type ResolvedAwsConfig, resolveAppName, resolveAwsConfig } from "./config-aws.js";
+import { UsageError } from "./usage-error.js";
 
 export interface ResolvedConfig {
   /** Where relative paths start: the config file's folder, or the working directory. */
@@ -178,13 +180,28 @@ export async function loadConfig(options: {
       `${where(logLevelFrom)} must be debug, info, warn or error; got ${JSON.stringify(logLevel)}`,
     );
   }
-  const [corsOrigins] = pick("OFFLOAD_CORS_ORIGINS", file.corsOrigins, (raw) =>
+  const [corsOrigins, corsOriginsFrom] = pick("OFFLOAD_CORS_ORIGINS", file.corsOrigins, (raw) =>
     raw
       .split(",")
       .map((o) => o.trim())
       .filter(Boolean),
   );
-  const [pages] = pick("OFFLOAD_PAGES", file.pages, (raw) => raw);
+  const badOrigin = corsOrigins?.find((origin) => !isCorsOrigin(origin));
+  if (badOrigin !== undefined) {
+    throw new OffloadError(
+      "InvalidConfig",
+      `${where(corsOriginsFrom)} entries must be ${CORS_ORIGIN_RULE}; got ${JSON.stringify(badOrigin)}`,
+    );
+  }
+  const [pages, pagesFrom] = pick("OFFLOAD_PAGES", file.pages, (raw) => raw);
+  // A server is told to serve these pages: a folder that is not there is a mistake to say at
+  // start, not a 404 at every page. Client commands serve nothing.
+  if (pages !== undefined && options.mode !== "client" && !isDirectory(path(pages))) {
+    throw new OffloadError(
+      "InvalidConfig",
+      `${where(pagesFrom)} must be a folder of pages; ${path(pages)} is not one`,
+    );
+  }
   const [alertWebhook, alertWebhookFrom] = pick(
     "OFFLOAD_ALERT_WEBHOOK",
     file.alertWebhook,
@@ -283,6 +300,10 @@ function describeValue(value: unknown): string {
   return typeof value;
 }
 
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const { protocol } = new URL(value);
@@ -314,4 +335,25 @@ function fileKeyOf(envName: string): string {
 /** True for addresses only this machine reaches. */
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The address a client command finds the app at when no --url is given: where the config
+ * (file, environment) makes `offload start` listen. An app listening on every address is
+ * reached here through localhost, as is the default 127.0.0.1.
+ */
+export function appAddress(config: Pick<ResolvedConfig, "host" | "port" | "portFrom">): string {
+  if (config.port === 0) {
+    throw new UsageError(
+      "AppAddressUnknown",
+      `The app's port is 0 (${config.portFrom}): it listens on any free port, so give its address with --url`,
+    );
+  }
+  const host = config.host;
+  const name = ["0.0.0.0", "::", "127.0.0.1"].includes(host)
+    ? "localhost"
+    : host.includes(":")
+      ? `[${host}]`
+      : host;
+  return `http://${name}:${config.port}`;
 }

@@ -28,3 +28,15 @@ export function truncate(text: string, max: number): string {
   const flat = text.replace(/\s+/g, " ");
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
+
+/**
+ * An error as one line: a message that lists its problems one per line ("Invalid job options
+ * (2 problems):\n- a\n- b") keeps its first line, and the problems follow it, "; " apart.
+ */
+export function oneLine(message: string): string {
+  const [first = "", ...rest] = message
+    .split("\n")
+    .map((line) => line.trim().replace(/^- /, ""))
+    .filter(Boolean);
+  return rest.length === 0 ? first : `${first} ${rest.join("; ")}`;
+}

@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { toError } from "../core/errors.js";
 import { exitOnSignals } from "../runtime/index.js";
 import { startLocalApp } from "./app.js";
@@ -12,10 +12,11 @@ import {
   sendCommand,
   statsCommand,
 } from "./commands/client-commands.js";
-import { environment, loadConfig } from "./config.js";
+import { appAddress, environment, loadConfig } from "./config.js";
+import { oneLine } from "./format.js";
 import { httpJobsClient, type JobsClient } from "./jobs-client.js";
 import { createCliLogger } from "./logger.js";
-import { UsageError } from "./usage-error.js";
+import { isUsageError, UsageError } from "./usage-error.js";
 
 const USAGE_ERROR = 2;
 
@@ -26,7 +27,8 @@ interface SynthFlags {
 }
 
 interface ClientOptions {
-  url: string;
+  /** --url or OFFLOAD_URL; else the address the config gives the app (see appAddress). */
+  url?: string;
   apiKey?: string;
   aws?: boolean;
   outputs?: string;
@@ -53,7 +55,12 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option("-c, --config <file>", "config file (default: offload.config.ts in the current folder)")
     .option("--json", "machine-readable output")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      // Usage errors found by the parser read as every other error: one line, "offload: ...".
+      outputError: (s, write) => write(`offload: ${s.trim().replace(/^error: /, "")}`),
+    })
     .addHelpText(
       "after",
       `\nConfiguration: offload.config.ts (export default defineConfig({...})), overridden by:\n${Object.entries(
@@ -62,7 +69,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         .map(([name, what]) => `  ${name.padEnd(22)} ${what}`)
         .join(
           "\n",
-        )}\n\nClient commands talk to a running app: --url (default http://localhost:3000, or OFFLOAD_URL), --api-key (or OFFLOAD_API_KEY);\nwith --aws, to the stack \`offload deploy\` deployed, through the outputs file it wrote.`,
+        )}\n\nClient commands talk to a running app: --url (or OFFLOAD_URL; default: the config's host and port,\nhttp://localhost:3000), --api-key (or OFFLOAD_API_KEY, or the config's apiKey);\nwith --aws, to the stack \`offload deploy\` deployed, through the outputs file it wrote.`,
     );
 
   const serveCommand = (name: "dev" | "start", description: string) =>
@@ -111,9 +118,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   const client = (cmd: Command) =>
     cmd
       .addOption(
-        new Option("--url <url>", "the app's URL")
-          .env("OFFLOAD_URL")
-          .default("http://localhost:3000"),
+        new Option(
+          "--url <url>",
+          "the app's URL (default: the config's host and port, http://localhost:3000)",
+        ).env("OFFLOAD_URL"),
       )
       .addOption(new Option("--api-key <key>", "bearer token").env("OFFLOAD_API_KEY"))
       .option(
@@ -137,14 +145,17 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       env: io.env,
       mode,
     });
-  const appClient = async (options: ClientOptions): Promise<JobsClient> =>
-    options.aws
-      ? awsJobsClient(await configFor("client"), {
+  const appClient = async (options: ClientOptions): Promise<JobsClient> => {
+    // The config is read by every client command, so -c names the app to talk to.
+    const config = await configFor("client");
+    return options.aws
+      ? awsJobsClient(config, {
           outputs: options.outputs,
           stack: options.stack,
           endpointUrl: options.endpointUrl,
         })
-      : httpJobsClient(options.url, options.apiKey);
+      : httpJobsClient(options.url ?? appAddress(config), options.apiKey ?? config.apiKey);
+  };
   const output = (): Output => ({
     json: Boolean(program.opts<{ json?: boolean }>().json),
     out: io.out,
@@ -192,7 +203,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         "CDK context values, as cdk -c gives them (pr=<number> is the same as --pr)",
         (value: string, previous: Record<string, string> = {}) => {
           const at = value.indexOf("=");
-          if (at < 1) throw new InvalidArgumentError(`must be key=value; got ${value}`);
+          if (at < 1)
+            throw new UsageError(
+              "InvalidContext",
+              `--context must be key=value; got ${JSON.stringify(value)}`,
+            );
           return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
         },
       )
@@ -255,8 +270,18 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       return USAGE_ERROR;
     }
     const error = toError(e);
-    io.err(`offload: ${error.message}`);
-    return error instanceof UsageError ? USAGE_ERROR : 1;
+    const usage = isUsageError(error);
+    if (program.opts<{ json?: boolean }>().json) {
+      const code = (error as { code?: unknown }).code;
+      io.err(
+        JSON.stringify({
+          error: { code: typeof code === "string" ? code : error.name, message: error.message },
+        }),
+      );
+    } else {
+      io.err(`offload: ${oneLine(error.message)}`);
+    }
+    return usage ? USAGE_ERROR : 1;
   }
 }
 
@@ -291,15 +316,21 @@ function checkClientFlags(command: Command): void {
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError(`must be 0 to 65535; got ${value}`);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(
+      "InvalidPort",
+      `--port must be an integer from 0 to 65535; got ${JSON.stringify(value)}`,
+    );
   return n;
 }
 
 function parseLimit(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new InvalidArgumentError(`must be 1 to 1000; got ${value}`);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 1 || n > 1000)
+    throw new UsageError(
+      "InvalidLimit",
+      `--limit must be an integer from 1 to 1000; got ${JSON.stringify(value)}`,
+    );
   return n;
 }
 

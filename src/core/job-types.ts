@@ -39,7 +39,7 @@ export interface BackoffOptions {
   initialDelay: Duration;
   /** Longest delay; at most 12 hours (SQS's maximum visibility timeout). @defaultValue "12h" */
   maxDelay?: Duration;
-  /** `"full"`: a random delay between 0 and the computed one (AWS's advice); `"none"`: the computed one. @defaultValue "full" */
+  /** `"full"`: a random delay from 1 s up to the computed one (AWS's advice); `"none"`: the computed one. @defaultValue "full" */
   jitter?: "full" | "none";
 }
 
@@ -62,14 +62,19 @@ interface CommonJobOptions<S extends StandardSchemaV1 | undefined> {
   maxAttempts?: number;
   /**
    * The queue's visibility timeout: how long a failed job waits before its next attempt.
-   * Must be at least `timeout`; AWS advises 6 × timeout. @defaultValue 6 × timeout
+   * Must be at least `timeout` + `maxBatchingWindow`; AWS advises 6 × timeout + window.
+   * @defaultValue 6 × timeout + maxBatchingWindow
    */
   retryDelay?: Duration;
   /** Exponential backoff instead of a fixed retryDelay. @defaultValue none */
   backoff?: BackoffOptions;
   /** Messages per invocation: 1–10, or up to 10,000 with a batching window. @defaultValue 5 */
   batchSize?: number;
-  /** How long to gather a batch, up to 5 minutes. @defaultValue "0s" */
+  /**
+   * How long to gather a batch, up to 5 minutes. Each of the `concurrency` pollers gathers its
+   * own, as Lambda's do, so a few jobs sent together may still come as several small batches.
+   * @defaultValue "0s"
+   */
   maxBatchingWindow?: Duration;
   /** Batches at once (the event source's maximum concurrency, 2–1000). @defaultValue 5 */
   concurrency?: number;

@@ -56,6 +56,15 @@ export interface ResolvedApiOptions {
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
 
+/** What a `corsOrigins` entry may be, for messages. */
+export const CORS_ORIGIN_RULE =
+  '"*" or an origin like "https://app.example.com" (scheme and host, no path)';
+
+/** A `corsOrigins` entry CORS can match: "*", or a scheme and host with no path. */
+export function isCorsOrigin(origin: string): boolean {
+  return origin === "*" || /^https?:\/\/[^/\s]+$/.test(origin);
+}
+
 /**
  * Applies defaults and checks the options, once.
  *
@@ -77,9 +86,9 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     );
   }
   for (const origin of corsOrigins) {
-    if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+    if (!isCorsOrigin(origin)) {
       problems.push(
-        `corsOrigins entries must be "*" or an origin like "https://app.example.com" (scheme and host, no path); got ${JSON.stringify(origin)}`,
+        `corsOrigins entries must be ${CORS_ORIGIN_RULE}; got ${JSON.stringify(origin)}`,
       );
     }
   }

@@ -94,4 +94,28 @@ describe("config: the file's values", () => {
       'environment variable OFFLOAD_ALERT_WEBHOOK must be an http:// or https:// URL; got "ftp://example.com/hook"',
     );
   });
+
+  it("refuses a CORS origin it cannot match, naming where it came from", async () => {
+    const { dir, file } = app(`{ corsOrigins: ["https://app.example.com/path"] }`);
+    await expect(load(dir)).rejects.toThrow(
+      `${file}: corsOrigins entries must be "*" or an origin like "https://app.example.com" (scheme and host, no path); got "https://app.example.com/path"`,
+    );
+    await expect(
+      load(dir, { OFFLOAD_CORS_ORIGINS: "https://ok.example.com, notanorigin" }),
+    ).rejects.toThrow(
+      'environment variable OFFLOAD_CORS_ORIGINS entries must be "*" or an origin like "https://app.example.com" (scheme and host, no path); got "notanorigin"',
+    );
+  });
+
+  it("refuses pages that are not a folder when it serves them, and not when it is a client", async () => {
+    const { dir, file } = app(`{ pages: "site" }`);
+    await expect(load(dir)).rejects.toThrow(
+      `${file}: pages must be a folder of pages; ${join(dir, "site")} is not one`,
+    );
+    await expect(load(dir, { OFFLOAD_PAGES: file })).rejects.toThrow(
+      `environment variable OFFLOAD_PAGES must be a folder of pages; ${file} is not one`,
+    );
+    const client = await loadConfig({ cwd: dir, env: {}, mode: "client" });
+    expect(client.pagesDir).toBe(join(dir, "site"));
+  });
 });

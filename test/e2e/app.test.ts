@@ -101,8 +101,12 @@ describe("offload start, end to end", () => {
     await expect.poll(async () => (await queue("fragile")).dlq.visible).toBe(1);
 
     const list = await cli(["dlq", "list", "fragile", "--url", server.url, "--json"]);
-    const { messages } = JSON.parse(list.stdout) as { messages: Array<Record<string, unknown>> };
+    const { messages, more } = JSON.parse(list.stdout) as {
+      messages: Array<Record<string, unknown>>;
+      more: boolean;
+    };
     expect(messages).toHaveLength(1);
+    expect(more).toBe(false);
     expect(messages[0]).toMatchObject({
       body: '{"order":1}',
       receiveCount: 1,
@@ -129,10 +133,12 @@ describe("offload start, end to end", () => {
       "--url",
       server.url,
     ]);
+    // With --json the error is JSON too, for the script that asked for it.
     expect(unknownId).toMatchObject({
       code: 1,
       stdout: '{"moved":0,"notFound":["no-such-id"]}\n',
-      stderr: "offload: 1 of the chosen message ids is not in the DLQ of fragile: no-such-id\n",
+      stderr:
+        '{"error":{"code":"NotInDlq","message":"1 of the chosen message ids is not in the DLQ of fragile: no-such-id"}}\n',
     });
 
     writeFileSync(flag, "");
@@ -146,6 +152,20 @@ describe("offload start, end to end", () => {
     expect(first.stdout).toMatch(
       /\nthe oldest 1 of 2 messages in the DLQ of fragile; --limit \(up to 1000\) lists more\n$/,
     );
+    const firstJson = await cli([
+      "dlq",
+      "list",
+      "fragile",
+      "--limit",
+      "1",
+      "--json",
+      "--url",
+      server.url,
+    ]);
+    expect(JSON.parse(firstJson.stdout)).toMatchObject({
+      messages: [{ body: '{"order":2}' }],
+      more: true,
+    });
     const refused = await cli(["dlq", "purge", "fragile", "--url", server.url]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
@@ -227,6 +247,17 @@ describe("offload start, end to end", () => {
         ["stats", "--outputs", "x.json", "--url", server.url],
         "--outputs goes with --aws; add --aws or leave it out",
       ],
+      // The parser's own usage errors read as the rest.
+      [["send", "greet", "--url", server.url], "missing required argument 'payload'"],
+      [
+        ["dlq", "list", "greet", "--limit", "0", "--url", server.url],
+        '--limit must be an integer from 1 to 1000; got "0"',
+      ],
+      [["start", "-p", "http"], '--port must be an integer from 0 to 65535; got "http"'],
+      [
+        ["stats", "-c", "/nonexistent/offload.config.ts"],
+        "Config file /nonexistent/offload.config.ts does not exist",
+      ],
     ];
     for (const [args, message] of usageErrors) {
       expect(await cli(args), args.join(" ")).toMatchObject({
@@ -240,6 +271,42 @@ describe("offload start, end to end", () => {
     expect(noApp.stderr).toBe(
       `offload: No offload app answers at http://127.0.0.1:${port}: start one with \`offload dev\`, or pass --url\n`,
     );
+  });
+
+  it("finds the app where its config makes it listen, without --url", async () => {
+    const port = new URL(server.url).port;
+    const other = appFolder({});
+    try {
+      // -c names the app: its port, and its key.
+      writeFileSync(
+        join(other.dir, "elsewhere.config.ts"),
+        `export default { port: ${port}, apiKey: "unused-by-a-loopback-app" };\n`,
+      );
+      const byFile = await cli(["stats", "-c", "elsewhere.config.ts", "--json"], {}, other.dir);
+      expect(byFile.code).toBe(0);
+      expect(JSON.parse(byFile.stdout).queues.map((q: { jobName: string }) => q.jobName)).toEqual([
+        "flaky",
+        "fragile",
+        "greet",
+      ]);
+      // The environment's port, as `offload start` would take it.
+      const byEnv = await cli(["stats", "--json"], { OFFLOAD_PORT: port }, other.dir);
+      expect(byEnv.code).toBe(0);
+      // A config whose app listens on any free port cannot say where it is.
+      writeFileSync(join(other.dir, "any.config.ts"), "export default { port: 0 };\n");
+      expect(await cli(["stats", "-c", "any.config.ts"], {}, other.dir)).toMatchObject({
+        code: 2,
+        stderr: `offload: The app's port is 0 (${join(other.dir, "any.config.ts")}: port): it listens on any free port, so give its address with --url\n`,
+      });
+      // A config or variable the command cannot use is a usage error, as a bad flag is.
+      expect(await cli(["stats"], { OFFLOAD_PORT: "abc" }, other.dir)).toMatchObject({
+        code: 2,
+        stderr:
+          'offload: environment variable OFFLOAD_PORT must be an integer from 0 to 65535; got "abc"\n',
+      });
+    } finally {
+      other.cleanup();
+    }
   });
 
   it("says when --url is not an offload app, and how to pass a key the app asks for", async () => {
@@ -306,6 +373,23 @@ describe("offload start, end to end", () => {
       );
     } finally {
       broken.cleanup();
+    }
+    const badOptions = appFolder({
+      early: `export default defineJob({ timeout: "15s", retryDelay: "10s", maxAttempts: 0, handler: async () => {} });`,
+    });
+    try {
+      const started = await cli(["start"], {}, badOptions.dir);
+      expect(started.code).toBe(1);
+      // Every problem of the file, on the one line.
+      expect(started.stderr.split("\n")).toEqual([expect.any(String), ""]);
+      expect(started.stderr).toMatch(
+        /^offload: \S+early\.ts: failed to load: Invalid job options \(2 problems\): \S/,
+      );
+      expect(started.stderr).toContain("maxAttempts");
+      expect(started.stderr).toContain("; ");
+      expect(started.stderr).toContain("retryDelay 10s is shorter than timeout 15s");
+    } finally {
+      badOptions.cleanup();
     }
   });
 

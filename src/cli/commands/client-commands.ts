@@ -103,7 +103,11 @@ export async function dlqListCommand(
   limit: number,
 ) {
   const messages = await client.dlqList(jobName, limit);
-  if (o.json) return o.out(JSON.stringify({ messages }));
+  // A full page may be all of it, or the start: the DLQ's depth says which.
+  const depth =
+    messages.length < limit ? messages.length : (await client.queue(jobName)).dlq.visible;
+  const more = depth > messages.length;
+  if (o.json) return o.out(JSON.stringify({ messages, more }));
   if (messages.length === 0) return o.out(`the DLQ of ${jobName} is empty`);
   o.out(
     table(
@@ -117,10 +121,7 @@ export async function dlqListCommand(
       ]),
     ),
   );
-  if (messages.length < limit) return;
-  // A full page may be all of it, or the start: the DLQ's depth says which.
-  const depth = (await client.queue(jobName)).dlq.visible;
-  if (depth > messages.length) {
+  if (more) {
     o.out(
       `the oldest ${messages.length} of ${depth} messages in the DLQ of ${jobName}; --limit (up to 1000) lists more`,
     );
