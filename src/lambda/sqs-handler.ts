@@ -199,9 +199,21 @@ export function createSqsHandler(
         retryAfterSeconds = undefined;
       }
     }
+    // The queue moves the message to the DLQ at the receive after its last attempt, and says
+    // nothing then (on AWS neither): this line is where a user watching the log learns of it.
+    const last = attempt >= resolved.maxAttempts;
     logger.warn(
-      { jobName, messageId: record.messageId, attempt, error: errorInfo(error), retryAfterSeconds },
-      "job failed",
+      {
+        jobName,
+        messageId: record.messageId,
+        attempt,
+        maxAttempts: resolved.maxAttempts,
+        error: errorInfo(error),
+        retryAfterSeconds,
+      },
+      last
+        ? `job failed; that was its last attempt of ${resolved.maxAttempts}: it moves to the dead-letter queue once its retry delay has passed`
+        : "job failed",
     );
     return {
       messageId: record.messageId,

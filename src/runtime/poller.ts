@@ -219,9 +219,17 @@ export class JobPoller {
       }
       if (result.kind !== "completed") {
         const error = wholeBatchError(result, job.name, options.timeoutMs);
+        const last = messages.filter((m) => attemptOf(m) >= options.maxAttempts).length;
         logger.warn(
-          { jobName: job.name, messages: messages.length, error },
-          "the batch failed as a whole",
+          {
+            jobName: job.name,
+            messageIds: messages.map((m) => m.messageId),
+            attempts: messages.map(attemptOf),
+            error,
+          },
+          last === 0
+            ? "the batch failed as a whole"
+            : `the batch failed as a whole; ${last} of its jobs had their last attempt of ${options.maxAttempts}: they move to the dead-letter queue once their retry delay has passed`,
         );
         for (const m of messages) {
           const attempt = attemptOf(m);

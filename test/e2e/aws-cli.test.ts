@@ -187,8 +187,16 @@ describe("offload synth, worker and --aws against moto", () => {
         }),
       );
       expect(Messages.map((m) => m.Body)).toEqual(['{"f":1}']);
-      const failures = worker.logs.filter((l) => l.msg === "job failed" && l.jobName === "flaky");
-      expect(failures.map((l) => l.attempt)).toEqual([1, 2]);
+      const failures = worker.logs.filter(
+        (l) => String(l.msg).startsWith("job failed") && l.jobName === "flaky",
+      );
+      expect(failures.map((l) => [l.attempt, l.msg])).toEqual([
+        [1, "job failed"],
+        [
+          2,
+          "job failed; that was its last attempt of 2: it moves to the dead-letter queue once its retry delay has passed",
+        ],
+      ]);
     } finally {
       worker.child.kill("SIGTERM");
       expect(await worker.exited).toBe(0);

@@ -127,6 +127,15 @@ describe("the local runtime", () => {
       }
       expect(stats).toMatchObject({ visible: 0, inFlight: 0, dlq: { visible: 1 } });
       expect(app.seen("job:failed")).toHaveLength(maxAttempts);
+      // The move itself is silent (as on AWS): the last failure's line says it is coming.
+      const failures = app.logs.filter((l) => String(l.message).startsWith("job failed"));
+      expect(failures.map((l) => [l.fields.attempt, l.message])).toEqual([
+        ...Array.from({ length: maxAttempts - 1 }, (_, i) => [i + 1, "job failed"]),
+        [
+          maxAttempts,
+          `job failed; that was its last attempt of ${maxAttempts}: it moves to the dead-letter queue once its retry delay has passed`,
+        ],
+      ]);
       // The DLQ listing keeps what the attempts threw.
       expect(await app.transport.dlq.list("doomed", { limit: 10 })).toMatchObject([
         {
@@ -419,6 +428,25 @@ describe("isolation in worker threads", () => {
     expect(failed).toMatchObject({ attempt: 1, error: { code: "Timeout" } });
     await app.te.advance(18_000);
     expect((await app.until("job:done"))[0]?.attempt).toBe(2);
+  });
+
+  it("says when a batch that timed out held jobs on their last attempt", async () => {
+    app = await startTestApp({
+      spin: job(`timeout: "1s", maxAttempts: 1, handler: async () => { for (;;) {} }`),
+    });
+    await app.send("spin", {});
+    await app.until("batch:start");
+    await app.te.advance(1000);
+    const [failed] = await app.until("job:failed");
+    expect(failed).toMatchObject({ attempt: 1, final: true, error: { code: "Timeout" } });
+    // The line names the batch's jobs, so a payload that crashes or hangs its worker is found.
+    expect(app.logs.filter((l) => String(l.message).startsWith("the batch failed"))).toEqual([
+      expect.objectContaining({
+        fields: expect.objectContaining({ messageIds: [failed!.messageId], attempts: [1] }),
+        message:
+          "the batch failed as a whole; 1 of its jobs had their last attempt of 1: they move to the dead-letter queue once their retry delay has passed",
+      }),
+    ]);
   });
 
   it("keeps running other jobs when a handler calls process.exit or throws in a timer", async () => {
