@@ -1,9 +1,11 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type Clock, systemClock } from "../core/clock.js";
 import { isJobDefinition } from "../core/define-job.js";
 import { describeImportError, OffloadError, toError } from "../core/errors.js";
 import type { JobDefinition } from "../core/job-types.js";
+import { LAMBDA_INIT_LIMIT_MS } from "../lambda/sqs-handler.js";
 
 /** A job found in the jobs folder. */
 export interface LoadedJob {
@@ -23,10 +25,7 @@ const EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
  * Declaration files, tests (`*.test.*`, `*.spec.*`) and files starting with
  * `_` or `.` are skipped. Every problem is one clear error naming the file.
  */
-export async function loadJobs(
-  dir: string,
-  options: { fresh?: boolean } = {},
-): Promise<LoadedJob[]> {
+export async function loadJobs(dir: string, options: ImportOptions = {}): Promise<LoadedJob[]> {
   const root = resolve(dir);
   let entries: string[];
   try {
@@ -72,23 +71,49 @@ export async function loadJobs(
   return jobs;
 }
 
+export interface ImportOptions {
+  /** Bypass the module cache (dev mode reloads changed files). */
+  fresh?: boolean;
+  /**
+   * A job file whose module code has not finished by then fails to load: a top-level await
+   * that never settles must not hold the app's start, or every later reload, for good. Its
+   * code cannot be stopped; it is left behind. @defaultValue 10000 (Lambda's limit on a
+   * function's init, which runs the same module code)
+   */
+  timeoutMs?: number;
+  clock?: Clock;
+}
+
 let generation = 0;
 
-/**
- * Imports a job file and checks that it default-exports a job definition.
- * `fresh` bypasses the module cache (dev mode reloads changed files).
- */
-export async function importJob(
-  file: string,
-  options: { fresh?: boolean } = {},
-): Promise<JobDefinition> {
+/** Imports a job file and checks that it default-exports a job definition. */
+export async function importJob(file: string, options: ImportOptions = {}): Promise<JobDefinition> {
+  const { clock = systemClock, timeoutMs = LAMBDA_INIT_LIMIT_MS } = options;
   let mod: { default?: unknown };
+  let timer: ReturnType<Clock["setTimer"]> | undefined;
   try {
-    mod = await importModule(file, options.fresh ? `v=${++generation}` : undefined);
+    mod = await Promise.race([
+      importModule(file, options.fresh ? `v=${++generation}` : undefined),
+      new Promise<never>((_, reject) => {
+        timer = clock.setTimer(
+          () =>
+            reject(
+              new OffloadError(
+                "JobLoadTimeout",
+                `${file}: its module code did not finish within ${timeoutMs / 1000} s (a top-level await that never settles?); Lambda stops a function's init at 10 s too`,
+              ),
+            ),
+          timeoutMs,
+        );
+      }),
+    ]);
   } catch (e) {
+    if (e instanceof OffloadError && e.code === "JobLoadTimeout") throw e;
     throw new OffloadError("JobLoadFailed", `${file}: failed to load: ${describeImportError(e)}`, {
       cause: e,
     });
+  } finally {
+    if (timer) clock.clearTimer(timer);
   }
   if (!isJobDefinition(mod.default)) {
     throw new OffloadError(

@@ -59,6 +59,28 @@ describe("offload dev", () => {
   });
 });
 
+describe("offload dev, when changed jobs do not start", () => {
+  it("runs the previous version again, as its log line says", async () => {
+    const app = appFolder({
+      hello: `export default defineJob({ handler: async (_p, ctx) => { ctx.logger.info("hello ran"); } });`,
+    });
+    cleanups.push(app.cleanup);
+    const server = await startServer(app.dir, {}, "dev");
+    stopWith(server);
+    // A new job that loads here but not in its worker: the new version cannot start.
+    writeFileSync(
+      join(app.dir, "jobs", "picky.ts"),
+      `import { defineJob } from "offload";\nimport { workerData } from "node:worker_threads";\nif (workerData?.jobFile) throw new Error("picky will not start in a worker");\nexport default defineJob({ handler: async () => {} });\n`,
+    );
+    const line = await server.waitForLog((l) =>
+      String(l.msg).startsWith("job files changed but could not be loaded"),
+    );
+    expect(String(line.raw)).toContain("picky will not start in a worker");
+    expect((await postJob(server.url, "hello", {})).status).toBe(202);
+    await server.waitForLog((l) => l.msg === "hello ran");
+  });
+});
+
 describe("listening beyond loopback", () => {
   it("refuses to start without an API key", async () => {
     const app = appFolder({ hello: `export default defineJob({ handler: async () => {} });` });

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { TestClock } from "../../src/core/clock.js";
 import { loadJobs } from "../../src/runtime/index.js";
 import { jobsFolder } from "../support/app.js";
 
@@ -80,6 +81,25 @@ describe("loadJobs", () => {
     await expect(loadJobs(dir)).rejects.toThrow(
       /greeting\.ts: job "greeting" is already defined by .*greeting\.mjs$/,
     );
+  });
+
+  it("gives up on a job file whose module code does not finish within 10 s, naming it", async () => {
+    const dir = folder({
+      stuck: `await new Promise(() => {});\nexport default defineJob({ handler: async () => {} });`,
+    });
+    const clock = new TestClock();
+    const loading = loadJobs(dir, { clock });
+    const failed = expect(loading).rejects.toThrow(
+      `${join(dir, "stuck.ts")}: its module code did not finish within 10 s (a top-level await that never settles?); Lambda stops a function's init at 10 s too`,
+    );
+    clock.advance(9_999);
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(1);
+    await failed;
+    // A file that loads in time leaves no timer behind.
+    const fine = new TestClock();
+    await loadJobs(folder({ quick: ok }), { clock: fine });
+    expect(fine.pendingTimers).toBe(0);
   });
 
   it("reports a missing folder", async () => {

@@ -117,7 +117,24 @@ async function main(): Promise<void> {
     ? watchJobs(options.jobsDir, logger, async () => {
         const fresh = await loadJobs(options.jobsDir, { fresh: true });
         await current.runtime.stop();
-        current = await run(ready, fresh);
+        try {
+          current = await run(ready, fresh);
+        } catch (e) {
+          // The jobs loaded but did not start (a worker that does not load its job, say): the
+          // version that ran before runs again, as the log line for a failed reload says. Its
+          // workers load the files as they are now, so it may fail too: then say so.
+          try {
+            current = await run(ready, jobs);
+          } catch (again) {
+            logger.error(
+              { error: toError(e).message, previousVersion: toError(again).message },
+              "job files changed, and neither they nor the previous version start: no job runs until they are fixed",
+            );
+            return;
+          }
+          throw e;
+        }
+        jobs = fresh;
         post({ t: "jobs", jobNames: current.backend.jobNames() });
         logger.info({ jobs: fresh.map((j) => j.name) }, "job files changed: runtime restarted");
       })
