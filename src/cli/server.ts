@@ -47,9 +47,32 @@ export function listen(
   });
 }
 
+/**
+ * Stops taking connections, and ends each open one once it is idle: every request answered
+ * from now on closes its connection (Connection: close), and idle ones are closed as they come.
+ * `close()` alone waits for clients to hang up, and one that keeps its connection busy (one
+ * request after another, as a keep-alive client under load does) held a SIGTERM off for good,
+ * its jobs taken in all the while.
+ */
 export function closeServer(server: ServerType): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
+  return new Promise((resolve) => {
+    // Before the API's own listener, so the header is set before any answer is written.
+    server.prependListener("request", (_request: IncomingMessage, response: ServerResponse) => {
+      response.setHeader("Connection", "close");
+    });
+    const http = server as ServerType & { closeIdleConnections?: () => void };
+    const sweep = setInterval(() => http.closeIdleConnections?.(), IDLE_SWEEP_MS);
+    sweep.unref();
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+    http.closeIdleConnections?.();
+  });
 }
+
+/** How often a closing server ends the connections that went idle meanwhile. */
+const IDLE_SWEEP_MS = 50;
 
 /**
  * A request Node's HTTP parser refused before any route saw it: answered, as every other
