@@ -227,3 +227,66 @@ async function arnOf(engine: Engine, queueUrl: string): Promise<string> {
   });
   return Attributes!.QueueArn!;
 }
+
+/** A queue the jobs topic routes to whose job is no longer in the jobs folder, and what it holds. */
+export interface OrphanedJobQueue {
+  jobName: string;
+  /** Visible, in flight and delayed. */
+  messages: number;
+  dlqMessages: number;
+}
+
+/**
+ * The job queues of an earlier version of the app that still hold messages while the jobs
+ * folder has no file for them (deleted or renamed): nothing runs them, their alarm is not
+ * checked, and retention deletes them in the end. Read from the topic's subscriptions, which
+ * provisioning made one per job, so queues a client created over the SQS API are not counted.
+ */
+export async function orphanedJobQueues(
+  engine: Engine,
+  jobs: readonly JobQueueSpec[],
+  options: EngineLayoutOptions = {},
+): Promise<OrphanedJobQueue[]> {
+  const prefix = options.prefix ?? "";
+  const { sqs, sns } = engine;
+  const { TopicArn } = await sns.createTopic({
+    Name: `${prefix}${options.topicName ?? JOBS_TOPIC_NAME}`,
+  });
+  const current = new Set(jobs.map((job) => `${prefix}${job.name}`));
+  const depth = async (queueName: string): Promise<number> => {
+    try {
+      const { QueueUrl } = await sqs.getQueueUrl({ QueueName: queueName });
+      const { Attributes = {} } = await sqs.getQueueAttributes({
+        QueueUrl,
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed",
+        ],
+      });
+      return (
+        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+      );
+    } catch (e) {
+      if (e instanceof AwsApiError) return 0; // the queue is gone
+      throw e;
+    }
+  };
+  const orphans: OrphanedJobQueue[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await sns.listSubscriptionsByTopic({ TopicArn, NextToken });
+    for (const subscription of page.Subscriptions ?? []) {
+      const queueName = subscription.Endpoint?.split(":").pop();
+      if (!queueName || current.has(queueName) || !queueName.startsWith(prefix)) continue;
+      const messages = await depth(queueName);
+      const dlqMessages = await depth(dlqNameOf(queueName));
+      if (messages + dlqMessages > 0)
+        orphans.push({ jobName: queueName.slice(prefix.length), messages, dlqMessages });
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return orphans;
+}

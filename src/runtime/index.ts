@@ -4,6 +4,8 @@ export {
   type EngineLayoutOptions,
   JOBS_TOPIC_NAME,
   type JobQueueSpec,
+  type OrphanedJobQueue,
+  orphanedJobQueues,
 } from "./engine-transport.js";
 export type { AlarmEvent, RuntimeEvents } from "./events.js";
 export { importJob, type LoadedJob, loadJobs } from "./load-jobs.js";

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { appFolder, cli, postJob, type Server, startServer } from "./server.js";
@@ -78,6 +78,25 @@ describe("offload dev, when changed jobs do not start", () => {
     expect(String(line.raw)).toContain("picky will not start in a worker");
     expect((await postJob(server.url, "hello", {})).status).toBe(202);
     await server.waitForLog((l) => l.msg === "hello ran");
+  });
+});
+
+describe("offload dev, when a job file is removed", () => {
+  it("says that the job's queue still holds jobs nothing runs", async () => {
+    const app = appFolder({
+      hello: `export default defineJob({ handler: async () => {} });`,
+      later: `export default defineJob({ delay: "10m", handler: async () => {} });`,
+    });
+    cleanups.push(app.cleanup);
+    const server = await startServer(app.dir, {}, "dev");
+    stopWith(server);
+    expect((await postJob(server.url, "later", {})).status).toBe(202);
+    rmSync(join(app.dir, "jobs", "later.ts"));
+    const line = await server.waitForLog((l) => String(l.msg).startsWith("the queue of job later"));
+    expect(line).toMatchObject({
+      level: "WARN",
+      msg: "the queue of job later holds 1 job(s) and its DLQ 0, but the jobs folder has no file for it: nothing runs them until the file is back",
+    });
   });
 });
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { TestClock } from "../../src/core/clock.js";
 import { defineJob } from "../../src/core/define-job.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
-import { createEngineTransport } from "../../src/runtime/index.js";
+import { createEngineTransport, orphanedJobQueues } from "../../src/runtime/index.js";
 import { tempDir } from "../support/temp.js";
 
 let engine: Engine | undefined;
@@ -40,5 +40,29 @@ describe("the engine transport", () => {
     expect(await transport.stats("later")).toMatchObject({ visible: 1, delayed: 1 });
     clock.advance(3_000);
     expect(await transport.stats("later")).toMatchObject({ visible: 2, delayed: 0 });
+  });
+
+  it("finds the queues of jobs no longer in the jobs folder that still hold messages", async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    engine = createEngine({ path: join(tmp.dir, "o.db"), clock: new TestClock() });
+    const job = defineJob({ handler: async () => {} });
+    const spec = (name: string) => ({ name, definition: job });
+    const transport = await createEngineTransport(engine, [
+      spec("kept"),
+      spec("gone"),
+      spec("empty"),
+    ]);
+    await transport.send({ jobName: "gone", body: "{}" });
+    await transport.send({ jobName: "gone", body: "{}", delaySeconds: 60 });
+    await transport.send({ jobName: "kept", body: "{}" });
+    // A queue a client made over the SQS API is no job's: not counted.
+    await engine.sqs.createQueue({ QueueName: "mine" });
+    expect(await orphanedJobQueues(engine, [spec("kept"), spec("gone"), spec("empty")])).toEqual(
+      [],
+    );
+    expect(await orphanedJobQueues(engine, [spec("kept")])).toEqual([
+      { jobName: "gone", messages: 2, dlqMessages: 0 },
+    ]);
   });
 });

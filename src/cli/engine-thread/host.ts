@@ -16,6 +16,7 @@ import {
   createEngineTransport,
   type LoadedJob,
   loadJobs,
+  orphanedJobQueues,
   type Runtime,
   startRuntime,
 } from "../../runtime/index.js";
@@ -47,6 +48,12 @@ interface Current {
 
 async function run(engine: Engine, jobs: LoadedJob[]): Promise<Current> {
   const transport = await createEngineTransport(engine, jobs);
+  for (const orphan of await orphanedJobQueues(engine, jobs)) {
+    logger.warn(
+      { ...orphan, jobsDir: options.jobsDir },
+      `the queue of job ${orphan.jobName} holds ${orphan.messages} job(s) and its DLQ ${orphan.dlqMessages}, but the jobs folder has no file for it: nothing runs them until the file is back`,
+    );
+  }
   const runtime = await startRuntime({
     jobs,
     transport,
