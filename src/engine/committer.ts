@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { OffloadError } from "../core/errors.js";
+import { OffloadError, toError } from "../core/errors.js";
 
 /** The most event-loop turns a group that will be synced waits for more ops (see Committer). */
 export const MAX_GROWTH_TURNS = 8;
@@ -75,6 +75,11 @@ export class Committer {
         try {
           return { ok: true, value: savepoint(op) };
         } catch (error) {
+          // On some errors (disk full, I/O error) SQLite rolls back the whole transaction
+          // itself: the ops before this one are undone, and the ones after would each run
+          // in a transaction of their own, committed at once. The group fails as a whole,
+          // with this error (the reason) rather than COMMIT's "no transaction is active".
+          if (!db.inTransaction) throw error;
           // The savepoint rolled back, but caches may hold what the op wrote before it threw.
           this.#onRollback();
           return { ok: false, error };
@@ -160,12 +165,11 @@ export class Committer {
       // The commit itself failed (disk full, I/O error): nothing in the group is durable.
       this.#afterCommit.length = 0;
       this.#onRollback();
+      // The message carries the cause's words: across the engine thread only the message goes.
       const failure = new OffloadError(
         "CommitFailed",
-        "The database transaction failed to commit",
-        {
-          cause: error,
-        },
+        `The database transaction failed to commit: ${toError(error).message}`,
+        { cause: error },
       );
       for (const op of ops) op.reject(failure);
       return;

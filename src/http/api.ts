@@ -60,10 +60,12 @@ export function createApi(options: ApiOptions): Hono {
 
   app.onError((error, c) => {
     const answered = answerError(c, error);
-    if (answered.status === 500) {
+    // The server's own failures (500, and 503 CommitFailed, whose answer leaves out the
+    // database's reason) are the operator's to see, with their error.
+    if (answered.status >= 500) {
       resolved.logger?.error(
         { method: c.req.method, path: c.req.path, error: describeError(error) },
-        "a request failed; it was answered 500",
+        `a request failed; it was answered ${answered.status}`,
       );
     }
     return answered;

@@ -40,6 +40,11 @@ export const STATUS_BY_CODE = {
   InternalError: 500,
   /** The local app failed to start while the request waited for it. */
   Unavailable: 503,
+  /**
+   * The engine's database failed to commit the request's write (disk full, I/O error):
+   * nothing of that write was kept; sent with Retry-After.
+   */
+  CommitFailed: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof STATUS_BY_CODE;
@@ -80,10 +85,25 @@ export interface ErrorAnswer {
 const GENERIC_MESSAGE = "The server failed to handle the request";
 
 /**
+ * Seconds a client is told to wait after a failed commit. A full or failing disk
+ * is not fixed in a moment, but a client that backs off this long and retries
+ * loses no job once it is, and adds little load meanwhile.
+ */
+export const COMMIT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The engine's CommitFailed message names SQLite's reason, written for the
+ * operator (the log); the caller learns what it must do. A redrive commits 1,000
+ * messages at a time, so one that fails may have moved some before.
+ */
+const COMMIT_FAILED_MESSAGE = `The server's database failed to commit this request's write, so it was not stored (a job sent was not queued; a redrive may have moved some messages before the failure): retry in ${COMMIT_RETRY_AFTER_SECONDS} seconds`;
+
+/**
  * Turns anything thrown while handling a request into the error to answer.
  * ApiErrors and the backend's OffloadErrors with a known code keep their
- * message (written for the caller); anything else becomes a 500 with a
- * generic message, so no internals (paths, SQL, stack) leak.
+ * message (written for the caller), but for CommitFailed, whose message is
+ * written for the operator; anything else becomes a 500 with a generic
+ * message, so no internals (paths, SQL, stack) leak.
  */
 export function toErrorAnswer(thrown: unknown): ErrorAnswer {
   if (thrown instanceof ApiError) {
@@ -96,6 +116,11 @@ export function toErrorAnswer(thrown: unknown): ErrorAnswer {
     if (thrown.code === "PurgeInProgress") {
       return answer("PurgeInProgress", thrown.message, undefined, {
         "Retry-After": String(PURGE_INTERVAL_SECONDS),
+      });
+    }
+    if (thrown.code === "CommitFailed") {
+      return answer("CommitFailed", COMMIT_FAILED_MESSAGE, undefined, {
+        "Retry-After": String(COMMIT_RETRY_AFTER_SECONDS),
       });
     }
     if (thrown.code !== "InternalError") return answer(thrown.code, thrown.message);

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { InvalidPayloadError } from "../../src/core/client.js";
 import { OffloadError } from "../../src/core/errors.js";
-import { ApiError, STATUS_BY_CODE, toErrorAnswer } from "../../src/http/errors.js";
+import {
+  ApiError,
+  COMMIT_RETRY_AFTER_SECONDS,
+  STATUS_BY_CODE,
+  toErrorAnswer,
+} from "../../src/http/errors.js";
 import { firstTooDeep } from "../../src/http/json.js";
 
 describe("toErrorAnswer", () => {
@@ -18,6 +23,23 @@ describe("toErrorAnswer", () => {
         headers: {},
       });
     }
+  });
+
+  it("answers a failed commit 503 with Retry-After, telling the caller nothing was stored, not SQLite's words", () => {
+    const error = new OffloadError(
+      "CommitFailed",
+      "The database transaction failed to commit: database or disk is full",
+    );
+    expect(toErrorAnswer(error)).toEqual({
+      status: 503,
+      body: {
+        error: {
+          code: "CommitFailed",
+          message: `The server's database failed to commit this request's write, so it was not stored (a job sent was not queued; a redrive may have moved some messages before the failure): retry in ${COMMIT_RETRY_AFTER_SECONDS} seconds`,
+        },
+      },
+      headers: { "Retry-After": String(COMMIT_RETRY_AFTER_SECONDS) },
+    });
   });
 
   it("gives InvalidPayload the schema's issues", () => {
