@@ -317,12 +317,21 @@ export function createSqsHandler(
 
 export function errorInfo(error: Error): ErrorInfo {
   const code = (error as { code?: unknown }).code;
+  const message = String(error.message);
   return {
     name: error.name,
-    message: error.message,
+    // Logged at every attempt and kept with the message for the DLQ listing: a handler that
+    // throws megabytes (a whole response body, say) must not write them each time.
+    message:
+      message.length > MAX_ERROR_MESSAGE_CHARS
+        ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (${message.length} characters in all)`
+        : message,
     code: typeof code === "string" ? code : undefined,
   };
 }
+
+/** The longest error message kept and logged; the rest is cut, saying how long it was. */
+export const MAX_ERROR_MESSAGE_CHARS = 4096;
 
 /** A logger that adds `fields` to every line. */
 export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {

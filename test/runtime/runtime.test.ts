@@ -225,6 +225,27 @@ describe("the local runtime", () => {
     expect(app.runtime.counters("hopeless")).toEqual({ processed: 0, failed: 1, deadLettered: 1 });
   });
 
+  it("keeps and logs at most 4096 characters of an error's message, saying how long it was", async () => {
+    app = await startTestApp({
+      loud: job(`maxAttempts: 1, timeout: "1s", retryDelay: "6s",
+        handler: async () => { throw new Error("E".repeat(5_000_000)); }`),
+    });
+    await app.send("loud", {});
+    const [failed] = await app.until("job:failed");
+    const cut = `${"E".repeat(4096)}… (5000000 characters in all)`;
+    expect(failed?.error.message).toBe(cut);
+    const line = app.logs.find((l) => String(l.message).startsWith("job failed"));
+    expect(line?.fields.error).toMatchObject({ message: cut });
+    // The error kept for the DLQ listing is the cut one too.
+    await app.te.advance(6000);
+    let dead = await app.transport.dlq.list("loud", { limit: 1 });
+    for (let i = 0; i < 50 && dead.length === 0; i++) {
+      await app.te.advance(0);
+      dead = await app.transport.dlq.list("loud", { limit: 1 });
+    }
+    expect(dead[0]?.lastError).toBe(`Error: ${cut}`);
+  });
+
   it("sends a payload that fails the schema on receive to the DLQ without retries, logging why", async () => {
     app = await startTestApp({
       typed: job(
