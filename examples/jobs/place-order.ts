@@ -1,14 +1,20 @@
 import { defineJob } from "offload";
 import { z } from "zod";
 
+/** "<field> is required" when it is missing, "<field> must be <what>" when it is of another type. */
+const field = (name: string, what: string) => ({
+  error: (issue: { input: unknown }) =>
+    issue.input === undefined ? `${name} is required` : `${name} must be ${what}`,
+});
+
 // An order form's handler hands the order to this job and answers at once.
 export default defineJob({
   schema: z.object({
-    productId: z.string().min(1, "productId is required"),
-    name: z.string().trim().min(1, "name is required"),
-    address: z.string().trim().min(1, "address is required"),
+    productId: z.string(field("productId", "a string")).min(1, "productId is required"),
+    name: z.string(field("name", "a string")).trim().min(1, "name is required"),
+    address: z.string(field("address", "a string")).trim().min(1, "address is required"),
     quantity: z
-      .number()
+      .number(field("quantity", "a number"))
       .int("quantity must be a whole number")
       .positive("quantity must be at least 1"),
   }),

@@ -108,6 +108,13 @@ describe("the demo page", () => {
     expect(page.describe(refused)).toBe(
       "Refused (422 InvalidPayload): name: name is required; address: address is required; quantity: quantity must be at least 1",
     );
+    // A field left out, or of another type, is named in the demo's words too.
+    const incomplete = await asPage(() =>
+      page.postJob("place-order", { name: "Ada", address: 7, quantity: "2" }),
+    );
+    expect(page.describe(incomplete)).toBe(
+      "Refused (422 InvalidPayload): productId: productId is required; address: address must be a string; quantity: quantity must be a number",
+    );
     const accepted = await asPage(() =>
       page.postJob("place-order", {
         productId: "sku-1",
