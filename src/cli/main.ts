@@ -76,7 +76,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     program
       .command(name)
       .description(description)
-      .option("-p, --port <port>", "port to listen on", (v) => parsePort(v))
+      .option("-p, --port <port>", "port to listen on", intFlag("--port", "InvalidPort", 0, 65535))
       .option("--host <host>", "host to listen on")
       .option("--db <file>", "database file")
       .option("--jobs <dir>", "jobs folder")
@@ -176,7 +176,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   ).action(async (options: ClientOptions) => statsCommand(await appClient(options), output()));
   const dlq = program.command("dlq").description("inspect and act on a job's dead-letter queue");
   client(dlq.command("list <job>").description("the messages in the job's DLQ, oldest first"))
-    .option("--limit <n>", "how many (1-1000)", (v) => parseLimit(v), 100)
+    .option("--limit <n>", "how many (1-1000)", intFlag("--limit", "InvalidLimit", 1, 1000), 100)
     .action(async (job: string, options: ClientOptions & { limit: number }) =>
       dlqListCommand(await appClient(options), output(), job, options.limit),
     );
@@ -314,24 +314,17 @@ function checkClientFlags(command: Command): void {
   }
 }
 
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535)
-    throw new UsageError(
-      "InvalidPort",
-      `--port must be an integer from 0 to 65535; got ${JSON.stringify(value)}`,
-    );
-  return n;
-}
-
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < 1 || n > 1000)
-    throw new UsageError(
-      "InvalidLimit",
-      `--limit must be an integer from 1 to 1000; got ${JSON.stringify(value)}`,
-    );
-  return n;
+/** A flag's whole-number value within [min, max], or a usage error naming the flag. */
+function intFlag(flag: string, code: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(
+        code,
+        `${flag} must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}`,
+      );
+    return n;
+  };
 }
 
 function defaultIo(): Io {
