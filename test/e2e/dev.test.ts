@@ -15,18 +15,24 @@ function stopWith(server: Server) {
   });
 }
 
+/** A dev server on a fresh app folder of these job files; stopped and removed after the test. */
+async function devApp(jobs: Record<string, string>) {
+  const app = appFolder(jobs);
+  cleanups.push(app.cleanup);
+  const server = await startServer(app.dir, {}, "dev");
+  stopWith(server);
+  return { dir: app.dir, server };
+}
+
 describe("offload dev", () => {
   it("restarts the jobs with the new code when a job file changes", async () => {
-    const app = appFolder({
+    const { dir, server } = await devApp({
       hello: `export default defineJob({ handler: async (_p, ctx) => { ctx.logger.info("version one"); } });`,
     });
-    cleanups.push(app.cleanup);
-    const server = await startServer(app.dir, {}, "dev");
-    stopWith(server);
     await postJob(server.url, "hello", {});
     await server.waitForLog((l) => l.msg === "version one");
     writeFileSync(
-      join(app.dir, "jobs", "hello.ts"),
+      join(dir, "jobs", "hello.ts"),
       `import { defineJob } from "offload";\nexport default defineJob({ handler: async (_p, ctx) => { ctx.logger.info("version two"); } });\n`,
     );
     await server.waitForLog((l) =>
@@ -37,14 +43,11 @@ describe("offload dev", () => {
   });
 
   it("keeps the running version when a changed job file is broken, and says why", async () => {
-    const app = appFolder({
+    const { dir, server } = await devApp({
       hello: `export default defineJob({ handler: async (_p, ctx) => { ctx.logger.info("still here"); } });`,
     });
-    cleanups.push(app.cleanup);
-    const server = await startServer(app.dir, {}, "dev");
-    stopWith(server);
     writeFileSync(
-      join(app.dir, "jobs", "hello.ts"),
+      join(dir, "jobs", "hello.ts"),
       `import { defineJob } from "offload";\nexport default defineJob({ timeout: "1h", handler: async () => {} });\n`,
     );
     const line = await server.waitForLog((l) =>
@@ -61,15 +64,12 @@ describe("offload dev", () => {
 
 describe("offload dev, when changed jobs do not start", () => {
   it("runs the previous version again, as its log line says", async () => {
-    const app = appFolder({
+    const { dir, server } = await devApp({
       hello: `export default defineJob({ handler: async (_p, ctx) => { ctx.logger.info("hello ran"); } });`,
     });
-    cleanups.push(app.cleanup);
-    const server = await startServer(app.dir, {}, "dev");
-    stopWith(server);
     // A new job that loads here but not in its worker: the new version cannot start.
     writeFileSync(
-      join(app.dir, "jobs", "picky.ts"),
+      join(dir, "jobs", "picky.ts"),
       `import { defineJob } from "offload";\nimport { workerData } from "node:worker_threads";\nif (workerData?.jobFile) throw new Error("picky will not start in a worker");\nexport default defineJob({ handler: async () => {} });\n`,
     );
     const line = await server.waitForLog((l) =>
@@ -83,15 +83,12 @@ describe("offload dev, when changed jobs do not start", () => {
 
 describe("offload dev, when a job file is removed", () => {
   it("says that the job's queue still holds jobs nothing runs", async () => {
-    const app = appFolder({
+    const { dir, server } = await devApp({
       hello: `export default defineJob({ handler: async () => {} });`,
       later: `export default defineJob({ delay: "10m", handler: async () => {} });`,
     });
-    cleanups.push(app.cleanup);
-    const server = await startServer(app.dir, {}, "dev");
-    stopWith(server);
     expect((await postJob(server.url, "later", {})).status).toBe(202);
-    rmSync(join(app.dir, "jobs", "later.ts"));
+    rmSync(join(dir, "jobs", "later.ts"));
     const line = await server.waitForLog((l) => String(l.msg).startsWith("the queue of job later"));
     expect(line).toMatchObject({
       level: "WARN",
