@@ -54,6 +54,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     )
     .option("-c, --config <file>", "config file (default: offload.config.ts in the current folder)")
     .option("--json", "machine-readable output")
+    // Each command's help lists -c and --json too: they go with every command.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out(s.trimEnd()),

@@ -552,5 +552,8 @@ throw new Error("this job file is broken");`,
     ]) {
       expect(help.stdout).toContain(word);
     }
+    // A command's own help lists the options every command takes.
+    const sendHelp = await cli(["send", "--help"]);
+    expect(sendHelp.stdout).toMatch(/\nGlobal Options:\n\s+-c, --config <file>[^]*\n\s+--json /);
   });
 });
