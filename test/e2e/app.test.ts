@@ -554,6 +554,6 @@ throw new Error("this job file is broken");`,
     }
     // A command's own help lists the options every command takes.
     const sendHelp = await cli(["send", "--help"]);
-    expect(sendHelp.stdout).toMatch(/\nGlobal Options:\n\s+-c, --config <file>[^]*\n\s+--json /);
+    expect(sendHelp.stdout).toMatch(/\nGlobal Options:\n\s+-c, --config <file>[\s\S]*\n\s+--json /);
   });
 });
