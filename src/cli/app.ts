@@ -63,6 +63,7 @@ export async function startLocalApp(
         queueUrlBase: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`,
         alertWebhook: config.alertWebhook,
         watch: options.watch,
+        workerMemoryMb: config.aws.memorySize,
       },
       logger,
     );

@@ -24,6 +24,12 @@ export interface RuntimeOptions {
   alertWebhook?: string;
   /** How often DLQ alarms are evaluated. @defaultValue 10000 */
   alarmIntervalMs?: number;
+  /**
+   * The most heap a job worker may take, in MB, as a Lambda function's `memorySize` bounds
+   * it: a worker past it is stopped and its batches retried, where a leaking handler would
+   * otherwise grow the whole server to the machine's limit. @defaultValue Node's own limit
+   */
+  workerMemoryMb?: number;
 }
 
 /** Processed and failed counts of one job since the runtime started. */
@@ -86,6 +92,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         clock,
         logger,
         workerFile: bundles.file(job.name),
+        ...(options.workerMemoryMb === undefined ? {} : { memoryMb: options.workerMemoryMb }),
       }),
   );
   try {

@@ -72,6 +72,7 @@ async function start(
     queueUrlBase: "http://127.0.0.1:3000",
     alertWebhook: undefined,
     watch: false,
+    workerMemoryMb: 1024,
   };
   const thread = await startEngineThread(options, logger);
   cleanups.push(() => thread.stop());

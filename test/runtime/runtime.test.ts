@@ -470,6 +470,19 @@ describe("isolation in worker threads", () => {
     ]);
   });
 
+  it("gives each job worker the heap limit it is told, as Lambda's memorySize bounds a function", async () => {
+    app = await startTestApp(
+      {
+        sized: `import { resourceLimits } from "node:worker_threads";
+          ${job(`handler: async (_p, ctx) => { ctx.logger.info({ heapLimitMb: resourceLimits.maxOldGenerationSizeMb }, "sized"); }`)}`,
+      },
+      { workerMemoryMb: 256 },
+    );
+    await app.send("sized", {});
+    await app.until("job:done");
+    expect(app.logs.find((l) => l.message === "sized")?.fields.heapLimitMb).toBe(256);
+  });
+
   it("keeps running other jobs when a handler calls process.exit or throws in a timer", async () => {
     app = await startTestApp({
       exits: job(

@@ -19,7 +19,7 @@ import { jobsFolder } from "../support/app.js";
 // retry after `delay` seconds; "hang" never ends; "exit" ends the worker; "wait" ends once the
 // file `path` exists.
 const kit = `
-import { threadId } from "node:worker_threads";
+import { resourceLimits, threadId } from "node:worker_threads";
 import { existsSync } from "node:fs";
 const tick = () => new Promise((r) => setTimeout(r, 1));
 let started = 0;
@@ -27,7 +27,7 @@ export default defineJob({
   timeout: "5s",
   handler: async (p, ctx) => {
     started++;
-    ctx.logger.info({ threadId, op: p.op }, "ran");
+    ctx.logger.info({ threadId, op: p.op, heapLimitMb: resourceLimits.maxOldGenerationSizeMb }, "ran");
     if (p.op === "barrier") {
       for (let i = 0; i < 2000 && started < p.count; i++) await tick();
       if (started < p.count) throw new Error("the batches did not run together");
@@ -43,12 +43,17 @@ export default defineJob({
       process.exit(7);
     } else if (p.op === "wait") {
       while (!existsSync(p.path)) await tick();
+    } else if (p.op === "hog") {
+      const kept = [];
+      for (;;) kept.push(new Array(1_000_000).fill(kept.length));
     }
   },
 });`;
 
 interface Setup {
   sandbox: JobSandbox;
+  /** The heap limit each run's worker had, MB. */
+  heapLimits: () => number[];
   clock: TestClock;
   threads: () => number[];
   dir: string;
@@ -60,7 +65,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function setup(): Promise<Setup> {
+async function setup(options: { memoryMb?: number } = {}): Promise<Setup> {
   const folder = jobsFolder({ kit });
   cleanups.push(folder.cleanup);
   const [job] = await loadJobs(folder.dir);
@@ -79,6 +84,7 @@ async function setup(): Promise<Setup> {
     clock,
     logger,
     workerFile: bundles.file("kit"),
+    ...options,
   });
   cleanups.push(() => sandbox.close());
   await sandbox.warm();
@@ -87,6 +93,8 @@ async function setup(): Promise<Setup> {
     clock,
     dir: folder.dir,
     threads: () => logs.filter((l) => l.threadId !== undefined).map((l) => Number(l.threadId)),
+    heapLimits: () =>
+      logs.filter((l) => l.heapLimitMb !== undefined).map((l) => Number(l.heapLimitMb)),
   };
 }
 
@@ -220,6 +228,19 @@ describe("job workers", () => {
     // Light batches earn the shared worker back.
     for (let i = 0; i < 20 && !s.sandbox.sharing; i++) await learn(s, { op: "none" });
     expect(s.sandbox.sharing).toBe(true);
+  });
+});
+
+describe("a worker's memory", () => {
+  it("is bounded: a worker past its heap limit is stopped and its batch fails, the sandbox going on", async () => {
+    const s = await setup({ memoryMb: 64 });
+    const result = await s.sandbox.run([message({ op: "hog" })], 5000);
+    expect(result).toEqual({
+      kind: "crashed",
+      message: expect.stringMatching(/memory limit/),
+    });
+    expect(await s.sandbox.run([message({ op: "none" })], 5000)).toEqual({ kind: "succeeded" });
+    expect(s.heapLimits()).toEqual([64, 64]);
   });
 });
 

@@ -57,7 +57,7 @@ export interface TestApp {
 /** Job files + an engine on a temp file with a TestClock + a runtime, all real. */
 export async function startTestApp(
   sources: Record<string, string>,
-  options: { alertWebhook?: string; alarmIntervalMs?: number } = {},
+  options: { alertWebhook?: string; alarmIntervalMs?: number; workerMemoryMb?: number } = {},
 ): Promise<TestApp> {
   const folder = jobsFolder(sources);
   const te = openTestEngine();

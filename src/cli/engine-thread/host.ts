@@ -58,6 +58,7 @@ async function run(engine: Engine, jobs: LoadedJob[]): Promise<Current> {
     jobs,
     transport,
     logger,
+    workerMemoryMb: options.workerMemoryMb,
     ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}),
   });
   const definitions: Record<string, JobDefinition> = Object.fromEntries(

@@ -19,6 +19,8 @@ export interface EngineThreadOptions {
   alertWebhook: string | undefined;
   /** Restart the runtime when job files change (dev). */
   watch: boolean;
+  /** Each job worker's heap limit, MB: the config's `aws.memorySize`, as on Lambda. */
+  workerMemoryMb: number;
 }
 
 /** The objects whose methods the main thread calls. */

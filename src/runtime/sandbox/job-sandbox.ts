@@ -49,6 +49,8 @@ export interface JobSandboxOptions {
    * job file through the TypeScript loader.
    */
   workerFile?: string | undefined;
+  /** Each worker's heap limit, MB (its old generation). @defaultValue Node's own limit */
+  memoryMb?: number;
 }
 
 /**
@@ -131,6 +133,7 @@ export class JobSandbox {
   readonly #logger: Logger;
   readonly #idleMs: number;
   readonly #startTimeoutMs: number;
+  readonly #memoryMb: number | undefined;
   #workerFile: string | undefined;
   readonly #all = new Set<PooledWorker>();
   /** Average event-loop busy time of a batch, ms; undefined until a batch has answered. */
@@ -147,6 +150,7 @@ export class JobSandbox {
     this.#idleMs = options.idleMs ?? 60_000;
     this.#startTimeoutMs = options.startTimeoutMs ?? LAMBDA_INIT_LIMIT_MS;
     this.#workerFile = options.workerFile;
+    this.#memoryMb = options.memoryMb;
   }
 
   /**
@@ -311,7 +315,12 @@ export class JobSandbox {
       jobName: this.#job.name,
       ...this.#eventSource,
     };
-    const worker = new Worker(this.#workerFile ?? bootstrap, { workerData: data });
+    const worker = new Worker(this.#workerFile ?? bootstrap, {
+      workerData: data,
+      ...(this.#memoryMb === undefined
+        ? {}
+        : { resourceLimits: { maxOldGenerationSizeMb: this.#memoryMb } }),
+    });
     const pooled: PooledWorker = {
       worker,
       runs: new Outbox<RunRequest>(
