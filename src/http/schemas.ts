@@ -105,9 +105,14 @@ export function parseBody<S extends z.ZodType>(
     issues.map((issue) => codeByField[String(issue.path[0])] ?? "InvalidRequest"),
   );
   const [code = "InvalidRequest"] = codes.size === 1 ? [...codes] : [];
-  throw new ApiError(code, messages.join("; "), {
-    details: { issues: issues.map((i, n) => ({ path: i.path.join("."), message: messages[n] })) },
-  });
+  // An unknown field's issue sits at the object holding it; each field it names is a path.
+  const details = issues.flatMap((issue, n) =>
+    (issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => [...issue.path, key])
+      : [issue.path]
+    ).map((path) => ({ path: path.join("."), message: messages[n] })),
+  );
+  throw new ApiError(code, messages.join("; "), { details: { issues: details } });
 }
 
 /**

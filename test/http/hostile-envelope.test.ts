@@ -30,6 +30,8 @@ const cases: HostileCase[] = [
     status: 400,
     code: "InvalidRequest",
     message: /Unknown field "priority" in the request body; the fields are jobName, payload/,
+    // The detail's path names the unknown field.
+    details: { issues: [{ path: "priority", message: expect.any(String) }] },
   },
   {
     name: "a __proto__ key in the envelope",
