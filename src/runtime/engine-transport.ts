@@ -49,9 +49,7 @@ export async function createEngineTransport(
 ): Promise<Transport> {
   const prefix = options.prefix ?? "";
   const { sqs, sns } = engine;
-  const { TopicArn } = await sns.createTopic({
-    Name: `${prefix}${options.topicName ?? JOBS_TOPIC_NAME}`,
-  });
+  const { TopicArn } = await sns.createTopic({ Name: jobsTopicName(options) });
   const urls = new Map<string, { queue: string; dlq: string; arn: string }>();
 
   for (const job of jobs) {
@@ -220,6 +218,11 @@ export async function createEngineTransport(
   };
 }
 
+/** The topic that routes the layout's jobs. */
+function jobsTopicName(options: EngineLayoutOptions): string {
+  return `${options.prefix ?? ""}${options.topicName ?? JOBS_TOPIC_NAME}`;
+}
+
 async function arnOf(engine: Engine, queueUrl: string): Promise<string> {
   const { Attributes } = await engine.sqs.getQueueAttributes({
     QueueUrl: queueUrl,
@@ -249,30 +252,19 @@ export async function orphanedJobQueues(
 ): Promise<OrphanedJobQueue[]> {
   const prefix = options.prefix ?? "";
   const { sqs, sns } = engine;
-  const { TopicArn } = await sns.createTopic({
-    Name: `${prefix}${options.topicName ?? JOBS_TOPIC_NAME}`,
-  });
+  const { TopicArn } = await sns.createTopic({ Name: jobsTopicName(options) });
   const current = new Set(jobs.map((job) => `${prefix}${job.name}`));
+  // What the queue holds, as the DLQ purge counts it; nothing if the queue is gone.
   const depth = async (queueName: string): Promise<number> => {
+    let url: string;
     try {
-      const { QueueUrl } = await sqs.getQueueUrl({ QueueName: queueName });
-      const { Attributes = {} } = await sqs.getQueueAttributes({
-        QueueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      });
-      return (
-        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-        Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-      );
+      url = (await sqs.getQueueUrl({ QueueName: queueName })).QueueUrl;
     } catch (e) {
-      if (e instanceof AwsApiError) return 0; // the queue is gone
+      if (e instanceof AwsApiError) return 0;
       throw e;
     }
+    const stats = await engine.queueStats(url);
+    return stats.visible + stats.inFlight + stats.delayed;
   };
   const orphans: OrphanedJobQueue[] = [];
   let NextToken: string | undefined;

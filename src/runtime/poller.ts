@@ -219,14 +219,10 @@ export class JobPoller {
       }
       if (result.kind !== "completed") {
         const error = wholeBatchError(result, job.name, options.timeoutMs);
-        const last = messages.filter((m) => attemptOf(m) >= options.maxAttempts).length;
+        const attempts = messages.map(attemptOf);
+        const last = attempts.filter((attempt) => attempt >= options.maxAttempts).length;
         logger.warn(
-          {
-            jobName: job.name,
-            messageIds: messages.map((m) => m.messageId),
-            attempts: messages.map(attemptOf),
-            error,
-          },
+          { jobName: job.name, messageIds: messages.map((m) => m.messageId), attempts, error },
           last === 0
             ? "the batch failed as a whole"
             : `the batch failed as a whole; ${last} of its jobs had their last attempt of ${options.maxAttempts}: they move to the dead-letter queue once their retry delay has passed`,

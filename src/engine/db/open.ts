@@ -57,17 +57,17 @@ function openFailed(path: string, thrown: unknown): OffloadError {
   const file = path === ":memory:" ? path : resolve(path);
   return new OffloadError(
     "DatabaseOpenFailed",
-    `Cannot use the database ${file}: ${path === ":memory:" ? `it could not be set up ${said}` : reasonOf(file, code, said)}`,
+    `Cannot use the database ${file}: ${path === ":memory:" ? `it could not be set up ${said}` : reasonOf(file, code, sqlite, said)}`,
     { cause: thrown },
   );
 }
 
 /**
  * Why the file at `file` (absolute) cannot be used, with what to do. `code` is
- * the error's (SQLite's or the system's), `said` its own words.
+ * the error's (SQLite's or the system's), `sqlite` that code if it is SQLite's,
+ * `said` the error's own words.
  */
-function reasonOf(file: string, code: unknown, said: string): string {
-  const sqlite = typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;
+function reasonOf(file: string, code: unknown, sqlite: string | undefined, said: string): string {
   const notFolder = firstNonFolder(dirname(file));
   if (notFolder !== undefined) {
     return `its path goes through ${notFolder}, which is a file, not a folder ${said}; move that file away, or set ${SETTING} to a path in another folder`;
