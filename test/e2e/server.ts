@@ -61,7 +61,17 @@ export function spawnLogged(
   args: string[],
   env: Record<string, string> = {},
 ): Omit<Server, "url"> {
-  const child = spawn(process.execPath, [bin, ...args], {
+  return spawnCommandLogged(dir, process.execPath, [bin, ...args], env);
+}
+
+/** A long-running command in `dir` that logs as `offload start` or `dev` does. */
+export function spawnCommandLogged(
+  dir: string,
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Omit<Server, "url"> {
+  const child = spawn(file, args, {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -107,7 +117,7 @@ export function spawnLogged(
       ]);
       if (ended && !logs.some(match))
         throw new Error(
-          `offload ${args.join(" ")} exited before the expected log line; stderr: ${stderr}`,
+          `${[file, ...args].join(" ")} exited before the expected log line; stderr: ${stderr}`,
         );
     }
   };
