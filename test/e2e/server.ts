@@ -42,26 +42,34 @@ export interface Server {
   exited: Promise<number | null>;
 }
 
-/** `offload start` (or `dev`) in `dir` as a child process; resolves once it listens. */
+/**
+ * `offload start` (or `dev`) in `dir` as a child process; resolves once it listens.
+ * `script` is the offload command to run: the repo's by default, or an installed package's.
+ */
 export async function startServer(
   dir: string,
   env: Record<string, string> = {},
   command: "start" | "dev" = "start",
+  script = bin,
 ): Promise<Server> {
-  const started = spawnLogged(dir, [command], env);
+  const started = spawnLogged(dir, [command], env, script);
   const line = await started.waitForLog(
     (l) => typeof l.url === "string" && String(l.msg).startsWith("offload is listening"),
   );
   return { ...started, url: String(line.url) };
 }
 
-/** A long-running `offload <args>` in `dir`, its log lines parsed as they come. */
+/**
+ * A long-running `offload <args>` in `dir` (or another Node.js `script`), its
+ * log lines parsed as they come; a line that is not JSON is kept as `raw`.
+ */
 export function spawnLogged(
   dir: string,
   args: string[],
   env: Record<string, string> = {},
+  script = bin,
 ): Omit<Server, "url"> {
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -107,7 +115,7 @@ export function spawnLogged(
       ]);
       if (ended && !logs.some(match))
         throw new Error(
-          `offload ${args.join(" ")} exited before the expected log line; stderr: ${stderr}`,
+          `${script === bin ? "offload" : script} ${args.join(" ")} exited before the expected log line; stderr: ${stderr}`,
         );
     }
   };
