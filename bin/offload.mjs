@@ -1,16 +1,25 @@
 #!/usr/bin/env node
-// The `offload` command. Job files and offload.config.ts are TypeScript, so
-// the TypeScript loader is registered before anything else is imported.
-import { register as registerCommonJs } from "tsx/cjs/api";
-import { register } from "tsx/esm/api";
+// The `offload` command, from the compiled package. The TypeScript loader is
+// registered later, by the commands that read the app's TypeScript files.
+import { existsSync } from "node:fs";
 
-// Both hooks: a .ts file in a package without "type": "module" is CommonJS to Node,
-// and loads through the CommonJS hook even when it is written with import/export.
-register();
-registerCommonJs();
 // The AWS SDK warns on every run under Node.js 20 about its future releases;
 // offload supports Node.js 20, and the warning would break the CLI's
 // one-line errors. Set the variable to "false" to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { main } = await import(new URL("../src/cli/main.ts", import.meta.url).href);
+const entry = new URL("../dist/cli/main.js", import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(
+    "offload: the package is not built (there is no dist/): run `npm run build`\n",
+  );
+  process.exit(1);
+}
+// A reader that stops early (`offload stats | head -3`) ends the output, not in a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));

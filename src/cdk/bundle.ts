@@ -38,8 +38,14 @@ export interface Bundles {
   readonly api: FunctionBundle;
 }
 
-const JOB_FUNCTION_MODULE = fileURLToPath(new URL("../aws/job-function.ts", import.meta.url));
-const API_FUNCTION_MODULE = fileURLToPath(new URL("../aws/api-function.ts", import.meta.url));
+/** The functions' entry modules: TypeScript when offload runs from its sources (its tests). */
+const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+const JOB_FUNCTION_MODULE = fileURLToPath(
+  new URL(`../aws/job-function${extension}`, import.meta.url),
+);
+const API_FUNCTION_MODULE = fileURLToPath(
+  new URL(`../aws/api-function${extension}`, import.meta.url),
+);
 
 /** The API's bundle directory name; job names cannot clash with it in a folder of their own. */
 const API_DIRECTORY = "_api";

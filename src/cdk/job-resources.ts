@@ -34,8 +34,22 @@ export interface JobResourcesProps {
   readonly logRetention: logs.RetentionDays;
 }
 
-/** The Lambda runtime of every function: nodejs24.x, the newest Node.js Lambda runs (cdk-nag AwsSolutions-L1 wants the newest). */
-export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/**
+ * The Lambda runtime of every function: the newest Node.js runtime the
+ * installed aws-cdk-lib knows (nodejs24.x in the version offload is tested
+ * with). cdk-nag's AwsSolutions-L1 asks for the newest of `Runtime.ALL`, so
+ * an app with a newer aws-cdk-lib than offload's gets that one; the bundles
+ * target Node.js 22, which every newer runtime runs.
+ */
+export const FUNCTION_RUNTIME: lambda.Runtime = newestNodeRuntime();
+
+function newestNodeRuntime(): lambda.Runtime {
+  const version = (runtime: lambda.Runtime) =>
+    Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1] ?? 0);
+  return lambda.Runtime.ALL.reduce((newest, runtime) =>
+    version(runtime) > version(newest) ? runtime : newest,
+  );
+}
 /** The handler of every bundle: `index.mjs` exporting `handler`. */
 export const FUNCTION_HANDLER = "index.handler";
 

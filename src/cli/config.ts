@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { OffloadConfig } from "../core/config.js";
 import { describeImportError, OffloadError } from "../core/errors.js";
 import { CORS_ORIGIN_RULE, isCorsOrigin } from "../http/options.js";
+import { importUserModule } from "../runtime/user-module.js";
 import { type ResolvedAwsConfig, resolveAppName, resolveAwsConfig } from "./config-aws.js";
 import { UsageError } from "./usage-error.js";
 
@@ -93,7 +93,7 @@ export async function loadConfig(options: {
   let file: OffloadConfig = {};
   if (configFile) {
     try {
-      const mod = (await import(pathToFileURL(configFile).href)) as { default?: unknown };
+      const mod = await importUserModule(configFile);
       if (typeof mod.default !== "object" || mod.default === null) {
         throw new Error("it must `export default defineConfig({...})`");
       }

@@ -1,9 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { toError } from "../core/errors.js";
-import { exitOnSignals } from "../runtime/index.js";
-import { startLocalApp } from "./app.js";
-import { awsJobsClient } from "./aws.js";
-import { deployCommand, synthCommand, workerCommand } from "./commands/aws-commands.js";
+import type { Logger } from "../core/logger.js";
 import {
   dlqListCommand,
   dlqPurgeCommand,
@@ -12,10 +9,10 @@ import {
   sendCommand,
   statsCommand,
 } from "./commands/client-commands.js";
-import { appAddress, environment, loadConfig } from "./config.js";
+import { appAddress, environment, loadConfig, type ResolvedConfig } from "./config.js";
 import { oneLine } from "./format.js";
 import { httpJobsClient, type JobsClient } from "./jobs-client.js";
-import { createCliLogger } from "./logger.js";
+import { type AWS_COMMAND_PACKAGES, requirePackages } from "./optional-packages.js";
 import { isUsageError, UsageError } from "./usage-error.js";
 
 const USAGE_ERROR = 2;
@@ -74,6 +71,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         )}\n\nClient commands talk to a running app: --url (or OFFLOAD_URL; default: the config's host and port,\nhttp://localhost:3000), --api-key (or OFFLOAD_API_KEY, or the config's apiKey);\nwith --aws, to the stack \`offload deploy\` deployed, through the outputs file it wrote.`,
     );
 
+  const cliLogger = async (level: ResolvedConfig["logLevel"], format: "pretty" | "json") => {
+    const { createCliLogger } = await import("./logger.js");
+    return createCliLogger(level, format, (line) => io.out(line.trimEnd()));
+  };
+
   const serveCommand = (name: "dev" | "start", description: string) =>
     program
       .command(name)
@@ -96,13 +98,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
             ...(options.jobs === undefined ? {} : { jobsDir: options.jobs }),
           },
         });
-        const logger = createCliLogger(
-          config.logLevel,
-          name === "dev" ? "pretty" : "json",
-          (line) => io.out(line.trimEnd()),
-        );
+        const logger = await cliLogger(config.logLevel, name === "dev" ? "pretty" : "json");
+        const { startLocalApp } = await import("./app.js");
         const app = await startLocalApp(config, { watch: name === "dev", logger });
-        exitOnSignals(() => app.stop(), logger);
+        await stopOnSignals(() => app.stop(), logger);
         // Runs until a signal, unless the engine thread dies: then the API cannot answer.
         const error = await app.failed;
         await app.stop().catch(() => {});
@@ -150,13 +149,15 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   const appClient = async (options: ClientOptions): Promise<JobsClient> => {
     // The config is read by every client command, so -c names the app to talk to.
     const config = await configFor("client");
-    return options.aws
-      ? awsJobsClient(config, {
-          outputs: options.outputs,
-          stack: options.stack,
-          endpointUrl: options.endpointUrl,
-        })
-      : httpJobsClient(options.url ?? appAddress(config), options.apiKey ?? config.apiKey);
+    if (options.aws) {
+      const { awsJobsClient } = await loadAwsModule("--aws", () => import("./aws.js"));
+      return awsJobsClient(config, {
+        outputs: options.outputs,
+        stack: options.stack,
+        endpointUrl: options.endpointUrl,
+      });
+    }
+    return httpJobsClient(options.url ?? appAddress(config), options.apiKey ?? config.apiKey);
   };
   const output = (): Output => ({
     json: Boolean(program.opts<{ json?: boolean }>().json),
@@ -219,6 +220,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       .command("synth")
       .description("bundle every job and synthesize the AWS stack (offline); prints a summary"),
   ).action(async (options: SynthFlags) => {
+    const { synthCommand } = await loadAwsModule("synth", deployCommands);
     await synthCommand(await configFor("client"), output(), {
       pr: options.pr,
       context: options.context,
@@ -232,6 +234,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         "synthesize and deploy the stack with the AWS CDK toolkit (needs AWS credentials)",
       ),
   ).action(async (options: SynthFlags) => {
+    const { deployCommand } = await loadAwsModule("deploy", deployCommands);
     await deployCommand(await configFor("client"), output(), {
       pr: options.pr,
       context: options.context,
@@ -250,10 +253,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         names: string[],
         options: { outputs?: string; stack?: string; endpointUrl?: string },
       ) => {
+        const { workerCommand } = await loadAwsModule(
+          "worker",
+          () => import("./commands/worker-command.js"),
+        );
         const config = await configFor("start");
-        const logger = createCliLogger(config.logLevel, "json", (line) => io.out(line.trimEnd()));
+        const logger = await cliLogger(config.logLevel, "json");
         const runtime = await workerCommand(config, logger, names, options);
-        exitOnSignals(() => runtime.stop(), logger);
+        await stopOnSignals(() => runtime.stop(), logger);
         await new Promise(() => {}); // runs until a signal
       },
     );
@@ -285,6 +292,24 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     }
     return usage ? USAGE_ERROR : 1;
   }
+}
+
+// What a command needs beyond the local app is loaded by that command only: `offload --help`
+// and the client commands load neither the server nor the AWS packages.
+const deployCommands = () => import("./commands/deploy-commands.js");
+
+/** Imports the module of an AWS command once its optional peer packages are found installed. */
+function loadAwsModule<T>(
+  command: keyof typeof AWS_COMMAND_PACKAGES,
+  load: () => Promise<T>,
+): Promise<T> {
+  requirePackages(command);
+  return load();
+}
+
+async function stopOnSignals(stop: () => Promise<void>, logger: Logger): Promise<void> {
+  const { exitOnSignals } = await import("../runtime/shutdown.js");
+  exitOnSignals(stop, logger);
 }
 
 /** A flag that means nothing with the others given is a usage error, not silently ignored. */

@@ -1,11 +1,11 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { type Clock, systemClock } from "../core/clock.js";
 import { isJobDefinition } from "../core/define-job.js";
 import { describeImportError, OffloadError, toError } from "../core/errors.js";
 import type { JobDefinition } from "../core/job-types.js";
 import { LAMBDA_INIT_LIMIT_MS } from "../lambda/sqs-handler.js";
+import { importUserModule } from "./user-module.js";
 
 /** A job found in the jobs folder. */
 export interface LoadedJob {
@@ -93,7 +93,7 @@ export async function importJob(file: string, options: ImportOptions = {}): Prom
   let timer: ReturnType<Clock["setTimer"]> | undefined;
   try {
     mod = await Promise.race([
-      importModule(file, options.fresh ? `v=${++generation}` : undefined),
+      importUserModule(file, options.fresh ? `v=${++generation}` : undefined),
       new Promise<never>((_, reject) => {
         timer = clock.setTimer(
           () =>
@@ -122,33 +122,6 @@ export async function importJob(file: string, options: ImportOptions = {}): Prom
     );
   }
   return mod.default;
-}
-
-let typeScriptLoader: Promise<void> | undefined;
-
-/**
- * Imports a module; TypeScript files work whether or not a TS loader is
- * already active (under tsx or vitest it is; under plain node, tsx is
- * registered the first time a .ts file fails to load).
- */
-async function importModule(
-  file: string,
-  query: string | undefined,
-): Promise<{ default?: unknown }> {
-  const url = pathToFileURL(file).href + (query ? `?${query}` : "");
-  try {
-    return (await import(url)) as { default?: unknown };
-  } catch (e) {
-    if ((e as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw e;
-    typeScriptLoader ??= Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]).then(
-      ([esm, commonJs]) => {
-        esm.register();
-        commonJs.register();
-      },
-    );
-    await typeScriptLoader;
-    return (await import(`${url}${query ? "&" : "?"}ts`)) as { default?: unknown };
-  }
 }
 
 function describe(value: unknown): string {

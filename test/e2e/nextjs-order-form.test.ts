@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../support/temp.js";
-import { repo, type Server, spawnLogged, startServer } from "./server.js";
+import { repo, type Server, spawnCommandLogged } from "./server.js";
 
 // The Next.js work-queue app as a user has it (examples/nextjs-order-form):
 // offload packed with `npm pack` and installed from the tarball into a copy of
@@ -17,7 +17,7 @@ const artifacts = join(repo, ".test-tmp/artifacts/nextjs-order-form");
 const SETUP_MS = 15 * 60_000;
 
 let tmp: { dir: string; cleanup: () => void } | undefined;
-let offload: Server | undefined;
+let offload: Omit<Server, "url"> | undefined;
 let next: Omit<Server, "url"> | undefined;
 let nextUrl: string;
 let browser: Browser | undefined;
@@ -71,21 +71,29 @@ beforeAll(async () => {
   await run("npm", ["install", "--no-audit", "--no-fund"], app);
   await run(process.execPath, [join(app, "node_modules/next/dist/bin/next"), "build"], app);
 
-  // The installed package's own command, wherever its package.json points.
-  const installed = join(app, "node_modules/offload");
-  const { bin } = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
-  offload = await startServer(
+  // The installed package's own command, as `npx offload start` runs it.
+  offload = spawnCommandLogged(
     app,
+    join(app, "node_modules/.bin/offload"),
+    ["start"],
     userEnv({ OFFLOAD_PORT: "0", OFFLOAD_DB: join(tmp.dir, "offload.db") }),
-    "start",
-    join(installed, typeof bin === "string" ? bin : bin.offload),
+  );
+  const listening = await offload.waitForLog((l) =>
+    String(l.msg).startsWith("offload is listening"),
   );
 
-  next = spawnLogged(
+  next = spawnCommandLogged(
     app,
-    ["start", "--port", "0", "--hostname", "127.0.0.1"],
-    userEnv({ OFFLOAD_URL: offload.url }),
-    join(app, "node_modules/next/dist/bin/next"),
+    process.execPath,
+    [
+      join(app, "node_modules/next/dist/bin/next"),
+      "start",
+      "--port",
+      "0",
+      "--hostname",
+      "127.0.0.1",
+    ],
+    userEnv({ OFFLOAD_URL: String(listening.url) }),
   );
   const local = await next.waitForLog((l) => /Local:\s+http:\/\//.test(String(l.raw)));
   nextUrl = /Local:\s+(http:\/\/\S+)/.exec(String(local.raw))![1]!;

@@ -42,34 +42,36 @@ export interface Server {
   exited: Promise<number | null>;
 }
 
-/**
- * `offload start` (or `dev`) in `dir` as a child process; resolves once it listens.
- * `script` is the offload command to run: the repo's by default, or an installed package's.
- */
+/** `offload start` (or `dev`) in `dir` as a child process; resolves once it listens. */
 export async function startServer(
   dir: string,
   env: Record<string, string> = {},
   command: "start" | "dev" = "start",
-  script = bin,
 ): Promise<Server> {
-  const started = spawnLogged(dir, [command], env, script);
+  const started = spawnLogged(dir, [command], env);
   const line = await started.waitForLog(
     (l) => typeof l.url === "string" && String(l.msg).startsWith("offload is listening"),
   );
   return { ...started, url: String(line.url) };
 }
 
-/**
- * A long-running `offload <args>` in `dir` (or another Node.js `script`), its
- * log lines parsed as they come; a line that is not JSON is kept as `raw`.
- */
+/** A long-running `offload <args>` in `dir`, its log lines parsed as they come. */
 export function spawnLogged(
   dir: string,
   args: string[],
   env: Record<string, string> = {},
-  script = bin,
 ): Omit<Server, "url"> {
-  const child = spawn(process.execPath, [script, ...args], {
+  return spawnCommandLogged(dir, process.execPath, [bin, ...args], env);
+}
+
+/** A long-running command in `dir` that logs as `offload start` or `dev` does. */
+export function spawnCommandLogged(
+  dir: string,
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Omit<Server, "url"> {
+  const child = spawn(file, args, {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -115,7 +117,7 @@ export function spawnLogged(
       ]);
       if (ended && !logs.some(match))
         throw new Error(
-          `${script === bin ? "offload" : script} ${args.join(" ")} exited before the expected log line; stderr: ${stderr}`,
+          `${[file, ...args].join(" ")} exited before the expected log line; stderr: ${stderr}`,
         );
     }
   };

@@ -10,6 +10,7 @@ import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import type { ApiBackend } from "../../http/backend.js";
 import { Outbox } from "../../runtime/outbox.js";
+import { threadEntry } from "../../runtime/thread-entry.js";
 import {
   type Call,
   decodeError,
@@ -19,8 +20,7 @@ import {
   type ToEngine,
 } from "./protocol.js";
 
-const bootstrap = new URL("../../runtime/sandbox/worker-bootstrap.mjs", import.meta.url);
-const host = new URL(import.meta.url.endsWith(".ts") ? "host.ts" : "host.js", import.meta.url);
+const host = threadEntry(import.meta.url, "host");
 
 export interface EngineThread {
   backend: ApiBackend;
@@ -43,7 +43,7 @@ export function startEngineThread(
   options: EngineThreadOptions,
   logger: Logger,
 ): Promise<EngineThread> {
-  const worker = new Worker(bootstrap, { workerData: { entry: host.href, options } });
+  const worker = new Worker(host.file, { workerData: { entry: host.entry, options } });
   const send = (message: ToEngine) => worker.postMessage(message);
   // Calls go at the end of the turn that made them, or by eights: measured, eights let the
   // engine thread start on a burst while this thread still parses it (+7 % requests per second).

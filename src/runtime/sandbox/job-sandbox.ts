@@ -10,6 +10,7 @@ import {
 } from "../../lambda/sqs-handler.js";
 import type { LoadedJob } from "../load-jobs.js";
 import { Outbox } from "../outbox.js";
+import { threadEntry } from "../thread-entry.js";
 import type { FromWorker, RunAnswer, RunRequest, ToWorker, WorkerData } from "./protocol.js";
 
 /** How a batch ended in its worker. */
@@ -110,10 +111,8 @@ const BUSY_WEIGHT = 0.2;
  */
 const FAILED_BATCH_BUSY_MS = 1000;
 
-const here = new URL(".", import.meta.url);
-const fromSource = import.meta.url.endsWith(".ts");
-const bootstrap = new URL("worker-bootstrap.mjs", here);
-const entry = new URL(fromSource ? "worker-main.ts" : "worker-main.js", here).href;
+/** A worker that loads its job file as it is on disk (when it could not be bundled). */
+const workerMain = threadEntry(import.meta.url, "worker-main");
 
 /**
  * The worker threads of one job. Until its batches have shown they are light
@@ -310,12 +309,12 @@ export class JobSandbox {
     if (this.#closed)
       return Promise.reject(new OffloadError("SandboxClosed", "The job sandbox is closed"));
     const data: WorkerData = {
-      entry,
+      entry: workerMain.entry,
       jobFile: this.#job.file,
       jobName: this.#job.name,
       ...this.#eventSource,
     };
-    const worker = new Worker(this.#workerFile ?? bootstrap, {
+    const worker = new Worker(this.#workerFile ?? workerMain.file, {
       workerData: data,
       ...(this.#memoryMb === undefined
         ? {}

@@ -2,12 +2,9 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, relative, resolve } from "node:path";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { type SynthResult, synthesize } from "../../cdk/index.js";
 import { OffloadError, toError } from "../../core/errors.js";
-import type { Logger } from "../../core/logger.js";
-import { loadJobs, type Runtime, startRuntime } from "../../runtime/index.js";
-import { type AwsTargetOptions, connectToStack } from "../aws.js";
+import { loadJobs } from "../../runtime/index.js";
 import type { ResolvedConfig } from "../config.js";
 import { table } from "../format.js";
 import type { Output } from "./client-commands.js";
@@ -126,6 +123,7 @@ export async function deployCommand(
 
 /** Fails with one line when the SDK's default credential chain finds no credentials. */
 async function requireCredentials(config: ResolvedConfig, env: NodeJS.ProcessEnv): Promise<void> {
+  const { SQSClient } = await import("@aws-sdk/client-sqs");
   const client = new SQSClient({ region: config.aws.region ?? env.AWS_REGION ?? "us-east-1" });
   try {
     await client.config.credentials();
@@ -156,36 +154,4 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<n
     child.once("error", reject);
     child.once("exit", (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
   });
-}
-
-/**
- * `offload worker [jobs...]`: the local runtime against the deployed
- * stack's SQS queues (long polling), for the jobs named or all of them.
- */
-export async function workerCommand(
-  config: ResolvedConfig,
-  logger: Logger,
-  names: string[],
-  target: AwsTargetOptions,
-): Promise<Runtime> {
-  const { jobs, transport, stackName } = await connectToStack(config, target);
-  const unknown = names.filter((n) => !jobs.some((j) => j.name === n));
-  if (unknown.length > 0) {
-    throw new OffloadError(
-      "UnknownJob",
-      `No job ${unknown.map((n) => JSON.stringify(n)).join(", ")} in ${config.jobsDir}; the jobs are: ${jobs.map((j) => j.name).join(", ")}`,
-    );
-  }
-  const selected = names.length > 0 ? jobs.filter((j) => names.includes(j.name)) : jobs;
-  const runtime = await startRuntime({
-    jobs: selected,
-    transport,
-    logger,
-    ...(config.alertWebhook ? { alertWebhook: config.alertWebhook } : {}),
-  });
-  logger.info(
-    { stack: stackName, jobs: selected.map((j) => j.name) },
-    `offload worker is polling ${selected.length} job queue(s) of ${stackName}`,
-  );
-  return runtime;
 }
