@@ -1,4 +1,5 @@
 import { OffloadError, toError } from "../core/errors.js";
+import { postJob } from "../core/http-sender.js";
 import type { ApiBackend, DlqMessage, JobQueueSummary, RedriveResult } from "../http/backend.js";
 import { AppClient } from "./http-client.js";
 
@@ -21,14 +22,8 @@ export function httpJobsClient(url: string, apiKey: string | undefined): JobsCli
   const http = new AppClient(url, apiKey);
   const path = (jobName: string) => `/api/queues/${encodeURIComponent(jobName)}`;
   return {
-    async send(jobName, json, delaySeconds) {
-      const query = delaySeconds === undefined ? "" : `?delaySeconds=${delaySeconds}`;
-      const { messageId } = await http.post<{ messageId: string }>(
-        `/jobs/${encodeURIComponent(jobName)}${query}`,
-        json,
-      );
-      return messageId;
-    },
+    // The request createClient's URL mode sends, with the same errors.
+    send: (jobName, json, delaySeconds) => postJob(http.api, { jobName, body: json, delaySeconds }),
     queues: async () => (await http.get<{ queues: JobQueueSummary[] }>("/api/queues")).queues,
     queue: (jobName) => http.get<JobQueueSummary>(path(jobName)),
     dlqList: async (jobName, limit) =>

@@ -1,13 +1,15 @@
-import { parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
+import type { AppApiOptions } from "./http-api.js";
+import { createHttpSender } from "./http-sender.js";
 import { checkMessageSize } from "./job-attributes.js";
 import type { AnyJobDefinition, Duration, JobInput } from "./job-types.js";
+import { delaySecondsOf, serializePayload } from "./send-request.js";
 import type { SendRequest, Transport } from "./transport.js";
-import { formatIssues, validatePayload } from "./validate-payload.js";
+import { InvalidPayloadError, validatePayload } from "./validate-payload.js";
 
 export { MAX_PAYLOAD_BYTES } from "./job-attributes.js";
-/** SQS's longest per-message delay (DelaySeconds). */
-export const MAX_DELAY_SECONDS = 900;
+export { MAX_DELAY_SECONDS } from "./send-request.js";
+export { InvalidPayloadError } from "./validate-payload.js";
 
 type AnyJob = AnyJobDefinition;
 
@@ -20,42 +22,139 @@ export interface SendOptions {
   traceparent?: string;
 }
 
-export interface ClientOptions<Jobs extends Record<string, AnyJob>> {
+/** What a send over an app's HTTP API takes: the API carries no message attributes. */
+export type HttpSendOptions = Pick<SendOptions, "delay">;
+
+/** createClient in process: jobs go straight to a transport (the local engine, or AWS). */
+export interface TransportClientOptions<Jobs extends Record<string, AnyJob>> {
   /** Where jobs go: the local engine, or AWS. */
   transport: Transport;
-  /** The app's jobs by name: payloads are typed and validated from their schemas. */
+  /**
+   * The app's jobs by name: payloads are typed and validated from their schemas.
+   * @defaultValue none: any job name, payloads unchecked
+   */
   jobs?: Jobs;
+  url?: never;
 }
 
-export interface Client<Jobs extends Record<string, AnyJob>> {
+/**
+ * createClient from a web app: jobs go to a running offload app's HTTP API
+ * (`offload start`, `offload dev`) or to the deployed API, which validate
+ * them. Nothing of the jobs' code is needed at runtime.
+ */
+export interface HttpClientOptions {
+  /**
+   * The app's address, `http://` or `https://`, without query or fragment: a running app
+   * (`http://localhost:3000`) or the deployed API's URL (the stack's ApiUrl output).
+   */
+  url: string;
+  /**
+   * Sent as `Authorization: Bearer <apiKey>`: the app's OFFLOAD_API_KEY, or a JWT for a
+   * deployed API behind a JWT authorizer.
+   * @defaultValue none: no Authorization header
+   */
+  apiKey?: string | undefined;
+  /**
+   * Sends the requests. A deployed API behind IAM auth needs SigV4-signed requests: pass a
+   * signing fetch, e.g. aws4fetch's
+   * `(url, init) => new AwsClient({ ...credentials, service: "execute-api", region }).fetch(url, init)`.
+   * @defaultValue the global `fetch`
+   */
+  fetch?: AppApiOptions["fetch"];
+  /**
+   * Extra headers for every request (a tracing header, a gateway's key). Not Authorization
+   * when `apiKey` is set.
+   * @defaultValue none
+   */
+  headers?: Readonly<Record<string, string>> | undefined;
+  transport?: never;
+  jobs?: never;
+}
+
+/** How jobs are sent: through a transport, or over an app's HTTP API. */
+export type ClientOptions<Jobs extends Record<string, AnyJob>> =
+  | TransportClientOptions<Jobs>
+  | HttpClientOptions;
+
+export interface Client<Jobs extends Record<string, AnyJob>, Options = SendOptions> {
   /** Validates and enqueues one job; resolves with its message id once it is durable. */
   send<Name extends keyof Jobs & string>(
     jobName: Name,
     payload: JobInput<Jobs[Name]>,
-    options?: SendOptions,
+    options?: Options,
   ): Promise<string>;
   /**
    * Validates every payload first (none is sent if one is invalid), then enqueues them all
    * at once; resolves with their ids in order. A transport failure rejects, and the jobs
-   * sent before it stay sent.
+   * sent before it stay sent. Over HTTP the app validates each payload as it arrives: an
+   * invalid one rejects the batch, the jobs sent before it stay sent, and no more are sent.
    */
   sendBatch<Name extends keyof Jobs & string>(
     jobName: Name,
     payloads: ReadonlyArray<JobInput<Jobs[Name]>>,
-    options?: SendOptions,
+    options?: Options,
   ): Promise<string[]>;
 }
 
 /**
- * A typed client for sending jobs.
+ * A typed client for sending jobs, in one of two modes:
  *
+ * - `{ transport, jobs? }`: in the app's own process (a job, a script, the local
+ *   server), straight to a transport; payloads are validated here, from `jobs`' schemas.
+ * - `{ url, apiKey?, fetch?, headers? }`: from a web app (a Next.js route handler, a
+ *   Hono or Express handler), over the HTTP API of a running app (`offload start`) or
+ *   of the deployed stack. The app validates the payloads; the type parameter, written
+ *   with `import type` of the job files, types them, so no job code is bundled.
+ *
+ * Either way a delay is at most 15 minutes (`DelayTooLong`), and errors are
+ * OffloadErrors with a stable `code`; a payload that fails its schema is an
+ * {@link InvalidPayloadError} whose `issues` name each field.
+ *
+ * @throws OffloadError `InvalidUrl` for a `url` that is not an http(s) address without
+ *   query or fragment; `InvalidClientOptions` for options that do not go together.
  * @example
+ * // A Next.js route handler: types only from the job files.
+ * import { createClient } from "offload";
+ * import type placeOrder from "../jobs/place-order";
+ * import type greeting from "../jobs/greeting";
+ *
+ * const offload = createClient<{ "place-order": typeof placeOrder; greeting: typeof greeting }>({
+ *   url: process.env.OFFLOAD_URL ?? "http://localhost:3000",
+ *   apiKey: process.env.OFFLOAD_API_KEY,
+ * });
+ * const id = await offload.send("place-order", { productId: "p1", name: "Ada", address: "1 Main St", quantity: 2 }, { delay: "2m" });
+ * await offload.sendBatch("greeting", [{ friendName: "A" }, { friendName: "B" }]);
+ * @example
+ * // A deployed API behind IAM auth: a SigV4-signing fetch (aws4fetch).
+ * const aws = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: "execute-api", region });
+ * const offload = createClient<Jobs>({ url: apiUrl, fetch: (url, init) => aws.fetch(url, init) });
+ * @example
+ * // In process, validated from the schemas.
  * import greeting from "./jobs/greeting.js";
  * const offload = createClient({ transport, jobs: { greeting } });
- * const id = await offload.send("greeting", { friendName: "Hank" }, { delay: "2m" });
+ * const id = await offload.send("greeting", { friendName: "Hank" }, { idempotencyKey: "order-1" });
  */
+export function createClient<Jobs extends Record<string, AnyJob> = Record<string, AnyJob>>(
+  options: HttpClientOptions,
+): Client<Jobs, HttpSendOptions>;
+export function createClient<Jobs extends Record<string, AnyJob>>(
+  options: TransportClientOptions<Jobs>,
+): Client<Jobs>;
 export function createClient<Jobs extends Record<string, AnyJob>>(
   options: ClientOptions<Jobs>,
+): Client<Jobs> | Client<Jobs, HttpSendOptions> {
+  if (options.transport === undefined) return createHttpSender<Jobs>(options as HttpClientOptions);
+  if ((options as { url?: unknown }).url !== undefined) {
+    throw new OffloadError(
+      "InvalidClientOptions",
+      "createClient takes either transport (send in process) or url (send over an app's HTTP API), not both",
+    );
+  }
+  return transportClient(options);
+}
+
+function transportClient<Jobs extends Record<string, AnyJob>>(
+  options: TransportClientOptions<Jobs>,
 ): Client<Jobs> {
   const { transport, jobs } = options;
 
@@ -72,35 +171,8 @@ export function createClient<Jobs extends Record<string, AnyJob>>(
     if (!checked.ok) {
       throw new InvalidPayloadError(jobName, checked.issues);
     }
-    let body: string | undefined;
-    try {
-      body = JSON.stringify(payload);
-    } catch (e) {
-      throw new OffloadError(
-        "InvalidPayload",
-        `The payload of ${jobName} cannot be serialized as JSON`,
-        { jobName, cause: e },
-      );
-    }
-    if (body === undefined) {
-      throw new OffloadError(
-        "InvalidPayload",
-        `The payload of ${jobName} must be a JSON value; got ${typeof payload}`,
-        { jobName },
-      );
-    }
-    let delaySeconds: number | undefined;
-    if (send.delay !== undefined) {
-      const ms = parseDuration(send.delay, "delay");
-      if (ms > MAX_DELAY_SECONDS * 1000) {
-        throw new OffloadError(
-          "DelayTooLong",
-          `delay ${send.delay} is longer than 15m, the longest SQS delays a message; longer delays need a scheduled job`,
-          { jobName },
-        );
-      }
-      delaySeconds = Math.round(ms / 1000);
-    }
+    const body = serializePayload(jobName, payload);
+    const delaySeconds = delaySecondsOf(send.delay, jobName);
     const request: SendRequest = {
       jobName,
       body,
@@ -122,19 +194,4 @@ export function createClient<Jobs extends Record<string, AnyJob>>(
       return Promise.all(requests.map((request) => transport.send(request)));
     },
   };
-}
-
-/** A payload that fails its job's schema: `issues` say which field and why. */
-export class InvalidPayloadError extends OffloadError {
-  override name = "InvalidPayloadError";
-  readonly issues: ReadonlyArray<{ path: string; message: string }>;
-
-  constructor(jobName: string, issues: ReadonlyArray<{ path: string; message: string }>) {
-    super(
-      "InvalidPayload",
-      `The payload of ${jobName} does not match its schema: ${formatIssues(issues)}`,
-      { jobName },
-    );
-    this.issues = issues;
-  }
 }

@@ -3,9 +3,12 @@ export {
   type Client,
   type ClientOptions,
   createClient,
+  type HttpClientOptions,
+  type HttpSendOptions,
   InvalidPayloadError,
   MAX_PAYLOAD_BYTES,
   type SendOptions,
+  type TransportClientOptions,
 } from "./client.js";
 export { type Clock, systemClock, TestClock, type TimerHandle } from "./clock.js";
 export { type AwsApiConfig, type AwsConfig, defineConfig, type OffloadConfig } from "./config.js";

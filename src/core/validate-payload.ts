@@ -1,3 +1,4 @@
+import { OffloadError } from "./errors.js";
 import type { PayloadOf } from "./job-types.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 
@@ -10,6 +11,22 @@ export interface PayloadIssue {
 /** Issues as one line: `quantity: must be positive; name: required`. */
 export function formatIssues(issues: ReadonlyArray<PayloadIssue>): string {
   return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+}
+
+/** A payload that fails its job's schema: `issues` say which field and why. */
+export class InvalidPayloadError extends OffloadError {
+  override name = "InvalidPayloadError";
+  readonly issues: ReadonlyArray<PayloadIssue>;
+
+  /** `message` is the server's, when an app's HTTP API refused the payload. */
+  constructor(jobName: string, issues: ReadonlyArray<PayloadIssue>, message?: string) {
+    super(
+      "InvalidPayload",
+      message ?? `The payload of ${jobName} does not match its schema: ${formatIssues(issues)}`,
+      { jobName },
+    );
+    this.issues = issues;
+  }
 }
 
 export type PayloadValidation<T> =

@@ -1,0 +1,107 @@
+import type { Client, HttpClientOptions, HttpSendOptions } from "./client.js";
+import { OffloadError } from "./errors.js";
+import { type AppApi, createAppApi } from "./http-api.js";
+import { checkMessageSize } from "./job-attributes.js";
+import type { AnyJobDefinition } from "./job-types.js";
+import { delaySecondsOf, serializePayload } from "./send-request.js";
+
+/**
+ * Requests a batch keeps in flight: enough to fill the engine's shared commits,
+ * few enough that a batch of thousands opens no socket per job (Node's fetch
+ * sets no per-origin limit; browsers keep 6 per origin over HTTP/1.1).
+ */
+const BATCH_CONCURRENCY = 8;
+
+/** One job to post: its payload as JSON text. */
+export interface HttpJob {
+  jobName: string;
+  body: string;
+  delaySeconds?: number | undefined;
+}
+
+/**
+ * `POST /jobs/:jobName?delaySeconds=` with the payload as the body: resolves
+ * with the message id of the app's 202.
+ *
+ * @throws OffloadError with the app's code (UnknownJob, Unauthorized, ...);
+ *   `Http<status>` when the answer is not offload's.
+ * @example
+ * const id = await postJob(createAppApi({ url }), { jobName: "greeting", body: '{"friendName":"Ada"}' });
+ */
+export async function postJob(api: AppApi, job: HttpJob): Promise<string> {
+  const query = job.delaySeconds === undefined ? "" : `?delaySeconds=${job.delaySeconds}`;
+  const path = `/jobs/${encodeURIComponent(job.jobName)}${query}`;
+  const answer = await api.request("POST", path, job.body, job.jobName);
+  const messageId = (answer as { messageId?: unknown } | undefined)?.messageId;
+  if (typeof messageId !== "string") {
+    throw new OffloadError(
+      "NoMessageId",
+      `${api.url} answered POST ${path} without a message id: is it the address of an offload app?`,
+      { jobName: job.jobName },
+    );
+  }
+  return messageId;
+}
+
+/**
+ * createClient's URL mode: jobs go to a running app's HTTP API, which
+ * validates the payloads (the web app has no schemas at runtime; the type
+ * parameter types them at compile time).
+ */
+export function createHttpSender<Jobs extends Record<string, AnyJobDefinition>>(
+  options: HttpClientOptions,
+): Client<Jobs, HttpSendOptions> {
+  const api = createAppApi({
+    url: options.url,
+    apiKey: options.apiKey,
+    fetch: options.fetch,
+    headers: options.headers,
+  });
+
+  function prepare(jobName: string, payload: unknown, send: HttpSendOptions): HttpJob {
+    // The API carries no message attributes: dropping them silently would lose them.
+    for (const name of ["idempotencyKey", "traceparent"]) {
+      if ((send as Record<string, unknown>)[name] !== undefined) {
+        throw new OffloadError(
+          "InvalidSendOptions",
+          `${name} is not sent over an app's HTTP API, which takes the payload and delay only; send with a transport to set it`,
+          { jobName },
+        );
+      }
+    }
+    const job = {
+      jobName,
+      body: serializePayload(jobName, payload),
+      delaySeconds: delaySecondsOf(send.delay, jobName),
+    };
+    // The app refuses it as well; checked here, it is not uploaded first.
+    checkMessageSize(job);
+    return job;
+  }
+
+  return {
+    async send(jobName, payload, sendOptions = {}) {
+      return postJob(api, prepare(jobName, payload, sendOptions));
+    },
+    async sendBatch(jobName, payloads, sendOptions = {}) {
+      const jobs = payloads.map((payload) => prepare(jobName, payload, sendOptions));
+      const ids: string[] = new Array(jobs.length);
+      let next = 0;
+      let failed = false;
+      const worker = async () => {
+        while (!failed && next < jobs.length) {
+          const index = next++;
+          try {
+            ids[index] = await postJob(api, jobs[index] as HttpJob);
+          } catch (e) {
+            // No new request starts after a failure; those in flight finish.
+            failed = true;
+            throw e;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, jobs.length) }, worker));
+      return ids;
+    },
+  };
+}

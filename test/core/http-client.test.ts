@@ -1,0 +1,299 @@
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type greeting from "../../examples/jobs/greeting.js";
+import type placeOrder from "../../examples/jobs/place-order.js";
+import { createClient, InvalidPayloadError } from "../../src/core/client.js";
+import { OffloadError } from "../../src/core/errors.js";
+import type { JobQueueSummary } from "../../src/http/backend.js";
+import { repo, type Server, startServer } from "../e2e/server.js";
+import { tempDir } from "../support/temp.js";
+
+// A web app's view: the demo app's job files imported for their types only, and
+// `offload start` running them in a child process, over real HTTP on loopback.
+type Jobs = { "place-order": typeof placeOrder; greeting: typeof greeting };
+
+const API_KEY = "s3cret";
+let server: Server;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  const tmp = tempDir();
+  cleanup = tmp.cleanup;
+  server = await startServer(join(repo, "examples"), {
+    OFFLOAD_PORT: "0",
+    OFFLOAD_DB: join(tmp.dir, "demo.db"),
+    OFFLOAD_API_KEY: API_KEY,
+  });
+});
+
+afterAll(async () => {
+  server?.child.kill("SIGTERM");
+  await server?.exited;
+  cleanup?.();
+});
+
+/** The global fetch, counting the requests it sends. */
+function countingFetch() {
+  const sent: string[] = [];
+  const send = (url: string, init: RequestInit) => {
+    sent.push(`${init.method} ${url}`);
+    return fetch(url, init);
+  };
+  return { sent, fetch: send };
+}
+
+/** A loopback server that is not offload: records each request, answers with `answer`. */
+async function otherServer(answer: { status: number; type: string; body: string }) {
+  const seen: IncomingHttpHeaders[] = [];
+  const other = createServer((request, response) => {
+    seen.push(request.headers);
+    request.resume();
+    response.writeHead(answer.status, { "content-type": answer.type });
+    response.end(answer.body);
+  });
+  await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+  const close = () => new Promise<void>((resolve) => other.close(() => resolve()));
+  return { url, seen, close };
+}
+
+async function queue(jobName: string): Promise<JobQueueSummary> {
+  const response = await fetch(`${server.url}/api/queues/${jobName}`, {
+    headers: { authorization: `Bearer ${API_KEY}` },
+  });
+  return (await response.json()) as JobQueueSummary;
+}
+
+describe("createClient with a url: a running app over HTTP", () => {
+  it("sends a typed job; it resolves with the message id and the app runs the job", async () => {
+    const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY });
+    const id = await offload.send("place-order", {
+      productId: "p1",
+      name: "Ada",
+      address: "1 Main St",
+      quantity: 2,
+    });
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const line = await server.waitForLog((l) => l.msg === "Order placed for Ada");
+    // The id is the publish's (as SNS's MessageId); the job's message in its queue has its own.
+    expect(line).toMatchObject({ jobName: "place-order", productId: "p1", quantity: 2 });
+  });
+
+  it("sends a batch: ids in order, and every job runs", async () => {
+    const offload = createClient<Jobs>({ url: `${server.url}/`, apiKey: API_KEY });
+    const ids = await offload.sendBatch("greeting", [{ friendName: "Bea" }, { friendName: "Cy" }]);
+    expect(ids).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), expect.any(String)]);
+    expect(new Set(ids).size).toBe(2);
+    const bea = await server.waitForLog((l) => l.msg === "Hello, Bea!");
+    const cy = await server.waitForLog((l) => l.msg === "Hello, Cy!");
+    expect([bea.jobName, cy.jobName]).toEqual(["greeting", "greeting"]);
+  });
+
+  it("sends the delay as delaySeconds: the job waits in the queue", async () => {
+    const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY });
+    const before = (await queue("greeting")).delayed;
+    await offload.send("greeting", { friendName: "Later" }, { delay: "15m" });
+    expect((await queue("greeting")).delayed).toBe(before + 1);
+  });
+
+  it("rejects a payload the app's schema refuses with InvalidPayloadError and its issues", async () => {
+    const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY });
+    const sending = offload.send("place-order", {
+      productId: "p1",
+      name: "  ",
+      address: "1 Main St",
+      quantity: 0,
+    });
+    await expect(sending).rejects.toBeInstanceOf(InvalidPayloadError);
+    await expect(sending).rejects.toMatchObject({
+      code: "InvalidPayload",
+      jobName: "place-order",
+      issues: [
+        { path: "name", message: "name is required" },
+        { path: "quantity", message: "quantity must be at least 1" },
+      ],
+    });
+  });
+
+  it("rejects a job the app does not have with UnknownJob", async () => {
+    const untyped = createClient({ url: server.url, apiKey: API_KEY });
+    const sending = untyped.send("cancel-order", {});
+    await expect(sending).rejects.toBeInstanceOf(OffloadError);
+    await expect(sending).rejects.toMatchObject({ code: "UnknownJob", jobName: "cancel-order" });
+    await expect(sending).rejects.toThrow(/"cancel-order"/);
+  });
+
+  it("says when the app needs its API key, and when the key is not the app's", async () => {
+    const job = { friendName: "Dee" };
+    await expect(
+      createClient<Jobs>({ url: server.url }).send("greeting", job),
+    ).rejects.toMatchObject({
+      code: "Unauthorized",
+      message: `The app at ${server.url} needs its API key: pass it as createClient's apiKey`,
+    });
+    const wrong = createClient<Jobs>({ url: server.url, apiKey: "wrong" }).send("greeting", job);
+    await expect(wrong).rejects.toMatchObject({
+      code: "Unauthorized",
+      jobName: "greeting",
+      message: `The app at ${server.url} refused the API key given (createClient's apiKey): it is not the app's key`,
+    });
+    // The key as an extra header works as apiKey does.
+    const headers = { Authorization: `Bearer ${API_KEY}` };
+    await expect(
+      createClient<Jobs>({ url: server.url, headers }).send("greeting", job),
+    ).resolves.toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("sends through an injected fetch (how a SigV4-signing fetch is used)", async () => {
+    const signed: string[] = [];
+    const signing = (url: string, init: RequestInit) => {
+      const request = new Request(url, init);
+      request.headers.set("authorization", `Bearer ${API_KEY}`);
+      signed.push(`${request.method} ${request.url}`);
+      return fetch(request);
+    };
+    const offload = createClient<Jobs>({ url: server.url, fetch: signing });
+    await expect(offload.send("greeting", { friendName: "Eve" })).resolves.toMatch(/^[0-9a-f-]/);
+    expect(signed).toEqual([`POST ${server.url}/jobs/greeting`]);
+  });
+
+  it("refuses a delay over 15 minutes before sending anything", async () => {
+    const counting = countingFetch();
+    const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY, ...counting });
+    const sending = offload.send("greeting", { friendName: "Fay" }, { delay: "16m" });
+    await expect(sending).rejects.toMatchObject({ code: "DelayTooLong", jobName: "greeting" });
+    await expect(sending).rejects.toThrow(/^delay 16m is longer than 15m/);
+    await expect(
+      offload.sendBatch("greeting", [{ friendName: "G" }], { delay: "1h" }),
+    ).rejects.toMatchObject({ code: "DelayTooLong" });
+    expect(counting.sent).toEqual([]);
+  });
+
+  it("refuses message attributes the HTTP API cannot carry, rather than drop them", async () => {
+    const counting = countingFetch();
+    const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY, ...counting });
+    const options = { idempotencyKey: "order-1" } as never;
+    await expect(offload.send("greeting", { friendName: "Gil" }, options)).rejects.toMatchObject({
+      code: "InvalidSendOptions",
+      message: expect.stringMatching(/^idempotencyKey is not sent over an app's HTTP API/),
+    });
+    expect(counting.sent).toEqual([]);
+  });
+
+  it("says no app answers at the url when the connection is refused", async () => {
+    const probe = await otherServer({ status: 200, type: "text/plain", body: "" });
+    await probe.close();
+    const offload = createClient<Jobs>({ url: probe.url });
+    await expect(offload.send("greeting", { friendName: "Hal" })).rejects.toMatchObject({
+      code: "AppNotRunning",
+      jobName: "greeting",
+      message: `No offload app answers at ${probe.url}: start one with \`offload dev\` or \`offload start\`, or set createClient's url to where it runs`,
+    });
+  });
+
+  it("says when the url answers as no offload app does, with the status and its message", async () => {
+    const html = await otherServer({ status: 404, type: "text/html", body: "<h1>Not Found</h1>" });
+    const gateway = await otherServer({
+      status: 403,
+      type: "application/json",
+      body: '{"message":"Forbidden"}',
+    });
+    try {
+      const offload = createClient<Jobs>({
+        url: html.url,
+        apiKey: "k",
+        headers: { "X-Request-Id": "r-1" },
+      });
+      await expect(offload.send("greeting", { friendName: "Ike" })).rejects.toMatchObject({
+        code: "Http404",
+        message: `${html.url} answered POST /jobs/greeting with HTTP 404 and no offload error: is createClient's url the address of an offload app?`,
+      });
+      // Extra headers go with the request, with the key and the body's type.
+      expect(html.seen[0]).toMatchObject({
+        authorization: "Bearer k",
+        "x-request-id": "r-1",
+        "content-type": "application/json",
+      });
+      await expect(
+        createClient<Jobs>({ url: gateway.url }).send("greeting", { friendName: "Ike" }),
+      ).rejects.toMatchObject({
+        code: "Http403",
+        message: expect.stringContaining('HTTP 403 and no offload error (it said "Forbidden")'),
+      });
+    } finally {
+      await html.close();
+      await gateway.close();
+    }
+  });
+});
+
+describe("createClient's options", () => {
+  it("refuses a url that is not an http(s) address without query or fragment, naming it", () => {
+    const refusals: Array<[unknown, string]> = [
+      [
+        "localhost:3000",
+        `createClient's url must be the app's http:// or https:// address, like http://localhost:3000; got "localhost:3000"`,
+      ],
+      [
+        "ftp://example.test",
+        `createClient's url must be the app's http:// or https:// address, like http://localhost:3000; got "ftp://example.test"`,
+      ],
+      [
+        undefined,
+        "createClient's url must be the app's http:// or https:// address, like http://localhost:3000; got undefined",
+      ],
+      [
+        "http://localhost:3000/?key=1",
+        `createClient's url must be the app's address without a query or fragment, like http://localhost:3000; got "http://localhost:3000/?key=1"`,
+      ],
+      [
+        "https://api.example.test/prod#jobs",
+        `createClient's url must be the app's address without a query or fragment, like http://localhost:3000; got "https://api.example.test/prod#jobs"`,
+      ],
+    ];
+    for (const [url, message] of refusals) {
+      expect(() => createClient({ url: url as string }), String(url)).toThrow(
+        new OffloadError("InvalidUrl", message),
+      );
+      expect(() => createClient({ url: url as string })).toThrow(
+        expect.objectContaining({ code: "InvalidUrl" }),
+      );
+    }
+  });
+
+  it("refuses options that do not go together, or cannot be sent", () => {
+    expect(() =>
+      createClient({ url: "http://localhost:3000", apiKey: "k", headers: { authorization: "x" } }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "InvalidClientOptions",
+        message: expect.stringMatching(/^headers has an Authorization header and apiKey is set/),
+      }),
+    );
+    expect(() =>
+      createClient({ url: "http://localhost:3000", headers: { "bad name": "x" } }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "InvalidClientOptions",
+        message: expect.stringMatching(/^headers "bad name" is not a header HTTP can send/),
+      }),
+    );
+    expect(() =>
+      createClient({ url: "http://localhost:3000", headers: { "Content-Type": "text/plain" } }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "InvalidClientOptions",
+        message: expect.stringMatching(/^headers has a Content-Type header \("text\/plain"\)/),
+      }),
+    );
+    const both = { url: "http://localhost:3000", transport: {} } as never;
+    expect(() => createClient(both)).toThrow(
+      expect.objectContaining({
+        code: "InvalidClientOptions",
+        message: expect.stringMatching(/either transport .* or url/),
+      }),
+    );
+  });
+});
