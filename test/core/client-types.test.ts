@@ -1,8 +1,8 @@
+// The package as an app imports it (its built .d.ts), as the job files do.
+import { type Client, createClient, type HttpSendOptions, type Transport } from "offload";
 import { describe, expectTypeOf, it } from "vitest";
 import type greeting from "../../examples/jobs/greeting.js";
 import type placeOrder from "../../examples/jobs/place-order.js";
-import { type Client, createClient, type HttpSendOptions } from "../../src/core/client.js";
-import type { Transport } from "../../src/core/transport.js";
 
 // Compile-time checks, run by `npm run typecheck`: each @ts-expect-error fails the
 // typecheck if the line it marks ever compiles. Nothing here is sent.

@@ -1,11 +1,11 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+// The package as a web app imports it: its built JavaScript and .d.ts, as the job files get it.
+import { createClient, InvalidPayloadError, OffloadError } from "offload";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type greeting from "../../examples/jobs/greeting.js";
 import type placeOrder from "../../examples/jobs/place-order.js";
-import { createClient, InvalidPayloadError } from "../../src/core/client.js";
-import { OffloadError } from "../../src/core/errors.js";
 import type { JobQueueSummary } from "../../src/http/backend.js";
 import { repo, type Server, startServer } from "../e2e/server.js";
 import { tempDir } from "../support/temp.js";
