@@ -53,7 +53,9 @@ beforeAll(async () => {
   tmp = tempDir("offload-nextjs-");
   mkdirSync(artifacts, { recursive: true });
 
-  await run("npm", ["pack", "--pack-destination", tmp.dir], repo);
+  // dist/ is built before the tests (npm test's pretest); a pack that ran the prepare
+  // script would rebuild it, removing it under the tests running meanwhile.
+  await run("npm", ["pack", "--ignore-scripts", "--pack-destination", tmp.dir], repo);
   const tarball = readdirSync(tmp.dir).find((f) => f.endsWith(".tgz"));
   if (!tarball) throw new Error(`npm pack wrote no tarball into ${tmp.dir}`);
 
