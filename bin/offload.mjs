@@ -2,7 +2,10 @@
 // The `offload` command, from the compiled package. The TypeScript loader is
 // registered later, by the commands that read the app's TypeScript files.
 import { existsSync } from "node:fs";
+import module from "node:module";
 
+// Node 22 keeps the compiled code of the modules it loads on disk: later runs start sooner.
+module.enableCompileCache?.();
 // The AWS SDK warns on every run under Node.js 20 about its future releases;
 // offload supports Node.js 20, and the warning would break the CLI's
 // one-line errors. Set the variable to "false" to see it.
