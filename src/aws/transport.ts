@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { MAX_DELAY_SECONDS } from "../core/client.js";
 import { systemClock } from "../core/clock.js";
+import { unknownJob } from "../core/error-codes.js";
 import { OffloadError } from "../core/errors.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
 import { silentLogger } from "../core/logger.js";
@@ -66,11 +67,7 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
   const of = (jobName: string): ResolvedJobQueues => {
     const found = queues.get(jobName);
     if (!found) {
-      throw new OffloadError(
-        "UnknownJob",
-        `There is no job ${JSON.stringify(jobName)} in this stack; the jobs are: ${[...queues.keys()].sort().join(", ") || "(none)"}`,
-        { jobName },
-      );
+      throw unknownJob(jobName, queues.keys(), "this stack");
     }
     return found;
   };

@@ -1,3 +1,4 @@
+import { unknownJob } from "../core/error-codes.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import {
@@ -88,10 +89,7 @@ export async function createEngineTransport(
 
   const of = (jobName: string) => {
     const found = urls.get(jobName);
-    if (!found)
-      throw new Error(
-        `No queue for job ${JSON.stringify(jobName)}: it is not one of this app's jobs`,
-      );
+    if (!found) throw unknownJob(jobName, urls.keys());
     return found;
   };
 

@@ -28,6 +28,22 @@ describe("the engine transport", () => {
     expect(transport.queueArn("greeting")).toBe("arn:aws:sqs:eu-west-1:000000000000:greeting");
   });
 
+  it("refuses a job that is not one of the app's, naming the jobs", async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    engine = createEngine({ path: join(tmp.dir, "u.db"), clock: new TestClock() });
+    const job = defineJob({ handler: async () => {} });
+    const transport = await createEngineTransport(engine, [{ name: "greeting", definition: job }]);
+    await expect(transport.send({ jobName: "nope", body: "{}" })).rejects.toMatchObject({
+      code: "UnknownJob",
+      jobName: "nope",
+      message: 'There is no job "nope"; the jobs are: greeting',
+    });
+    expect(() => transport.queueArn("nope")).toThrow(
+      'There is no job "nope"; the jobs are: greeting',
+    );
+  });
+
   it("takes an explicit delay of 0 over the job's default delay", async () => {
     const tmp = tempDir();
     cleanup = tmp.cleanup;
