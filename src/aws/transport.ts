@@ -12,7 +12,13 @@ import { unknownJob } from "../core/error-codes.js";
 import { OffloadError } from "../core/errors.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
 import { silentLogger } from "../core/logger.js";
-import type { JobQueueStats, SendRequest, Transport } from "../core/transport.js";
+import {
+  isStaleReceiptCode,
+  type JobQueueStats,
+  type SendRequest,
+  staleReceipt,
+  type Transport,
+} from "../core/transport.js";
 import { fromQueueAttributes, toQueueMessage } from "./attributes.js";
 import { sendToDeadLetterQueue } from "./dead-letter.js";
 import { createSqsDeadLetterQueue, type DlqTarget, peekOldestSentAt, queueCounts } from "./dlq.js";
@@ -169,13 +175,23 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
     },
 
     async changeVisibility(jobName, receiptHandle, seconds) {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: of(jobName).queueUrl,
-          ReceiptHandle: receiptHandle,
-          VisibilityTimeout: seconds,
-        }),
-      );
+      const { queueUrl } = of(jobName);
+      try {
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: seconds,
+          }),
+        );
+      } catch (e) {
+        // The SDK names an error by its JSON shape (`name`) and, for SQS, its query code (`Code`).
+        const { name, Code } = (e ?? {}) as { name?: unknown; Code?: unknown };
+        if (isStaleReceiptCode(name, seconds) || isStaleReceiptCode(Code, seconds)) {
+          throw staleReceipt(jobName, e);
+        }
+        throw e;
+      }
     },
 
     async deadLetter(jobName, message, reason) {

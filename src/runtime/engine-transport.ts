@@ -3,11 +3,13 @@ import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.j
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import {
   type DeadLetter,
+  isStaleReceiptCode,
   type JobQueueStats,
   purgeInProgress,
   type QueueMessage,
   type ReceiveRequest,
   type SendRequest,
+  staleReceipt,
   type Transport,
 } from "../core/transport.js";
 import { AwsApiError, type Engine } from "../engine/index.js";
@@ -138,11 +140,19 @@ export async function createEngineTransport(
     },
 
     async changeVisibility(jobName, receiptHandle, seconds) {
-      await sqs.changeMessageVisibility({
-        QueueUrl: of(jobName).queue,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: seconds,
-      });
+      const QueueUrl = of(jobName).queue;
+      try {
+        await sqs.changeMessageVisibility({
+          QueueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: seconds,
+        });
+      } catch (e) {
+        if (e instanceof AwsApiError && isStaleReceiptCode(e.code, seconds)) {
+          throw staleReceipt(jobName, e);
+        }
+        throw e;
+      }
     },
 
     async deadLetter(jobName, message) {

@@ -1,6 +1,6 @@
 import { withinVisibilityLimit } from "../core/backoff.js";
 import type { Clock } from "../core/clock.js";
-import { toError } from "../core/errors.js";
+import { OffloadError, toError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { QueueMessage, Transport } from "../core/transport.js";
 import { type ErrorInfo, errorInfo } from "../lambda/sqs-handler.js";
@@ -347,17 +347,10 @@ export class JobPoller {
 
 /**
  * A visibility change refused because the receipt no longer holds the message: it was received
- * again since (or deleted). SQS answers InvalidParameterValue naming the ReceiptHandle (the JSON
- * protocol's ReceiptHandleIsInvalid for a malformed one).
+ * again since (or deleted). Each transport turns its backend's refusal into StaleReceipt.
  */
 function isStaleReceipt(error: unknown): boolean {
-  const { name, message } = toError(error);
-  const code = (error as { code?: unknown }).code;
-  return (
-    name === "ReceiptHandleIsInvalid" ||
-    code === "ReceiptHandleIsInvalid" ||
-    /parameter ReceiptHandle is invalid/.test(message)
-  );
+  return error instanceof OffloadError && error.code === "StaleReceipt";
 }
 
 /** The attempt a received message is on: its receive count, as the handler counts it. */

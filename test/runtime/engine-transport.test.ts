@@ -44,6 +44,25 @@ describe("the engine transport", () => {
     );
   });
 
+  it("refuses a visibility change with a receipt received again since as StaleReceipt", async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    const clock = new TestClock();
+    engine = createEngine({ path: join(tmp.dir, "s.db"), clock });
+    const job = defineJob({ timeout: "5s", retryDelay: "10s", handler: async () => {} });
+    const transport = await createEngineTransport(engine, [{ name: "greeting", definition: job }]);
+    await transport.send({ jobName: "greeting", body: "{}" });
+    const receive = () => transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
+    const [first] = await receive();
+    clock.advance(10_000);
+    const [again] = await receive();
+    expect(again?.messageId).toBe(first?.messageId);
+    await expect(
+      transport.changeVisibility("greeting", first!.receiptHandle, 30),
+    ).rejects.toMatchObject({ code: "StaleReceipt", jobName: "greeting" });
+    await transport.changeVisibility("greeting", again!.receiptHandle, 30);
+  });
+
   it("takes an explicit delay of 0 over the job's default delay", async () => {
     const tmp = tempDir();
     cleanup = tmp.cleanup;
