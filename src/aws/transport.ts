@@ -6,11 +6,11 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { MAX_DELAY_SECONDS } from "../core/client.js";
 import { systemClock } from "../core/clock.js";
 import { unknownJob } from "../core/error-codes.js";
 import { OffloadError } from "../core/errors.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import { silentLogger } from "../core/logger.js";
 import {
   isStaleReceiptCode,
@@ -29,7 +29,7 @@ import {
 } from "./options.js";
 
 /** DeleteMessageBatch takes at most 10 entries. */
-const SQS_BATCH = 10;
+const SQS_BATCH = AWS_LIMITS.sqs.maxBatchEntries;
 
 /**
  * The Transport over AWS, laid out as the offload stack deploys it: one SNS
@@ -241,14 +241,14 @@ function checkDelay(request: SendRequest): number {
   if (!Number.isInteger(delay) || delay < 0) {
     throw new OffloadError(
       "InvalidDelay",
-      `delaySeconds must be a whole number of seconds from 0 to ${MAX_DELAY_SECONDS}; got ${delay}`,
+      `delaySeconds must be a whole number of seconds from 0 to ${AWS_LIMITS.sqs.maxDelaySeconds}; got ${delay}`,
       { jobName: request.jobName },
     );
   }
-  if (delay > MAX_DELAY_SECONDS) {
+  if (delay > AWS_LIMITS.sqs.maxDelaySeconds) {
     throw new OffloadError(
       "DelayTooLong",
-      `delaySeconds ${delay} is longer than ${MAX_DELAY_SECONDS} (15 minutes), the longest SQS delays a message; longer delays need EventBridge Scheduler, which the AWS transport does not support until scheduling lands`,
+      `delaySeconds ${delay} is longer than ${AWS_LIMITS.sqs.maxDelaySeconds} (15 minutes), the longest SQS delays a message; longer delays need EventBridge Scheduler, which the AWS transport does not support until scheduling lands`,
       { jobName: request.jobName },
     );
   }

@@ -1,25 +1,21 @@
 import { describeValue, formatDuration, parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
 import type { ResolvedJobOptions } from "./job-types.js";
+import { AWS_LIMITS } from "./limits.js";
 import { parseSchedule } from "./schedule.js";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
-/** Lambda's maximum function timeout: 900 seconds. */
-const MAX_TIMEOUT_MS = 15 * MINUTE;
-/** SQS's maximum visibility timeout: 43,200 seconds. */
-const MAX_VISIBILITY_MS = 12 * HOUR;
-/** Lambda's maximum batching window for an SQS event source: 300 seconds. */
-const MAX_BATCHING_WINDOW_MS = 5 * MINUTE;
-/** SQS's maximum DelaySeconds: 900. */
-const MAX_DELAY_MS = 15 * MINUTE;
+const { sqs, lambda } = AWS_LIMITS;
+const MAX_TIMEOUT_MS = lambda.maxTimeoutSeconds * SECOND;
+const MAX_VISIBILITY_MS = sqs.maxVisibilityTimeoutSeconds * SECOND;
+const MAX_BATCHING_WINDOW_MS = lambda.maxBatchingWindowSeconds * SECOND;
+const MAX_DELAY_MS = sqs.maxDelaySeconds * SECOND;
 /** CloudWatch's standard metric period (SQS metrics are published per minute). */
 const MIN_ALARM_AGE_MS = MINUTE;
 /** The DLQ's retention (SQS's maximum): a message is never older than this. */
-const MAX_ALARM_AGE_MS = 14 * DAY;
+const MAX_ALARM_AGE_MS = sqs.maxRetentionSeconds * SECOND;
 
 /** AWS: "set the source queue's visibility timeout to at least six times the timeout of your function". */
 const ADVISED_RETRY_DELAY_FACTOR = 6;

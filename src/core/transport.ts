@@ -6,6 +6,7 @@
 
 import { MAX_VISIBILITY_TIMEOUT_SECONDS } from "./backoff.js";
 import { OffloadError } from "./errors.js";
+import { AWS_LIMITS } from "./limits.js";
 
 /** One job to enqueue. */
 export interface SendRequest {
@@ -94,7 +95,7 @@ export interface RedriveResult {
 }
 
 /** SQS allows one purge of a queue every 60 seconds; both transports answer a second one with this. */
-export const PURGE_INTERVAL_SECONDS = 60;
+export const PURGE_INTERVAL_SECONDS = AWS_LIMITS.sqs.purgeIntervalSeconds;
 
 /** The error for a purge within {@link PURGE_INTERVAL_SECONDS} of the last one. */
 export function purgeInProgress(jobName: string, cause: unknown): OffloadError {

@@ -1,6 +1,7 @@
 import { unknownJob } from "../core/error-codes.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import {
   type DeadLetter,
   isStaleReceiptCode,
@@ -28,7 +29,8 @@ export interface JobQueueSpec {
   definition: { options: ResolvedJobOptions };
 }
 
-const DLQ_RETENTION_SECONDS = 1_209_600; // 14 days, the longest SQS keeps a message
+/** 14 days, the longest SQS keeps a message. */
+const DLQ_RETENTION_SECONDS = AWS_LIMITS.sqs.maxRetentionSeconds;
 
 /** The topic that routes jobs to their queues, unless EngineLayoutOptions name another. */
 export const JOBS_TOPIC_NAME = "offload-jobs";

@@ -1,6 +1,7 @@
 import { withinVisibilityLimit } from "../core/backoff.js";
 import type { Clock } from "../core/clock.js";
 import { OffloadError, toError } from "../core/errors.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import type { Logger } from "../core/logger.js";
 import type { QueueMessage, Transport } from "../core/transport.js";
 import { type ErrorInfo, errorInfo } from "../lambda/sqs-handler.js";
@@ -8,8 +9,8 @@ import type { RuntimeEvents } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import type { JobSandbox, SandboxResult, WorkerLease } from "./sandbox/job-sandbox.js";
 
-const SQS_MAX_RECEIVE = 10;
-const LONG_POLL_SECONDS = 20;
+const SQS_MAX_RECEIVE = AWS_LIMITS.sqs.maxReceiveMessages;
+const LONG_POLL_SECONDS = AWS_LIMITS.sqs.maxWaitTimeSeconds;
 
 /** A batch handed to a worker: the messages it ran, how it ended, when it started. */
 interface Invocation {
