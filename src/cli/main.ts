@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import type { OffloadErrorCode } from "../core/error-codes.js";
 import { OffloadError, toError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { ServerOptions } from "../server/index.js";
@@ -393,7 +394,7 @@ function checkClientFlags(command: Command): void {
 }
 
 /** A flag's whole-number value within [min, max], or a usage error naming the flag. */
-function intFlag(flag: string, code: string, min: number, max: number) {
+function intFlag(flag: string, code: OffloadErrorCode, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max)
