@@ -1,5 +1,6 @@
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
 import { OffloadError } from "../core/errors.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import type { QueueMessage, QueueMessageAttribute } from "../core/transport.js";
 import type { SQSMessageAttribute } from "../lambda/sqs-types.js";
 
@@ -10,7 +11,7 @@ import type { SQSMessageAttribute } from "../lambda/sqs-types.js";
  */
 export const DEAD_LETTER_REASON_ATTRIBUTE = "deadLetterReason";
 /** SQS takes at most 10 message attributes per message (SendMessage). */
-const MAX_MESSAGE_ATTRIBUTES = 10;
+const MAX_MESSAGE_ATTRIBUTES = AWS_LIMITS.sqs.maxMessageAttributes;
 /** Enough to say why; a stack trace would only crowd the message. */
 const MAX_REASON_CHARS = 1024;
 

@@ -10,6 +10,7 @@ import {
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
 import { toError } from "../core/errors.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import type { Logger } from "../core/logger.js";
 import { type DeadLetter, type DeadLetterQueue, purgeInProgress } from "../core/transport.js";
 import {
@@ -25,7 +26,7 @@ import {
  */
 const PEEK_VISIBILITY_SECONDS = 30;
 /** ReceiveMessage and the batch actions take at most 10 messages (SQS quotas). */
-const SQS_BATCH = 10;
+const SQS_BATCH = AWS_LIMITS.sqs.maxBatchEntries;
 
 /** A job's queue and DLQ, as the DLQ operations need them. */
 export interface DlqTarget {

@@ -6,12 +6,19 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { MAX_DELAY_SECONDS } from "../core/client.js";
 import { systemClock } from "../core/clock.js";
+import { unknownJob } from "../core/error-codes.js";
 import { OffloadError } from "../core/errors.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import { silentLogger } from "../core/logger.js";
-import type { JobQueueStats, SendRequest, Transport } from "../core/transport.js";
+import {
+  isStaleReceiptCode,
+  type JobQueueStats,
+  type SendRequest,
+  staleReceipt,
+  type Transport,
+} from "../core/transport.js";
 import { fromQueueAttributes, toQueueMessage } from "./attributes.js";
 import { sendToDeadLetterQueue } from "./dead-letter.js";
 import { createSqsDeadLetterQueue, type DlqTarget, peekOldestSentAt, queueCounts } from "./dlq.js";
@@ -22,7 +29,7 @@ import {
 } from "./options.js";
 
 /** DeleteMessageBatch takes at most 10 entries. */
-const SQS_BATCH = 10;
+const SQS_BATCH = AWS_LIMITS.sqs.maxBatchEntries;
 
 /**
  * The Transport over AWS, laid out as the offload stack deploys it: one SNS
@@ -66,11 +73,7 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
   const of = (jobName: string): ResolvedJobQueues => {
     const found = queues.get(jobName);
     if (!found) {
-      throw new OffloadError(
-        "UnknownJob",
-        `There is no job ${JSON.stringify(jobName)} in this stack; the jobs are: ${[...queues.keys()].sort().join(", ") || "(none)"}`,
-        { jobName },
-      );
+      throw unknownJob(jobName, queues.keys(), "this stack");
     }
     return found;
   };
@@ -172,13 +175,23 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
     },
 
     async changeVisibility(jobName, receiptHandle, seconds) {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: of(jobName).queueUrl,
-          ReceiptHandle: receiptHandle,
-          VisibilityTimeout: seconds,
-        }),
-      );
+      const { queueUrl } = of(jobName);
+      try {
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: seconds,
+          }),
+        );
+      } catch (e) {
+        // The SDK names an error by its JSON shape (`name`) and, for SQS, its query code (`Code`).
+        const { name, Code } = (e ?? {}) as { name?: unknown; Code?: unknown };
+        if (isStaleReceiptCode(name, seconds) || isStaleReceiptCode(Code, seconds)) {
+          throw staleReceipt(jobName, e);
+        }
+        throw e;
+      }
     },
 
     async deadLetter(jobName, message, reason) {
@@ -228,14 +241,14 @@ function checkDelay(request: SendRequest): number {
   if (!Number.isInteger(delay) || delay < 0) {
     throw new OffloadError(
       "InvalidDelay",
-      `delaySeconds must be a whole number of seconds from 0 to ${MAX_DELAY_SECONDS}; got ${delay}`,
+      `delaySeconds must be a whole number of seconds from 0 to ${AWS_LIMITS.sqs.maxDelaySeconds}; got ${delay}`,
       { jobName: request.jobName },
     );
   }
-  if (delay > MAX_DELAY_SECONDS) {
+  if (delay > AWS_LIMITS.sqs.maxDelaySeconds) {
     throw new OffloadError(
       "DelayTooLong",
-      `delaySeconds ${delay} is longer than ${MAX_DELAY_SECONDS} (15 minutes), the longest SQS delays a message; longer delays need EventBridge Scheduler, which the AWS transport does not support until scheduling lands`,
+      `delaySeconds ${delay} is longer than ${AWS_LIMITS.sqs.maxDelaySeconds} (15 minutes), the longest SQS delays a message; longer delays need EventBridge Scheduler, which the AWS transport does not support until scheduling lands`,
       { jobName: request.jobName },
     );
   }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { AWS_LIMITS } from "../core/limits.js";
 
 /** SQS: a queue name is at most 80 characters. */
-const MAX_QUEUE_NAME = 80;
+const MAX_QUEUE_NAME = AWS_LIMITS.sqs.maxQueueNameChars;
 
 /**
  * A job's queue names: `<stack>-<job>` and `<stack>-<job>-dlq`. Names are

@@ -2,6 +2,7 @@ import { awsSettingsProblems } from "../core/aws-settings.js";
 import { formatDuration } from "../core/duration.js";
 import { OffloadError } from "../core/errors.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import { outputKeyClashes } from "../core/stack-layout.js";
 
 /** What {@link validateStack} checks: the stack's input as plain data. */
@@ -29,7 +30,7 @@ const JOB_NAME = /^[a-z0-9][a-z0-9-_]{0,62}$/;
 /** AWS: "set the source queue's visibility timeout to at least six times the timeout of your function". */
 const ADVISED_RETRY_DELAY_FACTOR = 6;
 /** The queues keep a message 14 days (SQS's maximum retention). */
-export const QUEUE_RETENTION_DAYS = 14;
+export const QUEUE_RETENTION_DAYS = AWS_LIMITS.sqs.maxRetentionSeconds / 86_400;
 const QUEUE_RETENTION_MS = QUEUE_RETENTION_DAYS * 24 * 3_600_000;
 
 /**

@@ -332,11 +332,6 @@ function fileKeyOf(envName: string): string {
   return map[envName] ?? envName;
 }
 
-/** True for addresses only this machine reaches. */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /**
  * The address a client command finds the app at when no --url is given: where the config
  * (file, environment) makes `offload start` listen. An app listening on every address is

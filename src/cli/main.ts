@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
-import { toError } from "../core/errors.js";
+import type { OffloadErrorCode } from "../core/error-codes.js";
+import { OffloadError, toError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import type { ServerOptions } from "../server/index.js";
 import {
   dlqListCommand,
   dlqPurgeCommand,
@@ -99,12 +101,17 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           },
         });
         const logger = await cliLogger(config.logLevel, name === "dev" ? "pretty" : "json");
-        const { startLocalApp } = await import("./app.js");
-        const app = await startLocalApp(config, { watch: name === "dev", logger });
-        await stopOnSignals(() => app.stop(), logger);
+        // Loaded here, not above: `offload --help` and the client commands stay quick.
+        const { startServer } = await import("../server/index.js");
+        const server = await startServer(
+          serverOptions(config, { watch: name === "dev", logger }),
+        ).catch((e: unknown) => {
+          throw inCliTerms(e, config);
+        });
+        await stopOnSignals(() => server.stop(), logger);
         // Runs until a signal, unless the engine thread dies: then the API cannot answer.
-        const error = await app.failed;
-        await app.stop().catch(() => {});
+        const error = await server.failed;
+        await server.stop().catch(() => {});
         throw error;
       });
   serveCommand(
@@ -307,6 +314,51 @@ function loadAwsModule<T>(
   return load();
 }
 
+/** The server's options from the config: what `offload dev` and `offload start` run. */
+function serverOptions(
+  config: ResolvedConfig,
+  options: { watch: boolean; logger: Logger },
+): ServerOptions {
+  return {
+    jobsDir: config.jobsDir,
+    database: config.database,
+    port: config.port,
+    host: config.host,
+    durability: config.durability,
+    ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
+    corsOrigins: config.corsOrigins,
+    bodyLimitBytes: config.bodyLimit,
+    ...(config.pagesDir === undefined ? {} : { pagesDir: config.pagesDir }),
+    logger: options.logger,
+    ...(config.alertWebhook === undefined ? {} : { alertWebhook: config.alertWebhook }),
+    workerMemoryMb: config.aws.memorySize,
+    watch: options.watch,
+  };
+}
+
+/**
+ * The server's errors that name one of its options, reworded with the config's names for it
+ * (a flag, an environment variable), as a user of the command sets them.
+ */
+function inCliTerms(thrown: unknown, config: ResolvedConfig): unknown {
+  if (!(thrown instanceof OffloadError)) return thrown;
+  if (thrown.code === "PortInUse") {
+    return new OffloadError(
+      "PortInUse",
+      `Port ${config.port} on ${config.host} (${config.portFrom}) is in use: stop the other process, or choose another port with --port or OFFLOAD_PORT`,
+      { cause: thrown },
+    );
+  }
+  if (thrown.code === "ApiKeyRequired") {
+    return new OffloadError(
+      "ApiKeyRequired",
+      `Refusing to listen on ${config.host} without an API key: set OFFLOAD_API_KEY (clients send it as "Authorization: Bearer <key>"), or listen on 127.0.0.1`,
+      { cause: thrown },
+    );
+  }
+  return thrown;
+}
+
 async function stopOnSignals(stop: () => Promise<void>, logger: Logger): Promise<void> {
   const { exitOnSignals } = await import("../runtime/shutdown.js");
   exitOnSignals(stop, logger);
@@ -342,7 +394,7 @@ function checkClientFlags(command: Command): void {
 }
 
 /** A flag's whole-number value within [min, max], or a usage error naming the flag. */
-function intFlag(flag: string, code: string, min: number, max: number) {
+function intFlag(flag: string, code: OffloadErrorCode, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max)

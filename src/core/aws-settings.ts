@@ -1,3 +1,5 @@
+import { AWS_LIMITS } from "./limits.js";
+
 /**
  * The rules for the app-wide AWS settings (`aws` of the config file), in one
  * pure module: the config loader reports them against the file, and the CDK
@@ -13,8 +15,8 @@ export interface AwsSettings {
 }
 
 /** Lambda memory: 128 MB to 10,240 MB. */
-export const MIN_MEMORY_MB = 128;
-export const MAX_MEMORY_MB = 10_240;
+export const MIN_MEMORY_MB = AWS_LIMITS.lambda.minMemoryMb;
+export const MAX_MEMORY_MB = AWS_LIMITS.lambda.maxMemoryMb;
 
 /** Every problem of `settings`, empty when they are valid. */
 export function awsSettingsProblems(settings: AwsSettings): string[] {

@@ -1,8 +1,9 @@
 import { OffloadError } from "./errors.js";
 import type { ResolvedJobOptions } from "./job-types.js";
+import { AWS_LIMITS } from "./limits.js";
 
-/** SQS's maximum visibility timeout: 12 hours. */
-export const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+/** SQS's maximum visibility timeout: 12 hours (see limits.ts). */
+export const MAX_VISIBILITY_TIMEOUT_SECONDS = AWS_LIMITS.sqs.maxVisibilityTimeoutSeconds;
 
 /**
  * A visibility timeout to set on a message received `heldMs` ago, within SQS's limit: a

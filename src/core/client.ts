@@ -1,3 +1,4 @@
+import { unknownJob } from "./error-codes.js";
 import { OffloadError } from "./errors.js";
 import type { AppApiOptions } from "./http-api.js";
 import { createHttpSender } from "./http-sender.js";
@@ -160,11 +161,7 @@ function transportClient<Jobs extends Record<string, AnyJob>>(
 
   async function prepare(jobName: string, payload: unknown, send: SendOptions) {
     if (jobs && !Object.hasOwn(jobs, jobName)) {
-      throw new OffloadError(
-        "UnknownJob",
-        `There is no job ${JSON.stringify(jobName)}; the jobs are: ${Object.keys(jobs).join(", ") || "(none)"}`,
-        { jobName },
-      );
+      throw unknownJob(jobName, Object.keys(jobs));
     }
     const job = jobs?.[jobName];
     const checked = await validatePayload(job?.schema, payload);

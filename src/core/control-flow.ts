@@ -26,7 +26,7 @@ export interface RetryLaterOptions {
  * @example
  * if (response.status === 429) throw new RetryLater("rate limited", { delay: "2m" });
  */
-export class RetryLater extends OffloadError {
+export class RetryLater extends OffloadError<"RetryLater"> {
   override name = "RetryLater";
   readonly [RETRY_LATER_BRAND] = true;
   /** The requested delay in whole seconds, or `undefined` for the job's usual delay. */
@@ -45,7 +45,7 @@ export class RetryLater extends OffloadError {
  * @example
  * if (!user) throw new Unrecoverable(`user ${payload.userId} does not exist`);
  */
-export class Unrecoverable extends OffloadError {
+export class Unrecoverable extends OffloadError<"Unrecoverable"> {
   override name = "Unrecoverable";
   readonly [UNRECOVERABLE_BRAND] = true;
 

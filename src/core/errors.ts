@@ -1,3 +1,5 @@
+import type { CheckedCode, OffloadErrorCode } from "./error-codes.js";
+
 /** Options every offload error accepts. */
 export interface OffloadErrorOptions {
   cause?: unknown;
@@ -8,18 +10,20 @@ export interface OffloadErrorOptions {
 
 /**
  * The base of every error offload throws. `code` is stable and crosses process
- * boundaries unchanged (HTTP error bodies, CLI messages, DLQ metadata).
+ * boundaries unchanged (HTTP error bodies, CLI messages, DLQ metadata). A literal code
+ * must be one of the catalogue's ({@link OffloadErrorCode}); `OffloadError<string>` holds
+ * a code relayed from elsewhere (another process's, AWS's).
  */
-export class OffloadError extends Error {
+export class OffloadError<Code extends string = OffloadErrorCode> extends Error {
   override name = "OffloadError";
-  readonly code: string;
+  readonly code: Code;
   readonly jobName?: string;
   readonly messageId?: string;
   readonly queue?: string;
 
-  constructor(code: string, message: string, options: OffloadErrorOptions = {}) {
+  constructor(code: CheckedCode<Code>, message: string, options: OffloadErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    this.code = code as Code;
     if (options.jobName !== undefined) this.jobName = options.jobName;
     if (options.messageId !== undefined) this.messageId = options.messageId;
     if (options.queue !== undefined) this.queue = options.queue;

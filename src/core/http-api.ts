@@ -224,7 +224,7 @@ interface Answer {
 }
 
 /** The error an answer that is not 2xx stands for. */
-function answeredError(answer: Answer): OffloadError {
+function answeredError(answer: Answer): OffloadError<string> {
   const { url, wording, jobName } = answer;
   const where = jobName === undefined ? {} : { jobName };
   const error = field(answer.parsed, "error");

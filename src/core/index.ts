@@ -21,6 +21,7 @@ export {
 } from "./control-flow.js";
 export { defineJob, isJobDefinition } from "./define-job.js";
 export { formatDuration, parseDuration } from "./duration.js";
+export type { OffloadErrorCode } from "./error-codes.js";
 export { OffloadError, type OffloadErrorOptions, toError } from "./errors.js";
 export { InvalidJobOptionsError, resolveJobOptions } from "./job-options.js";
 export {

@@ -1,8 +1,9 @@
 import { OffloadError } from "./errors.js";
+import { AWS_LIMITS } from "./limits.js";
 import type { SendRequest } from "./transport.js";
 
 /** SNS takes at most 256 KiB per message (Amazon SNS quotas), attributes included; jobs go through the topic. */
-export const MAX_PAYLOAD_BYTES = 262_144;
+export const MAX_PAYLOAD_BYTES = AWS_LIMITS.sns.maxPublishBytes;
 
 /** A String message attribute, in the shape SQS and SNS take (SDK and engine alike). */
 export interface StringMessageAttribute {

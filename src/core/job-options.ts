@@ -1,25 +1,21 @@
 import { describeValue, formatDuration, parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
 import type { ResolvedJobOptions } from "./job-types.js";
+import { AWS_LIMITS } from "./limits.js";
 import { parseSchedule } from "./schedule.js";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
-/** Lambda's maximum function timeout: 900 seconds. */
-const MAX_TIMEOUT_MS = 15 * MINUTE;
-/** SQS's maximum visibility timeout: 43,200 seconds. */
-const MAX_VISIBILITY_MS = 12 * HOUR;
-/** Lambda's maximum batching window for an SQS event source: 300 seconds. */
-const MAX_BATCHING_WINDOW_MS = 5 * MINUTE;
-/** SQS's maximum DelaySeconds: 900. */
-const MAX_DELAY_MS = 15 * MINUTE;
+const { sqs, lambda } = AWS_LIMITS;
+const MAX_TIMEOUT_MS = lambda.maxTimeoutSeconds * SECOND;
+const MAX_VISIBILITY_MS = sqs.maxVisibilityTimeoutSeconds * SECOND;
+const MAX_BATCHING_WINDOW_MS = lambda.maxBatchingWindowSeconds * SECOND;
+const MAX_DELAY_MS = sqs.maxDelaySeconds * SECOND;
 /** CloudWatch's standard metric period (SQS metrics are published per minute). */
 const MIN_ALARM_AGE_MS = MINUTE;
 /** The DLQ's retention (SQS's maximum): a message is never older than this. */
-const MAX_ALARM_AGE_MS = 14 * DAY;
+const MAX_ALARM_AGE_MS = sqs.maxRetentionSeconds * SECOND;
 
 /** AWS: "set the source queue's visibility timeout to at least six times the timeout of your function". */
 const ADVISED_RETRY_DELAY_FACTOR = 6;
@@ -119,30 +115,32 @@ export function resolveJobOptions(options: unknown): {
   }
 
   const maxAttempts = orDefault(o.maxAttempts, 5);
-  if (!isIntegerIn(maxAttempts, 1, 1000)) {
+  if (!isIntegerIn(maxAttempts, sqs.minReceiveCount, sqs.maxReceiveCount)) {
     problems.push(
-      `maxAttempts ${describeValue(maxAttempts)} is not an integer from 1 to 1000 (SQS's maxReceiveCount)`,
+      `maxAttempts ${describeValue(maxAttempts)} is not an integer from ${sqs.minReceiveCount} to ${sqs.maxReceiveCount} (SQS's maxReceiveCount)`,
     );
   }
 
   const batchSize = orDefault(o.batchSize, 5);
   if (!isIntegerIn(batchSize, 1, Number.POSITIVE_INFINITY)) {
     problems.push(`batchSize ${describeValue(batchSize)} is not an integer of at least 1`);
-  } else if ((window === undefined || window.ms > 0) && batchSize > 10_000) {
+  } else if ((window === undefined || window.ms > 0) && batchSize > lambda.maxBatchSizeWithWindow) {
     // An invalid window counts as a window: its own problem is reported already.
     problems.push(
-      `batchSize ${batchSize} is above 10000: with maxBatchingWindow a batch holds 1 to 10,000 messages`,
+      `batchSize ${batchSize} is above ${lambda.maxBatchSizeWithWindow}: with maxBatchingWindow a batch holds 1 to ${lambda.maxBatchSizeWithWindow.toLocaleString("en-US")} messages`,
     );
-  } else if (window?.ms === 0 && batchSize > 10) {
+  } else if (window?.ms === 0 && batchSize > lambda.maxBatchSize) {
     problems.push(
-      `batchSize ${batchSize} is above 10: without maxBatchingWindow a batch holds 1 to 10 messages`,
+      `batchSize ${batchSize} is above ${lambda.maxBatchSize}: without maxBatchingWindow a batch holds 1 to ${lambda.maxBatchSize} messages`,
     );
   }
 
   const concurrency = orDefault(o.concurrency, 5);
-  if (!isIntegerIn(concurrency, 2, 1000)) {
+  if (
+    !isIntegerIn(concurrency, lambda.minEventSourceConcurrency, lambda.maxEventSourceConcurrency)
+  ) {
     problems.push(
-      `concurrency ${describeValue(concurrency)} is not an integer from 2 to 1000: the range of a Lambda SQS event source's maximum concurrency`,
+      `concurrency ${describeValue(concurrency)} is not an integer from ${lambda.minEventSourceConcurrency} to ${lambda.maxEventSourceConcurrency}: the range of a Lambda SQS event source's maximum concurrency`,
     );
   }
 

@@ -1,9 +1,10 @@
 import { parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
 import type { Duration } from "./job-types.js";
+import { AWS_LIMITS } from "./limits.js";
 
 /** SQS's longest per-message delay (DelaySeconds). */
-export const MAX_DELAY_SECONDS = 900;
+export const MAX_DELAY_SECONDS = AWS_LIMITS.sqs.maxDelaySeconds;
 
 /**
  * A send's `delay` in whole seconds, for both ways of sending (a transport, or

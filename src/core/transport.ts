@@ -4,7 +4,9 @@
  * client type, and receipt handles are opaque strings.
  */
 
+import { MAX_VISIBILITY_TIMEOUT_SECONDS } from "./backoff.js";
 import { OffloadError } from "./errors.js";
+import { AWS_LIMITS } from "./limits.js";
 
 /** One job to enqueue. */
 export interface SendRequest {
@@ -93,7 +95,7 @@ export interface RedriveResult {
 }
 
 /** SQS allows one purge of a queue every 60 seconds; both transports answer a second one with this. */
-export const PURGE_INTERVAL_SECONDS = 60;
+export const PURGE_INTERVAL_SECONDS = AWS_LIMITS.sqs.purgeIntervalSeconds;
 
 /** The error for a purge within {@link PURGE_INTERVAL_SECONDS} of the last one. */
 export function purgeInProgress(jobName: string, cause: unknown): OffloadError {
@@ -104,13 +106,54 @@ export function purgeInProgress(jobName: string, cause: unknown): OffloadError {
   );
 }
 
+/** The codes of SQS's ChangeMessageVisibility errors that only a receipt handle causes. */
+const RECEIPT_CODES: ReadonlySet<unknown> = new Set([
+  "ReceiptHandleIsInvalid",
+  "MessageNotInflight",
+]);
+
+/**
+ * SQS refuses a stale receipt (the message was received again, or deleted) with
+ * InvalidParameterValue ("Value <handle> for parameter ReceiptHandle is invalid";
+ * `InvalidParameterValueException` as the SDK names the JSON protocol's shape), which
+ * also answers a VisibilityTimeout out of range: read as stale only for one in range.
+ */
+const PARAMETER_CODES: ReadonlySet<unknown> = new Set([
+  "InvalidParameterValue",
+  "InvalidParameterValueException",
+]);
+
+/**
+ * Whether SQS's code for a refused ChangeMessageVisibility to `seconds` (the engine's, or an
+ * SDK error's `name` or `Code`) means the receipt no longer holds the message. Its errors are
+ * those of the API reference's ChangeMessageVisibility page.
+ */
+export function isStaleReceiptCode(code: unknown, seconds: number): boolean {
+  if (RECEIPT_CODES.has(code)) return true;
+  const inRange =
+    Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_VISIBILITY_TIMEOUT_SECONDS;
+  return inRange && PARAMETER_CODES.has(code);
+}
+
+/** The error for a visibility change the receipt no longer allows (see {@link Transport.changeVisibility}). */
+export function staleReceipt(jobName: string, cause: unknown): OffloadError<"StaleReceipt"> {
+  return new OffloadError(
+    "StaleReceipt",
+    `The receipt handle of a ${jobName} message no longer holds it: it was received again, or deleted`,
+    { jobName, cause },
+  );
+}
+
 export interface Transport {
   /** Enqueues one job durably; resolves with its message id. */
   send(request: SendRequest): Promise<string>;
   receive(jobName: string, request: ReceiveRequest): Promise<QueueMessage[]>;
   /** Deletes processed messages (any number; batched as the backend needs). */
   deleteMessages(jobName: string, receiptHandles: readonly string[]): Promise<void>;
-  /** Makes a received message visible again after `seconds`. */
+  /**
+   * Makes a received message visible again after `seconds`.
+   * @throws OffloadError StaleReceipt when the receipt no longer holds the message (it was received again, or deleted).
+   */
   changeVisibility(jobName: string, receiptHandle: string, seconds: number): Promise<void>;
   /** Moves a received message to the job's DLQ now, without further attempts. */
   deadLetter(jobName: string, message: QueueMessage, reason: string): Promise<void>;

@@ -6,7 +6,7 @@ import { OffloadError } from "../core/errors.js";
  * `type` the JSON-protocol shape name (`QueueDoesNotExist`); for most errors both are equal.
  * `sender` is true for client errors (AWS's `Sender` fault).
  */
-export class AwsApiError extends OffloadError {
+export class AwsApiError extends OffloadError<string> {
   override name = "AwsApiError";
   readonly type: string;
   readonly status: number;

@@ -1,11 +1,26 @@
+import type { OffloadErrorCode } from "../core/error-codes.js";
 import { OffloadError } from "../core/errors.js";
 import { PURGE_INTERVAL_SECONDS } from "../core/transport.js";
 
 /**
+ * The codes the backend (the client and the transport under it) raises for a
+ * request the caller can fix or retry: each must have a status below, or the
+ * caller would get a 500 for its own mistake.
+ */
+type BackendErrorCode =
+  | "UnknownJob"
+  | "InvalidPayload"
+  | "PayloadTooLarge"
+  | "InvalidDelay"
+  | "DelayTooLong"
+  | "PurgeInProgress"
+  | "CommitFailed";
+
+/**
  * Every error code the HTTP API answers with, and its status: the one place
- * a code becomes a status. Codes thrown by the backend (UnknownJob,
- * InvalidPayload, PayloadTooLarge, DelayTooLong) keep their code on the wire;
- * a code missing here is an internal error.
+ * a code becomes a status. Codes thrown by the backend ({@link BackendErrorCode})
+ * keep their code on the wire; any other code is an internal error. Keys come
+ * from the catalogue (src/core/error-codes.ts).
  */
 export const STATUS_BY_CODE = {
   /** The request (envelope, query, body shape) is not what the route takes. */
@@ -45,7 +60,7 @@ export const STATUS_BY_CODE = {
    * nothing of that write was kept; sent with Retry-After.
    */
   CommitFailed: 503,
-} as const;
+} as const satisfies { [C in BackendErrorCode]: number } & { [C in OffloadErrorCode]?: number };
 
 export type ApiErrorCode = keyof typeof STATUS_BY_CODE;
 export type ApiErrorStatus = (typeof STATUS_BY_CODE)[ApiErrorCode];

@@ -56,6 +56,11 @@ export function requestGuard(options: GuardOptions): (request: Request) => Respo
   };
 }
 
+/** True for addresses only this machine reaches. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** The host names a loopback app without an API key answers to. */
 export function loopbackHosts(host: string): string[] {
   return [...new Set(["localhost", "127.0.0.1", "[::1]", host.includes(":") ? `[${host}]` : host])];

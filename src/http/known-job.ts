@@ -1,5 +1,5 @@
+import { unknownJob } from "../core/error-codes.js";
 import type { ApiBackend } from "./backend.js";
-import { quote } from "./describe.js";
 import { ApiError } from "./errors.js";
 
 /**
@@ -11,9 +11,5 @@ import { ApiError } from "./errors.js";
 export function requireKnownJob(backend: ApiBackend, jobName: string): void {
   const jobs = backend.jobNames();
   if (jobs.includes(jobName)) return;
-  throw new ApiError(
-    "UnknownJob",
-    `There is no job ${quote(jobName)}; the jobs are: ${jobs.join(", ") || "(none)"}`,
-    { details: { jobs } },
-  );
+  throw new ApiError("UnknownJob", unknownJob(jobName, jobs).message, { details: { jobs } });
 }

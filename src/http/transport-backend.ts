@@ -1,5 +1,5 @@
 import { createClient } from "../core/client.js";
-import { OffloadError } from "../core/errors.js";
+import { unknownJob } from "../core/error-codes.js";
 import type { AnyJobDefinition } from "../core/job-types.js";
 import type { JobQueueStats, Transport } from "../core/transport.js";
 import type { ApiBackend, JobQueueSummary } from "./backend.js";
@@ -28,11 +28,7 @@ export function createTransportBackend(options: TransportBackendOptions): ApiBac
   const names = Object.keys(jobs).sort();
   const known = (jobName: string) => {
     if (!Object.hasOwn(jobs, jobName)) {
-      throw new OffloadError(
-        "UnknownJob",
-        `There is no job ${JSON.stringify(jobName)}; the jobs are: ${names.join(", ") || "(none)"}`,
-        { jobName },
-      );
+      throw unknownJob(jobName, names);
     }
   };
   const summary = (jobName: string, stats: JobQueueStats): JobQueueSummary => ({

@@ -3,13 +3,14 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { isRetryLater, isUnrecoverable } from "../core/control-flow.js";
 import { OffloadError, toError } from "../core/errors.js";
 import type { BatchItem, JobDefinition } from "../core/job-types.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { formatIssues, validatePayload } from "../core/validate-payload.js";
 import type { MessageActions } from "./message-actions.js";
 import type { LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "./sqs-types.js";
 
 /** Lambda's limit on a function's init phase (loading its code): 10 seconds. */
-export const LAMBDA_INIT_LIMIT_MS = 10_000;
+export const LAMBDA_INIT_LIMIT_MS = AWS_LIMITS.lambda.initLimitMs;
 
 export interface SqsHandlerOptions {
   /** The job's name, for logs and `ctx.jobName`. @defaultValue process.env.OFFLOAD_JOB_NAME */

@@ -1,12 +1,16 @@
+import { unknownJob } from "../core/error-codes.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import {
   type DeadLetter,
+  isStaleReceiptCode,
   type JobQueueStats,
   purgeInProgress,
   type QueueMessage,
   type ReceiveRequest,
   type SendRequest,
+  staleReceipt,
   type Transport,
 } from "../core/transport.js";
 import { AwsApiError, type Engine } from "../engine/index.js";
@@ -25,7 +29,8 @@ export interface JobQueueSpec {
   definition: { options: ResolvedJobOptions };
 }
 
-const DLQ_RETENTION_SECONDS = 1_209_600; // 14 days, the longest SQS keeps a message
+/** 14 days, the longest SQS keeps a message. */
+const DLQ_RETENTION_SECONDS = AWS_LIMITS.sqs.maxRetentionSeconds;
 
 /** The topic that routes jobs to their queues, unless EngineLayoutOptions name another. */
 export const JOBS_TOPIC_NAME = "offload-jobs";
@@ -88,10 +93,7 @@ export async function createEngineTransport(
 
   const of = (jobName: string) => {
     const found = urls.get(jobName);
-    if (!found)
-      throw new Error(
-        `No queue for job ${JSON.stringify(jobName)}: it is not one of this app's jobs`,
-      );
+    if (!found) throw unknownJob(jobName, urls.keys());
     return found;
   };
 
@@ -140,11 +142,19 @@ export async function createEngineTransport(
     },
 
     async changeVisibility(jobName, receiptHandle, seconds) {
-      await sqs.changeMessageVisibility({
-        QueueUrl: of(jobName).queue,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: seconds,
-      });
+      const QueueUrl = of(jobName).queue;
+      try {
+        await sqs.changeMessageVisibility({
+          QueueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: seconds,
+        });
+      } catch (e) {
+        if (e instanceof AwsApiError && isStaleReceiptCode(e.code, seconds)) {
+          throw staleReceipt(jobName, e);
+        }
+        throw e;
+      }
     },
 
     async deadLetter(jobName, message) {

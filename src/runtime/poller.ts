@@ -1,6 +1,7 @@
 import { withinVisibilityLimit } from "../core/backoff.js";
 import type { Clock } from "../core/clock.js";
-import { toError } from "../core/errors.js";
+import { OffloadError, toError } from "../core/errors.js";
+import { AWS_LIMITS } from "../core/limits.js";
 import type { Logger } from "../core/logger.js";
 import type { QueueMessage, Transport } from "../core/transport.js";
 import { type ErrorInfo, errorInfo } from "../lambda/sqs-handler.js";
@@ -8,8 +9,8 @@ import type { RuntimeEvents } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import type { JobSandbox, SandboxResult, WorkerLease } from "./sandbox/job-sandbox.js";
 
-const SQS_MAX_RECEIVE = 10;
-const LONG_POLL_SECONDS = 20;
+const SQS_MAX_RECEIVE = AWS_LIMITS.sqs.maxReceiveMessages;
+const LONG_POLL_SECONDS = AWS_LIMITS.sqs.maxWaitTimeSeconds;
 
 /** A batch handed to a worker: the messages it ran, how it ended, when it started. */
 interface Invocation {
@@ -347,17 +348,10 @@ export class JobPoller {
 
 /**
  * A visibility change refused because the receipt no longer holds the message: it was received
- * again since (or deleted). SQS answers InvalidParameterValue naming the ReceiptHandle (the JSON
- * protocol's ReceiptHandleIsInvalid for a malformed one).
+ * again since (or deleted). Each transport turns its backend's refusal into StaleReceipt.
  */
 function isStaleReceipt(error: unknown): boolean {
-  const { name, message } = toError(error);
-  const code = (error as { code?: unknown }).code;
-  return (
-    name === "ReceiptHandleIsInvalid" ||
-    code === "ReceiptHandleIsInvalid" ||
-    /parameter ReceiptHandle is invalid/.test(message)
-  );
+  return error instanceof OffloadError && error.code === "StaleReceipt";
 }
 
 /** The attempt a received message is on: its receive count, as the handler counts it. */

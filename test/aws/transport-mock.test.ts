@@ -4,8 +4,11 @@
  */
 import { SNSClient } from "@aws-sdk/client-sns";
 import {
+  ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
+  ReceiptHandleIsInvalid,
   SQSClient,
+  SQSServiceException,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
@@ -127,6 +130,47 @@ describe("sends refused before any call", () => {
       jobName: "nope",
     });
     expect(calls()).toBe(0);
+  });
+});
+
+describe("a visibility change SQS refuses", () => {
+  // SQS answers a stale receipt (the message received again since) with InvalidParameterValue;
+  // moto accepts any receipt of the message, so only a mock shows it.
+  const staleAnswer = () =>
+    Object.assign(
+      new SQSServiceException({
+        name: "InvalidParameterValueException",
+        $fault: "client",
+        $metadata: {},
+        message:
+          "Value abc for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.",
+      }),
+      { Code: "InvalidParameterValue" },
+    );
+
+  it("is a StaleReceipt when SQS says the receipt no longer holds the message", async () => {
+    const { transport, sqsMock } = mocked();
+    sqsMock.on(ChangeMessageVisibilityCommand).rejects(staleAnswer());
+    await expect(transport.changeVisibility("greeting", "abc", 30)).rejects.toMatchObject({
+      code: "StaleReceipt",
+      jobName: "greeting",
+    });
+    sqsMock.on(ChangeMessageVisibilityCommand).rejects(
+      new ReceiptHandleIsInvalid({
+        $metadata: {},
+        message: "The input receipt handle is invalid.",
+      }),
+    );
+    await expect(transport.changeVisibility("greeting", "abc", 30)).rejects.toMatchObject({
+      code: "StaleReceipt",
+    });
+  });
+
+  it("is SQS's own error for a timeout out of range, which InvalidParameterValue also answers", async () => {
+    const { transport, sqsMock } = mocked();
+    const answer = staleAnswer();
+    sqsMock.on(ChangeMessageVisibilityCommand).rejects(answer);
+    await expect(transport.changeVisibility("greeting", "abc", 43_201)).rejects.toBe(answer);
   });
 });
 

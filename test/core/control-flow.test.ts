@@ -78,7 +78,7 @@ describe("isRetryLater / isUnrecoverable", () => {
     expect(isUnrecoverable(retry)).toBe(false);
     for (const other of [
       new Error("x"),
-      new OffloadError("Other", "x"),
+      new OffloadError<string>("Other", "x"),
       null,
       undefined,
       "RetryLater",

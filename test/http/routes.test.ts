@@ -378,7 +378,8 @@ describe("errors the backend raises", () => {
         ...real,
         send: () =>
           Promise.reject(new OffloadError("DelayTooLong", "delay 20m is longer than 15m")),
-        queues: () => Promise.reject(new OffloadError("SqliteBusy", "SQLITE_BUSY: /tmp/x.db")),
+        queues: () =>
+          Promise.reject(new OffloadError<string>("SqliteBusy", "SQLITE_BUSY: /tmp/x.db")),
       }),
       logger: {
         ...silentLogger,

@@ -28,6 +28,41 @@ describe("the engine transport", () => {
     expect(transport.queueArn("greeting")).toBe("arn:aws:sqs:eu-west-1:000000000000:greeting");
   });
 
+  it("refuses a job that is not one of the app's, naming the jobs", async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    engine = createEngine({ path: join(tmp.dir, "u.db"), clock: new TestClock() });
+    const job = defineJob({ handler: async () => {} });
+    const transport = await createEngineTransport(engine, [{ name: "greeting", definition: job }]);
+    await expect(transport.send({ jobName: "nope", body: "{}" })).rejects.toMatchObject({
+      code: "UnknownJob",
+      jobName: "nope",
+      message: 'There is no job "nope"; the jobs are: greeting',
+    });
+    expect(() => transport.queueArn("nope")).toThrow(
+      'There is no job "nope"; the jobs are: greeting',
+    );
+  });
+
+  it("refuses a visibility change with a receipt received again since as StaleReceipt", async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    const clock = new TestClock();
+    engine = createEngine({ path: join(tmp.dir, "s.db"), clock });
+    const job = defineJob({ timeout: "5s", retryDelay: "10s", handler: async () => {} });
+    const transport = await createEngineTransport(engine, [{ name: "greeting", definition: job }]);
+    await transport.send({ jobName: "greeting", body: "{}" });
+    const receive = () => transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
+    const [first] = await receive();
+    clock.advance(10_000);
+    const [again] = await receive();
+    expect(again?.messageId).toBe(first?.messageId);
+    await expect(
+      transport.changeVisibility("greeting", first!.receiptHandle, 30),
+    ).rejects.toMatchObject({ code: "StaleReceipt", jobName: "greeting" });
+    await transport.changeVisibility("greeting", again!.receiptHandle, 30);
+  });
+
   it("takes an explicit delay of 0 over the job's default delay", async () => {
     const tmp = tempDir();
     cleanup = tmp.cleanup;

@@ -1,4 +1,4 @@
-import { OffloadError } from "../../core/errors.js";
+import { unknownJob } from "../../core/error-codes.js";
 import type { Logger } from "../../core/logger.js";
 import { type Runtime, startRuntime } from "../../runtime/index.js";
 import { type AwsTargetOptions, connectToStack } from "../aws.js";
@@ -15,11 +15,12 @@ export async function workerCommand(
   target: AwsTargetOptions,
 ): Promise<Runtime> {
   const { jobs, transport, stackName } = await connectToStack(config, target);
-  const unknown = names.filter((n) => !jobs.some((j) => j.name === n));
-  if (unknown.length > 0) {
-    throw new OffloadError(
-      "UnknownJob",
-      `No job ${unknown.map((n) => JSON.stringify(n)).join(", ")} in ${config.jobsDir}; the jobs are: ${jobs.map((j) => j.name).join(", ")}`,
+  const unknown = names.find((n) => !jobs.some((j) => j.name === n));
+  if (unknown !== undefined) {
+    throw unknownJob(
+      unknown,
+      jobs.map((j) => j.name),
+      config.jobsDir,
     );
   }
   const selected = names.length > 0 ? jobs.filter((j) => names.includes(j.name)) : jobs;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { AWS_LIMITS } from "../../core/limits.js";
 import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
 import { insertMessage, prepareMessage } from "../sqs/send.js";
@@ -15,7 +16,7 @@ import type {
 } from "./types.js";
 
 /** SNS's message size limit: body plus attributes (Amazon SNS quotas). */
-export const MAX_PUBLISH_BYTES = 262_144;
+export const MAX_PUBLISH_BYTES = AWS_LIMITS.sns.maxPublishBytes;
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 // Subjects: ASCII, starting with a letter, number or punctuation, no line breaks, at most 100 characters.
 const SUBJECT = /^[\x21-\x7E][\x20-\x7E]{0,99}$/;

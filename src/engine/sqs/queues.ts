@@ -1,3 +1,4 @@
+import { AWS_LIMITS } from "../../core/limits.js";
 import type { EngineContext } from "../context.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
 import { sqsError } from "./errors.js";
@@ -18,7 +19,7 @@ import type {
 } from "./types.js";
 import { intParameter, validateQueueName } from "./validate.js";
 
-const PURGE_INTERVAL_MS = 60_000;
+const PURGE_INTERVAL_MS = AWS_LIMITS.sqs.purgeIntervalSeconds * 1000;
 const MAX_TAGS = 50;
 
 /** Counters of one queue at `now`; the basis of the Approximate* attributes and of engine stats. */

@@ -1,21 +1,10 @@
+import { AWS_LIMITS } from "../../core/limits.js";
 import { sqsError } from "./errors.js";
 import type { MessageAttributeValue, MessageSystemAttributeValue } from "./types.js";
 
 /** SQS limits, from the Amazon SQS Developer Guide "Amazon SQS quotas" and the API reference. */
-export const limits = {
-  maxBatchEntries: 10,
-  maxMessageAttributes: 10,
-  /** Largest message and largest batch (SQS raised both to 1 MiB in August 2025). */
-  maxMessageBytes: 1_048_576,
-  minMessageBytes: 1_024,
-  maxDelaySeconds: 900,
-  maxVisibilityTimeoutSeconds: 43_200,
-  maxWaitTimeSeconds: 20,
-  minRetentionSeconds: 60,
-  maxRetentionSeconds: 1_209_600,
-  maxReceiveMessages: 10,
-  maxReceiveCount: 1_000,
-} as const;
+/** SQS's limits, from the one table (src/core/limits.ts). */
+export const limits = AWS_LIMITS.sqs;
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;

@@ -8,6 +8,9 @@
 import { OffloadError } from "../../core/errors.js";
 import type { LogFn, Logger } from "../../core/logger.js";
 import { AwsApiError } from "../../engine/errors.js";
+import type { SnsApi } from "../../engine/sns/types.js";
+import type { SqsApi } from "../../engine/sqs/types.js";
+import type { ApiBackend } from "../../http/backend.js";
 
 /** What the engine thread needs to open the app: plain data, cloned into the thread. */
 export interface EngineThreadOptions {
@@ -23,16 +26,74 @@ export interface EngineThreadOptions {
   workerMemoryMb: number;
 }
 
-/** The objects whose methods the main thread calls. */
-export type Target = "backend" | "sqs" | "sns";
+/**
+ * The objects whose methods the main thread calls, by the name a call gives them. Every method
+ * that returns a promise crosses; the rest (`jobNames`) are answered on the main thread.
+ */
+export interface Targets {
+  backend: ApiBackend;
+  sqs: SqsApi;
+  sns: SnsApi;
+}
 
-export interface Call {
+export type Target = keyof Targets;
+
+/** The names of the methods of `Targets[T]` that can be called across: those returning a promise. */
+export type Method<T extends Target> = {
+  [M in keyof Targets[T]]: Targets[T][M] extends (...args: never[]) => Promise<unknown> ? M : never;
+}[keyof Targets[T]] &
+  string;
+
+/** The arguments of `Targets[T][M]`, as they cross (an AbortSignal does not: see `abortable`). */
+export type Args<T extends Target, M extends Method<T>> = Targets[T][M] extends (
+  ...args: infer A
+) => Promise<unknown>
+  ? A
+  : never;
+
+/** What `Targets[T][M]` resolves with. */
+export type Result<T extends Target, M extends Method<T>> = Targets[T][M] extends (
+  ...args: never[]
+) => Promise<infer R>
+  ? R
+  : never;
+
+/** One call of `Targets[T][M]`. */
+export interface CallOf<T extends Target, M extends Method<T>> {
   id: number;
-  target: Target;
-  method: string;
-  args: unknown[];
+  target: T;
+  method: M;
+  args: Args<T, M>;
   /** The call takes an AbortSignal as `{ signal }` after its args (a long poll); see "abort". */
   abortable?: true;
+}
+
+/** Calls `Targets[T][M]` in the engine thread and resolves with its result; `signal` ends a long poll. */
+export type CallFn = <T extends Target, M extends Method<T>>(
+  target: T,
+  method: M,
+  args: Args<T, M>,
+  signal?: AbortSignal,
+) => Promise<Result<T, M>>;
+
+/**
+ * Any call of a method of the targets `T`: a union with one member per target and method, so
+ * a call's `args` are those of its own method. Written as an indexed mapped type, so that a
+ * function generic in `T` can call `targets[call.target][call.method](...call.args)` checked
+ * (microsoft/TypeScript#47109).
+ */
+export type Call<T extends Target = Target> = {
+  [P in T]: { [M in Method<P>]: CallOf<P, M> }[Method<P>];
+}[T];
+
+/** The objects the engine thread serves calls on, seen as the calls see them. */
+export type Served = {
+  [T in Target]: { [M in Method<T>]: (...args: Args<T, M>) => Promise<Result<T, M>> };
+};
+
+/** Runs a call on the object it names, with its own method's types. */
+export function invoke<T extends Target>(targets: Served, call: Call<T>): Promise<unknown> {
+  return targets[call.target][call.method](...call.args);
 }
 
 export type Reply =

@@ -1,22 +1,29 @@
 import type { AddressInfo } from "node:net";
-import { OffloadError } from "../core/errors.js";
-import type { Logger } from "../core/logger.js";
 import { createApi } from "../http/api.js";
 import { ApiError, toErrorAnswer } from "../http/errors.js";
 import { loopbackHosts } from "../http/guard.js";
 import { protectAppResources } from "../http/wire/app-resources.js";
 import { dlqNameOf, JOBS_TOPIC_NAME } from "../runtime/index.js";
-import { isLoopback, type ResolvedConfig } from "./config.js";
 import { type EngineThread, startEngineThread } from "./engine-thread/client.js";
+import { closeServer, type Fetch, listen } from "./listener.js";
+import { resolveServerOptions, type ServerOptions } from "./options.js";
 import { staticPages } from "./pages.js";
-import { closeServer, type Fetch, listen } from "./server.js";
 
-export interface LocalApp {
-  /** Where the app listens, e.g. http://127.0.0.1:3000 */
+/** A running server, from {@link startServer}. */
+export interface OffloadServer {
+  /** Where it listens, e.g. `http://127.0.0.1:3000` (with port 0, the port the OS chose). */
   readonly url: string;
-  /** Settles if the engine thread stops without being asked to: the app cannot go on. */
+  /** The app's job names, sorted (as the jobs folder has them now, in watch mode). */
+  jobNames(): string[];
+  /**
+   * Settles (never rejects) if the engine thread stops without being asked to, with why:
+   * the server cannot go on, and should be stopped.
+   */
   readonly failed: Promise<Error>;
-  /** Stops receiving, lets running jobs finish, closes the server and the database. */
+  /**
+   * Stops taking requests, lets running jobs finish, closes the database and the engine
+   * thread. Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -24,22 +31,14 @@ export interface LocalApp {
  * The whole local system in one process, on two threads. It takes its port
  * first, then starts the engine thread (see engine-thread/host.ts), which
  * holds the app's database, provisions the jobs folder as topic + queues +
- * DLQs and runs the jobs; in dev mode it watches the job files and restarts
+ * DLQs and runs the jobs; in watch mode it watches the job files and restarts
  * the runtime with the new code. The main thread serves the HTTP API (and
  * pages) on that port, and hands every queue operation to the engine thread:
  * parsing requests and writing the database run side by side, on two cores.
  */
-export async function startLocalApp(
-  config: ResolvedConfig,
-  options: { watch: boolean; logger: Logger },
-): Promise<LocalApp> {
-  const { logger } = options;
-  if (!isLoopback(config.host) && !config.apiKey) {
-    throw new OffloadError(
-      "ApiKeyRequired",
-      `Refusing to listen on ${config.host} without an API key: set OFFLOAD_API_KEY (clients send it as "Authorization: Bearer <key>"), or listen on 127.0.0.1`,
-    );
-  }
+export async function startServer(options: ServerOptions): Promise<OffloadServer> {
+  const config = resolveServerOptions(options);
+  const { logger } = config;
   // The port is taken first, so a clash fails before any job runs, and queue URLs carry the
   // port the server really has (with port 0, the one the OS chose). Requests that arrive while
   // the jobs load wait for them.
@@ -62,18 +61,18 @@ export async function startLocalApp(
         durability: config.durability,
         queueUrlBase: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`,
         alertWebhook: config.alertWebhook,
-        watch: options.watch,
-        workerMemoryMb: config.aws.memorySize,
+        watch: config.watch,
+        workerMemoryMb: config.workerMemoryMb,
       },
       logger,
     );
-    const pages = config.pagesDir ? staticPages(config.pagesDir) : undefined;
+    const pages = config.pagesDir === undefined ? undefined : staticPages(config.pagesDir);
     const backend = engine.backend;
     api = createApi({
       backend,
-      bodyLimitBytes: config.bodyLimit,
+      bodyLimitBytes: config.bodyLimitBytes,
       ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-      corsOrigins: config.corsOrigins,
+      corsOrigins: [...config.corsOrigins],
       ...(pages ? { pages: (c) => pages(c.req.raw) } : {}),
       wire: protectAppResources(
         { sqs: engine.sqs, sns: engine.sns },
@@ -109,6 +108,7 @@ export async function startLocalApp(
   let stopping: Promise<void> | undefined;
   return {
     url,
+    jobNames: () => running.backend.jobNames(),
     failed: running.failed,
     stop() {
       stopping ??= (async () => {

@@ -3,7 +3,12 @@ import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { answerClientError, closeServer, listen, SERVER_TIMEOUTS } from "../../src/cli/server.js";
+import {
+  answerClientError,
+  closeServer,
+  listen,
+  SERVER_TIMEOUTS,
+} from "../../src/server/listener.js";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -11,7 +16,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const config = { port: 0, host: "127.0.0.1", portFrom: "the default" };
+const config = { port: 0, host: "127.0.0.1" };
 
 async function start(): Promise<number> {
   server = (await listen(() => new Response("ok"), config)) as Server;
@@ -105,13 +110,11 @@ describe("the local server", () => {
     });
   });
 
-  it("says where the port came from when it is taken", async () => {
+  it("says which port is taken", async () => {
     const port = await start();
-    await expect(
-      listen(() => new Response(), { ...config, port, portFrom: "--port" }),
-    ).rejects.toMatchObject({
+    await expect(listen(() => new Response(), { ...config, port })).rejects.toMatchObject({
       code: "PortInUse",
-      message: `Port ${port} on 127.0.0.1 (--port) is in use: stop the other process, or choose another port with --port or OFFLOAD_PORT`,
+      message: `Port ${port} on 127.0.0.1 is in use: stop the other process, or choose another port`,
     });
   });
 });

@@ -12,10 +12,15 @@ import type { ApiBackend } from "../../http/backend.js";
 import { Outbox } from "../../runtime/outbox.js";
 import { threadEntry } from "../../runtime/thread-entry.js";
 import {
+  type Args,
   type Call,
+  type CallFn,
+  type CallOf,
   decodeError,
   type EngineThreadOptions,
   type FromEngine,
+  type Method,
+  type Result,
   type Target,
   type ToEngine,
 } from "./protocol.js";
@@ -34,8 +39,10 @@ export interface EngineThread {
 }
 
 interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
+  // Method syntax: a call's own `resolve` (of its method's result) is kept here, and a reply's
+  // value is that method's result, as the engine thread produced it for this id.
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
 }
 
 /** Starts the engine thread and resolves once its jobs run, or rejects with why they cannot. */
@@ -63,15 +70,24 @@ export function startEngineThread(
     fail = resolve;
   });
 
-  const call = (target: Target, method: string, args: unknown[], signal?: AbortSignal) =>
-    new Promise<unknown>((resolve, reject) => {
+  const call: CallFn = <T extends Target, M extends Method<T>>(
+    target: T,
+    method: M,
+    args: Args<T, M>,
+    signal?: AbortSignal,
+  ) =>
+    new Promise<Result<T, M>>((resolve, reject) => {
       if (lostError) {
         reject(lostError);
         return;
       }
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      calls.push({ id, target, method, args, ...(signal ? { abortable: true as const } : {}) });
+      const message: CallOf<T, M> = { id, target, method, args };
+      if (signal) message.abortable = true;
+      // A call of one method is a member of the union of all: TypeScript cannot see it for
+      // generic T and M (microsoft/TypeScript#30581), the one assertion of the boundary.
+      calls.push(message as Call);
       if (!signal) return;
       // The call is posted first, so the thread knows it when the abort comes.
       const abort = () => {
@@ -82,26 +98,55 @@ export function startEngineThread(
       else signal.addEventListener("abort", abort, { once: true });
     });
 
-  const api = (target: "sqs" | "sns") =>
-    new Proxy(
-      {},
-      {
-        get: (_, method) =>
-          typeof method !== "string" || method === "then"
-            ? undefined
-            : (input: unknown, callOptions?: { signal?: AbortSignal }) =>
-                call(target, method, [input], callOptions?.signal),
-      },
-    );
-
   const backend: ApiBackend = {
     jobNames: () => [...jobNames],
-    send: (...args) => call("backend", "send", args) as Promise<string>,
-    queues: () => call("backend", "queues", []) as ReturnType<ApiBackend["queues"]>,
-    queue: (jobName) => call("backend", "queue", [jobName]) as ReturnType<ApiBackend["queue"]>,
-    dlqList: (...args) => call("backend", "dlqList", args) as ReturnType<ApiBackend["dlqList"]>,
-    redrive: (...args) => call("backend", "redrive", args) as ReturnType<ApiBackend["redrive"]>,
-    purge: (jobName) => call("backend", "purge", [jobName]) as ReturnType<ApiBackend["purge"]>,
+    send: (...args) => call("backend", "send", args),
+    queues: () => call("backend", "queues", []),
+    queue: (...args) => call("backend", "queue", args),
+    dlqList: (...args) => call("backend", "dlqList", args),
+    redrive: (...args) => call("backend", "redrive", args),
+    purge: (...args) => call("backend", "purge", args),
+  };
+  // Every method written out: the compiler checks each against SqsApi / SnsApi, and a call
+  // reads a plain property (a Proxy's trap made a closure per call).
+  const sqs: SqsApi = {
+    createQueue: (input) => call("sqs", "createQueue", [input]),
+    getQueueUrl: (input) => call("sqs", "getQueueUrl", [input]),
+    listQueues: (...args) => call("sqs", "listQueues", args),
+    deleteQueue: (input) => call("sqs", "deleteQueue", [input]),
+    getQueueAttributes: (input) => call("sqs", "getQueueAttributes", [input]),
+    setQueueAttributes: (input) => call("sqs", "setQueueAttributes", [input]),
+    sendMessage: (input) => call("sqs", "sendMessage", [input]),
+    sendMessageBatch: (input) => call("sqs", "sendMessageBatch", [input]),
+    // The signal stays here; the engine thread gets a signal of its own (see "abort").
+    receiveMessage: (input, options) => call("sqs", "receiveMessage", [input], options?.signal),
+    deleteMessage: (input) => call("sqs", "deleteMessage", [input]),
+    deleteMessageBatch: (input) => call("sqs", "deleteMessageBatch", [input]),
+    changeMessageVisibility: (input) => call("sqs", "changeMessageVisibility", [input]),
+    changeMessageVisibilityBatch: (input) => call("sqs", "changeMessageVisibilityBatch", [input]),
+    purgeQueue: (input) => call("sqs", "purgeQueue", [input]),
+    listDeadLetterSourceQueues: (input) => call("sqs", "listDeadLetterSourceQueues", [input]),
+    startMessageMoveTask: (input) => call("sqs", "startMessageMoveTask", [input]),
+    cancelMessageMoveTask: (input) => call("sqs", "cancelMessageMoveTask", [input]),
+    listMessageMoveTasks: (input) => call("sqs", "listMessageMoveTasks", [input]),
+    tagQueue: (input) => call("sqs", "tagQueue", [input]),
+    untagQueue: (input) => call("sqs", "untagQueue", [input]),
+    listQueueTags: (input) => call("sqs", "listQueueTags", [input]),
+  };
+  const sns: SnsApi = {
+    createTopic: (input) => call("sns", "createTopic", [input]),
+    deleteTopic: (input) => call("sns", "deleteTopic", [input]),
+    listTopics: (...args) => call("sns", "listTopics", args),
+    getTopicAttributes: (input) => call("sns", "getTopicAttributes", [input]),
+    setTopicAttributes: (input) => call("sns", "setTopicAttributes", [input]),
+    subscribe: (input) => call("sns", "subscribe", [input]),
+    unsubscribe: (input) => call("sns", "unsubscribe", [input]),
+    listSubscriptions: (...args) => call("sns", "listSubscriptions", args),
+    listSubscriptionsByTopic: (input) => call("sns", "listSubscriptionsByTopic", [input]),
+    getSubscriptionAttributes: (input) => call("sns", "getSubscriptionAttributes", [input]),
+    setSubscriptionAttributes: (input) => call("sns", "setSubscriptionAttributes", [input]),
+    publish: (input) => call("sns", "publish", [input]),
+    publishBatch: (input) => call("sns", "publishBatch", [input]),
   };
 
   return new Promise<EngineThread>((resolveStart, rejectStart) => {
@@ -126,8 +171,8 @@ export function startEngineThread(
           jobNames = message.jobNames;
           resolveStart({
             backend,
-            sqs: api("sqs") as SqsApi,
-            sns: api("sns") as SnsApi,
+            sqs,
+            sns,
             failed,
             stop() {
               stopping ??= lostError

@@ -18,11 +18,8 @@ export const SERVER_TIMEOUTS = {
   connectionsCheckingInterval: 2_000,
 } as const;
 
-/** Listens with {@link SERVER_TIMEOUTS}; rejects with PortInUse or ListenFailed, naming where the port came from. */
-export function listen(
-  fetch: Fetch,
-  config: { port: number; host: string; portFrom: string },
-): Promise<ServerType> {
+/** Listens with {@link SERVER_TIMEOUTS}; rejects with PortInUse or ListenFailed. */
+export function listen(fetch: Fetch, config: { port: number; host: string }): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve(
       { fetch, port: config.port, hostname: config.host, serverOptions: { ...SERVER_TIMEOUTS } },
@@ -35,7 +32,8 @@ export function listen(
         error.code === "EADDRINUSE"
           ? new OffloadError(
               "PortInUse",
-              `Port ${config.port} on ${config.host} (${config.portFrom}) is in use: stop the other process, or choose another port with --port or OFFLOAD_PORT`,
+              `Port ${config.port} on ${config.host} is in use: stop the other process, or choose another port`,
+              { cause: error },
             )
           : new OffloadError(
               "ListenFailed",

@@ -1,51 +1,22 @@
 import { join } from "node:path";
 import { BroadcastChannel } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EngineThread, startEngineThread } from "../../src/cli/engine-thread/client.js";
+import { OffloadError } from "../../src/core/errors.js";
+import type { Logger } from "../../src/core/logger.js";
+import { AwsApiError } from "../../src/engine/errors.js";
+import { type EngineThread, startEngineThread } from "../../src/server/engine-thread/client.js";
 import {
   decodeError,
   type EngineThreadOptions,
   encodeError,
-} from "../../src/cli/engine-thread/protocol.js";
-import { OffloadError } from "../../src/core/errors.js";
-import type { LogFn, Logger } from "../../src/core/logger.js";
-import { AwsApiError } from "../../src/engine/errors.js";
+} from "../../src/server/engine-thread/protocol.js";
 import { appFolder } from "../e2e/server.js";
+import { recordingLogger } from "../support/recording-logger.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
-
-/** A logger that keeps what it is given, and tells when a record matches. */
-function recordingLogger() {
-  const records: Array<{ level: string; fields: unknown; message: string }> = [];
-  const waiters: Array<() => void> = [];
-  const at =
-    (level: string): LogFn =>
-    (fields: unknown, message?: string) => {
-      records.push(
-        typeof fields === "string"
-          ? { level, fields: undefined, message: fields }
-          : { level, fields, message: message ?? "" },
-      );
-      for (const wake of waiters.splice(0)) wake();
-    };
-  const logger: Logger = {
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
-  };
-  return {
-    logger,
-    records,
-    async waitFor(match: (r: (typeof records)[number]) => boolean) {
-      while (!records.some(match)) await new Promise<void>((wake) => waiters.push(wake));
-      return records.find(match)!;
-    },
-  };
-}
 
 const noop = `export default defineJob({ handler: async () => {} });`;
 /** When loaded in the engine thread, breaks it (an uncaught error) on a message to "crash-engine-thread". */
@@ -117,16 +88,12 @@ describe("the engine thread", () => {
     const thread = await start({ greeting: noop });
     const { QueueUrl } = await thread.sqs.createQueue({ QueueName: "idle" });
     const controller = new AbortController();
-    const receive = thread.sqs.receiveMessage as (
-      input: object,
-      options: { signal: AbortSignal },
-    ) => Promise<{ Messages?: unknown[] }>;
     let answer: { Messages?: unknown[] } | undefined;
-    const polling = receive({ QueueUrl, WaitTimeSeconds: 20 }, { signal: controller.signal }).then(
-      (value) => {
+    const polling = thread.sqs
+      .receiveMessage({ QueueUrl, WaitTimeSeconds: 20 }, { signal: controller.signal })
+      .then((value) => {
         answer = value;
-      },
-    );
+      });
     // A round trip after the receive: the poll is waiting in the engine thread now.
     await thread.backend.queues();
     expect(answer).toBeUndefined();

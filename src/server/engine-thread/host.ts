@@ -27,7 +27,9 @@ import {
   encodeError,
   type FromEngine,
   forwardingLogger,
+  invoke,
   type Reply,
+  type Served,
   type ToEngine,
 } from "./protocol.js";
 
@@ -91,26 +93,26 @@ async function main(): Promise<void> {
     return;
   }
   const ready = engine;
-  const targets = {
-    backend: () => current.backend as unknown as Record<string, unknown>,
-    sqs: () => ready.sqs as unknown as Record<string, unknown>,
-    sns: () => ready.sns as unknown as Record<string, unknown>,
+  const targets: Served = {
+    // The runtime's backend is replaced when the job files change (dev).
+    get backend() {
+      return current.backend;
+    },
+    sqs: ready.sqs,
+    sns: ready.sns,
   };
   const aborts = new Map<number, AbortController>();
 
   const serve = (call: Call) => {
     let result: Promise<unknown>;
     try {
-      const target = targets[call.target]();
-      const method = target[call.method];
-      if (typeof method !== "function") throw new Error(`no method ${call.target}.${call.method}`);
-      let args = call.args;
-      if (call.abortable) {
+      if (call.abortable && call.target === "sqs" && call.method === "receiveMessage") {
         const controller = new AbortController();
         aborts.set(call.id, controller);
-        args = [...args, { signal: controller.signal }];
+        result = ready.sqs.receiveMessage(call.args[0], { signal: controller.signal });
+      } else {
+        result = invoke(targets, call);
       }
-      result = Promise.resolve(method.apply(target, args));
     } catch (e) {
       result = Promise.reject(e);
     }

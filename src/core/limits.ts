@@ -1,0 +1,58 @@
+/**
+ * The AWS limits offload enforces, in one table (ElasticMQ's `Limits` object is the model):
+ * each with its number and where AWS states it. Checks import them from here, so the engine,
+ * the client, the job options and the stack cannot disagree.
+ */
+export const AWS_LIMITS = Object.freeze({
+  sqs: Object.freeze({
+    /** SQS's largest message (and batch), attributes included: 1 MiB since August 2025 (Amazon SQS quotas, "Message size"). */
+    maxMessageBytes: 1_048_576,
+    /** The smallest MaximumMessageSize a queue takes: 1 KiB (API reference, SetQueueAttributes). */
+    minMessageBytes: 1_024,
+    /** Longest DelaySeconds: 900 s, 15 minutes (API reference, SendMessage). */
+    maxDelaySeconds: 900,
+    /** Longest visibility timeout, counted from the receive: 12 hours (API reference, ChangeMessageVisibility). */
+    maxVisibilityTimeoutSeconds: 43_200,
+    /** Longest long poll: WaitTimeSeconds 20 (API reference, ReceiveMessage). */
+    maxWaitTimeSeconds: 20,
+    /** Shortest MessageRetentionPeriod: 60 s (API reference, SetQueueAttributes). */
+    minRetentionSeconds: 60,
+    /** Longest MessageRetentionPeriod: 1,209,600 s, 14 days (API reference, SetQueueAttributes). */
+    maxRetentionSeconds: 1_209_600,
+    /** Entries in one batch request (SendMessageBatch, DeleteMessageBatch, ...): 10 (Amazon SQS quotas). */
+    maxBatchEntries: 10,
+    /** MaxNumberOfMessages of one ReceiveMessage: 10 (API reference, ReceiveMessage). */
+    maxReceiveMessages: 10,
+    /** Message attributes on one message: 10 (Amazon SQS quotas, "Message attributes"). */
+    maxMessageAttributes: 10,
+    /** A redrive policy's maxReceiveCount: 1 to 1,000 (Amazon SQS developer guide, dead-letter queues). */
+    minReceiveCount: 1,
+    maxReceiveCount: 1_000,
+    /** A queue name (and a batch entry id): at most 80 characters (API reference, CreateQueue). */
+    maxQueueNameChars: 80,
+    /** One PurgeQueue per queue every 60 s (API reference, PurgeQueue). */
+    purgeIntervalSeconds: 60,
+  }),
+  sns: Object.freeze({
+    /** SNS's largest message, attributes included: 256 KiB (API reference, Publish). */
+    maxPublishBytes: 262_144,
+  }),
+  lambda: Object.freeze({
+    /** Longest function timeout: 900 s, 15 minutes (Lambda quotas, "Function timeout"). */
+    maxTimeoutSeconds: 900,
+    /** Memory: 128 to 10,240 MB (Lambda quotas, "Function memory allocation"). */
+    minMemoryMb: 128,
+    maxMemoryMb: 10_240,
+    /** The init phase of a function: 10 s (Lambda developer guide, "Lambda execution environment lifecycle"). */
+    initLimitMs: 10_000,
+    /** An SQS event source's maximum concurrency: 2 to 1,000 (API reference, ScalingConfig). */
+    minEventSourceConcurrency: 2,
+    maxEventSourceConcurrency: 1_000,
+    /** An SQS event source's batch size without a batching window: 10 (API reference, CreateEventSourceMapping, BatchSize). */
+    maxBatchSize: 10,
+    /** ...and with a batching window: 10,000 (same). */
+    maxBatchSizeWithWindow: 10_000,
+    /** MaximumBatchingWindowInSeconds: 300 s, 5 minutes (API reference, CreateEventSourceMapping). */
+    maxBatchingWindowSeconds: 300,
+  }),
+});
