@@ -1,9 +1,10 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { OffloadConfig } from "../core/config.js";
 import { describeImportError, OffloadError } from "../core/errors.js";
 import { CORS_ORIGIN_RULE, isCorsOrigin } from "../http/options.js";
 import { importUserModule } from "../runtime/user-module.js";
+import { isDirectory, isHttpUrl } from "../server/options.js";
 import { type ResolvedAwsConfig, resolveAppName, resolveAwsConfig } from "./config-aws.js";
 import { UsageError } from "./usage-error.js";
 
@@ -298,19 +299,6 @@ function describeValue(value: unknown): string {
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
     return `${typeof value} ${JSON.stringify(value)}`;
   return typeof value;
-}
-
-function isDirectory(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === "http:" || protocol === "https:";
-  } catch {
-    return false;
-  }
 }
 
 function fileKeyOf(envName: string): string {

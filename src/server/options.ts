@@ -154,11 +154,13 @@ function describe(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
-function isDirectory(path: string): boolean {
+/** Whether `path` is an existing directory. */
+export function isDirectory(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-function isHttpUrl(value: string): boolean {
+/** Whether `value` is an http:// or https:// URL. */
+export function isHttpUrl(value: string): boolean {
   try {
     const { protocol } = new URL(value);
     return protocol === "http:" || protocol === "https:";
