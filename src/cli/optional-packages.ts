@@ -35,7 +35,7 @@ export function requirePackages(
   if (missing.length === 0) return;
   throw new UsageError(
     "MissingPackages",
-    `offload ${command} needs ${missing.join(", ")}, not installed in this app: npm install -D ${ALL.join(" ")}`,
+    `${command === "--aws" ? "--aws (the deployed stack)" : `offload ${command}`} needs ${missing.join(", ")}, not installed in this app: npm install -D ${ALL.join(" ")}`,
   );
 }
 

@@ -88,6 +88,8 @@ interface ErrorCatalogue {
   CommitFailed: never;
   /** The database file cannot be opened or set up. */
   DatabaseOpenFailed: never;
+  /** better-sqlite3's native module does not load (built for another Node.js version). */
+  SqliteModuleFailed: never;
   /** The database file is held by another process. */
   DatabaseInUse: never;
   /** The database was written by a newer offload (a schema version this one does not know). */

@@ -42,7 +42,7 @@ describe("the AWS commands' optional packages", () => {
       /needs aws-cdk, @aws-sdk\/client-sqs,/,
     );
     expect(() => requirePackages("--aws", from)).toThrowError(
-      /offload --aws needs @aws-sdk\/client-sqs, @aws-sdk\/client-sns,/,
+      /^--aws \(the deployed stack\) needs @aws-sdk\/client-sqs, @aws-sdk\/client-sns,/,
     );
   });
 });

@@ -193,6 +193,16 @@ describe("the packed package, installed into a new app as the README says", () =
       expect(imported.stdout.trim()).toBe("function");
       const help = await ok(`${node22} node_modules/offload/bin/offload.mjs --help`, app);
       expect(help.stdout).toContain("Usage: offload");
+      // The app's better-sqlite3 was built for Node 20: starting it on Node 22 says so, and how to
+      // rebuild, instead of blaming the database.
+      const started = await sh(`${node22} node_modules/offload/bin/offload.mjs start`, app, {
+        OFFLOAD_PORT: "0",
+        OFFLOAD_DB: join(root, "node22", "app.db"),
+      });
+      expect(started.code).toBe(1);
+      expect(started.stderr).toMatch(
+        /^offload: SQLite's native module \(better-sqlite3\) does not load in Node\.js v22\..*npm rebuild better-sqlite3/,
+      );
       const sent = await ok(`${node22} build/src/sign-up.js`, app);
       expect(sent.stdout).toMatch(/^queued \S+/);
       await server!.waitForLog(

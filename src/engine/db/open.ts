@@ -19,6 +19,8 @@ export function openDatabase(path: string, durability: Durability): Database.Dat
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
   } catch (e) {
+    // better-sqlite3 loads its native module with the first database it opens.
+    if ((e as { code?: unknown }).code === "ERR_DLOPEN_FAILED") throw nativeModuleFailed(e);
     throw openFailed(path, e);
   }
   try {
@@ -37,6 +39,23 @@ export function openDatabase(path: string, durability: Durability): Database.Dat
     if (e instanceof OffloadError) throw e;
     throw openFailed(path, e);
   }
+}
+
+/**
+ * better-sqlite3's compiled module does not load: most often it was built for
+ * another Node.js (an app installed with Node 20, run with Node 22). Nothing
+ * is wrong with the database, and the message says so.
+ */
+function nativeModuleFailed(thrown: unknown): OffloadError {
+  // Node's words span lines: "The module '…' / was compiled against … NODE_MODULE_VERSION 115. / …".
+  const said = toError(thrown)
+    .message.replace(/\s*\n\s*/g, " ")
+    .slice(0, 400);
+  return new OffloadError(
+    "SqliteModuleFailed",
+    `SQLite's native module (better-sqlite3) does not load in Node.js ${process.version}: it was built for another Node.js version or platform, and the database itself is untouched. Rebuild it with this Node.js: npm rebuild better-sqlite3 (${said})`,
+    { cause: thrown },
+  );
 }
 
 /** Where the CLI takes the database path from, for the hints. */
