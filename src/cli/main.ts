@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import type { OffloadErrorCode } from "../core/error-codes.js";
 import { OffloadError, toError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { exitOnSignals } from "../runtime/shutdown.js";
 import type { ServerOptions } from "../server/index.js";
 import {
   dlqListCommand,
@@ -108,7 +109,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         ).catch((e: unknown) => {
           throw inCliTerms(e, config);
         });
-        await stopOnSignals(() => server.stop(), logger);
+        // At once, in the turn the app started in: a signal that comes after its "listening" line must stop it.
+        exitOnSignals(() => server.stop(), logger);
         // Runs until a signal, unless the engine thread dies: then the API cannot answer.
         const error = await server.failed;
         await server.stop().catch(() => {});
@@ -267,7 +269,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         const config = await configFor("start");
         const logger = await cliLogger(config.logLevel, "json");
         const runtime = await workerCommand(config, logger, names, options);
-        await stopOnSignals(() => runtime.stop(), logger);
+        exitOnSignals(() => runtime.stop(), logger);
         await new Promise(() => {}); // runs until a signal
       },
     );
@@ -357,11 +359,6 @@ function inCliTerms(thrown: unknown, config: ResolvedConfig): unknown {
     );
   }
   return thrown;
-}
-
-async function stopOnSignals(stop: () => Promise<void>, logger: Logger): Promise<void> {
-  const { exitOnSignals } = await import("../runtime/shutdown.js");
-  exitOnSignals(stop, logger);
 }
 
 /** A flag that means nothing with the others given is a usage error, not silently ignored. */
