@@ -1,3 +1,5 @@
+import { toError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
 import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import { wireAccess } from "./auth.js";
@@ -48,16 +50,24 @@ export const WIRE_BODY_LIMIT_BYTES = 4 * 1_048_576;
  */
 export function createWireHandler(
   apis: WireApis,
-  options: { bodyLimitBytes?: number; apiKey?: string } = {},
+  options: { bodyLimitBytes?: number; apiKey?: string; logger?: Logger } = {},
 ): WireHandler {
   const limit = options.bodyLimitBytes ?? WIRE_BODY_LIMIT_BYTES;
+  // The server's own failures (answered InternalFailure, with no detail) are the operator's to see.
+  const report = (thrown: unknown) => {
+    const error = toError(thrown);
+    options.logger?.error(
+      { error: { name: error.name, message: error.message, stack: error.stack } },
+      "a wire request failed; it was answered 500 InternalFailure",
+    );
+  };
   const access = options.apiKey === undefined ? undefined : wireAccess(options.apiKey);
   return async (request, path, remoteAddress) => {
     const target = request.headers.get("x-amz-target");
     const denied = access?.(request, remoteAddress);
     if (target !== null) {
       if (denied) return jsonError(denied, newRequestId());
-      return serveSqsJson(apis.sqs, request, target, path, limit);
+      return serveSqsJson(apis.sqs, request, target, path, limit, report);
     }
     const type = request.headers.get("content-type") ?? "";
     if (!/^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) return undefined;
@@ -65,7 +75,7 @@ export function createWireHandler(
       const requestId = newRequestId();
       return xmlResponse(denied.status, sqsQueryError(denied, requestId), requestId);
     }
-    return serveQuery(apis, request, path, limit);
+    return serveQuery(apis, request, path, limit, report);
   };
 }
 
@@ -74,6 +84,7 @@ async function serveQuery(
   request: Request,
   path: QueuePath | undefined,
   limit: number,
+  report: (thrown: unknown) => void,
 ): Promise<Response | undefined> {
   const requestId = newRequestId();
   // Until the action is known, errors take SQS's shape unless the request says it is SNS's.
@@ -101,7 +112,7 @@ async function serveQuery(
     if (answer === undefined) throw invalidAction(action);
     return xmlResponse(answer.status, answer.xml, requestId);
   } catch (thrown) {
-    const error = toAwsError(thrown);
+    const error = toAwsError(thrown, report);
     const xml = sns ? snsQueryError(error, requestId) : sqsQueryError(error, requestId);
     return xmlResponse(error.status, xml, requestId);
   }
