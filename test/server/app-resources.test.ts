@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import {
+  GetSubscriptionAttributesCommand,
   ListSubscriptionsByTopicCommand,
   ListTopicsCommand,
   SetSubscriptionAttributesCommand,
@@ -10,9 +11,11 @@ import {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  type QueueAttributeName,
   SetQueueAttributesCommand,
 } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
+import { createEngine } from "../../src/engine/index.js";
 import { startServer } from "../../src/server/index.js";
 import { jobsFolder } from "../support/app.js";
 import { recordingLogger } from "../support/recording-logger.js";
@@ -71,6 +74,16 @@ async function refusal(call: Promise<unknown>) {
   expect(error?.$metadata?.httpStatusCode, String(error)).toBe(403);
   return error!;
 }
+
+const OWNED_ATTRIBUTES: QueueAttributeName[] = [
+  "MaximumMessageSize",
+  "MessageRetentionPeriod",
+  "DelaySeconds",
+  "VisibilityTimeout",
+  "ReceiveMessageWaitTimeSeconds",
+  "RedrivePolicy",
+  "RedriveAllowPolicy",
+];
 
 describe("the app's own queues, topic and subscriptions over the SQS and SNS APIs", () => {
   it("refuses every change of their attributes, and deletes by any URL spelling", async () => {
@@ -132,5 +145,91 @@ describe("the app's own queues, topic and subscriptions over the SQS and SNS API
     expect(Attributes).toMatchObject({ MaximumMessageSize: "1048576", VisibilityTimeout: "45" });
     expect((await postBigJob(server.url, "Big")).status).toBe(202);
     await log.waitFor((r) => r.message === "greeted Bigxxxxxxx");
+  });
+
+  it("sets again at start every attribute changed before the guard existed", async () => {
+    const { database, start } = app();
+    const first = await start();
+    const { QueueUrl: queue } = await first.sqs.send(
+      new GetQueueUrlCommand({ QueueName: "greet" }),
+    );
+    const { QueueUrl: dlq } = await first.sqs.send(
+      new GetQueueUrlCommand({ QueueName: "greet-dlq" }),
+    );
+    const attributesOf = async (url: string, sqs = first.sqs) =>
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] })))
+        .Attributes ?? {};
+    const pick = (all: Record<string, string>) =>
+      Object.fromEntries(OWNED_ATTRIBUTES.map((name) => [name, all[name]]));
+    const provisioned = {
+      queue: pick(await attributesOf(queue!)),
+      dlq: pick(await attributesOf(dlq!)),
+    };
+    const subscriptionOf = async (sns = first.sns) => {
+      const { Topics } = await sns.send(new ListTopicsCommand({}));
+      const TopicArn = Topics?.find((t) => t.TopicArn?.endsWith(":offload-jobs"))?.TopicArn;
+      const { Subscriptions } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }));
+      const arn = Subscriptions?.[0]?.SubscriptionArn;
+      const { Attributes } = await sns.send(
+        new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }),
+      );
+      return {
+        count: Subscriptions?.length,
+        FilterPolicy: Attributes?.FilterPolicy,
+        Raw: Attributes?.RawMessageDelivery,
+      };
+    };
+    const subscribed = await subscriptionOf();
+    await first.server.stop();
+
+    // As a client could before the guard: straight on the engine, with the server stopped.
+    const engine = createEngine({ path: database, queueUrlBase: "http://127.0.0.1:3000" });
+    try {
+      const url = (name: string) => `http://127.0.0.1:3000/000000000000/${name}`;
+      await engine.sqs.setQueueAttributes({
+        QueueUrl: url("greet-dlq"),
+        Attributes: {
+          MessageRetentionPeriod: "60",
+          MaximumMessageSize: "1024",
+          DelaySeconds: "900",
+        },
+      });
+      await engine.sqs.setQueueAttributes({
+        QueueUrl: url("greet"),
+        Attributes: {
+          MaximumMessageSize: "1024",
+          MessageRetentionPeriod: "60",
+          ReceiveMessageWaitTimeSeconds: "20",
+          RedrivePolicy: "",
+        },
+      });
+      const { TopicArn } = await engine.sns.createTopic({ Name: "offload-jobs" });
+      const { Subscriptions } = await engine.sns.listSubscriptionsByTopic({ TopicArn });
+      await engine.sns.setSubscriptionAttributes({
+        SubscriptionArn: Subscriptions![0]!.SubscriptionArn,
+        AttributeName: "FilterPolicy",
+        AttributeValue: JSON.stringify({ jobName: ["nothing"] }),
+      });
+      await engine.sns.setSubscriptionAttributes({
+        SubscriptionArn: Subscriptions![0]!.SubscriptionArn,
+        AttributeName: "RawMessageDelivery",
+        AttributeValue: "false",
+      });
+    } finally {
+      await engine.close();
+    }
+
+    const second = await start();
+    expect(pick(await attributesOf(queue!, second.sqs))).toEqual(provisioned.queue);
+    expect(pick(await attributesOf(dlq!, second.sqs))).toEqual(provisioned.dlq);
+    expect(provisioned.queue).toMatchObject({
+      MaximumMessageSize: "1048576",
+      MessageRetentionPeriod: "1209600",
+      VisibilityTimeout: "45",
+    });
+    expect(JSON.parse(provisioned.queue.RedrivePolicy!)).toMatchObject({ maxReceiveCount: 4 });
+    expect(await subscriptionOf(second.sns)).toEqual(subscribed);
+    expect((await postBigJob(second.server.url, "Again")).status).toBe(202);
+    await second.log.waitFor((r) => r.message === "greeted Againxxxxx");
   });
 });
