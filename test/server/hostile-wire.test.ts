@@ -79,3 +79,56 @@ describe("the wire endpoint of a running server, given hostile input", () => {
     expect((await listQueues(server.url, nested(100))).status).toBe(400);
   });
 });
+
+describe("the query protocol of a running server, given hostile input", () => {
+  it("refuses a form with more parameters than any action takes, at once", async () => {
+    const { server } = await start();
+    const entries = Array.from(
+      { length: 60_000 },
+      (_, i) => `SendMessageBatchRequestEntry.${i + 1}.Id=e${i}`,
+    );
+    const post = (body: string) =>
+      fetch(`${server.url}/`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body,
+      });
+    const queue = `${server.url}/000000000000/greet`;
+    const started = Date.now();
+    const answer = await post(
+      `Action=SendMessageBatch&QueueUrl=${encodeURIComponent(queue)}&${entries.join("&")}`,
+    );
+    expect(answer.status).toBe(400);
+    expect(await answer.text()).toContain("no action takes more than 1000");
+    // Decoding 60,000 entries held the main thread about 30 s; refusing them is a single linear parse.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const listed = await post("Action=ListQueues");
+    expect(listed.status).toBe(200);
+  });
+});
+
+describe("the SNS API of a running server, given hostile input", () => {
+  it("answers a filter policy nested 20,000 deep as an invalid parameter", async () => {
+    const { server } = await start();
+    const form = (params: Record<string, string>) =>
+      fetch(`${server.url}/`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ Version: "2010-03-31", ...params }).toString(),
+      });
+    const topic = await form({ Action: "CreateTopic", Name: "mine" });
+    const TopicArn = /<TopicArn>([^<]+)<\/TopicArn>/.exec(await topic.text())?.[1] ?? "";
+    const answer = await form({
+      Action: "Subscribe",
+      TopicArn,
+      Protocol: "sqs",
+      Endpoint: TopicArn.replace(":sns:", ":sqs:").replace(/:mine$/, ":greet"),
+      "Attributes.entry.1.key": "FilterPolicy",
+      "Attributes.entry.1.value": `${'{"a":'.repeat(20_000)}["x"]${"}".repeat(20_000)}`,
+    });
+    expect(answer.status).toBe(400);
+    const text = await answer.text();
+    expect(text).toContain("<Code>InvalidParameter</Code>");
+    expect(text).toContain("nested too deeply");
+  });
+});
