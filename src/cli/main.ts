@@ -104,6 +104,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         const logger = await cliLogger(config.logLevel, name === "dev" ? "pretty" : "json");
         // Loaded here, not above: `offload --help` and the client commands stay quick.
         const { startServer } = await import("../server/index.js");
+        const { logUncaughtErrors } = await import("../server/uncaught.js");
+        logUncaughtErrors(logger);
         const server = await startServer(
           serverOptions(config, { watch: name === "dev", logger }),
         ).catch((e: unknown) => {

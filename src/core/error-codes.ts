@@ -84,6 +84,11 @@ interface ErrorCatalogue {
   EngineClosed: never;
   /** The engine thread stopped (crashed or was stopped) while a call waited on it. */
   EngineStopped: never;
+  /**
+   * A call or its answer that cannot be copied to the other thread (the structured clone
+   * refuses it: nested too deep, or a function); that call fails alone.
+   */
+  ThreadPostFailed: never;
   /** The database failed to commit a write (disk full, I/O error); nothing of it was kept. */
   CommitFailed: never;
   /** The database file cannot be opened or set up. */

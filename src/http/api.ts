@@ -92,10 +92,10 @@ export function createApi(options: ApiOptions): Hono {
   const wire =
     resolved.wire === undefined
       ? undefined
-      : createWireHandler(
-          resolved.wire,
-          resolved.apiKey === undefined ? {} : { apiKey: resolved.apiKey },
-        );
+      : createWireHandler(resolved.wire, {
+          ...(resolved.apiKey === undefined ? {} : { apiKey: resolved.apiKey }),
+          ...(resolved.logger === undefined ? {} : { logger: resolved.logger }),
+        });
   if (wire) {
     // AWS protocol requests (X-Amz-Target, or a form with Action=…); any other POST falls through.
     app.post("/", async (c, next) => (await wire(c.req.raw, undefined, remoteOf(c))) ?? next());

@@ -1,7 +1,6 @@
 import { unknownJob } from "../core/error-codes.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
-import { AWS_LIMITS } from "../core/limits.js";
 import {
   type DeadLetter,
   isStaleReceiptCode,
@@ -14,6 +13,7 @@ import {
   type Transport,
 } from "../core/transport.js";
 import { AwsApiError, type Engine } from "../engine/index.js";
+import { dlqAttributes, jobQueueAttributes, subscribeJobQueue } from "./provision.js";
 
 /** How the local engine lays out an app's jobs: one topic, and per job a queue and a DLQ. */
 export interface EngineLayoutOptions {
@@ -29,9 +29,6 @@ export interface JobQueueSpec {
   definition: { options: ResolvedJobOptions };
 }
 
-/** 14 days, the longest SQS keeps a message. */
-const DLQ_RETENTION_SECONDS = AWS_LIMITS.sqs.maxRetentionSeconds;
-
 /** The topic that routes jobs to their queues, unless EngineLayoutOptions name another. */
 export const JOBS_TOPIC_NAME = "offload-jobs";
 
@@ -45,7 +42,8 @@ export function dlqNameOf(queueName: string): string {
  * topic whose raw-delivery subscriptions route each job by its `jobName`
  * attribute to the job's queue; visibility timeout = retryDelay;
  * maxReceiveCount = maxAttempts; a 14-day DLQ per job. Provisioning is
- * idempotent and updates queues whose job options changed.
+ * idempotent, and sets every attribute the job owns again (see provision.ts),
+ * whether its options changed or a client changed it.
  */
 export async function createEngineTransport(
   engine: Engine,
@@ -59,35 +57,15 @@ export async function createEngineTransport(
 
   for (const job of jobs) {
     const queueName = `${prefix}${job.name}`;
-    const dlqName = dlqNameOf(queueName);
-    const dlq = (await sqs.createQueue({ QueueName: dlqName })).QueueUrl;
-    await sqs.setQueueAttributes({
-      QueueUrl: dlq,
-      Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
-    });
-    const dlqArn = await arnOf(engine, dlq);
+    const dlq = (await sqs.createQueue({ QueueName: dlqNameOf(queueName) })).QueueUrl;
+    await sqs.setQueueAttributes({ QueueUrl: dlq, Attributes: dlqAttributes() });
     const queue = (await sqs.createQueue({ QueueName: queueName })).QueueUrl;
     await sqs.setQueueAttributes({
       QueueUrl: queue,
-      Attributes: {
-        VisibilityTimeout: String(Math.round(job.definition.options.retryDelayMs / 1000)),
-        DelaySeconds: String(Math.round(job.definition.options.delayMs / 1000)),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlqArn,
-          maxReceiveCount: job.definition.options.maxAttempts,
-        }),
-      },
+      Attributes: jobQueueAttributes(job.definition.options, await arnOf(engine, dlq)),
     });
     const arn = await arnOf(engine, queue);
-    await sns.subscribe({
-      TopicArn,
-      Protocol: "sqs",
-      Endpoint: arn,
-      Attributes: {
-        RawMessageDelivery: "true",
-        FilterPolicy: JSON.stringify({ jobName: [job.name] }),
-      },
-    });
+    await subscribeJobQueue(engine, TopicArn, arn, job.name);
     urls.set(job.name, { queue, dlq, arn });
   }
 

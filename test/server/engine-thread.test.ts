@@ -112,6 +112,33 @@ describe("the engine thread", () => {
     });
   });
 
+  it("fails alone a call that cannot be copied to the thread; its batch is answered", async () => {
+    const thread = await start({ greeting: noop });
+    let deep: unknown = "bottom";
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    // Eight calls in one turn cross as one batch; the deep one makes postMessage overflow.
+    const calls = Array.from({ length: 8 }, (_, i) =>
+      thread.sqs.listQueues(i === 3 ? ({ QueueNamePrefix: deep } as never) : {}),
+    );
+    const settled = await Promise.allSettled(calls);
+    expect(settled.map((s) => s.status)).toEqual([
+      ...Array(3).fill("fulfilled"),
+      "rejected",
+      ...Array(4).fill("fulfilled"),
+    ]);
+    const failed = settled[3] as PromiseRejectedResult;
+    expect(failed.reason).toBeInstanceOf(OffloadError);
+    expect((failed.reason as OffloadError).code).toBe("ThreadPostFailed");
+    // The same in a batch flushed at the end of the turn, not at eight.
+    const later = await Promise.allSettled([
+      thread.sqs.listQueues({}),
+      thread.sqs.listQueues({ QueueNamePrefix: deep } as never),
+    ]);
+    expect(later.map((s) => s.status)).toEqual(["fulfilled", "rejected"]);
+    // And the thread goes on answering.
+    expect((await thread.sqs.listQueues({})).QueueUrls).toHaveLength(2);
+  });
+
   it("reports a thread that dies, and fails the calls it still owed", async () => {
     const thread = await start({ crasher });
     const channel = new BroadcastChannel("crash-engine-thread");

@@ -120,7 +120,15 @@ export function parseFilterPolicy(
   // Event Ruler's wording for a policy that is valid JSON but not an object.
   if (!isJsonObject(parsed)) throw policyError("Filter is not an object");
 
-  const branches = compilePolicy(parsed, scope);
+  let branches: readonly Branch[];
+  try {
+    branches = compilePolicy(parsed, scope);
+  } catch (e) {
+    // The walk recurses once per level: a 256 KB policy can nest ~40,000 deep and overflow
+    // the stack (answered 500 InternalFailure before); it is the client's policy at fault.
+    if (e instanceof RangeError) throw policyError("Filter policy is nested too deeply");
+    throw e;
+  }
   const matchesAll = branches.length === 1 && branches[0]?.size === 0;
   const relevant = relevantPaths(branches);
   return Object.freeze({

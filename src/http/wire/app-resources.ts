@@ -1,4 +1,5 @@
 import { AwsApiError } from "../../engine/errors.js";
+import { parseArn, queueNameFromUrl } from "../../engine/location.js";
 import type { WireApis } from "./index.js";
 
 /** The queues and topic an app's jobs run on, by name. */
@@ -10,35 +11,63 @@ export interface AppResources {
 }
 
 type Input = Record<string, unknown> | undefined;
-/** Per guarded action: what of the app's the call would remove or reroute, if anything. */
-type Checks = Record<string, (input: Input) => string | undefined>;
+/** Why an action is refused: what of the app's it touches, and how it would break it. */
+interface Refusal {
+  what: string;
+  change: "removed" | "reconfigured";
+}
+/** Per guarded action: the refusal when the call touches the app's own resources. */
+type Checks = Record<string, (input: Input) => Refusal | undefined>;
 
 /**
  * The wire endpoint over an app's engine, with the app's own queues and topic kept whole: a
  * client may send, receive, purge and read them like any others, but not delete them, the
- * topic, or its subscriptions, nor change a subscription's routing. Removing one broke the app
- * until its next start, and silently: a job taken in with a 202 went to no queue, and the
- * queue pages failed. Other queues and topics are the client's to manage as it likes.
+ * topic, or its subscriptions, nor change any of their attributes. Each of those lost jobs
+ * taken in with a 202, silently: a deleted queue or subscription left them nowhere to go, a
+ * MaximumMessageSize of 1024 dropped a 3 KB job at delivery, a MessageRetentionPeriod of 60
+ * let the sweeper delete jobs before they ran, a RedrivePolicy or FilterPolicy sent them
+ * elsewhere. The job's options own these attributes and start-up sets them again (see
+ * engine-transport.ts). Other queues and topics are the client's to manage as it likes.
+ *
+ * Names are read from URLs and ARNs with the engine's own resolution (`queueNameFromUrl`,
+ * `parseArn`), so every spelling that reaches a queue or topic (a trailing `/`, another
+ * host) is caught here too.
  */
 export function protectAppResources(apis: WireApis, owned: AppResources): WireApis {
-  const ownedTopic = (arn: unknown) => lastSegment(String(arn ?? ""), ":") === owned.topicName;
-  // A subscription's ARN is its topic's ARN and an id: arn:aws:sns:<region>:<account>:<topic>:<id>.
-  const ownedSubscription = (input: Input) =>
-    ownedTopic(String(input?.SubscriptionArn ?? "").replace(/:[^:]*$/, ""))
-      ? `The subscriptions of topic ${owned.topicName}`
-      : undefined;
+  const ownedQueue = (input: Input): string | undefined => {
+    const url = input?.QueueUrl;
+    const name = typeof url === "string" ? queueNameFromUrl(url) : undefined;
+    return name !== undefined && owned.queueNames().has(name) ? name : undefined;
+  };
+  // A topic's ARN is arn:aws:sns:<region>:<account>:<topic>; a subscription's adds :<id>.
+  const topicOf = (arn: unknown): string | undefined => {
+    const parsed = typeof arn === "string" ? parseArn(arn) : undefined;
+    return parsed?.service === "sns" ? parsed.resource.split(":")[0] : undefined;
+  };
+  const queue =
+    (change: Refusal["change"]) =>
+    (input: Input): Refusal | undefined => {
+      const name = ownedQueue(input);
+      return name === undefined ? undefined : { what: `Queue ${name}`, change };
+    };
+  const topic =
+    (field: "TopicArn" | "SubscriptionArn", change: Refusal["change"]) =>
+    (input: Input): Refusal | undefined => {
+      if (topicOf(input?.[field]) !== owned.topicName) return undefined;
+      const what =
+        field === "TopicArn" ? `Topic ${owned.topicName}` : `A subscription of ${owned.topicName}`;
+      return { what, change };
+    };
   return {
     sqs: guarded(apis.sqs, "SQS", {
-      deleteQueue: (input) => {
-        const queue = lastSegment(String(input?.QueueUrl ?? ""), "/");
-        return owned.queueNames().has(queue) ? `Queue ${queue}` : undefined;
-      },
+      deleteQueue: queue("removed"),
+      setQueueAttributes: queue("reconfigured"),
     }),
     sns: guarded(apis.sns, "SNS", {
-      deleteTopic: (input) =>
-        ownedTopic(input?.TopicArn) ? `Topic ${owned.topicName}` : undefined,
-      unsubscribe: ownedSubscription,
-      setSubscriptionAttributes: ownedSubscription,
+      deleteTopic: topic("TopicArn", "removed"),
+      setTopicAttributes: topic("TopicArn", "reconfigured"),
+      unsubscribe: topic("SubscriptionArn", "removed"),
+      setSubscriptionAttributes: topic("SubscriptionArn", "reconfigured"),
     }),
   };
 }
@@ -51,22 +80,22 @@ function guarded<T extends object>(api: T, service: "SQS" | "SNS", checks: Check
       const check = typeof name === "string" ? checks[name] : undefined;
       if (!check || typeof method !== "function") return method;
       return async (input: Input) => {
-        const what = check(input);
-        if (what !== undefined) throw kept(service, what);
+        const refusal = check(input);
+        if (refusal !== undefined) throw kept(service, refusal);
         return method.call(target, input);
       };
     },
   });
 }
 
-function kept(service: "SQS" | "SNS", what: string): AwsApiError {
+function kept(service: "SQS" | "SNS", { what, change }: Refusal): AwsApiError {
+  const why =
+    change === "removed"
+      ? `the app creates it at start and keeps it whole, so it cannot be removed or rerouted over the ${service} API (to start afresh, stop the app and delete its database)`
+      : `its attributes come from the job's options and are set again at every start, so they cannot be changed over the ${service} API (change the job's options instead)`;
   return new AwsApiError(
     service === "SQS" ? "AccessDenied" : "AuthorizationError",
-    `${what} carries this app's jobs: the app creates it at start and keeps it whole, so it cannot be removed or rerouted over the ${service} API (to start afresh, stop the app and delete its database)`,
+    `${what} carries this app's jobs: ${why}`,
     { status: 403 },
   );
-}
-
-function lastSegment(text: string, separator: string): string {
-  return text.slice(text.lastIndexOf(separator) + 1);
 }

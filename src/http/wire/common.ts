@@ -11,13 +11,15 @@ export function newRequestId(): string {
 /**
  * Turns anything thrown while serving a wire request into the AWS error to
  * answer. AwsApiErrors keep their code; anything else is AWS's generic 500
- * `InternalFailure`, so no internals (paths, SQL, stack) leak.
+ * `InternalFailure`, so no internals (paths, SQL, stack) leak; `report` gets
+ * those, for the operator's log.
  */
-export function toAwsError(thrown: unknown): AwsApiError {
+export function toAwsError(thrown: unknown, report?: (thrown: unknown) => void): AwsApiError {
   if (thrown instanceof AwsApiError) return thrown;
   if (thrown instanceof OffloadError && thrown.code === "PayloadTooLarge") {
     return new AwsApiError("RequestEntityTooLarge", thrown.message, { status: 413 });
   }
+  report?.(thrown);
   return new AwsApiError(
     "InternalFailure",
     "The request processing has failed because of an unknown error, exception or failure.",

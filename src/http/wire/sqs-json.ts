@@ -1,5 +1,6 @@
 import { AwsApiError, invalidParameterValue } from "../../engine/errors.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
+import { firstTooDeep, MAX_JSON_DEPTH } from "../json.js";
 import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
 import { decodeBase64 } from "./form.js";
 import { callSqs, invalidAction, isSqsAction } from "./sqs-actions.js";
@@ -33,6 +34,7 @@ export async function serveSqsJson(
   target: string,
   path: QueuePath | undefined,
   bodyLimitBytes: number,
+  report?: (thrown: unknown) => void,
 ): Promise<Response> {
   const requestId = newRequestId();
   try {
@@ -48,7 +50,7 @@ export async function serveSqsJson(
       headers: { "content-type": CONTENT_TYPE, "x-amzn-RequestId": requestId },
     });
   } catch (thrown) {
-    return jsonError(toAwsError(thrown), requestId);
+    return jsonError(toAwsError(thrown, report), requestId);
   }
 }
 
@@ -70,6 +72,14 @@ export function jsonError(error: AwsApiError, requestId: string): Response {
 function parseInput(text: string): Record<string, unknown> {
   // The SDK always sends a body; an empty one is taken as no parameters.
   if (text.trim() === "") return {};
+  // No SQS input nests more than a few levels; deeper is refused before anything walks it
+  // (JSON.parse, the structured clone to the engine thread, JSON.stringify all recurse).
+  const deep = firstTooDeep(text, MAX_JSON_DEPTH);
+  if (deep !== undefined) {
+    throw serializationError(
+      `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep (at position ${deep}).`,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { Clock, TimerHandle } from "../../core/clock.js";
-import { OffloadError } from "../../core/errors.js";
+import { OffloadError, toError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { QueueMessage } from "../../core/transport.js";
 import {
@@ -324,7 +324,19 @@ export class JobSandbox {
       worker,
       runs: new Outbox<RunRequest>(
         (runs) => worker.postMessage({ type: "run", runs } satisfies ToWorker),
-        { schedule: setImmediate },
+        {
+          schedule: setImmediate,
+          // A batch that cannot be copied to the worker fails as a batch error, and is retried.
+          undeliverable: (run, error) => {
+            const { name, message } = toError(error);
+            pooled.running.get(run.id)?.({
+              type: "batch-error",
+              id: run.id,
+              busyMs: 0,
+              error: { name, message, code: undefined },
+            });
+          },
+        },
       ),
       leased: 1,
       running: new Map(),

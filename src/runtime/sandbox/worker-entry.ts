@@ -66,6 +66,21 @@ export async function serveJob(
   // The answers of the batches that end in one event-loop turn go back in one message.
   const answers = new Outbox<RunAnswer>((items) => post({ type: "answers", answers: items }), {
     schedule: setImmediate,
+    // An answer that cannot be copied back (a handler's value the clone refuses) fails its batch.
+    undeliverable: (answer, error) => {
+      const { name, message } = toError(error);
+      post({
+        type: "answers",
+        answers: [
+          {
+            type: "batch-error",
+            id: answer.id,
+            busyMs: answer.busyMs,
+            error: { name, message, code: undefined },
+          },
+        ],
+      });
+    },
   });
   const run = async (request: RunRequest): Promise<RunAnswer> => {
     const loopBefore = performance.eventLoopUtilization();

@@ -20,6 +20,7 @@ import {
   type EngineThreadOptions,
   type FromEngine,
   type Method,
+  notCopied,
   type Result,
   type Target,
   type ToEngine,
@@ -54,11 +55,16 @@ export function startEngineThread(
   const send = (message: ToEngine) => worker.postMessage(message);
   // Calls go at the end of the turn that made them, or by eights: measured, eights let the
   // engine thread start on a burst while this thread still parses it (+7 % requests per second).
+  const pending = new Map<number, Pending>();
   const calls = new Outbox<Call>((items) => send({ t: "calls", calls: items }), {
     schedule: setImmediate,
     maxItems: 8,
+    undeliverable: (call, error) => {
+      const waiting = pending.get(call.id);
+      pending.delete(call.id);
+      waiting?.reject(notCopied("call", error));
+    },
   });
-  const pending = new Map<number, Pending>();
   let nextId = 1;
   let jobNames: string[] = [];
   let stopped: (() => void) | undefined;

@@ -28,6 +28,7 @@ import {
   type FromEngine,
   forwardingLogger,
   invoke,
+  notCopied,
   type Reply,
   type Served,
   type ToEngine,
@@ -41,6 +42,12 @@ const logger = forwardingLogger(post);
 // percent more requests per second than waiting for the next turn, which may read more calls first).
 const replies = new Outbox<Reply>((items) => post({ t: "replies", replies: items }), {
   schedule: queueMicrotask,
+  // An answer that cannot be copied back fails its call alone (a tiny message, which crosses).
+  undeliverable: (reply, error) =>
+    post({
+      t: "replies",
+      replies: [{ id: reply.id, ok: false, error: encodeError(notCopied("answer", error)) }],
+    }),
 });
 
 interface Current {

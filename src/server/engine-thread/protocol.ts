@@ -181,3 +181,12 @@ export function forwardingLogger(post: (message: FromEngine) => void): Logger {
     };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
+
+/** Why a call or its answer did not cross to the other thread. */
+export function notCopied(what: "call" | "answer", cause: unknown): OffloadError {
+  return new OffloadError(
+    "ThreadPostFailed",
+    `The ${what} could not be passed to the ${what === "call" ? "engine" : "main"} thread (its value cannot be copied: nested too deep, or not plain data)`,
+    { cause },
+  );
+}
