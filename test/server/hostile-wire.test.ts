@@ -1,30 +1,13 @@
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startServer } from "../../src/server/index.js";
-import { jobsFolder } from "../support/app.js";
-import { recordingLogger } from "../support/recording-logger.js";
-import { tempDir } from "../support/temp.js";
+import { startTestServer } from "../support/server.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-async function start() {
-  const folder = jobsFolder({ greet: `export default defineJob({ handler: async () => {} });` });
-  cleanups.push(folder.cleanup);
-  const data = tempDir();
-  cleanups.push(data.cleanup);
-  const log = recordingLogger();
-  const server = await startServer({
-    jobsDir: folder.dir,
-    database: join(data.dir, "app.db"),
-    port: 0,
-    logger: log.logger,
-  });
-  cleanups.push(() => server.stop());
-  return { server, log };
-}
+const start = () =>
+  startTestServer({ greet: `export default defineJob({ handler: async () => {} });` }, cleanups);
 
 const listQueues = (url: string, body: string) =>
   fetch(`${url}/`, {

@@ -1,11 +1,8 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { OffloadError } from "../../src/core/errors.js";
-import { startServer } from "../../src/server/index.js";
 import { resolveServerOptions } from "../../src/server/options.js";
-import { jobsFolder } from "../support/app.js";
-import { recordingLogger } from "../support/recording-logger.js";
-import { tempDir } from "../support/temp.js";
+import { startTestServer } from "../support/server.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -17,22 +14,7 @@ const greet = `export default defineJob({
   handler: async (p, ctx) => { ctx.logger.info({ name: p.name }, "greeted " + p.name); },
 });`;
 
-/** The server on an ephemeral loopback port, with a jobs folder and a database of its own. */
-async function start(jobs: Record<string, string>) {
-  const folder = jobsFolder(jobs);
-  cleanups.push(folder.cleanup);
-  const data = tempDir();
-  cleanups.push(data.cleanup);
-  const log = recordingLogger();
-  const server = await startServer({
-    jobsDir: folder.dir,
-    database: join(data.dir, "app.db"),
-    port: 0,
-    logger: log.logger,
-  });
-  cleanups.push(() => server.stop());
-  return { server, log };
-}
+const start = (jobs: Record<string, string>) => startTestServer(jobs, cleanups);
 
 describe("startServer, in-process", () => {
   it("runs a job posted over HTTP, and stops", async () => {
