@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { OffloadError, toError } from "../core/errors.js";
 import { ESM_REQUIRE_SHIM } from "../core/esm-require-shim.js";
+import { packageModule } from "../core/module-file.js";
 
 /** A job to bundle: its name and the file that default-exports its `defineJob(...)`. */
 export interface BundleJob {
@@ -39,13 +40,8 @@ export interface Bundles {
 }
 
 /** The functions' entry modules: TypeScript when offload runs from its sources (its tests). */
-const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-const JOB_FUNCTION_MODULE = fileURLToPath(
-  new URL(`../aws/job-function${extension}`, import.meta.url),
-);
-const API_FUNCTION_MODULE = fileURLToPath(
-  new URL(`../aws/api-function${extension}`, import.meta.url),
-);
+const JOB_FUNCTION_MODULE = fileURLToPath(packageModule("../aws/job-function", import.meta.url));
+const API_FUNCTION_MODULE = fileURLToPath(packageModule("../aws/api-function", import.meta.url));
 
 /** The API's bundle directory name; job names cannot clash with it in a folder of their own. */
 const API_DIRECTORY = "_api";

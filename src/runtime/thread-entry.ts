@@ -1,5 +1,5 @@
-/** Run from source (vitest, tsx): the modules are TypeScript files. */
-const fromSource = import.meta.url.endsWith(".ts");
+import { packageModule, RUNNING_FROM_SOURCE } from "../core/module-file.js";
+
 const bootstrap = new URL("./sandbox/worker-bootstrap.mjs", import.meta.url);
 
 /**
@@ -9,6 +9,6 @@ const bootstrap = new URL("./sandbox/worker-bootstrap.mjs", import.meta.url);
  * the TypeScript loader first and then imports `entry`.
  */
 export function threadEntry(base: string, name: string): { file: URL; entry: string } {
-  const entry = new URL(`${name}${fromSource ? ".ts" : ".js"}`, base);
-  return { file: fromSource ? bootstrap : entry, entry: entry.href };
+  const entry = packageModule(name, base);
+  return { file: RUNNING_FROM_SOURCE ? bootstrap : entry, entry: entry.href };
 }

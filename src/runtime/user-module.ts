@@ -1,9 +1,8 @@
 import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { RUNNING_FROM_SOURCE } from "../core/module-file.js";
 
 const TYPESCRIPT = new Set([".ts", ".mts", ".cts"]);
-/** Run from source (vitest, tsx): a TypeScript loader is already in place. */
-const fromSource = import.meta.url.endsWith(".ts");
 
 let typeScriptLoader: Promise<void> | undefined;
 
@@ -20,7 +19,8 @@ export async function importUserModule(
   file: string,
   query?: string,
 ): Promise<{ default?: unknown }> {
-  if (!fromSource && TYPESCRIPT.has(extname(file))) await registerTypeScriptLoader();
+  // Run from source (vitest, tsx), a TypeScript loader is already in place.
+  if (!RUNNING_FROM_SOURCE && TYPESCRIPT.has(extname(file))) await registerTypeScriptLoader();
   const url = pathToFileURL(file).href + (query ? `?${query}` : "");
   const mod = (await import(url)) as { default?: unknown };
   // A TypeScript file in a package that is not "type": "module" is CommonJS: its

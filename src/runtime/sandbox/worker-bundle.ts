@@ -5,11 +5,9 @@ import { fileURLToPath } from "node:url";
 import { toError } from "../../core/errors.js";
 import { ESM_REQUIRE_SHIM } from "../../core/esm-require-shim.js";
 import type { Logger } from "../../core/logger.js";
+import { packageModule } from "../../core/module-file.js";
 
-const fromSource = import.meta.url.endsWith(".ts");
-const entry = fileURLToPath(
-  new URL(fromSource ? "worker-entry.ts" : "worker-entry.js", import.meta.url),
-);
+const entry = fileURLToPath(packageModule("./worker-entry", import.meta.url));
 
 /** The worker files of a runtime's jobs, in a temporary folder removed by `dispose`. */
 export interface WorkerBundles {
