@@ -1,37 +1,28 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 // The package as a web app imports it: its built JavaScript and .d.ts, as the job files get it.
 import { createClient, InvalidPayloadError, OffloadError } from "offload";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type greeting from "../../examples/jobs/greeting.js";
 import type placeOrder from "../../examples/jobs/place-order.js";
 import type { JobQueueSummary } from "../../src/http/backend.js";
-import { repo, type Server, startServer } from "../e2e/server.js";
-import { tempDir } from "../support/temp.js";
+import { type DemoApp, startDemoApp } from "../e2e/server.js";
 
 // A web app's view: the demo app's job files imported for their types only, and
 // `offload start` running them in a child process, over real HTTP on loopback.
 type Jobs = { "place-order": typeof placeOrder; greeting: typeof greeting };
 
 const API_KEY = "s3cret";
-let server: Server;
-let cleanup: () => void;
+let server: DemoApp;
 
 beforeAll(async () => {
-  const tmp = tempDir();
-  cleanup = tmp.cleanup;
-  server = await startServer(join(repo, "examples"), {
-    OFFLOAD_PORT: "0",
-    OFFLOAD_DB: join(tmp.dir, "demo.db"),
+  server = await startDemoApp({
     OFFLOAD_API_KEY: API_KEY,
   });
 });
 
 afterAll(async () => {
-  server?.child.kill("SIGTERM");
-  await server?.exited;
-  cleanup?.();
+  await server?.stop();
 });
 
 /** The global fetch, counting the requests it sends. */

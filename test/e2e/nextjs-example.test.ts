@@ -1,31 +1,22 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../support/temp.js";
-import { repo, type Server, startServer } from "./server.js";
+import { type DemoApp, repo, startDemoApp } from "./server.js";
 
 // The Next.js work-queue example: its route handler sends with the plain AWS
 // SDK to the local server's SQS endpoint, and the demo app's contact-form job
 // processes what it sent.
-let server: Server;
-let cleanup: () => void;
+let server: DemoApp;
 let route: { POST: (request: Request) => Promise<Response> };
 
 beforeAll(async () => {
-  const tmp = tempDir();
-  cleanup = tmp.cleanup;
-  server = await startServer(join(repo, "examples"), {
-    OFFLOAD_PORT: "0",
-    OFFLOAD_DB: join(tmp.dir, "demo.db"),
-  });
+  server = await startDemoApp();
   process.env.SQS_ENDPOINT = server.url;
   route = await import(join(repo, "examples/nextjs-work-queue/route.ts"));
 });
 
 afterAll(async () => {
   delete process.env.SQS_ENDPOINT;
-  server?.child.kill("SIGTERM");
-  await server?.exited;
-  cleanup?.();
+  await server?.stop();
 });
 
 function post(fields: Record<string, string>): Promise<Response> {

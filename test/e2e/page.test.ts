@@ -1,12 +1,10 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../support/temp.js";
-import { repo, type Server, startServer } from "./server.js";
+import { type DemoApp, repo, startDemoApp } from "./server.js";
 
 // The demo app as `npm start` serves it (examples/), on a free port and a temp
 // database; the page's own script (examples/pages/app.js) posts the jobs.
-let server: Server;
-let cleanup: () => void;
+let server: DemoApp;
 let page: {
   postJob: (
     jobName: string,
@@ -16,20 +14,14 @@ let page: {
 };
 
 beforeAll(async () => {
-  const tmp = tempDir();
-  cleanup = tmp.cleanup;
-  server = await startServer(join(repo, "examples"), {
-    OFFLOAD_PORT: "0",
-    OFFLOAD_DB: join(tmp.dir, "demo.db"),
+  server = await startDemoApp({
     OFFLOAD_DEMO_EMAIL_FAILURE_RATE: "0",
   });
   page = await import(join(repo, "examples/pages/app.js"));
 });
 
 afterAll(async () => {
-  server?.child.kill("SIGTERM");
-  await server?.exited;
-  cleanup?.();
+  await server?.stop();
 });
 
 /** Runs `fn` with fetch resolving relative URLs against the server, as the page's fetch does. */

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const repo = resolve(import.meta.dirname, "../..");
@@ -153,4 +154,32 @@ export async function postJob(
     body: JSON.stringify({ jobName, payload }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** The demo app as `npm start` serves it (examples/), on a free port and a database of its own. */
+export interface DemoApp extends Server {
+  /** SIGTERM, waits for the exit, removes the database. */
+  stop(): Promise<void>;
+}
+
+export async function startDemoApp(env: Record<string, string> = {}): Promise<DemoApp> {
+  const data = mkdtempSync(join(tmpdir(), "offload-demo-"));
+  try {
+    const server = await startServer(join(repo, "examples"), {
+      OFFLOAD_PORT: "0",
+      OFFLOAD_DB: join(data, "demo.db"),
+      ...env,
+    });
+    return {
+      ...server,
+      stop: async () => {
+        server.child.kill("SIGTERM");
+        await server.exited;
+        rmSync(data, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    rmSync(data, { recursive: true, force: true });
+    throw e;
+  }
 }
