@@ -153,14 +153,16 @@ function runRound(childSeed: number, killAfterMs: number): Promise<RoundOutcome>
 }
 
 /** Opens the file the way a restarted process would, without the engine: SQLite runs WAL recovery. */
-function inspect(): { integrity: string; ids: Set<string>; rows: number } {
+function inspect(): { integrity: string; ids: Set<string>; rows: number; counted: number } {
   const db = new Database(dbPath);
   try {
     const integrity = (db.pragma("integrity_check") as Array<{ integrity_check: string }>)
       .map((r) => r.integrity_check)
       .join("; ");
     const rows = db.prepare("SELECT message_id FROM messages").pluck().all() as string[];
-    return { integrity, ids: new Set(rows), rows: rows.length };
+    // The per-queue counter queue stats read, kept in the same statements as the rows.
+    const counted = db.prepare("SELECT COALESCE(SUM(messages), 0) FROM queue_counts").pluck().get();
+    return { integrity, ids: new Set(rows), rows: rows.length, counted: counted as number };
   } finally {
     db.close();
   }
@@ -187,8 +189,9 @@ describe("engine crash safety", () => {
       for (const id of outcome.deletedWithCurrentHandle) deletedWithCurrentHandle.add(id);
       const where = `round ${round} (child seed ${childSeed}, killed ${killAfterMs} ms after the first send)`;
 
-      const { integrity, ids, rows } = inspect();
+      const { integrity, ids, rows, counted } = inspect();
       expect(integrity, `${where}: integrity`).toBe("ok");
+      expect(counted, `${where}: queue counter`).toBe(rows);
       expect(ids.size, `${where}: duplicate message ids`).toBe(rows);
       // A delete that committed just before the kill has no `D` line, hence `P`.
       const lost = [...acknowledgedSends].filter((id) => !ids.has(id) && !deleting.has(id));

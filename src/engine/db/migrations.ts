@@ -103,6 +103,51 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: "per-queue message counts, kept by triggers: queue stats without counting rows",
+    up(db) {
+      // The triggers keep each queue's row exact in the statement that changes a message, so
+      // every path (send, delete, DLQ move, redrive, purge, retention, DeleteQueue, a direct
+      // INSERT) keeps it, and a crash cannot part a count from its messages. An UPDATE
+      // fires only when it sets queue_id or moved_at: a receive or visibility change never.
+      db.exec(`
+        CREATE TABLE queue_counts (
+          queue_id INTEGER PRIMARY KEY,
+          messages INTEGER NOT NULL DEFAULT 0,
+          moved INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO queue_counts (queue_id, messages, moved)
+          SELECT q.id,
+            (SELECT COUNT(*) FROM messages m WHERE m.queue_id = q.id),
+            (SELECT COUNT(*) FROM messages m WHERE m.queue_id = q.id AND m.moved_at IS NOT NULL)
+          FROM queues q;
+        CREATE TRIGGER queue_counts_on_queue_insert AFTER INSERT ON queues BEGIN
+          INSERT OR IGNORE INTO queue_counts (queue_id) VALUES (NEW.id);
+        END;
+        CREATE TRIGGER queue_counts_on_queue_delete AFTER DELETE ON queues BEGIN
+          DELETE FROM queue_counts WHERE queue_id = OLD.id;
+        END;
+        CREATE TRIGGER queue_counts_on_insert AFTER INSERT ON messages BEGIN
+          UPDATE queue_counts SET messages = messages + 1, moved = moved + (NEW.moved_at IS NOT NULL)
+            WHERE queue_id = NEW.queue_id;
+        END;
+        CREATE TRIGGER queue_counts_on_delete AFTER DELETE ON messages BEGIN
+          UPDATE queue_counts SET messages = messages - 1, moved = moved - (OLD.moved_at IS NOT NULL)
+            WHERE queue_id = OLD.queue_id;
+        END;
+        CREATE TRIGGER queue_counts_on_move AFTER UPDATE OF queue_id, moved_at ON messages
+          WHEN OLD.queue_id IS NOT NEW.queue_id
+            OR (OLD.moved_at IS NULL) IS NOT (NEW.moved_at IS NULL)
+        BEGIN
+          UPDATE queue_counts SET messages = messages - 1, moved = moved - (OLD.moved_at IS NOT NULL)
+            WHERE queue_id = OLD.queue_id;
+          UPDATE queue_counts SET messages = messages + 1, moved = moved + (NEW.moved_at IS NOT NULL)
+            WHERE queue_id = NEW.queue_id;
+        END;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

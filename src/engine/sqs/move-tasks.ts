@@ -4,6 +4,7 @@ import type { EngineContext } from "../context.js";
 import { sqsError } from "./errors.js";
 import type { MessageRow } from "./message-row.js";
 import type { QueueRecord } from "./queue-store.js";
+import { storedCounts } from "./queues.js";
 import type {
   CancelMessageMoveTaskOutput,
   ListMessageMoveTasksInput,
@@ -95,9 +96,17 @@ export class MoveTasks {
           "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
         );
       }
-      const stats = ctx.stmts
-        .get("SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS max FROM messages WHERE queue_id = ?")
-        .get(source.id) as { n: number; max: number };
+      const stats = {
+        n: storedCounts(ctx, source).messages,
+        max:
+          (
+            ctx.stmts
+              .get("SELECT MAX(seq) AS max FROM messages WHERE queue_id = ?")
+              .get(source.id) as {
+              max: number | null;
+            }
+          ).max ?? 0,
+      };
       const task: TaskRow = {
         handle: Buffer.from(
           JSON.stringify({ taskId: randomUUID(), sourceArn: source.arn }),

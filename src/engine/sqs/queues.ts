@@ -35,25 +35,69 @@ export interface QueueCounts {
   oldestEnteredAt: number | undefined;
 }
 
+/**
+ * A queue's counts at `now`, at a cost that does not grow with the queue's depth, so a dashboard
+ * polling them never holds the engine from taking in work:
+ * - how many messages it holds is kept in `queue_counts` by triggers (schema version 4), in the
+ *   statement that adds, deletes or moves a message, so it is exact after a crash too;
+ * - in flight and delayed are counted by one range scan of the visibility index over the
+ *   messages not visible at `now`: those being handled or delayed, few however deep the queue
+ *   (a queue of mostly delayed messages is the exception, and costs that many index entries);
+ * - visible is the rest;
+ * - the oldest message is the first entry of the age index, or of the moved-in index when
+ *   every message was moved in (a DLQ). Only a queue holding both kinds walks the age index
+ *   past the moved-in messages older than its oldest sent one.
+ */
 export function queueCounts(ctx: EngineContext, queue: QueueRecord, now: number): QueueCounts {
-  const count = (sql: string) => (ctx.stmts.get(sql).get(queue.id, now) as { n: number }).n;
-  const sent = ctx.stmts
-    .get("SELECT MIN(sent_at) AS t FROM messages WHERE queue_id = ? AND moved_at IS NULL")
-    .get(queue.id) as { t: number | null };
-  const moved = ctx.stmts
-    .get("SELECT MIN(moved_at) AS t FROM messages WHERE queue_id = ? AND moved_at IS NOT NULL")
-    .get(queue.id) as { t: number | null };
-  const oldest = sent.t === null ? moved.t : moved.t === null ? sent.t : Math.min(sent.t, moved.t);
+  const total = storedCounts(ctx, queue);
+  const hidden = ctx.stmts
+    .get(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(receive_count = 0), 0) AS delayed FROM messages
+       WHERE queue_id = ? AND visible_at > ?`,
+    )
+    .get(queue.id, now) as { n: number; delayed: number };
+  const sent =
+    total.moved === total.messages
+      ? null
+      : (
+          ctx.stmts
+            .get("SELECT MIN(sent_at) AS t FROM messages WHERE queue_id = ? AND moved_at IS NULL")
+            .get(queue.id) as { t: number | null }
+        ).t;
+  const moved =
+    total.moved === 0
+      ? null
+      : (
+          ctx.stmts
+            .get(
+              "SELECT MIN(moved_at) AS t FROM messages WHERE queue_id = ? AND moved_at IS NOT NULL",
+            )
+            .get(queue.id) as { t: number | null }
+        ).t;
+  const oldest = sent === null ? moved : moved === null ? sent : Math.min(sent, moved);
   return {
-    visible: count("SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at <= ?"),
-    inFlight: count(
-      "SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at > ? AND receive_count > 0",
-    ),
-    delayed: count(
-      "SELECT COUNT(*) AS n FROM messages WHERE queue_id = ? AND visible_at > ? AND receive_count = 0",
-    ),
+    visible: total.messages - hidden.n,
+    inFlight: hidden.n - hidden.delayed,
+    delayed: hidden.delayed,
     oldestEnteredAt: oldest ?? undefined,
   };
+}
+
+/** How many messages a queue holds, and how many of them were moved in from a source queue. */
+export function storedCounts(
+  ctx: EngineContext,
+  queue: QueueRecord,
+): { messages: number; moved: number } {
+  const row = ctx.stmts
+    .get("SELECT messages, moved FROM queue_counts WHERE queue_id = ?")
+    .get(queue.id) as { messages: number; moved: number } | undefined;
+  // Every queue has its row from its creation on (a trigger adds it): counting is the fallback.
+  return (
+    row ??
+    (ctx.stmts
+      .get("SELECT COUNT(*) AS messages, COUNT(moved_at) AS moved FROM messages WHERE queue_id = ?")
+      .get(queue.id) as { messages: number; moved: number })
+  );
 }
 
 function attributeContext(ctx: EngineContext) {
