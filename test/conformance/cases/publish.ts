@@ -66,8 +66,8 @@ export function publishCases(c: SuiteContext): void {
     // refuses "String." and "Stringprefixed" with ParameterValueInvalid: "the set of
     // supported type prefixes is Binary, Number, and String" (LocalStack's recording of AWS,
     // tests/aws/services/sns/test_sns.snapshot.json: test_message_attributes_prefixes). SQS
-    // keeps the label ("Number.float", "Binary.gif": Amazon SQS Developer Guide, message
-    // attribute data types), so the attribute reaches the queue as it was published.
+    // takes custom labels too ("You can also append custom labels": API Reference,
+    // MessageAttributeValue), so the attribute reaches the queue as it was published.
     it("keeps custom attribute type labels from publish to queue", async () => {
       const attributes = {
         plain: { DataType: "String.x", StringValue: "hello" },
