@@ -46,4 +46,23 @@ export interface ConformanceQuirks {
   readonly acceptsUnknownTopicAttribute?: boolean;
   /** DeleteTopic without a TopicArn fails with an HTTP 500 (an HTML page), instead of InvalidParameter. */
   readonly serverErrorWithoutTopicArn?: boolean;
+  /**
+   * What each SNS action answers for the topic or subscription ARN `randomstring` (an error
+   * code, or "succeeded") where that is not AWS's InvalidParameter; the SDK names an HTTP 500
+   * with an HTML page "Error".
+   */
+  readonly malformedArnAnswers?: Readonly<Record<string, string>>;
+  /** Unsubscribe takes a topic's ARN (no subscription id), instead of InvalidParameter. */
+  readonly acceptsSubscriptionArnWithoutId?: boolean;
+  /** Publish takes an empty, over-long or non-ASCII MessageGroupId, instead of InvalidParameterValue. */
+  readonly acceptsAnyMessageGroupId?: boolean;
+  /** An attribute type outside Binary, Number and String is refused as InvalidParameter, not ParameterValueInvalid. */
+  readonly invalidParameterForAttributeType?: boolean;
+  /** Publish takes the attribute type `String.` (a dot and no label), instead of InvalidParameterValue. */
+  readonly acceptsEmptyTypeLabel?: boolean;
+  /**
+   * Raw delivery of a `Binary.<label>` attribute leaves a message that ReceiveMessage fails
+   * on (an HTTP 500), instead of the attribute with its label.
+   */
+  readonly rawLabelledBinaryBreaksReceive?: boolean;
 }

@@ -104,6 +104,33 @@ describe("SNS envelope", () => {
     });
   });
 
+  it("filters a custom-labelled attribute as its base type", async () => {
+    await sns.subscribe({
+      TopicArn: topicArn,
+      Protocol: "sqs",
+      Endpoint: queueArn,
+      Attributes: {
+        RawMessageDelivery: "true",
+        FilterPolicy: JSON.stringify({ size: [{ numeric: [">", 10] }], kind: ["big"] }),
+      },
+    });
+    for (const [size, kind] of [
+      ["5", "big"],
+      ["50", "big"],
+      ["50", "small"],
+    ] as const) {
+      await sns.publish({
+        TopicArn: topicArn,
+        Message: `${size} ${kind}`,
+        MessageAttributes: {
+          size: { DataType: "Number.java.lang.Long", StringValue: size },
+          kind: { DataType: "String.label", StringValue: kind },
+        },
+      });
+    }
+    expect(await bodies()).toEqual(["50 big"]);
+  });
+
   it("commits a publish and its deliveries together, to every matching queue", async () => {
     await sqs.createQueue({ QueueName: "second" });
     for (const endpoint of [queueArn, "arn:aws:sqs:us-east-1:000000000000:second"]) {
@@ -430,7 +457,202 @@ const cases: Case[] = [
     "a DeleteTopic without a TopicArn",
     () => sns.deleteTopic({} as { TopicArn: string }),
     "InvalidParameter",
-    "Invalid parameter: TopicArn",
+    "Invalid parameter: TopicArn Reason: no value for required parameter",
+  ],
+  // LocalStack's recordings of AWS (tests/aws/services/sns/test_sns.snapshot.json) for the
+  // texts below, unless a case says otherwise.
+  [
+    "a TopicArn that is not an ARN (test_publish_wrong_arn_format)",
+    () => sns.publish({ TopicArn: "randomstring", Message: "x" }),
+    "InvalidParameter",
+    "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1",
+  ],
+  [
+    "a TopicArn of two elements (test_publish_wrong_arn_format)",
+    () => sns.publish({ TopicArn: "randomstring:1", Message: "x" }),
+    "InvalidParameter",
+    "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 2",
+  ],
+  [
+    "an empty TopicArn (test_publish_wrong_arn_format)",
+    () => sns.publish({ TopicArn: "", Message: "x" }),
+    "InvalidParameter",
+    "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1",
+  ],
+  [
+    "a malformed TargetArn",
+    () => sns.publish({ TargetArn: "randomstring", Message: "x" }),
+    "InvalidParameter",
+    "Invalid parameter: TargetArn Reason: An ARN must have at least 6 elements, not 1",
+  ],
+  [
+    "GetTopicAttributes of a malformed ARN (test_create_topic_with_attributes)",
+    () => sns.getTopicAttributes({ TopicArn: "test-topic" }),
+    "InvalidParameter",
+    "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1",
+  ],
+  [
+    "subscribe to a TopicArn of five elements (test_subscribe_with_invalid_topic)",
+    () =>
+      sns.subscribe({
+        TopicArn: "arn:aws:sns:us-east-1:random",
+        Protocol: "sqs",
+        Endpoint: queueArn,
+      }),
+    "InvalidParameter",
+    "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 5",
+  ],
+  [
+    "unsubscribe a malformed ARN (test_unsubscribe_wrong_arn_format)",
+    () => sns.unsubscribe({ SubscriptionArn: "randomstring" }),
+    "InvalidParameter",
+    "Invalid parameter: SubscriptionArn Reason: An ARN must have at least 6 elements, not 1",
+  ],
+  [
+    "unsubscribe a topic ARN (test_unsubscribe_wrong_arn_format)",
+    () => sns.unsubscribe({ SubscriptionArn: "arn:aws:sns:us-east-1:000000000000:random" }),
+    "InvalidParameter",
+    "Invalid parameter: SubscriptionId",
+  ],
+  [
+    "unsubscribe without an ARN (test_unsubscribe_wrong_arn_format)",
+    () => sns.unsubscribe({} as { SubscriptionArn: string }),
+    "InvalidParameter",
+    "Invalid parameter: SubscriptionArn Reason: no value for required parameter",
+  ],
+  [
+    "a topic of another region (test_topic_publish_another_region: AWS's text, and the reason)",
+    () => sns.publish({ TopicArn: topicArn.replace("us-east-1", "eu-west-1"), Message: "x" }),
+    "InvalidParameter",
+    'Invalid parameter: TopicArn Reason: arn:aws:sns:eu-west-1:000000000000:jobs is in region "eu-west-1"; this endpoint serves us-east-1 only, so nothing there can be reached',
+  ],
+  [
+    "a batch to a topic of another region (test_topic_publish_another_region)",
+    () =>
+      sns.publishBatch({
+        TopicArn: topicArn.replace("us-east-1", "eu-west-1"),
+        PublishBatchRequestEntries: [{ Id: "a", Message: "x" }],
+      }),
+    "InvalidParameter",
+    /^Invalid parameter: TopicArn Reason: .* is in region "eu-west-1"/,
+  ],
+  [
+    "subscribe to a topic of another region (test_cross_region_access)",
+    () =>
+      sns.subscribe({
+        TopicArn: topicArn.replace("us-east-1", "eu-west-1"),
+        Protocol: "sqs",
+        Endpoint: queueArn,
+      }),
+    "InvalidParameter",
+    /^Invalid parameter: TopicArn Reason: .* is in region "eu-west-1"/,
+  ],
+  [
+    "subscribe a queue of another region, where nothing could be delivered",
+    () =>
+      sns.subscribe({
+        TopicArn: topicArn,
+        Protocol: "sqs",
+        Endpoint: "arn:aws:sqs:eu-west-1:000000000000:inbox",
+      }),
+    "InvalidParameter",
+    'Invalid parameter: Endpoint Reason: arn:aws:sqs:eu-west-1:000000000000:inbox is in region "eu-west-1"; this endpoint serves us-east-1 only, so nothing there can be reached',
+  ],
+  [
+    "subscribe a queue of another account, where nothing could be delivered",
+    () =>
+      sns.subscribe({
+        TopicArn: topicArn,
+        Protocol: "sqs",
+        Endpoint: "arn:aws:sqs:us-east-1:111111111111:inbox",
+      }),
+    "InvalidParameter",
+    'Invalid parameter: Endpoint Reason: arn:aws:sqs:us-east-1:111111111111:inbox belongs to account "111111111111"; this endpoint serves account 000000000000 only, so nothing there can be reached',
+  ],
+  [
+    "MessageDeduplicationId on a standard topic (test_validations_for_fifo)",
+    () => sns.publish({ TopicArn: topicArn, Message: "x", MessageDeduplicationId: "d-1" }),
+    "InvalidParameter",
+    "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+  ],
+  [
+    "an empty MessageGroupId (API reference, Publish: 1 to 128 characters)",
+    () => sns.publish({ TopicArn: topicArn, Message: "x", MessageGroupId: "" }),
+    "ParameterValueInvalid",
+    /^Invalid parameter: MessageGroupId Reason: must be 1 to 128 characters .*; got an empty value$/,
+  ],
+  [
+    "a MessageGroupId of 129 characters",
+    () => sns.publish({ TopicArn: topicArn, Message: "x", MessageGroupId: "g".repeat(129) }),
+    "ParameterValueInvalid",
+    /^Invalid parameter: MessageGroupId Reason: .*; got 129 characters$/,
+  ],
+  [
+    "a MessageGroupId with a space",
+    () => sns.publish({ TopicArn: topicArn, Message: "x", MessageGroupId: "a b" }),
+    "ParameterValueInvalid",
+    /^Invalid parameter: MessageGroupId Reason: .*; got "a b", which has a character outside that set$/,
+  ],
+  [
+    "the attribute type String. (test_message_attributes_prefixes)",
+    () =>
+      sns.publish({
+        TopicArn: topicArn,
+        Message: "x",
+        MessageAttributes: { attr1: attr("String.", "prefixed-1") },
+      }),
+    "ParameterValueInvalid",
+    "The message attribute 'attr1' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
+  ],
+  [
+    "the attribute type Stringprefixed (test_message_attributes_prefixes)",
+    () =>
+      sns.publish({
+        TopicArn: topicArn,
+        Message: "x",
+        MessageAttributes: { attr1: attr("Stringprefixed", "prefixed-1") },
+      }),
+    "ParameterValueInvalid",
+    "The message attribute 'attr1' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
+  ],
+  [
+    "a Number.x that is not a number",
+    () =>
+      sns.publish({
+        TopicArn: topicArn,
+        Message: "x",
+        MessageAttributes: { n: attr("Number.java.lang.Long", "ten") },
+      }),
+    "ParameterValueInvalid",
+    "The message attribute 'n' has an invalid numeric value: 'ten'.",
+  ],
+  [
+    "an empty Binary (test_empty_or_wrong_message_attributes)",
+    () =>
+      sns.publish({
+        TopicArn: topicArn,
+        Message: "x",
+        MessageAttributes: { attr1: { DataType: "Binary", BinaryValue: new Uint8Array() } },
+      }),
+    "ParameterValueInvalid",
+    "The message attribute 'attr1' must contain non-empty message attribute value for message attribute type 'Binary'.",
+  ],
+  [
+    "SetTopicAttributes FifoTopic (test_topic_get_attributes_with_fifo_false)",
+    () =>
+      sns.setTopicAttributes({
+        TopicArn: topicArn,
+        AttributeName: "FifoTopic",
+        AttributeValue: "false",
+      }),
+    "InvalidParameter",
+    "Invalid parameter: AttributeName",
+  ],
+  [
+    "FifoTopic=true on a name without .fifo (test_create_topic_name_constraints: AWS's prefix)",
+    () => sns.createTopic({ Name: "plain", Attributes: { FifoTopic: "true" } }),
+    "InvalidParameter",
+    /^Invalid parameter: Topic Name Reason: FifoTopic=true needs a name ending in \.fifo/,
   ],
   [
     "a topic again with different attributes",
@@ -505,8 +727,11 @@ const cases: Case[] = [
     "Topic does not exist",
   ],
   [
-    "unsubscribe from nothing",
-    () => sns.unsubscribe({ SubscriptionArn: `${topicArn}:00000000-0000-0000-0000-000000000000` }),
+    "subscription attributes of nothing",
+    () =>
+      sns.getSubscriptionAttributes({
+        SubscriptionArn: `${topicArn}:00000000-0000-0000-0000-000000000000`,
+      }),
     "NotFound",
     "Subscription does not exist",
   ],

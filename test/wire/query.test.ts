@@ -7,6 +7,7 @@ import {
   ListTopicsCommand,
   PublishBatchCommand,
   PublishCommand,
+  SNSClient,
   SubscribeCommand,
 } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
@@ -222,5 +223,62 @@ describe("SNS query protocol through the AWS SDK", () => {
     expect(xml).toContain('<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">');
     const unknown = await postForm(`${stack.url}/`, { Action: "Explode", Version: "2010-03-31" });
     expect(xmlText(await unknown.text(), "Code")).toBe("InvalidAction");
+  });
+
+  // AWS answers 400 InvalidParameter, not 404 (LocalStack's recording of AWS,
+  // tests/aws/services/sns/test_sns.snapshot.json, test_create_topic_with_attributes).
+  it("answers a malformed TopicArn with 400 InvalidParameter in SNS's XML shape", async () => {
+    const raw = await postForm(`${stack.url}/`, {
+      Action: "GetTopicAttributes",
+      TopicArn: "test-topic",
+      Version: "2010-03-31",
+    });
+    expect(raw.status).toBe(400);
+    const xml = await raw.text();
+    expect(xmlText(xml, "Code")).toBe("InvalidParameter");
+    expect(xmlText(xml, "Message")).toBe(
+      "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1",
+    );
+  });
+
+  // The endpoint serves one region (us-east-1). A client configured for another region
+  // gets that region's ARNs, which work; an ARN naming another region is refused with the
+  // region it names and the one served, where it used to be a 404 (a topic) or a
+  // subscription that silently received nothing (a queue).
+  it("serves one region, and refuses ARNs of another with a clear error", async () => {
+    const eu = new SNSClient({
+      endpoint: stack.url,
+      region: "eu-west-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+    });
+    try {
+      const { TopicArn } = await eu.send(new CreateTopicCommand({ Name: "regional" }));
+      expect(TopicArn).toBe("arn:aws:sns:us-east-1:000000000000:regional");
+      await eu.send(new PublishCommand({ TopicArn, Message: "served" }));
+      const euTopic = "arn:aws:sns:eu-west-1:000000000000:regional";
+      const refused = await eu.send(new PublishCommand({ TopicArn: euTopic, Message: "x" })).then(
+        () => undefined,
+        (e: unknown) => e as Error & { Code?: string; $metadata: { httpStatusCode?: number } },
+      );
+      expect(refused?.Code).toBe("InvalidParameter");
+      expect(refused?.$metadata.httpStatusCode).toBe(400);
+      expect(refused?.message).toBe(
+        `Invalid parameter: TopicArn Reason: ${euTopic} is in region "eu-west-1"; this endpoint serves us-east-1 only, so nothing there can be reached`,
+      );
+      const euQueue = "arn:aws:sqs:eu-west-1:000000000000:regional";
+      const subscribing = await eu
+        .send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: euQueue }))
+        .then(
+          () => undefined,
+          (e: unknown) => e as Error & { Code?: string },
+        );
+      expect(subscribing?.Code).toBe("InvalidParameter");
+      expect(subscribing?.message).toMatch(/^Invalid parameter: Endpoint Reason: .*eu-west-1/);
+      const { Subscriptions } = await eu.send(new ListSubscriptionsByTopicCommand({ TopicArn }));
+      expect(Subscriptions ?? []).toEqual([]);
+    } finally {
+      eu.destroy();
+    }
   });
 });

@@ -40,7 +40,10 @@ function scalarsOf(array: readonly unknown[]): Scalar[] {
  */
 function attributeValues(attribute: SnsMessageAttribute): Scalar[] | undefined {
   const text = attribute.StringValue;
-  switch (attribute.DataType) {
+  // A custom label (`Number.java.lang.Long`, `String.x`) keeps its base type's meaning.
+  const type =
+    attribute.DataType === "String.Array" ? "String.Array" : baseType(attribute.DataType);
+  switch (type) {
     case "String":
       return text === undefined ? [] : [text];
     case "Number": {
@@ -62,6 +65,11 @@ function attributeValues(attribute: SnsMessageAttribute): Scalar[] | undefined {
     default:
       return [];
   }
+}
+
+function baseType(dataType: string): string {
+  const dot = dataType.indexOf(".");
+  return dot < 0 ? dataType : dataType.slice(0, dot);
 }
 
 /** The single row of a message's attributes (top-level names only; no dotted paths). */

@@ -15,7 +15,7 @@ import { type Branch, compilePolicy } from "./filter-policy-structure.js";
 /** Where a subscription's filter policy looks: the message attributes or the JSON body. */
 export type FilterPolicyScope = "MessageAttributes" | "MessageBody";
 
-/** An SNS message attribute as Publish receives it. DataType: "String" | "String.Array" | "Number" | "Binary" (custom suffixes like "String.foo" are not valid in SNS). */
+/** An SNS message attribute as Publish receives it. DataType: "String" | "String.Array" | "Number" | "Binary", or one of them with a custom label ("Number.java.lang.Long"), which filters as its base type. */
 export interface SnsMessageAttribute {
   DataType: string;
   StringValue?: string;

@@ -20,6 +20,17 @@ export const MAX_PUBLISH_BYTES = AWS_LIMITS.sns.maxPublishBytes;
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 // Subjects: ASCII, starting with a letter, number or punctuation, no line breaks, at most 100 characters.
 const SUBJECT = /^[\x21-\x7E][\x20-\x7E]{0,99}$/;
+// "The MessageGroupId can contain up to 128 alphanumeric characters (a-z, A-Z, 0-9) and
+// punctuation (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~)" (API reference, Publish): ASCII 0x21-0x7E.
+const MESSAGE_GROUP_ID = /^[\x21-\x7E]{1,128}$/;
+/**
+ * A message attribute type: Binary, Number or String, optionally with a custom label after a
+ * dot (`String.x`, `Number.java.lang.Long`). AWS refuses `String.` and `Stringx` ("the set
+ * of supported type prefixes is Binary, Number, and String", LocalStack's AWS recording
+ * test_message_attributes_prefixes). The label follows SQS's rule (no white space, at most
+ * 256 characters in all), so every attribute SNS takes is one its SQS subscriptions take too.
+ */
+const DATA_TYPE = /^(String|Number|Binary)(\.[^\s]{1,250})?$/;
 
 /** A validated publish, ready to deliver. */
 interface PreparedPublish {
@@ -29,6 +40,8 @@ interface PreparedPublish {
   sqsMessage: string;
   subject: string | undefined;
   attributes: Record<string, SnsMessageAttributeValue>;
+  /** Forwarded to SQS subscriptions (fair queues), as SNS standard topics do. */
+  messageGroupId: string | undefined;
 }
 
 export function preparePublish(entry: Omit<PublishBatchRequestEntry, "Id">): PreparedPublish {
@@ -39,6 +52,7 @@ export function preparePublish(entry: Omit<PublishBatchRequestEntry, "Id">): Pre
   if (entry.Subject !== undefined && !SUBJECT.test(entry.Subject)) {
     throw snsError.invalidParameter("Invalid parameter: Subject");
   }
+  const messageGroupId = validateMessageGroupFields(entry);
   const attributes = entry.MessageAttributes ?? {};
   let size = Buffer.byteLength(message, "utf8");
   for (const [name, value] of Object.entries(attributes)) size += validateAttribute(name, value);
@@ -67,7 +81,47 @@ export function preparePublish(entry: Omit<PublishBatchRequestEntry, "Id">): Pre
     }
     sqsMessage = typeof map.sqs === "string" ? map.sqs : map.default;
   }
-  return { messageId: randomUUID(), message, sqsMessage, subject: entry.Subject, attributes };
+  return {
+    messageId: randomUUID(),
+    message,
+    sqsMessage,
+    subject: entry.Subject,
+    attributes,
+    messageGroupId,
+  };
+}
+
+/**
+ * Every topic here is a standard topic. MessageDeduplicationId is refused with AWS's text
+ * (LocalStack's AWS recording test_validations_for_fifo, 2025-08-18). MessageGroupId is
+ * optional and "forwarded only to Amazon SQS standard subscriptions to activate fair
+ * queues ... When provided, the same validation rules apply as for FIFO topics" (API
+ * reference, Publish): 1 to 128 characters of MESSAGE_GROUP_ID.
+ */
+function validateMessageGroupFields(
+  entry: Pick<PublishBatchRequestEntry, "MessageGroupId" | "MessageDeduplicationId">,
+): string | undefined {
+  if (entry.MessageDeduplicationId !== undefined) {
+    throw snsError.invalidParameter(
+      "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+    );
+  }
+  const group = entry.MessageGroupId;
+  if (group === undefined) return undefined;
+  if (typeof group !== "string" || !MESSAGE_GROUP_ID.test(group)) {
+    const got =
+      typeof group !== "string"
+        ? `got a ${typeof group}`
+        : group === ""
+          ? "got an empty value"
+          : group.length > 128
+            ? `got ${group.length} characters`
+            : `got ${JSON.stringify(group)}, which has a character outside that set`;
+    throw snsError.invalidParameterValue(
+      `Invalid parameter: MessageGroupId Reason: must be 1 to 128 characters of a-z, A-Z, 0-9 and punctuation (!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~); ${got}`,
+    );
+  }
+  return group;
 }
 
 function validateAttributeName(name: string): void {
@@ -101,27 +155,36 @@ function badAttribute(name: string, reason: string): AwsApiError {
 function validateAttribute(name: string, value: SnsMessageAttributeValue): number {
   validateAttributeName(name);
   const type = value?.DataType;
-  if (type === "Binary") {
-    if (!(value.BinaryValue instanceof Uint8Array))
-      throw badAttribute(name, "with type 'Binary' must use field 'Binary'.");
-    return name.length + type.length + value.BinaryValue.length;
-  }
-  if (type !== "String" && type !== "Number" && type !== "String.Array") {
+  const base = typeof type === "string" ? DATA_TYPE.exec(type)?.[1] : undefined;
+  if (type === undefined || base === undefined) {
     throw badAttribute(
       name,
       "has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
     );
   }
+  if (base === "Binary") {
+    if (!(value.BinaryValue instanceof Uint8Array))
+      throw badAttribute(name, "with type 'Binary' must use field 'Binary'.");
+    if (value.BinaryValue.length === 0) {
+      throw badAttribute(
+        name,
+        "must contain non-empty message attribute value for message attribute type 'Binary'.",
+      );
+    }
+    return Buffer.byteLength(name) + Buffer.byteLength(type) + value.BinaryValue.length;
+  }
   const text = value.StringValue;
+  // AWS names the type without its custom label in these texts; String.Array is its own type.
+  const label = type === "String.Array" ? type : base;
   if (typeof text !== "string")
-    throw badAttribute(name, `with type '${type}' must use field 'String'.`);
+    throw badAttribute(name, `with type '${label}' must use field 'String'.`);
   if (text === "") {
     throw badAttribute(
       name,
-      `must contain non-empty message attribute value for message attribute type '${type}'.`,
+      `must contain non-empty message attribute value for message attribute type '${label}'.`,
     );
   }
-  if (type === "Number" && (text.trim() === "" || !Number.isFinite(Number(text)))) {
+  if (base === "Number" && (text.trim() === "" || !Number.isFinite(Number(text)))) {
     throw badAttribute(name, `has an invalid numeric value: '${text}'.`);
   }
   if (type === "String.Array") {
@@ -134,7 +197,7 @@ function validateAttribute(name: string, value: SnsMessageAttributeValue): numbe
     if (!Array.isArray(parsed))
       throw badAttribute(name, `with type 'String.Array' must hold a JSON array; got '${text}'.`);
   }
-  return Buffer.byteLength(name) + type.length + Buffer.byteLength(text);
+  return Buffer.byteLength(name) + Buffer.byteLength(type) + Buffer.byteLength(text);
 }
 
 /** Compiled filter policies, reused while a subscription's policy is unchanged. */
@@ -228,10 +291,9 @@ function envelope(
           name,
           {
             Type: value.DataType,
-            Value:
-              value.DataType === "Binary"
-                ? Buffer.from(value.BinaryValue ?? new Uint8Array()).toString("base64")
-                : value.StringValue,
+            Value: value.DataType.startsWith("Binary")
+              ? Buffer.from(value.BinaryValue ?? new Uint8Array()).toString("base64")
+              : value.StringValue,
           },
         ];
       }),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
 import { parseArn, topicArn } from "../location.js";
+import { checkArnParameter, otherRegion } from "./arns.js";
 import { snsError } from "./errors.js";
 import { type FilterPolicyScope, parseFilterPolicy } from "./filter-policy.js";
 import type { TopicRecord } from "./topics.js";
@@ -71,6 +72,18 @@ export class SubscriptionStore {
     if (endpointArn?.service !== "sqs") {
       throw snsError.invalidParameter("Invalid parameter: SQS endpoint ARN");
     }
+    // AWS delivers to a queue of another region or account; this endpoint holds one region
+    // of one account, so such a subscription could never deliver: refuse it rather than
+    // take it and drop every publish.
+    const loc = this.#ctx.loc;
+    if (endpointArn.region !== loc.region) {
+      throw otherRegion("Endpoint", String(endpoint), endpointArn.region, loc.region);
+    }
+    if (endpointArn.accountId !== loc.accountId) {
+      throw snsError.invalidParameter(
+        `Invalid parameter: Endpoint Reason: ${String(endpoint).slice(0, 300)} belongs to account ${JSON.stringify(endpointArn.accountId)}; this endpoint serves account ${loc.accountId} only, so nothing there can be reached`,
+      );
+    }
     const normalized = asSubscribeError(() => this.#normalizeSubscriptionAttributes(attributes));
     const existing = this.#ctx.stmts
       .get("SELECT * FROM subscriptions WHERE topic_id = ? AND protocol = ? AND endpoint = ?")
@@ -106,12 +119,23 @@ export class SubscriptionStore {
   }
 
   requireSubscription(arn: unknown): SubscriptionRecord {
-    if (typeof arn !== "string" || arn === "") {
-      throw snsError.invalidParameter("Invalid parameter: SubscriptionArn");
-    }
-    const sub = this.subscription(arn);
+    const sub = this.findSubscription(arn);
     if (!sub) throw snsError.subscriptionNotFound();
     return sub;
+  }
+
+  /**
+   * The subscription a SubscriptionArn parameter names, or undefined when there is none.
+   * A malformed ARN is refused first, with AWS's texts (LocalStack's AWS recordings,
+   * test_unsubscribe_wrong_arn_format): fewer than 6 elements is "An ARN must have at least
+   * 6 elements, not N"; a topic ARN without a subscription id is "Invalid parameter: SubscriptionId".
+   */
+  findSubscription(arn: unknown): SubscriptionRecord | undefined {
+    const checked = checkArnParameter(this.#ctx.loc, "SubscriptionArn", arn);
+    if (!checked.resource.includes(":")) {
+      throw snsError.invalidParameter("Invalid parameter: SubscriptionId");
+    }
+    return this.subscription(checked.arn);
   }
 
   unsubscribe(sub: SubscriptionRecord): void {

@@ -77,6 +77,10 @@ export interface PublishInput {
   Subject?: string;
   MessageStructure?: string;
   MessageAttributes?: Record<string, SnsMessageAttributeValue>;
+  /** Standard topics take it for SQS fair queues; FIFO topics (not offered locally) need it. */
+  MessageGroupId?: string;
+  /** FIFO topics only: a standard topic refuses it. */
+  MessageDeduplicationId?: string;
 }
 export interface PublishOutput {
   MessageId: string;
@@ -87,6 +91,8 @@ export interface PublishBatchRequestEntry {
   Subject?: string;
   MessageStructure?: string;
   MessageAttributes?: Record<string, SnsMessageAttributeValue>;
+  MessageGroupId?: string;
+  MessageDeduplicationId?: string;
 }
 export interface PublishBatchInput {
   TopicArn: string;

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Subscription } from "../../../src/engine/sns/types.js";
 import { expectAwsError } from "../../support/aws-error.js";
@@ -23,6 +24,20 @@ export function subscriptionCases(c: SuiteContext): void {
       await c.t.sns.publish({ TopicArn, Message: "nobody" });
       expect(await c.receiveOne(q.url)).toBeUndefined();
       await expectAwsError(c.t.sns.getSubscriptionAttributes({ SubscriptionArn }), "NotFound");
+    });
+
+    // Unsubscribe is idempotent: a second call for the same subscription answers 200
+    // (LocalStack's recording of AWS, tests/aws/services/sns/test_sns.snapshot.json:
+    // test_unsubscribe_idempotency, 2025-10-06). A subscription ARN without its id is
+    // refused ("Invalid parameter: SubscriptionId", test_unsubscribe_wrong_arn_format).
+    it("unsubscribes idempotently", async () => {
+      const { TopicArn, SubscriptionArn } = await c.topicWithQueue({});
+      await c.t.sns.unsubscribe({ SubscriptionArn });
+      await c.t.sns.unsubscribe({ SubscriptionArn });
+      await c.t.sns.unsubscribe({ SubscriptionArn: `${TopicArn}:${randomUUID()}` });
+      const withoutId = c.t.sns.unsubscribe({ SubscriptionArn: TopicArn });
+      if (c.quirks.acceptsSubscriptionArnWithoutId) await withoutId;
+      else await expectAwsError(withoutId, "InvalidParameter");
     });
 
     // "Returns a list of the requester's subscriptions." (API Reference, ListSubscriptions)

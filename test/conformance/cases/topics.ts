@@ -105,5 +105,92 @@ export function topicCases(c: SuiteContext): void {
       await expectAwsError(withoutArn, "InvalidParameter");
       await expectAwsError(c.t.sns.deleteTopic({ TopicArn: "" }), "InvalidParameter");
     });
+
+    // AWS answers a TopicArn that is not an ARN with 400 InvalidParameter, "Invalid parameter:
+    // TopicArn Reason: An ARN must have at least 6 elements, not 1", whatever the action
+    // (LocalStack's recordings of AWS, tests/aws/services/sns/test_sns.snapshot.json:
+    // test_publish_wrong_arn_format, test_create_topic_with_attributes,
+    // test_subscribe_with_invalid_topic), not 404 NotFound.
+    it("refuses a malformed topic ARN with InvalidParameter on every action", async () => {
+      const q = await c.queue("malformed-arn");
+      const TopicArn = "randomstring";
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ["Publish", () => c.t.sns.publish({ TopicArn, Message: "x" })],
+        ["Publish to TargetArn", () => c.t.sns.publish({ TargetArn: TopicArn, Message: "x" })],
+        [
+          "PublishBatch",
+          () =>
+            c.t.sns.publishBatch({
+              TopicArn,
+              PublishBatchRequestEntries: [{ Id: "one", Message: "x" }],
+            }),
+        ],
+        ["GetTopicAttributes", () => c.t.sns.getTopicAttributes({ TopicArn })],
+        [
+          "SetTopicAttributes",
+          () =>
+            c.t.sns.setTopicAttributes({
+              TopicArn,
+              AttributeName: "DisplayName",
+              AttributeValue: "x",
+            }),
+        ],
+        ["DeleteTopic", () => c.t.sns.deleteTopic({ TopicArn })],
+        ["Subscribe", () => c.t.sns.subscribe({ TopicArn, Protocol: "sqs", Endpoint: q.arn })],
+        ["ListSubscriptionsByTopic", () => c.t.sns.listSubscriptionsByTopic({ TopicArn })],
+        ["Unsubscribe", () => c.t.sns.unsubscribe({ SubscriptionArn: TopicArn })],
+        [
+          "GetSubscriptionAttributes",
+          () => c.t.sns.getSubscriptionAttributes({ SubscriptionArn: TopicArn }),
+        ],
+      ];
+      const answers: Record<string, string | undefined> = {};
+      for (const [action, call] of calls) {
+        answers[action] =
+          awsErrorCode(
+            await call().then(
+              () => undefined,
+              (error: unknown) => error,
+            ),
+          ) ?? "succeeded";
+      }
+      expect(answers).toEqual(
+        Object.fromEntries(
+          calls.map(([action]) => [
+            action,
+            c.quirks.malformedArnAnswers?.[action] ?? "InvalidParameter",
+          ]),
+        ),
+      );
+    });
+
+    // A standard topic's GetTopicAttributes has no FifoTopic, even when CreateTopic said
+    // FifoTopic=false; CreateTopic takes FifoTopic=false again for the same topic; and
+    // SetTopicAttributes refuses FifoTopic ("Invalid parameter: AttributeName"). LocalStack's
+    // recordings of AWS: test_topic_get_attributes_with_fifo_false (2025-09-29),
+    // test_create_topic_different_attrs (2026-02-06).
+    it("does not list FifoTopic=false among a standard topic's attributes", async () => {
+      const Name = c.name("fifo-false");
+      const { TopicArn } = await c.t.sns.createTopic({
+        Name,
+        Attributes: { FifoTopic: "false" },
+      });
+      const { Attributes } = await c.t.sns.getTopicAttributes({ TopicArn });
+      expect(Attributes.TopicArn).toBe(TopicArn);
+      expect(Attributes.FifoTopic).toBeUndefined();
+      const plain = await c.t.sns.createTopic({ Name: c.name("plain") });
+      const again = await c.t.sns.createTopic({
+        Name: plain.TopicArn.split(":").at(-1)!,
+        Attributes: { FifoTopic: "false" },
+      });
+      expect(again.TopicArn).toBe(plain.TopicArn);
+      const setting = c.t.sns.setTopicAttributes({
+        TopicArn,
+        AttributeName: "FifoTopic",
+        AttributeValue: "false",
+      });
+      if (c.quirks.acceptsUnknownTopicAttribute) await setting;
+      else await expectAwsError(setting, "InvalidParameter");
+    });
   });
 }
