@@ -110,6 +110,8 @@ export type FromEngine =
   | { t: "replies"; replies: Reply[] }
   | { t: "log"; level: LogLevel; fields: Record<string, unknown> | undefined; message: string }
   | { t: "jobs"; jobNames: string[] }
+  /** The database file is gone (see DatabaseFileGuard): new work is refused, /health says why. */
+  | { t: "unhealthy"; reason: string }
   | { t: "stopped" };
 
 /** An error as it crosses the thread boundary: its class, code and own fields. */
