@@ -39,6 +39,16 @@ export function boundedWorkerLogs(
     };
   gate(process.stdout, allowance, limits.maxLineChars);
   gate(process.stderr, allowance, limits.maxLineChars);
+  // Past the allowance, console calls are dropped before their arguments are formatted.
+  // The job's own console, wrapped: offload logs nothing through it.
+  const userConsole = globalThis.console;
+  for (const method of ["log", "info", "warn", "error", "debug"] as const) {
+    const original = userConsole[method].bind(userConsole);
+    userConsole[method] = (...args: unknown[]) => {
+      if (allowance.closed) allowance.take(1, 0);
+      else original(...args);
+    };
+  }
   return {
     logger: {
       debug: forward("debug"),
