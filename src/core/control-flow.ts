@@ -69,7 +69,12 @@ function isBranded(e: unknown, brand: symbol, code: string): boolean {
   const record = e as Record<PropertyKey, unknown>;
   // The code also survives where the symbol does not: an error rebuilt from a
   // serialized form (say, posted from a worker thread) with its code copied.
-  return record[brand] === true || (e instanceof Error && record.code === code);
+  try {
+    return record[brand] === true || (e instanceof Error && record.code === code);
+  } catch {
+    // A thrown Proxy whose traps throw is neither; toError describes it.
+    return false;
+  }
 }
 
 function retryLaterSeconds(delay: Duration): number {

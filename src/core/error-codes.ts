@@ -99,6 +99,11 @@ interface ErrorCatalogue {
   DatabaseInUse: never;
   /** The database was written by a newer offload (a schema version this one does not know). */
   DatabaseTooNew: never;
+  /**
+   * The database file (or its -wal) was deleted, moved or replaced while the engine ran: it
+   * takes no new work, which would be lost at the next start.
+   */
+  DatabaseGone: never;
 
   // The HTTP API (each has a status in STATUS_BY_CODE).
   /** The request (envelope, query, body shape) is not what the route takes. */

@@ -53,6 +53,7 @@ export class Committer {
     for (const listener of this.#rollbackListeners) listener();
   };
 
+  #refusal: (() => Error | undefined) | undefined;
   readonly #db: Database.Database;
   readonly #syncDurable: boolean;
   #synced = true;
@@ -123,6 +124,14 @@ export class Committer {
     this.#rollbackListeners.push(listener);
   }
 
+  /**
+   * Registers a check run before each group that holds a durable op: the error it returns
+   * fails the group's durable ops (work the engine no longer takes); the others still run.
+   */
+  refuseDurableWhen(check: () => Error | undefined): void {
+    this.#refusal = check;
+  }
+
   /** Registers a callback run once after the current group commits (for wake-ups). */
   afterCommit(fn: () => void): void {
     this.#afterCommit.push(fn);
@@ -147,9 +156,15 @@ export class Committer {
     this.#pendingDurable = false;
     this.#seen = 0;
     this.#turns = 0;
-    const ops = this.#pending;
+    let ops = this.#pending;
     if (ops.length === 0) return;
     this.#pending = [];
+    const refused = ops.some((op) => op.durable) ? this.#refusal?.() : undefined;
+    if (refused) {
+      for (const op of ops) if (op.durable) op.reject(refused);
+      ops = ops.filter((op) => !op.durable);
+      if (ops.length === 0) return;
+    }
     let results: OpResult[];
     try {
       if (this.#syncDurable) {

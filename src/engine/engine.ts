@@ -1,6 +1,8 @@
-import { type Clock, systemClock } from "../core/clock.js";
+import { type Clock, systemClock, type TimerHandle } from "../core/clock.js";
+import type { OffloadError } from "../core/errors.js";
 import { Committer } from "./committer.js";
 import type { EngineContext } from "./context.js";
+import { DatabaseFileGuard } from "./db/file-guard.js";
 import { type Durability, openDatabase } from "./db/open.js";
 import type { Location } from "./location.js";
 import { createSnsApi, type EngineSnsApi } from "./sns/api.js";
@@ -48,6 +50,17 @@ export interface EngineOptions {
   queueUrlBase?: string;
   /** How often expired messages are deleted. @defaultValue 60000 */
   sweepIntervalMs?: number;
+  /**
+   * How often the database file is checked while no send arrives (each commit that takes new
+   * work checks it first): deleted, moved or replaced, as its `-wal`, the engine refuses new
+   * work with `DatabaseGone`. @defaultValue 1000
+   */
+  fileCheckIntervalMs?: number;
+  /**
+   * Called once when the database file is found gone (see `fileCheckIntervalMs`), with the
+   * error new work is refused with: the operator's to hear of, at once.
+   */
+  onDatabaseGone?: (error: OffloadError) => void;
 }
 
 /** The approximate state of one queue, for dashboards and alarms. */
@@ -113,6 +126,11 @@ export interface Engine {
   queueStats(queueUrl: string): Promise<QueueStats>;
   /** Transactions committed so far and the operations they carried (group commit at work). */
   commitStats(): { groups: number; ops: number };
+  /**
+   * Checks now that the database file (and its -wal) is still the one open. Returns the
+   * `DatabaseGone` error new work is refused with once it is not; undefined while it is.
+   */
+  checkDatabaseFile(): OffloadError | undefined;
   /** Deletes expired messages now (the sweeper also runs on a timer). */
   sweep(): Promise<number>;
   /** Resolves when no unthrottled message move task is running. */
@@ -147,6 +165,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const queues = new QueueStore(stmts, loc);
   const committer = new Committer(db, (options.durability ?? "full") === "full");
   committer.onRollback(() => queues.invalidate());
+  const fileWatch = watchDatabaseFile(path, clock, options);
+  committer.refuseDurableWhen(fileWatch.check);
   const ctx: EngineContext = {
     db,
     stmts,
@@ -219,17 +239,55 @@ export function createEngine(options: EngineOptions = {}): Engine {
       };
     },
     commitStats: () => committer.stats,
+    checkDatabaseFile: fileWatch.check,
     sweep: () => sweeper.sweep(),
     whenIdle: () => moveTasks.whenIdle(),
     close() {
       closed ??= (async () => {
         sweeper.stop();
+        fileWatch.stop();
         moveTasks.close();
         ctx.longPoll.close();
         committer.close();
         db.close();
       })();
       return closed;
+    },
+  };
+}
+
+/**
+ * Checks the database file on every commit that takes new work and on a timer (so an idle
+ * engine, and the health check, learn of it too); reports the first failure once.
+ */
+function watchDatabaseFile(
+  path: string,
+  clock: Clock,
+  options: EngineOptions,
+): { check: () => OffloadError | undefined; stop: () => void } {
+  if (path === ":memory:") return { check: () => undefined, stop: () => {} };
+  const guard = new DatabaseFileGuard(path);
+  const intervalMs = options.fileCheckIntervalMs ?? 1000;
+  let timer: TimerHandle | undefined;
+  let reported = false;
+  const check = () => {
+    const gone = guard.check();
+    if (gone && !reported) {
+      reported = true;
+      options.onDatabaseGone?.(gone);
+    }
+    return gone;
+  };
+  const arm = () => {
+    timer = clock.setTimer(() => {
+      if (check() === undefined) arm();
+    }, intervalMs);
+  };
+  arm();
+  return {
+    check,
+    stop: () => {
+      if (timer) clock.clearTimer(timer);
     },
   };
 }

@@ -26,7 +26,17 @@ function routeTable(
 ): Array<[path: string, handlers: Partial<Record<Method, RouteHandler>>]> {
   const { backend } = options;
   return [
-    ["/health", { GET: (c) => c.json({ status: "ok", jobs: backend.jobNames() }) }],
+    [
+      "/health",
+      {
+        GET: (c) => {
+          const health = backend.health?.() ?? { ok: true };
+          return health.ok
+            ? c.json({ status: "ok", jobs: backend.jobNames() })
+            : c.json({ status: "unhealthy", reason: health.reason, jobs: backend.jobNames() }, 503);
+        },
+      },
+    ],
     ["/jobs", { POST: sendJobRoute(options) }],
     ["/jobs/:jobName", { POST: sendNamedJobRoute(options) }],
     ["/api/queues", { GET: listQueuesRoute(options) }],
@@ -61,8 +71,9 @@ export function createApi(options: ApiOptions): Hono {
   app.onError((error, c) => {
     const answered = answerError(c, error);
     // The server's own failures (500, and 503 CommitFailed, whose answer leaves out the
-    // database's reason) are the operator's to see, with their error.
-    if (answered.status >= 500) {
+    // database's reason) are the operator's to see, with their error. A database file found
+    // gone was logged once, when found; each request refused for it is not.
+    if (answered.status >= 500 && (error as { code?: unknown }).code !== "DatabaseGone") {
       resolved.logger?.error(
         { method: c.req.method, path: c.req.path, error: describeError(error) },
         `a request failed; it was answered ${answered.status}`,

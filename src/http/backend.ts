@@ -50,6 +50,11 @@ export interface ApiBackend {
   /** The app's job names, sorted. */
   jobNames(): string[];
   /**
+   * Whether the backend can take work (GET /health answers 503 with the reason when not):
+   * the local server's database file may be deleted under it. Absent: always healthy.
+   */
+  health?(): { ok: true } | { ok: false; reason: string };
+  /**
    * Validates against the job's schema and enqueues durably; resolves with the message id.
    * Rejects with OffloadError code UnknownJob, InvalidPayload (with `issues`), PayloadTooLarge or DelayTooLong.
    */

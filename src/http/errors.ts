@@ -14,7 +14,8 @@ type BackendErrorCode =
   | "InvalidDelay"
   | "DelayTooLong"
   | "PurgeInProgress"
-  | "CommitFailed";
+  | "CommitFailed"
+  | "DatabaseGone";
 
 /**
  * Every error code the HTTP API answers with, and its status: the one place
@@ -60,6 +61,11 @@ export const STATUS_BY_CODE = {
    * nothing of that write was kept; sent with Retry-After.
    */
   CommitFailed: 503,
+  /**
+   * The database file was deleted or replaced under the running server: it takes no new
+   * work until restarted (the message names the file); /health says so too.
+   */
+  DatabaseGone: 503,
 } as const satisfies { [C in BackendErrorCode]: number } & { [C in OffloadErrorCode]?: number };
 
 export type ApiErrorCode = keyof typeof STATUS_BY_CODE;

@@ -19,6 +19,10 @@ export function toAwsError(thrown: unknown, report?: (thrown: unknown) => void):
   if (thrown instanceof OffloadError && thrown.code === "PayloadTooLarge") {
     return new AwsApiError("RequestEntityTooLarge", thrown.message, { status: 413 });
   }
+  // Logged once by the server when found; its message names the file and what to do.
+  if (thrown instanceof OffloadError && thrown.code === "DatabaseGone") {
+    return new AwsApiError("ServiceUnavailable", thrown.message, { status: 503, sender: false });
+  }
   report?.(thrown);
   return new AwsApiError(
     "InternalFailure",

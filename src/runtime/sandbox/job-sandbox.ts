@@ -11,6 +11,7 @@ import {
 import type { LoadedJob } from "../load-jobs.js";
 import { Outbox } from "../outbox.js";
 import { threadEntry } from "../thread-entry.js";
+import { DEFAULT_LOG_LIMITS, LOG_WINDOW_MS, type LogLimits } from "./log-limits.js";
 import type { FromWorker, RunAnswer, RunRequest, ToWorker, WorkerData } from "./protocol.js";
 
 /** How a batch ended in its worker. */
@@ -52,6 +53,13 @@ export interface JobSandboxOptions {
   workerFile?: string | undefined;
   /** Each worker's heap limit, MB (its old generation). @defaultValue Node's own limit */
   memoryMb?: number;
+  /** How much each worker may log (see LogLimits). @defaultValue DEFAULT_LOG_LIMITS */
+  logLimits?: Partial<LogLimits>;
+  /**
+   * Where the workers' `process.stdout` and `process.stderr` (their `console.*`) go.
+   * @defaultValue this thread's own
+   */
+  output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
 }
 
 /**
@@ -82,6 +90,10 @@ interface PooledWorker {
   retiring: boolean;
   dead: boolean;
   idleTimer: TimerHandle | undefined;
+  /** When its log allowance's window began, by the sandbox's clock (see LogAllowance). */
+  logWindowStart: number;
+  /** Set while it waits for the next window of its log allowance. */
+  logCreditTimer: TimerHandle | undefined;
   /**
    * Marks it dead and settles what waits on it: its start (rejected), its batches (crashed).
    * `expected`: the sandbox stopped it (no warning).
@@ -133,6 +145,8 @@ export class JobSandbox {
   readonly #idleMs: number;
   readonly #startTimeoutMs: number;
   readonly #memoryMb: number | undefined;
+  readonly #logLimits: LogLimits;
+  readonly #output: JobSandboxOptions["output"];
   #workerFile: string | undefined;
   readonly #all = new Set<PooledWorker>();
   /** Average event-loop busy time of a batch, ms; undefined until a batch has answered. */
@@ -150,6 +164,8 @@ export class JobSandbox {
     this.#startTimeoutMs = options.startTimeoutMs ?? LAMBDA_INIT_LIMIT_MS;
     this.#workerFile = options.workerFile;
     this.#memoryMb = options.memoryMb;
+    this.#logLimits = { ...DEFAULT_LOG_LIMITS, ...options.logLimits };
+    this.#output = options.output;
   }
 
   /**
@@ -313,9 +329,12 @@ export class JobSandbox {
       jobFile: this.#job.file,
       jobName: this.#job.name,
       ...this.#eventSource,
+      logLimits: this.#logLimits,
     };
+    const output = this.#output;
     const worker = new Worker(this.#workerFile ?? workerMain.file, {
       workerData: data,
+      ...(output ? { stdout: true, stderr: true } : {}),
       ...(this.#memoryMb === undefined
         ? {}
         : { resourceLimits: { maxOldGenerationSizeMb: this.#memoryMb } }),
@@ -344,8 +363,14 @@ export class JobSandbox {
       retiring: false,
       dead: false,
       idleTimer: undefined,
+      logWindowStart: this.#clock.now(),
+      logCreditTimer: undefined,
       end: () => {},
     };
+    if (output) {
+      worker.stdout.pipe(output.stdout, { end: false });
+      worker.stderr.pipe(output.stderr, { end: false });
+    }
     this.#all.add(pooled);
     return new Promise<PooledWorker>((resolve, reject) => {
       const startTimer = this.#clock.setTimer(() => {
@@ -359,6 +384,7 @@ export class JobSandbox {
         pooled.dead = true;
         this.#all.delete(pooled);
         if (pooled.idleTimer) this.#clock.clearTimer(pooled.idleTimer);
+        if (pooled.logCreditTimer) this.#clock.clearTimer(pooled.logCreditTimer);
         if (!pooled.ready) {
           reject(
             new OffloadError(
@@ -388,6 +414,8 @@ export class JobSandbox {
           resolve(pooled);
         } else if (message.type === "load-error") {
           died(message.message);
+        } else if (message.type === "log-exhausted") {
+          this.#renewLogsLater(pooled);
         } else {
           for (const answer of message.answers) pooled.running.get(answer.id)?.(answer);
         }
@@ -395,6 +423,21 @@ export class JobSandbox {
       worker.on("error", (error) => died(`uncaught ${error.name}: ${error.message}`));
       worker.on("exit", (code) => died(`the worker exited with code ${code}`));
     });
+  }
+
+  /**
+   * A worker spent its log allowance: its next window begins a window's length after the last
+   * began, by the sandbox's clock. Until then the worker drops what it logs.
+   */
+  #renewLogsLater(pooled: PooledWorker): void {
+    if (pooled.logCreditTimer || pooled.dead) return;
+    const due = Math.max(0, pooled.logWindowStart + LOG_WINDOW_MS - this.#clock.now());
+    pooled.logCreditTimer = this.#clock.setTimer(() => {
+      pooled.logCreditTimer = undefined;
+      if (pooled.dead) return;
+      pooled.logWindowStart = this.#clock.now();
+      pooled.worker.postMessage({ type: "log-credit" } satisfies ToWorker);
+    }, due);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { QueueMessage } from "../../core/transport.js";
 import type { RecordOutcome } from "../../lambda/sqs-handler.js";
+import type { LogLimits } from "./log-limits.js";
 
 /** What the worker is started with. */
 export interface WorkerData {
@@ -10,6 +11,7 @@ export interface WorkerData {
   /** The job queue's ARN and region, which every record of the job's SQS events carries. */
   eventSourceARN: string;
   awsRegion: string;
+  logLimits: LogLimits;
 }
 
 /**
@@ -50,13 +52,18 @@ export type RunAnswer =
  * come back together (see Outbox): a worker shared by a job's batches wakes once for all the
  * batches its job starts in a turn, not once for each.
  */
-export type ToWorker = { type: "run"; runs: RunRequest[] };
+export type ToWorker =
+  | { type: "run"; runs: RunRequest[] }
+  /** A new window of the worker's log allowance begins (see LogAllowance). */
+  | { type: "log-credit" };
 
 /** Worker → runtime. */
 export type FromWorker =
   | { type: "ready" }
   | { type: "load-error"; message: string }
   | { type: "answers"; answers: RunAnswer[] }
+  /** The worker spent its log allowance: it drops lines until the next window (`log-credit`). */
+  | { type: "log-exhausted" }
   | {
       type: "log";
       level: "debug" | "info" | "warn" | "error";

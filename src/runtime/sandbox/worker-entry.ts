@@ -2,18 +2,19 @@ import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
 import { isJobDefinition } from "../../core/define-job.js";
 import { toError } from "../../core/errors.js";
-import type { Logger } from "../../core/logger.js";
 import { CollectedActions } from "../../lambda/message-actions.js";
 import { createSqsHandler, errorInfo } from "../../lambda/sqs-handler.js";
 import { Outbox } from "../outbox.js";
 import { toSqsEvent } from "../sqs-event.js";
 import type { FromWorker, RunAnswer, RunRequest, ToWorker, WorkerData } from "./protocol.js";
+import { boundedWorkerLogs } from "./worker-logs.js";
 
 /**
  * Inside a job worker: loads the job file (through `load`), then runs batches
  * (one or several at once, see JobSandbox) through the same createSqsHandler
  * Lambda runs. Actions are collected per batch and applied by the runtime
- * after it; logs are forwarded to the runtime's logger. A worker is started
+ * after it; logs are forwarded to the runtime's logger, within the job's log
+ * limits (console output too, from the moment the worker starts). A worker is started
  * either from a bundle of this module and the job file (see worker-bundle.ts)
  * or, when bundling is not possible, through the TypeScript loader
  * (worker-main.ts).
@@ -24,19 +25,11 @@ export async function serveJob(
 ): Promise<void> {
   const port = parentPort!;
   const post = (message: FromWorker) => port.postMessage(message);
-
-  const forward =
-    (level: "debug" | "info" | "warn" | "error") =>
-    (a: Record<string, unknown> | string, message?: string) => {
-      if (typeof a === "string") post({ type: "log", level, fields: {}, message: a });
-      else post({ type: "log", level, fields: toCloneable(a), message });
-    };
-  const logger: Logger = {
-    debug: forward("debug"),
-    info: forward("info"),
-    warn: forward("warn"),
-    error: forward("error"),
-  };
+  const logs = boundedWorkerLogs(post, data.jobName, data.logLimits);
+  const logger = logs.logger;
+  port.on("message", (message: ToWorker) => {
+    if (message.type === "log-credit") logs.renew();
+  });
 
   let mod: { default?: unknown };
   try {
@@ -119,25 +112,8 @@ export async function serveJob(
     }
   };
   port.on("message", (message: ToWorker) => {
+    if (message.type !== "run") return;
     for (const request of message.runs) void run(request).then((answer) => answers.push(answer));
   });
   post({ type: "ready" });
-}
-
-/** Log fields may hold errors and other values postMessage cannot clone. */
-function toCloneable(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value instanceof Error) out[key] = errorInfo(value);
-    else if (typeof value === "function" || typeof value === "symbol") out[key] = String(value);
-    else {
-      try {
-        structuredClone(value);
-        out[key] = value;
-      } catch {
-        out[key] = String(value);
-      }
-    }
-  }
-  return out;
 }

@@ -67,6 +67,7 @@ export function startEngineThread(
   });
   let nextId = 1;
   let jobNames: string[] = [];
+  let unhealthy: string | undefined;
   let stopped: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
   /** Why the thread is gone, once it is: later calls fail with it at once. */
@@ -106,6 +107,7 @@ export function startEngineThread(
 
   const backend: ApiBackend = {
     jobNames: () => [...jobNames],
+    health: () => (unhealthy === undefined ? { ok: true } : { ok: false, reason: unhealthy }),
     send: (...args) => call("backend", "send", args),
     queues: () => call("backend", "queues", []),
     queue: (...args) => call("backend", "queue", args),
@@ -195,6 +197,9 @@ export function startEngineThread(
           return;
         case "jobs":
           jobNames = message.jobNames;
+          return;
+        case "unhealthy":
+          unhealthy = message.reason;
           return;
         case "failed":
           rejectStart(decodeError(message.error));

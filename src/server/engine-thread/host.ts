@@ -91,6 +91,10 @@ async function main(): Promise<void> {
       path: options.database,
       durability: options.durability,
       queueUrlBase: options.queueUrlBase,
+      onDatabaseGone: (error) => {
+        logger.error({ database: options.database, error: error.message }, error.message);
+        post({ t: "unhealthy", reason: error.message });
+      },
     });
     current = await run(engine, jobs);
   } catch (e) {

@@ -5,7 +5,7 @@
  * is shared by many requests.
  */
 
-import { OffloadError } from "../../core/errors.js";
+import { OffloadError, toError } from "../../core/errors.js";
 import type { LogFn, Logger } from "../../core/logger.js";
 import { AwsApiError } from "../../engine/errors.js";
 import type { SnsApi } from "../../engine/sns/types.js";
@@ -110,6 +110,8 @@ export type FromEngine =
   | { t: "replies"; replies: Reply[] }
   | { t: "log"; level: LogLevel; fields: Record<string, unknown> | undefined; message: string }
   | { t: "jobs"; jobNames: string[] }
+  /** The database file is gone (see DatabaseFileGuard): new work is refused, /health says why. */
+  | { t: "unhealthy"; reason: string }
   | { t: "stopped" };
 
 /** An error as it crosses the thread boundary: its class, code and own fields. */
@@ -123,7 +125,7 @@ export interface EncodedError {
 }
 
 export function encodeError(thrown: unknown): EncodedError {
-  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const error = toError(thrown);
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(error)) {
     if (key === "cause" || key === "name") continue;
