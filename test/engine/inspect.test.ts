@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { migrations } from "../../src/engine/db/migrations.js";
+import { latestSchemaVersion, migrations } from "../../src/engine/db/migrations.js";
 import { migrate } from "../../src/engine/db/open.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
 import { MOVE_CHUNK } from "../../src/engine/sqs/inspect.js";
@@ -153,9 +153,11 @@ describe("migrations", () => {
       await upgraded.noteError("m-1", "works");
       await upgraded.close();
       const check = new Database(path, { readonly: true });
-      expect(check.pragma("user_version", { simple: true })).toBe(3);
+      expect(check.pragma("user_version", { simple: true })).toBe(latestSchemaVersion);
       const columns = check.pragma("table_info(messages)") as Array<{ name: string }>;
-      expect(columns.map((c) => c.name)).toContain("moved_at");
+      expect(columns.map((c) => c.name)).toEqual(
+        expect.arrayContaining(["moved_at", "message_group_id"]),
+      );
       check.close();
     } finally {
       cleanup();
