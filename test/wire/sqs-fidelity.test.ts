@@ -1,3 +1,4 @@
+import { CreateTopicCommand, PublishCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -239,5 +240,28 @@ describe("fair queues: MessageGroupId on a standard queue", () => {
     // Within a group, oldest first.
     const noisy = bodies.filter((b) => b?.startsWith("noisy"));
     expect(noisy).toEqual(noisy.map((_, i) => `noisy-${i}`));
+  });
+
+  // "Amazon SNS standard topics ... can now deliver messages with a MessageGroupId to
+  // Amazon SQS fair queues" (fair queues launch, July 2025): the group travels with the
+  // delivery, raw or not.
+  it("passes a publish's MessageGroupId from a standard topic on to its SQS queues", async () => {
+    const q = await createQueue("fair-sns");
+    const { Attributes } = await stack.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ["QueueArn"] }),
+    );
+    const { TopicArn } = await stack.sns.send(
+      new CreateTopicCommand({ Name: `fair-${counter++}` }),
+    );
+    await stack.sns.send(
+      new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: Attributes?.QueueArn }),
+    );
+    await stack.sns.send(
+      new PublishCommand({ TopicArn, Message: "hi", MessageGroupId: "tenant-9" }),
+    );
+    const { Messages } = await stack.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: q.url, MessageSystemAttributeNames: ["All"] }),
+    );
+    expect(Messages?.[0]?.Attributes?.MessageGroupId).toBe("tenant-9");
   });
 });

@@ -4,6 +4,7 @@ import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
 import { insertMessage, prepareMessage } from "../sqs/send.js";
 import type { MessageAttributeValue } from "../sqs/types.js";
+import { validateMessageGroupId } from "../sqs/validate.js";
 import { snsError } from "./errors.js";
 import { type FilterPolicy, type FilterPolicyScope, parseFilterPolicy } from "./filter-policy.js";
 import type { SubscriptionRecord, SubscriptionStore } from "./subscriptions.js";
@@ -29,6 +30,8 @@ interface PreparedPublish {
   sqsMessage: string;
   subject: string | undefined;
   attributes: Record<string, SnsMessageAttributeValue>;
+  /** Passed on to SQS subscriptions, where it is the message's fair-queue tenant. */
+  messageGroupId: string | undefined;
 }
 
 export function preparePublish(entry: Omit<PublishBatchRequestEntry, "Id">): PreparedPublish {
@@ -67,7 +70,24 @@ export function preparePublish(entry: Omit<PublishBatchRequestEntry, "Id">): Pre
     }
     sqsMessage = typeof map.sqs === "string" ? map.sqs : map.default;
   }
-  return { messageId: randomUUID(), message, sqsMessage, subject: entry.Subject, attributes };
+  return {
+    messageId: randomUUID(),
+    message,
+    sqsMessage,
+    subject: entry.Subject,
+    attributes,
+    messageGroupId: publishGroupId(entry.MessageGroupId),
+  };
+}
+
+/** SQS's rule for a MessageGroupId, refused in SNS's words. */
+function publishGroupId(id: unknown): string | undefined {
+  try {
+    return validateMessageGroupId(id);
+  } catch (error) {
+    if (!(error instanceof AwsApiError)) throw error;
+    throw snsError.invalidParameter(`Invalid parameter: MessageGroupId Reason: ${error.message}`);
+  }
 }
 
 function validateAttributeName(name: string): void {
@@ -175,9 +195,15 @@ export function deliver(
     const queue = ctx.queues.byArn(sub.endpoint);
     if (!queue) continue;
     const raw = sub.attributes.RawMessageDelivery === "true";
-    const entry = raw
-      ? { MessageBody: publish.sqsMessage, MessageAttributes: toSqsAttributes(publish.attributes) }
-      : { MessageBody: formatEnvelope(envelope(ctx, topic, sub, publish, now)) };
+    const entry = {
+      ...(raw
+        ? {
+            MessageBody: publish.sqsMessage,
+            MessageAttributes: toSqsAttributes(publish.attributes),
+          }
+        : { MessageBody: formatEnvelope(envelope(ctx, topic, sub, publish, now)) }),
+      MessageGroupId: publish.messageGroupId,
+    };
     let prepared: ReturnType<typeof prepareMessage>;
     try {
       prepared = prepareMessage(queue, entry, {});

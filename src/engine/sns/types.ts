@@ -77,6 +77,8 @@ export interface PublishInput {
   Subject?: string;
   MessageStructure?: string;
   MessageAttributes?: Record<string, SnsMessageAttributeValue>;
+  /** On a standard topic, passed on to subscribed SQS queues (their fair-queue tenant). */
+  MessageGroupId?: string;
 }
 export interface PublishOutput {
   MessageId: string;
@@ -87,6 +89,7 @@ export interface PublishBatchRequestEntry {
   Subject?: string;
   MessageStructure?: string;
   MessageAttributes?: Record<string, SnsMessageAttributeValue>;
+  MessageGroupId?: string;
 }
 export interface PublishBatchInput {
   TopicArn: string;

@@ -42,6 +42,7 @@ const messageFields = (p: FormParams) => ({
   Subject: p.get("Subject"),
   MessageStructure: p.get("MessageStructure"),
   MessageAttributes: p.attributes("MessageAttributes.entry", "Name"),
+  MessageGroupId: p.get("MessageGroupId"),
 });
 
 const attributeMap = (p: FormParams) => p.map("Attributes.entry", "key", "value");
