@@ -242,9 +242,9 @@ describe("fair queues: MessageGroupId on a standard queue", () => {
     expect(noisy).toEqual(noisy.map((_, i) => `noisy-${i}`));
   });
 
-  // "Amazon SNS standard topics ... can now deliver messages with a MessageGroupId to
-  // Amazon SQS fair queues" (fair queues launch, July 2025): the group travels with the
-  // delivery, raw or not.
+  // With fair queues (July 2025) SNS standard topics take a MessageGroupId and deliver it to
+  // subscribed SQS queues (Developer Guide, "Amazon SQS fair queues"): the group travels with
+  // the delivery, raw or not.
   it("passes a publish's MessageGroupId from a standard topic on to its SQS queues", async () => {
     const q = await createQueue("fair-sns");
     const { Attributes } = await stack.sqs.send(
