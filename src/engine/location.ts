@@ -24,9 +24,12 @@ export function topicArn(loc: Location, name: string): string {
 /**
  * The queue name in a queue URL. Any host is accepted (the same queue is
  * reached as `https://sqs.us-east-1.amazonaws.com/…` or `http://localhost:3000/…`),
- * as long as the path is `/<account id>/<name>`. Returns undefined otherwise.
+ * as long as the path is `/<account id>/<name>`; a bare name is taken as it is, as on AWS.
+ * Returns undefined otherwise.
  */
 export function queueNameFromUrl(url: string): string | undefined {
+  // A bare queue name works as a QueueUrl on AWS, for a queue of the caller's own account.
+  if (/^[A-Za-z0-9_-]{1,80}$/.test(url)) return url;
   const match = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+)?\/([^/]+)\/([^/?#]+)\/?$/i.exec(url);
   return match?.[2];
 }

@@ -123,7 +123,8 @@ function tooDeep(position: number | undefined): ApiError {
 }
 
 /** ` (byte 0xff at offset 12)`: where decoding first fails; binary search, as a prefix that fails makes every longer one fail. */
-function firstInvalidByte(bytes: Uint8Array): string {
+/** Where a body that is not UTF-8 first goes wrong, as text to append to an error message. */
+export function firstInvalidByte(bytes: Uint8Array): string {
   const validPrefix = (length: number) => {
     try {
       // stream: an unfinished character at the end of the prefix is not an error yet.

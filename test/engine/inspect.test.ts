@@ -155,7 +155,9 @@ describe("migrations", () => {
       const check = new Database(path, { readonly: true });
       expect(check.pragma("user_version", { simple: true })).toBe(latestSchemaVersion);
       const columns = check.pragma("table_info(messages)") as Array<{ name: string }>;
-      expect(columns.map((c) => c.name)).toContain("moved_at");
+      expect(columns.map((c) => c.name)).toEqual(
+        expect.arrayContaining(["moved_at", "message_group_id"]),
+      );
       check.close();
     } finally {
       cleanup();

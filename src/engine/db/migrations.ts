@@ -148,6 +148,18 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: "a message's MessageGroupId: its tenant in a fair (standard) queue",
+    up(db) {
+      // Partial: only messages sent with a group pay for the index; it serves the fair receive.
+      db.exec(`
+        ALTER TABLE messages ADD COLUMN message_group_id TEXT;
+        CREATE INDEX messages_by_group ON messages (queue_id, message_group_id, visible_at, seq)
+          WHERE message_group_id IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

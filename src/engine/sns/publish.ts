@@ -238,9 +238,15 @@ export function deliver(
     const queue = ctx.queues.byArn(sub.endpoint);
     if (!queue) continue;
     const raw = sub.attributes.RawMessageDelivery === "true";
-    const entry = raw
-      ? { MessageBody: publish.sqsMessage, MessageAttributes: toSqsAttributes(publish.attributes) }
-      : { MessageBody: formatEnvelope(envelope(ctx, topic, sub, publish, now)) };
+    const entry = {
+      ...(raw
+        ? {
+            MessageBody: publish.sqsMessage,
+            MessageAttributes: toSqsAttributes(publish.attributes),
+          }
+        : { MessageBody: formatEnvelope(envelope(ctx, topic, sub, publish, now)) }),
+      MessageGroupId: publish.messageGroupId,
+    };
     let prepared: ReturnType<typeof prepareMessage>;
     try {
       prepared = prepareMessage(queue, entry, {});

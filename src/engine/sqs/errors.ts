@@ -1,5 +1,18 @@
 import { AwsApiError, invalidParameterValue } from "../errors.js";
 
+/** The most characters of a client's own input an error message repeats. */
+export const MAX_ECHOED_CHARS = 200;
+
+/**
+ * A client's input as an error message repeats it: whole when short, else its start and how
+ * long it was, so a 1 MB receipt handle does not come back as a 1 MB error.
+ */
+export function echo(value: unknown): string {
+  const text = String(value);
+  if (text.length <= MAX_ECHOED_CHARS) return text;
+  return `${text.slice(0, MAX_ECHOED_CHARS)}... (${text.length} characters)`;
+}
+
 /**
  * The SQS errors the engine raises, with AWS's query code (`code`), JSON
  * shape name (`type`), HTTP status and wording. One place, so the wire
@@ -24,12 +37,12 @@ export const sqsError = {
   receiptHandleIsInvalid: (handle: string) =>
     new AwsApiError(
       "ReceiptHandleIsInvalid",
-      `The input receipt handle "${handle}" is not a valid receipt handle.`,
+      `The input receipt handle "${echo(handle)}" is not a valid receipt handle.`,
       { status: 404 },
     ),
   staleReceiptHandle: (handle: string) =>
     invalidParameterValue(
-      `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+      `Value ${echo(handle)} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
     ),
   purgeQueueInProgress: (queueName: string) =>
     new AwsApiError(
@@ -50,7 +63,7 @@ export const sqsError = {
       { type: "EmptyBatchRequest" },
     ),
   batchEntryIdsNotDistinct: (id: string) =>
-    new AwsApiError("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", `Id ${id} repeated.`, {
+    new AwsApiError("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", `Id ${echo(id)} repeated.`, {
       type: "BatchEntryIdsNotDistinct",
     }),
   invalidBatchEntryId: () =>
@@ -66,21 +79,27 @@ export const sqsError = {
       { type: "BatchRequestTooLong" },
     ),
   invalidAttributeName: (name: string) =>
-    new AwsApiError("InvalidAttributeName", `Unknown Attribute ${name}.`),
+    new AwsApiError("InvalidAttributeName", `Unknown Attribute ${echo(name)}.`),
   invalidAttributeValue: (name: string, reason: string) =>
     new AwsApiError(
       "InvalidAttributeValue",
-      `Invalid value for the parameter ${name}. Reason: ${reason}`,
+      `Invalid value for the parameter ${echo(name)}. Reason: ${reason}`,
     ),
   /** An integer request parameter out of range, in SQS's words ("Value 11 for parameter X is invalid. Reason: ..."). */
   parameterOutOfRange: (name: string, value: unknown, reason: string) =>
     invalidParameterValue(
-      `Value ${String(value)} for parameter ${name} is invalid. Reason: ${reason}`,
+      `Value ${echo(value)} for parameter ${name} is invalid. Reason: ${reason}`,
     ),
-  invalidMessageContents: () =>
+  /** AWS's text, then what offload found (`detail`), when it can say more. */
+  invalidMessageContents: (detail?: string) =>
     new AwsApiError(
       "InvalidMessageContents",
-      "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
+      `Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF${detail === undefined ? "" : `. ${detail}`}`,
+    ),
+  /** A MessageGroupId SQS refuses (API Reference, SendMessage: 1 to 128 alphanumeric or punctuation characters). */
+  invalidMessageGroupId: (value: string) =>
+    invalidParameterValue(
+      `Value ${echo(value)} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
     ),
   missingParameter: (name: string) =>
     new AwsApiError("MissingParameter", `The request must contain the parameter ${name}.`, {

@@ -19,6 +19,7 @@ export interface MessageRow {
   received_at: number | null;
   receipt: string | null;
   dead_letter_source_arn: string | null;
+  message_group_id: string | null;
 }
 
 /** What a receive reads of a message row: every column but the ones it only writes. */
@@ -36,12 +37,13 @@ export type ClaimRow = Pick<
   | "receive_count"
   | "first_receive_at"
   | "dead_letter_source_arn"
+  | "message_group_id"
 >;
 
 /** The columns of a ClaimRow, in the order `claimRowOf` reads them. */
 export const CLAIM_COLUMNS =
   "seq, message_id, body, attributes, md5_body, md5_attributes, system_attributes, sender_id, " +
-  "sent_at, receive_count, first_receive_at, dead_letter_source_arn";
+  "sent_at, receive_count, first_receive_at, dead_letter_source_arn, message_group_id";
 
 /**
  * A row from a raw statement selecting CLAIM_COLUMNS. Raw rows (arrays) and only the columns
@@ -62,6 +64,7 @@ export function claimRowOf(v: unknown[]): ClaimRow {
     receive_count: v[9] as number,
     first_receive_at: v[10] as number | null,
     dead_letter_source_arn: v[11] as string | null,
+    message_group_id: v[12] as string | null,
   };
 }
 
@@ -72,7 +75,8 @@ export function serializeAttributes(
   attributes: Record<string, MessageAttributeValue> | undefined,
 ): string | null {
   if (!attributes || Object.keys(attributes).length === 0) return null;
-  const stored: Record<string, StoredAttribute> = {};
+  // No prototype here or below: an attribute named `__proto__` is kept like any other (SQS allows the name).
+  const stored: Record<string, StoredAttribute> = Object.create(null);
   for (const [name, value] of Object.entries(attributes)) {
     stored[name] = value.DataType.startsWith("Binary")
       ? {
@@ -87,7 +91,7 @@ export function serializeAttributes(
 export function deserializeAttributes(json: string | null): Record<string, MessageAttributeValue> {
   if (!json) return {};
   const stored = JSON.parse(json) as Record<string, StoredAttribute>;
-  const out: Record<string, MessageAttributeValue> = {};
+  const out: Record<string, MessageAttributeValue> = Object.create(null);
   for (const [name, value] of Object.entries(stored)) {
     out[name] =
       value.BinaryValue !== undefined
@@ -111,7 +115,7 @@ export function receivedAttributes(
   if (!json) return NO_ATTRIBUTES;
   if (json === last.json) return last.attributes;
   const stored = JSON.parse(json) as Record<string, StoredAttribute>;
-  const out: Record<string, ReceivedAttributeValue> = {};
+  const out: Record<string, ReceivedAttributeValue> = Object.create(null);
   let binary = false;
   for (const name in stored) {
     const value = stored[name]!;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { TimerHandle } from "../../core/clock.js";
 import type { EngineContext } from "../context.js";
 import { sqsError } from "./errors.js";
+import { noteGroupedMessage } from "./fair.js";
 import type { MessageRow } from "./message-row.js";
 import type { QueueRecord } from "./queue-store.js";
 import { storedCounts } from "./queues.js";
@@ -309,6 +310,7 @@ export function redriveRow(
        WHERE seq = ?`,
     )
     .run(destination.id, randomUUID(), now, now, row.seq);
+  if (row.message_group_id !== null) noteGroupedMessage(ctx, destination.id);
 }
 
 /** Task handles are base64 of `{"taskId","sourceArn"}`, as AWS issues them. */

@@ -71,10 +71,9 @@ export function normalizeAttributes(
   const out: Record<string, string> = {};
   for (const [name, raw] of Object.entries(attributes ?? {})) {
     const value = String(raw);
-    if (fifoOnly.has(name)) {
-      if (name === "FifoQueue" && value === "false") continue;
-      throw sqsError.invalidAttributeName(name);
-    }
+    // Even FifoQueue=false: a standard queue has no FifoQueue attribute, and SQS answers
+    // "Unknown Attribute FifoQueue." (InvalidAttributeName) to CreateQueue and SetQueueAttributes.
+    if (fifoOnly.has(name)) throw sqsError.invalidAttributeName(name);
     if (!settableAttributes.has(name)) throw sqsError.invalidAttributeName(name);
     out[name] = normalizeOne(name, value, ctx);
   }

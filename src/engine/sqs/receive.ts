@@ -1,4 +1,5 @@
 import type { EngineContext } from "../context.js";
+import { fairCandidates, hasGroups, noteGroupedMessage } from "./fair.js";
 import { md5OfAttributes } from "./md5.js";
 import {
   CLAIM_COLUMNS,
@@ -26,6 +27,7 @@ const SYSTEM_ATTRIBUTES = [
   "ApproximateFirstReceiveTimestamp",
   "AWSTraceHeader",
   "DeadLetterQueueSourceArn",
+  "MessageGroupId",
 ] as const;
 
 /** A message claimed by a receive: its row as delivered, and the receipt handle of this receive. */
@@ -128,12 +130,15 @@ export function claim(
   const dlq = redrive ? ctx.queues.byArn(redrive.deadLetterTargetArn) : undefined;
   const rows: ClaimRow[] = [];
   const taken = new Set<number>();
+  // A queue holding messages with a MessageGroupId is a fair queue: its groups interleave.
+  const fair = hasGroups(ctx, current.id);
   for (;;) {
     // Rows taken so far stay visible until deliver marks them, so every select asks for a
     // whole batch and skips them; what it finds beyond them is new.
-    const selected = selectVisible(ctx, max).all(current.id, now) as unknown[][];
-    for (const values of selected) {
-      const row = claimRowOf(values);
+    const selected = fair
+      ? fairCandidates(ctx, current.id, now, max)
+      : (selectVisible(ctx, max).all(current.id, now) as unknown[][]).map(claimRowOf);
+    for (const row of selected) {
       if (taken.has(row.seq)) continue;
       if (row.sent_at <= expiredBefore) {
         ctx.stmts.get("DELETE FROM messages WHERE seq = ?").run(row.seq);
@@ -208,7 +213,7 @@ const MARK_RECEIVED = Array.from(
 
 export function moveToDeadLetterQueue(
   ctx: EngineContext,
-  row: Pick<MessageRow, "seq">,
+  row: Pick<MessageRow, "seq" | "message_group_id">,
   dlq: QueueRecord,
   sourceArn: string,
   now: number,
@@ -220,6 +225,7 @@ export function moveToDeadLetterQueue(
        WHERE seq = ?`,
     )
     .run(dlq.id, now, sourceArn, now, row.seq);
+  if (row.message_group_id !== null) noteGroupedMessage(ctx, dlq.id);
   const dlqId = dlq.id;
   ctx.committer.afterCommit(() => ctx.longPoll.notify(dlqId));
 }
@@ -256,7 +262,7 @@ function projection(input: ReceiveMessageInput): (claimed: Claimed) => Message {
     if (Object.keys(attributes).length > 0) message.Attributes = attributes;
     if (row.attributes && attributeNames.length > 0) {
       const all = deserializeAttributes(row.attributes);
-      const picked: Record<string, MessageAttributeValue> = {};
+      const picked: Record<string, MessageAttributeValue> = Object.create(null);
       for (const [name, value] of Object.entries(all))
         if (wantsAttribute(name)) picked[name] = value;
       if (Object.keys(picked).length > 0) {
@@ -284,13 +290,19 @@ function systemAttributes(row: ClaimRow): Record<string, string> {
     if (trace !== undefined) attributes.AWSTraceHeader = trace;
   }
   if (row.dead_letter_source_arn) attributes.DeadLetterQueueSourceArn = row.dead_letter_source_arn;
+  if (row.message_group_id !== null) attributes.MessageGroupId = row.message_group_id;
   return attributes;
 }
 
-/** MessageAttributeNames: "All", ".*", exact names, or "prefix.*". */
+/**
+ * MessageAttributeNames: "All", ".*" or "*" (every attribute), exact names, or "prefix.*"
+ * (every name that starts with the prefix: "Hel.*" takes `Hello` and `Help.Me`). As AWS
+ * answers them, recorded in LocalStack's snapshot of
+ * `test_receive_message_message_attribute_names_filters` (tests/aws/services/sqs/test_sqs.snapshot.json).
+ */
 function attributeMatcher(names: string[]): (name: string) => boolean {
-  if (names.includes("All") || names.includes(".*")) return () => true;
+  if (names.some((n) => n === "All" || n === ".*" || n === "*")) return () => true;
   const exact = new Set(names.filter((n) => !n.endsWith(".*")));
-  const prefixes = names.filter((n) => n.endsWith(".*")).map((n) => n.slice(0, -1));
+  const prefixes = names.filter((n) => n.endsWith(".*")).map((n) => n.slice(0, -2));
   return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
 }

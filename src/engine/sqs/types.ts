@@ -59,6 +59,8 @@ export interface SendMessageInput {
   QueueUrl: string;
   MessageBody: string;
   DelaySeconds?: number;
+  /** On a standard queue, the message's tenant in a fair queue (kept and returned as a system attribute). */
+  MessageGroupId?: string;
   MessageAttributes?: Record<string, MessageAttributeValue>;
   MessageSystemAttributes?: Record<string, MessageSystemAttributeValue>;
 }
@@ -72,6 +74,7 @@ export interface SendMessageBatchRequestEntry {
   Id: string;
   MessageBody: string;
   DelaySeconds?: number;
+  MessageGroupId?: string;
   MessageAttributes?: Record<string, MessageAttributeValue>;
   MessageSystemAttributes?: Record<string, MessageSystemAttributeValue>;
 }
@@ -124,7 +127,7 @@ export interface ReceivedMessage {
   md5OfBody: string;
   /**
    * SenderId, SentTimestamp, ApproximateReceiveCount, ApproximateFirstReceiveTimestamp; and
-   * AWSTraceHeader and DeadLetterQueueSourceArn where the message has them.
+   * AWSTraceHeader, DeadLetterQueueSourceArn and MessageGroupId where the message has them.
    */
   attributes: Record<string, string>;
   /** Shared, frozen, between messages that carry the same attributes. */

@@ -1,5 +1,5 @@
 import { AWS_LIMITS } from "../../core/limits.js";
-import { sqsError } from "./errors.js";
+import { echo, sqsError } from "./errors.js";
 import type { MessageAttributeValue, MessageSystemAttributeValue } from "./types.js";
 
 /** SQS limits, from the Amazon SQS Developer Guide "Amazon SQS quotas" and the API reference. */
@@ -14,12 +14,15 @@ const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const INVALID_CHARACTER = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 const DATA_TYPE = /^(String|Number|Binary)(\.[^\s]{1,250})?$/;
+// "MessageGroupId can contain up to 128 alphanumeric characters (a-z, A-Z, 0-9) and punctuation
+// (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~)." (API Reference, SendMessage): printable ASCII but space.
+const MESSAGE_GROUP_ID = /^[\x21-\x7E]{1,128}$/;
 
 export function validateQueueName(name: unknown): string {
   if (typeof name !== "string" || name.length === 0) throw sqsError.missingParameter("QueueName");
   if (name.endsWith(".fifo")) {
     throw sqsError.unsupportedOperation(
-      `FIFO queues are not supported by the offload engine (queue name ${name}); use a standard queue.`,
+      `FIFO queues are not supported by the offload engine (queue name ${echo(name)}); use a standard queue.`,
     );
   }
   if (!QUEUE_NAME.test(name)) {
@@ -69,6 +72,38 @@ export function validateBatchShape<T extends { Id: string }>(
   return entries;
 }
 
+/** A MessageGroupId as given (a fair queue's tenant), or undefined when there is none. */
+export function validateMessageGroupId(id: unknown): string | undefined {
+  if (id === undefined || id === null) return undefined;
+  if (typeof id !== "string" || !MESSAGE_GROUP_ID.test(id)) {
+    throw sqsError.invalidMessageGroupId(String(id));
+  }
+  return id;
+}
+
+/**
+ * What SQS counts of a batch entry towards the 1 MiB a batch request may carry: the body and
+ * each attribute's name, type and value, in bytes. Counted before any entry is validated,
+ * so a malformed field counts as nothing rather than failing here.
+ */
+export function batchEntrySize(entry: {
+  MessageBody?: unknown;
+  MessageAttributes?: Record<string, MessageAttributeValue> | undefined;
+}): number {
+  let size = typeof entry.MessageBody === "string" ? Buffer.byteLength(entry.MessageBody) : 0;
+  const attributes = entry.MessageAttributes;
+  if (typeof attributes !== "object" || attributes === null) return size;
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
+    size += Buffer.byteLength(name);
+    if (typeof value !== "object" || value === null) continue;
+    if (typeof value.DataType === "string") size += Buffer.byteLength(value.DataType);
+    if (typeof value.StringValue === "string") size += Buffer.byteLength(value.StringValue);
+    if (value.BinaryValue instanceof Uint8Array) size += value.BinaryValue.length;
+  }
+  return size;
+}
+
 export function validateBody(body: unknown): string {
   if (typeof body !== "string" || body.length === 0) throw sqsError.missingParameter("MessageBody");
   if (INVALID_CHARACTER.test(body)) throw sqsError.invalidMessageContents();
@@ -107,7 +142,7 @@ function validateAttributeName(name: string): void {
     name.includes("..")
   ) {
     throw sqsError.invalidParameterValue(
-      `Message (user) attribute '${name}' has an invalid name: names may contain letters, digits, '_', '-' and '.', at most 256 characters, must not start with 'AWS.' or 'Amazon.', start or end with '.', or contain '..'.`,
+      `Message (user) attribute '${echo(name)}' has an invalid name: names may contain letters, digits, '_', '-' and '.', at most 256 characters, must not start with 'AWS.' or 'Amazon.', start or end with '.', or contain '..'.`,
     );
   }
 }
@@ -116,12 +151,12 @@ function validateAttributeValue(name: string, value: MessageAttributeValue | und
   const dataType = value?.DataType;
   if (typeof dataType !== "string" || dataType.length === 0) {
     throw sqsError.invalidParameterValue(
-      `The message attribute '${name}' must contain non-empty message attribute type.`,
+      `The message attribute '${echo(name)}' must contain non-empty message attribute type.`,
     );
   }
   if (!DATA_TYPE.test(dataType) || dataType.length > 256) {
     throw sqsError.invalidParameterValue(
-      `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
+      `The type of message (user) attribute '${echo(name)}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
     );
   }
   const typeBytes = Buffer.byteLength(dataType, "utf8");
@@ -129,7 +164,7 @@ function validateAttributeValue(name: string, value: MessageAttributeValue | und
     const bytes = value?.BinaryValue;
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
       throw sqsError.invalidParameterValue(
-        `The message attribute '${name}' with type 'Binary' must use field 'Binary'.`,
+        `The message attribute '${echo(name)}' with type 'Binary' must use field 'Binary'.`,
       );
     }
     return typeBytes + bytes.length;
@@ -137,18 +172,18 @@ function validateAttributeValue(name: string, value: MessageAttributeValue | und
   const text = value?.StringValue;
   if (typeof text !== "string") {
     throw sqsError.invalidParameterValue(
-      `The message attribute '${name}' with type '${dataType.startsWith("Number") ? "Number" : "String"}' must use field 'String'.`,
+      `The message attribute '${echo(name)}' with type '${dataType.startsWith("Number") ? "Number" : "String"}' must use field 'String'.`,
     );
   }
   if (text.length === 0) {
     throw sqsError.invalidParameterValue(
-      `Message (user) attribute '${name}' must contain a non-empty value of type '${dataType.startsWith("Number") ? "Number" : "String"}'.`,
+      `Message (user) attribute '${echo(name)}' must contain a non-empty value of type '${dataType.startsWith("Number") ? "Number" : "String"}'.`,
     );
   }
   if (INVALID_CHARACTER.test(text)) throw sqsError.invalidMessageContents();
   if (dataType.startsWith("Number") && !isSqsNumber(text)) {
     throw sqsError.invalidParameterValue(
-      `Can't cast the value of message (user) attribute '${name}' to a number.`,
+      `Can't cast the value of message (user) attribute '${echo(name)}' to a number.`,
     );
   }
   return typeBytes + Buffer.byteLength(text, "utf8");
@@ -175,7 +210,7 @@ export function validateSystemAttributes(
   for (const [name, value] of Object.entries(attributes)) {
     if (name !== "AWSTraceHeader") {
       throw sqsError.invalidParameterValue(
-        `Message system attribute name '${name}' is invalid. The only supported message system attribute is AWSTraceHeader.`,
+        `Message system attribute name '${echo(name)}' is invalid. The only supported message system attribute is AWSTraceHeader.`,
       );
     }
     if (

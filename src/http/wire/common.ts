@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { OffloadError } from "../../core/errors.js";
 import { AwsApiError } from "../../engine/errors.js";
+import { sqsError } from "../../engine/sqs/errors.js";
 import { readBodyBytes } from "../body.js";
+import { firstInvalidByte } from "../json.js";
 
 /** Every wire response carries one, as AWS's do (`x-amzn-RequestId`, `<RequestId>`). */
 export function newRequestId(): string {
@@ -15,7 +17,7 @@ export function newRequestId(): string {
  * those, for the operator's log.
  */
 export function toAwsError(thrown: unknown, report?: (thrown: unknown) => void): AwsApiError {
-  if (thrown instanceof AwsApiError) return thrown;
+  if (thrown instanceof AwsApiError) return bounded(thrown);
   if (thrown instanceof OffloadError && thrown.code === "PayloadTooLarge") {
     return new AwsApiError("RequestEntityTooLarge", thrown.message, { status: 413 });
   }
@@ -31,9 +33,41 @@ export function toAwsError(thrown: unknown, report?: (thrown: unknown) => void):
   );
 }
 
-/** The request body as UTF-8 text, refused over `limitBytes` (413 RequestEntityTooLarge). */
+/**
+ * The longest error message answered. AWS's own are a sentence or two; longer ones repeat
+ * the client's input, which the answer need not carry back in full.
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 1_024;
+
+/** The error with its message cut to MAX_ERROR_MESSAGE_CHARS, saying how long it was. */
+function bounded(error: AwsApiError): AwsApiError {
+  if (error.message.length <= MAX_ERROR_MESSAGE_CHARS) return error;
+  const message = `${error.message.slice(0, MAX_ERROR_MESSAGE_CHARS)}... (message cut from ${error.message.length} characters)`;
+  return new AwsApiError(error.code, message, {
+    type: error.type,
+    status: error.status,
+    sender: error.sender,
+  });
+}
+
+/** Strict: a byte that is not UTF-8 is an error, never a silent U+FFFD. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The request body as UTF-8 text, refused over `limitBytes` (413 RequestEntityTooLarge).
+ *
+ * @throws AwsApiError InvalidMessageContents when the body is not UTF-8: SQS refuses
+ * characters it cannot store rather than replacing them.
+ */
 export async function readBodyText(request: Request, limitBytes: number): Promise<string> {
-  return new TextDecoder().decode(await readBodyBytes(request, limitBytes));
+  const bytes = await readBodyBytes(request, limitBytes);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw sqsError.invalidMessageContents(
+      `The request is not valid UTF-8${firstInvalidByte(bytes)}.`,
+    );
+  }
 }
 
 /** Where a request posted to a queue's path (`/<account>/<name>`) points. */

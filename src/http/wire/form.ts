@@ -1,4 +1,5 @@
 import type { AwsApiError } from "../../engine/errors.js";
+import { echo, sqsError } from "../../engine/sqs/errors.js";
 
 /** A message attribute as the engines take it (SQS and SNS share the shape). */
 export interface AttributeValue {
@@ -8,6 +9,36 @@ export interface AttributeValue {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * The name/value pairs of a form body (`a=1&b=%C3%A9`), in order. As URLSearchParams
+ * reads them (`+` is a space, a `%` not followed by two hex digits is itself), except that
+ * percent-escapes which are not UTF-8 are refused rather than read as U+FFFD: SQS refuses
+ * characters it cannot store (InvalidMessageContents).
+ *
+ * @throws AwsApiError InvalidMessageContents naming the parameter.
+ */
+export function formEntries(text: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const part of text.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const name = decodeFormText(eq < 0 ? part : part.slice(0, eq), undefined);
+    out.push([name, eq < 0 ? "" : decodeFormText(part.slice(eq + 1), name)]);
+  }
+  return out;
+}
+
+function decodeFormText(text: string, name: string | undefined): string {
+  const spaced = text.includes("+") ? text.replaceAll("+", " ") : text;
+  if (!spaced.includes("%")) return spaced;
+  try {
+    return decodeURIComponent(spaced.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"));
+  } catch {
+    const where = name === undefined ? `parameter name ${echo(spaced)}` : `parameter ${echo(name)}`;
+    throw sqsError.invalidMessageContents(`The ${where} is not UTF-8 once percent-decoded.`);
+  }
+}
 
 /**
  * Decodes base64 text strictly (Node's decoder skips bad characters silently).
@@ -48,7 +79,7 @@ export class FormParams {
 
   /** The parameters of a form body (later duplicates win, as on AWS). */
   static parse(text: string, invalid: (message: string) => AwsApiError): FormParams {
-    return new FormParams(new Map(new URLSearchParams(text)), invalid);
+    return new FormParams(new Map(formEntries(text)), invalid);
   }
 
   get(name: string): string | undefined {
@@ -91,7 +122,8 @@ export class FormParams {
   map(name: string, key: string, value: string): Record<string, string> | undefined {
     const entries = this.entries(name);
     if (entries.length === 0) return undefined;
-    const out: Record<string, string> = {};
+    // No prototype: a key such as `__proto__` is data like any other.
+    const out: Record<string, string> = Object.create(null);
     for (const entry of entries) out[entry.#require(key)] = entry.get(value) ?? "";
     return out;
   }
@@ -100,7 +132,7 @@ export class FormParams {
   attributes(name: string, key: string): Record<string, AttributeValue> | undefined {
     const entries = this.entries(name);
     if (entries.length === 0) return undefined;
-    const out: Record<string, AttributeValue> = {};
+    const out: Record<string, AttributeValue> = Object.create(null);
     for (const entry of entries) {
       const binary = entry.get("Value.BinaryValue");
       const string = entry.get("Value.StringValue");

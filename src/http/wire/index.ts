@@ -4,7 +4,7 @@ import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import { wireAccess } from "./auth.js";
 import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
-import { FormParams } from "./form.js";
+import { FormParams, formEntries } from "./form.js";
 import { isSnsAction, SNS_VERSION, serveSnsQuery, snsInvalid, snsQueryError } from "./sns-query.js";
 import { invalidAction, isSqsAction } from "./sqs-actions.js";
 import { jsonError, serveSqsJson } from "./sqs-json.js";
@@ -101,7 +101,7 @@ async function serveQuery(
   try {
     const text = await readBodyText(request, limit);
     const query = new URL(request.url).searchParams;
-    const values = new Map([...query, ...new URLSearchParams(text)]);
+    const values = new Map([...query, ...formEntries(text)]);
     const action = values.get("Action");
     // A form post with no Action is not an AWS request: the caller answers it.
     if (action === undefined) return undefined;

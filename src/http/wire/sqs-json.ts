@@ -1,9 +1,9 @@
-import { AwsApiError, invalidParameterValue } from "../../engine/errors.js";
+import type { AwsApiError } from "../../engine/errors.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import { firstTooDeep, MAX_JSON_DEPTH } from "../json.js";
 import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
-import { decodeBase64 } from "./form.js";
 import { callSqs, invalidAction, isSqsAction } from "./sqs-actions.js";
+import { serializationError, sqsJsonInput } from "./sqs-json-input.js";
 
 /**
  * SQS's JSON protocol (awsJson1_0, what the AWS SDK v3 speaks):
@@ -40,10 +40,9 @@ export async function serveSqsJson(
   try {
     const action = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     if (!isSqsAction(action)) throw invalidAction(target);
-    const input = parseInput(await readBodyText(request, bodyLimitBytes));
+    const input = sqsJsonInput(action, parseInput(await readBodyText(request, bodyLimitBytes)));
     const queueUrl = queueUrlOf(request, path);
     if (queueUrl !== undefined && input.QueueUrl === undefined) input.QueueUrl = queueUrl;
-    decodeBinaryAttributes(input);
     const output = await callSqs(sqs, action, input, request.signal);
     return new Response(JSON.stringify(output, encodeBlob), {
       status: 200,
@@ -90,34 +89,6 @@ function parseInput(text: string): Record<string, unknown> {
     throw serializationError("The request body must be a JSON object.");
   }
   return parsed as Record<string, unknown>;
-}
-
-function serializationError(message: string): AwsApiError {
-  return new AwsApiError("SerializationException", message, { type: "SerializationException" });
-}
-
-/** Message attribute maps in a send: top level, and in every batch entry. */
-function decodeBinaryAttributes(input: Record<string, unknown>): void {
-  const holders = [input, ...(Array.isArray(input.Entries) ? input.Entries : [])];
-  holders.forEach((holder, i) => {
-    if (typeof holder !== "object" || holder === null) return;
-    for (const field of ["MessageAttributes", "MessageSystemAttributes"]) {
-      const map = (holder as Record<string, unknown>)[field];
-      if (typeof map !== "object" || map === null) continue;
-      for (const [name, value] of Object.entries(map)) {
-        if (typeof value !== "object" || value === null) continue;
-        const attribute = value as { BinaryValue?: unknown };
-        if (typeof attribute.BinaryValue === "string") {
-          const where = i === 0 ? field : `Entries.${i - 1}.${field}`;
-          attribute.BinaryValue = decodeBase64(
-            attribute.BinaryValue,
-            `${where}.${name}.BinaryValue`,
-            invalidParameterValue,
-          );
-        }
-      }
-    }
-  });
 }
 
 /** JSON.stringify replacer: blobs (binary attribute values) as base64. */

@@ -19,6 +19,8 @@ const url = (p: FormParams, queueUrl: string | undefined) => p.get("QueueUrl") ?
 const messageFields = (p: FormParams) => ({
   MessageBody: p.get("MessageBody"),
   DelaySeconds: p.int("DelaySeconds"),
+  MessageGroupId: p.get("MessageGroupId"),
+  MessageDeduplicationId: p.get("MessageDeduplicationId"),
   MessageAttributes: p.attributes("MessageAttribute", "Name"),
   MessageSystemAttributes: p.attributes("MessageSystemAttribute", "Name"),
 });
