@@ -98,7 +98,7 @@ export function createApi(options: ApiOptions): Hono {
         });
   if (wire) {
     // AWS protocol requests (X-Amz-Target, or a form with Action=…); any other POST falls through.
-    app.post("/", async (c, next) => (await wire(c.req.raw, undefined, remoteOf(c))) ?? next());
+    app.post("/", async (c, next) => (await wire(c.req.raw)) ?? next());
   }
 
   // One handler per route and method, and everything else in the fallback below: a request
@@ -126,11 +126,10 @@ export function createApi(options: ApiOptions): Hono {
     if (wire && method === "POST") {
       const queuePath = QUEUE_PATH.exec(path);
       if (queuePath) {
-        const answer = await wire(
-          c.req.raw,
-          { account: queuePath[1]!, name: tryDecodeURIComponent(queuePath[2]!) },
-          remoteOf(c),
-        );
+        const answer = await wire(c.req.raw, {
+          account: queuePath[1]!,
+          name: tryDecodeURIComponent(queuePath[2]!),
+        });
         if (answer) return answer;
       }
     }
@@ -174,12 +173,6 @@ function pathPattern(path: string): RegExp {
     .map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
     .join("/");
   return new RegExp(`^${source}$`);
-}
-
-/** The peer's address, from the Node request `@hono/node-server` puts in the env. */
-function remoteOf(c: Context): string | undefined {
-  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
-    ?.socket?.remoteAddress;
 }
 
 /** A thrown value as log fields: what a 500 hides from the caller, the log keeps. */

@@ -21,8 +21,15 @@ export interface GuardOptions {
  *   send no `Origin` and are not affected.
  * - A request addressed to another name (DNS rebinding): a page on
  *   attacker.example whose name is re-pointed at 127.0.0.1 talks to the
- *   local app as its own origin. With `allowedHosts`, any other Host is
- *   refused.
+ *   local app as its own origin, so the Origin check above passes it. With
+ *   `allowedHosts`, any other Host is refused. An app with an API key has
+ *   none: every route that reads or writes jobs needs the key, which such a
+ *   page does not have, and the app may be reached by any name (a LAN name,
+ *   a reverse proxy's).
+ *
+ * Both apply to every route, the SQS/SNS wire endpoint included. The Origin
+ * check applies with an API key too: a page can send the key only in a
+ * request CORS lets through, from an origin in `corsOrigins`, which passes it.
  *
  * Answers 403 (HostNotAllowed, CrossSiteRequest), or undefined to go on.
  */

@@ -1,31 +1,49 @@
 import { AwsApiError } from "../../engine/errors.js";
 
 /**
- * Who may use the wire endpoint when an API key is set: anyone on loopback,
- * and from elsewhere only a request carrying the key, either as
- * `Authorization: Bearer <key>` or as the access key id of a SigV4 signature
- * (`Credential=<key>/…`), so the AWS SDKs and CLI carry it through
- * `AWS_ACCESS_KEY_ID`. Signatures themselves are not verified.
+ * Who may use the wire endpoint when an API key is set: only a request that
+ * carries the key, from any peer, loopback included. A peer's address proves
+ * nothing about who sent the request: a reverse proxy on the same host, or a
+ * page in a local browser whose name was re-pointed at 127.0.0.1 (DNS
+ * rebinding), both connect from loopback.
+ *
+ * The key comes as `Authorization: Bearer <key>` or as the access key id of a
+ * SigV4 signature (`Credential=<key>/…`), so the AWS SDKs and CLI carry it
+ * through `AWS_ACCESS_KEY_ID`. Signatures themselves are not verified.
  */
-export function wireAccess(
-  apiKey: string,
-): (request: Request, remoteAddress: string | undefined) => AwsApiError | undefined {
-  return (request, remoteAddress) => {
-    if (remoteAddress !== undefined && isLoopbackAddress(remoteAddress)) return undefined;
-    const header = request.headers.get("authorization") ?? "";
-    const bearer = /^\s*Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    const accessKeyId = /\bCredential=([^/,\s]+)\//.exec(header)?.[1];
-    if (constantTimeEqual(bearer ?? accessKeyId ?? "", apiKey)) return undefined;
+export function wireAccess(apiKey: string): (request: Request) => AwsApiError | undefined {
+  return (request) => {
+    const header = request.headers.get("authorization");
+    const bearer = header === null ? undefined : /^\s*Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    const accessKeyId = header === null ? undefined : /\bCredential=([^/,\s]+)\//.exec(header)?.[1];
+    const given = bearer ?? accessKeyId;
+    if (given !== undefined && constantTimeEqual(given, apiKey)) return undefined;
     return new AwsApiError(
       "AccessDenied",
-      "This offload server requires its API key from beyond loopback: use it as the AWS access key id (AWS_ACCESS_KEY_ID) or send Authorization: Bearer <key>",
-      { status: 403, type: "AccessDenied" },
+      `${NEEDS_KEY}; ${whatCame(header, bearer, accessKeyId)}`,
+      {
+        status: 403,
+      },
     );
   };
 }
 
-function isLoopbackAddress(address: string): boolean {
-  return address === "::1" || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
+const NEEDS_KEY =
+  "This offload server requires its API key on every request: use it as the AWS access key id (AWS_ACCESS_KEY_ID) or send Authorization: Bearer <key>";
+
+/** What the request carried instead of the key, for the refusal's message. */
+function whatCame(
+  header: string | null,
+  bearer: string | undefined,
+  accessKeyId: string | undefined,
+): string {
+  if (header === null || header.trim() === "") return "the request has no Authorization header";
+  if (bearer !== undefined) return "the bearer token is not the key";
+  if (accessKeyId !== undefined) {
+    // The id is the caller's own, and not secret (a signature's credential scope is sent in clear).
+    return `the access key id ${JSON.stringify(accessKeyId.slice(0, 40))} is not the key`;
+  }
+  return "the Authorization header is neither a bearer token nor a SigV4 signature";
 }
 
 /** Compares without an early exit on the first differing character. */
