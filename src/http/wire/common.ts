@@ -19,6 +19,10 @@ export function toAwsError(thrown: unknown, report?: (thrown: unknown) => void):
   if (thrown instanceof OffloadError && thrown.code === "PayloadTooLarge") {
     return new AwsApiError("RequestEntityTooLarge", thrown.message, { status: 413 });
   }
+  // The client left before its body arrived: no one reads the answer, and the server did not fail.
+  if (thrown instanceof OffloadError && thrown.code === "IncompleteBody") {
+    return new AwsApiError("IncompleteBody", thrown.message);
+  }
   report?.(thrown);
   return new AwsApiError(
     "InternalFailure",
