@@ -105,16 +105,27 @@ interface NodeEnv {
  * (Node then closes the connection once it is sent).
  */
 function answerAfterBody(fetch: Fetch): Fetch {
-  return async (request, env) => {
-    const response = await fetch(request, env);
-    const { incoming, outgoing } = (env ?? {}) as NodeEnv;
-    // `complete`: the parser has the whole request; what a route did not read, Node drops.
-    if (incoming === undefined || incoming.complete) return response;
-    if (!(await discardRest(request, incoming)) && outgoing && !outgoing.headersSent) {
-      outgoing.setHeader("Connection", "close");
-    }
-    return response;
+  return (request, env) => {
+    const answer = fetch(request, env);
+    // An answer given at once stays synchronous: @hono/node-server writes those on a fast path.
+    return answer instanceof Response
+      ? afterBody(request, env, answer)
+      : answer.then((response) => afterBody(request, env, response));
   };
+}
+
+function afterBody(
+  request: Request,
+  env: unknown,
+  response: Response,
+): Response | Promise<Response> {
+  const { incoming, outgoing } = (env ?? {}) as NodeEnv;
+  // `complete`: the parser has the whole request; what a route did not read, Node drops.
+  if (incoming === undefined || incoming.complete) return response;
+  return discardRest(request, incoming).then((arrived) => {
+    if (!arrived && outgoing && !outgoing.headersSent) outgoing.setHeader("Connection", "close");
+    return response;
+  });
 }
 
 /** Reads and drops what is left of a request's body; true once it has all arrived. */
