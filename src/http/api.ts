@@ -16,6 +16,7 @@ import {
   purgeRoute,
   redriveRoute,
 } from "./queue-routes.js";
+import { wireRefusal } from "./wire/auth.js";
 import { createWireHandler } from "./wire/index.js";
 
 type Method = "GET" | "POST";
@@ -157,7 +158,7 @@ export function createApi(options: ApiOptions): Hono {
     );
   });
   // Before any route or middleware: refused requests never reach the router.
-  const guard = requestGuard(resolved);
+  const guard = requestGuard(wire ? { ...resolved, refusal: wireRefusal } : resolved);
   const route = app.fetch;
   app.fetch = (request, env, executionCtx) => guard(request) ?? route(request, env, executionCtx);
   return app;

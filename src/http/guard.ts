@@ -6,6 +6,11 @@ export interface GuardOptions {
   readonly corsOrigins: readonly string[];
   /** When set, the only host names a request may be addressed to (its Host header). */
   readonly allowedHosts: readonly string[] | undefined;
+  /**
+   * The refusal of a request in another shape than the API's JSON error (the wire
+   * endpoint's AWS errors), or undefined for the API's. @defaultValue the API's, always
+   */
+  readonly refusal?: ((error: ApiError, request: Request) => Response | undefined) | undefined;
 }
 
 /**
@@ -37,6 +42,8 @@ export function requestGuard(options: GuardOptions): (request: Request) => Respo
   const anyOrigin = options.corsOrigins.includes("*");
   const origins = new Set(options.corsOrigins);
   const hosts = options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts);
+  const refuse = (error: ApiError, request: Request) =>
+    options.refusal?.(error, request) ?? apiRefusal(error);
   return (request) => {
     const headers = request.headers;
     const host = headers.get("host");
@@ -46,6 +53,7 @@ export function requestGuard(options: GuardOptions): (request: Request) => Respo
           "HostNotAllowed",
           `This app answers requests to ${[...hosts].join(", ")} only; this one was addressed to ${JSON.stringify(host ?? "")} (set OFFLOAD_API_KEY to serve other names)`,
         ),
+        request,
       );
     }
     const method = request.method;
@@ -59,6 +67,7 @@ export function requestGuard(options: GuardOptions): (request: Request) => Respo
         "CrossSiteRequest",
         `A page on ${JSON.stringify(origin)} may not ${method} to this app: only its own pages and OFFLOAD_CORS_ORIGINS may`,
       ),
+      request,
     );
   };
 }
@@ -102,7 +111,7 @@ function sameHost(origin: string, host: string | null): boolean {
   }
 }
 
-function refuse(error: ApiError): Response {
+function apiRefusal(error: ApiError): Response {
   const { status, body } = toErrorAnswer(error);
   return Response.json(body, { status });
 }

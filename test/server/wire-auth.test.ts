@@ -191,6 +191,61 @@ describe("the wire endpoint with an API key", () => {
       "{}",
     );
     expect(crossSite.status).toBe(403);
-    expect(JSON.parse(crossSite.text)).toMatchObject({ error: { code: "CrossSiteRequest" } });
+    expect(JSON.parse(crossSite.text)).toMatchObject({
+      __type: "com.amazonaws.sqs#CrossSiteRequest",
+      message: expect.stringContaining('A page on "https://evil.example" may not POST'),
+    });
+  });
+});
+
+describe("the wire endpoint without an API key", () => {
+  it("refuses other host names and other sites in the protocol's error shape, for the SDKs to show", async () => {
+    const { server } = await startTestServer(JOBS, cleanups);
+    const port = new URL(server.url).port;
+    // The SDK connects to 127.0.0.1 but names another host, as a browser does after DNS rebinding.
+    const { sqs, sns } = clients(server.url, "test");
+    const renameHost = (request: unknown) => {
+      (request as { headers: Record<string, string> }).headers.host =
+        `rebind.attacker.example:${port}`;
+    };
+    const step = { step: "finalizeRequest", priority: "low" } as const;
+    sqs.middlewareStack.add(
+      (next) => (args) => {
+        renameHost(args.request);
+        return next(args);
+      },
+      step,
+    );
+    sns.middlewareStack.add(
+      (next) => (args) => {
+        renameHost(args.request);
+        return next(args);
+      },
+      step,
+    );
+    const notAllowed = {
+      name: "HostNotAllowed",
+      message: `This app answers requests to localhost, 127.0.0.1, [::1] only; this one was addressed to "rebind.attacker.example:${port}" (set OFFLOAD_API_KEY to serve other names)`,
+      $metadata: { httpStatusCode: 403 },
+    };
+    await expect(sqs.send(new ListQueuesCommand({}))).rejects.toMatchObject(notAllowed);
+    await expect(sns.send(new ListTopicsCommand({}))).rejects.toMatchObject(notAllowed);
+    // A form posted by a page of another site, to a queue's path.
+    const crossSite = await post(
+      server.url,
+      "/000000000000/greet-dlq",
+      { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+      "Action=PurgeQueue",
+    );
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.text).toContain("<Code>CrossSiteRequest</Code>");
+    // The SDKs' own Host headers are served.
+    for (const endpoint of [server.url, `http://localhost:${port}`]) {
+      const { QueueUrls } = await clients(endpoint, "test").sqs.send(new ListQueuesCommand({}));
+      expect(QueueUrls).toHaveLength(2);
+    }
+    // The HTTP API keeps its own error shape.
+    const api = await post(server.url, "/jobs/greet", { host: "rebind.attacker.example" }, "{}");
+    expect(JSON.parse(api.text)).toMatchObject({ error: { code: "HostNotAllowed" } });
   });
 });

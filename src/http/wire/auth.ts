@@ -1,4 +1,8 @@
 import { AwsApiError } from "../../engine/errors.js";
+import { type ApiError, STATUS_BY_CODE } from "../errors.js";
+import { newRequestId } from "./common.js";
+import { jsonError } from "./sqs-json.js";
+import { sqsQueryError } from "./sqs-query.js";
 
 /**
  * Who may use the wire endpoint when an API key is set: only a request that
@@ -44,6 +48,30 @@ function whatCame(
     return `the access key id ${JSON.stringify(accessKeyId.slice(0, 40))} is not the key`;
   }
   return "the Authorization header is neither a bearer token nor a SigV4 signature";
+}
+
+/** Where the wire endpoint takes requests: `/`, and a queue's path `/<account>/<name>`. */
+const WIRE_PATH = /^\/(?:[0-9]{12}\/[^/]+)?$/;
+
+/**
+ * A refusal of the request guard (guard.ts: HostNotAllowed, CrossSiteRequest) for a request to
+ * the wire endpoint, in its protocol's error shape, so the AWS SDKs and CLI show its code and
+ * message; undefined for any other request (it gets the API's JSON error).
+ */
+export function wireRefusal(error: ApiError, request: Request): Response | undefined {
+  if (request.method !== "POST" || !WIRE_PATH.test(new URL(request.url).pathname)) {
+    return undefined;
+  }
+  const status = STATUS_BY_CODE[error.code];
+  const refusal = new AwsApiError(error.code, error.message, { status });
+  const requestId = newRequestId();
+  if (request.headers.has("x-amz-target")) return jsonError(refusal, requestId);
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) return undefined;
+  return new Response(sqsQueryError(refusal, requestId), {
+    status,
+    headers: { "content-type": "text/xml", "x-amzn-RequestId": requestId },
+  });
 }
 
 /** Compares without an early exit on the first differing character. */
