@@ -79,4 +79,33 @@ describe("the wire endpoint with an API key", () => {
     expect((await listQueues("192.0.2.10", `Bearer ${KEY}`)).status).toBe(200);
     expect((await listQueues("192.0.2.10", `Bearer ${KEY}x`)).status).toBe(403);
   });
+
+  it("reads an access key id with slashes in it (a base64 key) from the end of the credential", async () => {
+    const slashed = "k/Ab+c=/x";
+    const keyed = createApi({
+      backend: engineBackend(
+        await createEngineTransport(
+          engine,
+          JOB_NAMES.map((name) => ({ name, definition: jobs[name] })),
+        ),
+      ),
+      apiKey: slashed,
+      wire: { sqs: engine.sqs, sns: engine.sns },
+    });
+    const call = (authorization: string) =>
+      keyed.fetch(
+        new Request("http://offload.test/", {
+          method: "POST",
+          headers: {
+            "content-type": "application/x-amz-json-1.0",
+            "x-amz-target": "AmazonSQS.ListQueues",
+            authorization,
+          },
+          body: "{}",
+        }),
+      );
+    expect((await call(sigv4(slashed))).status).toBe(200);
+    expect((await call(sigv4("k/Ab+c="))).status).toBe(403);
+    expect((await call(sigv4("k"))).status).toBe(403);
+  });
 });

@@ -19,7 +19,7 @@ export function wireAccess(apiKey: string): (request: Request) => AwsApiError | 
   return (request) => {
     const header = request.headers.get("authorization");
     const bearer = header === null ? undefined : /^\s*Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    const accessKeyId = header === null ? undefined : /\bCredential=([^/,\s]+)\//.exec(header)?.[1];
+    const accessKeyId = header === null ? undefined : CREDENTIAL.exec(header)?.[1];
     const given = bearer ?? accessKeyId;
     if (given !== undefined && constantTimeEqual(given, apiKey)) return undefined;
     return new AwsApiError(
@@ -31,6 +31,12 @@ export function wireAccess(apiKey: string): (request: Request) => AwsApiError | 
     );
   };
 }
+
+/**
+ * A SigV4 credential, `<access key id>/<date>/<region>/<service>/aws4_request`, read from its
+ * end: a key made with `openssl rand -base64` has `/` in it.
+ */
+const CREDENTIAL = /\bCredential=([^,\s]+)\/\d{8}\/[^/,\s]+\/[^/,\s]+\/aws4_request\b/;
 
 const NEEDS_KEY =
   "This offload server requires its API key on every request: use it as the AWS access key id (AWS_ACCESS_KEY_ID) or send Authorization: Bearer <key>";
