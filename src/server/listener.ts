@@ -132,10 +132,15 @@ function afterBody(
 async function discardRest(request: Request, incoming: IncomingMessage): Promise<boolean> {
   const declared = Number(incoming.headers["content-length"]);
   if (declared > DISCARD_LIMIT_BYTES || incoming.destroyed) return false;
-  // A body a route began to read as a web stream goes on through that stream: it holds the
-  // Node.js request paused while no one reads it.
-  const body = request.body;
-  return body !== null && !body.locked ? discardStream(body) : discardNode(incoming);
+  try {
+    // A body a route began to read as a web stream goes on through that stream: it holds the
+    // Node.js request paused while no one reads it.
+    const body = request.body;
+    return await (body !== null && !body.locked ? discardStream(body) : discardNode(incoming));
+  } catch {
+    // Whatever fails here fails the connection, never the answer already made.
+    return false;
+  }
 }
 
 async function discardStream(body: ReadableStream<Uint8Array>): Promise<boolean> {
