@@ -39,7 +39,7 @@ export const environment = {
   OFFLOAD_HOST: "host to listen on",
   OFFLOAD_DURABILITY: "full | relaxed",
   OFFLOAD_ALERT_WEBHOOK: "URL that receives DLQ alarm changes",
-  OFFLOAD_API_KEY: "bearer token for /jobs and /api/* (required beyond loopback)",
+  OFFLOAD_API_KEY: "the key for /jobs, /api/* and the SQS/SNS endpoint (required beyond loopback)",
   OFFLOAD_CORS_ORIGINS: "comma-separated origins allowed by CORS",
   OFFLOAD_BODY_LIMIT: "largest request body in bytes",
   OFFLOAD_PAGES: "folder of static pages served at /",

@@ -12,7 +12,10 @@ export interface OffloadConfig {
   durability?: "full" | "relaxed";
   /** POSTs DLQ alarm changes here. */
   alertWebhook?: string;
-  /** Bearer token required on /jobs and /api/*. */
+  /**
+   * The key every request to /jobs, /api/* and the SQS/SNS endpoint must carry, from every
+   * client: as a bearer token, or as the AWS SDK's and CLI's access key id.
+   */
   apiKey?: string;
   /** Origins allowed by CORS. @defaultValue none (CORS off) */
   corsOrigins?: string[];

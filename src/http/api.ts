@@ -16,6 +16,7 @@ import {
   purgeRoute,
   redriveRoute,
 } from "./queue-routes.js";
+import { wireRefusal } from "./wire/auth.js";
 import { createWireHandler } from "./wire/index.js";
 
 type Method = "GET" | "POST";
@@ -109,7 +110,7 @@ export function createApi(options: ApiOptions): Hono {
         });
   if (wire) {
     // AWS protocol requests (X-Amz-Target, or a form with Action=…); any other POST falls through.
-    app.post("/", async (c, next) => (await wire(c.req.raw, undefined, remoteOf(c))) ?? next());
+    app.post("/", async (c, next) => (await wire(c.req.raw)) ?? next());
   }
 
   // One handler per route and method, and everything else in the fallback below: a request
@@ -137,11 +138,10 @@ export function createApi(options: ApiOptions): Hono {
     if (wire && method === "POST") {
       const queuePath = QUEUE_PATH.exec(path);
       if (queuePath) {
-        const answer = await wire(
-          c.req.raw,
-          { account: queuePath[1]!, name: tryDecodeURIComponent(queuePath[2]!) },
-          remoteOf(c),
-        );
+        const answer = await wire(c.req.raw, {
+          account: queuePath[1]!,
+          name: tryDecodeURIComponent(queuePath[2]!),
+        });
         if (answer) return answer;
       }
     }
@@ -169,7 +169,7 @@ export function createApi(options: ApiOptions): Hono {
     );
   });
   // Before any route or middleware: refused requests never reach the router.
-  const guard = requestGuard(resolved);
+  const guard = requestGuard(wire ? { ...resolved, refusal: wireRefusal } : resolved);
   const route = app.fetch;
   app.fetch = (request, env, executionCtx) => guard(request) ?? route(request, env, executionCtx);
   return app;
@@ -185,12 +185,6 @@ function pathPattern(path: string): RegExp {
     .map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
     .join("/");
   return new RegExp(`^${source}$`);
-}
-
-/** The peer's address, from the Node request `@hono/node-server` puts in the env. */
-function remoteOf(c: Context): string | undefined {
-  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
-    ?.socket?.remoteAddress;
 }
 
 /** A thrown value as log fields: what a 500 hides from the caller, the log keeps. */

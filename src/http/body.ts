@@ -72,7 +72,7 @@ export function nodeBodyOf(env: unknown): NodeBody | undefined {
  * than `limitBytes` of it. With `node`, the body is read from the Node.js
  * request under `request` (same bytes, less work per request).
  *
- * @throws ApiError PayloadTooLarge
+ * @throws ApiError PayloadTooLarge; IncompleteBody when the client leaves before its body ends
  */
 export async function readBodyBytes(
   request: Request,
@@ -100,6 +100,8 @@ export async function readBodyBytes(
       }
       chunks.push(value);
     }
+  } catch (thrown) {
+    throw isClientGone(thrown) ? clientGone() : thrown;
   } finally {
     reader.releaseLock();
   }
@@ -172,7 +174,7 @@ class NodeBodyReader {
 
   #error(error: Error): void {
     this.#stop();
-    this.#reject(error);
+    this.#reject(isClientGone(error) ? clientGone() : error);
   }
 
   #close(): void {
@@ -213,6 +215,22 @@ function clientGone(): ApiError {
   return new ApiError(
     "IncompleteBody",
     "The client closed the connection before the whole body arrived",
+  );
+}
+
+/**
+ * How Node.js reports a body cut off by its client: the request stream fails with `aborted`
+ * (ECONNRESET), or a web stream over it with a premature close or an abort.
+ */
+function isClientGone(thrown: unknown): boolean {
+  if (!(thrown instanceof Error)) return false;
+  const code = (thrown as { code?: unknown }).code;
+  return (
+    code === "ECONNRESET" ||
+    code === "ECONNABORTED" ||
+    code === "EPIPE" ||
+    code === "ERR_STREAM_PREMATURE_CLOSE" ||
+    thrown.name === "AbortError"
   );
 }
 

@@ -6,6 +6,11 @@ export interface GuardOptions {
   readonly corsOrigins: readonly string[];
   /** When set, the only host names a request may be addressed to (its Host header). */
   readonly allowedHosts: readonly string[] | undefined;
+  /**
+   * The refusal of a request in another shape than the API's JSON error (the wire
+   * endpoint's AWS errors), or undefined for the API's. @defaultValue the API's, always
+   */
+  readonly refusal?: ((error: ApiError, request: Request) => Response | undefined) | undefined;
 }
 
 /**
@@ -21,8 +26,15 @@ export interface GuardOptions {
  *   send no `Origin` and are not affected.
  * - A request addressed to another name (DNS rebinding): a page on
  *   attacker.example whose name is re-pointed at 127.0.0.1 talks to the
- *   local app as its own origin. With `allowedHosts`, any other Host is
- *   refused.
+ *   local app as its own origin, so the Origin check above passes it. With
+ *   `allowedHosts`, any other Host is refused. An app with an API key has
+ *   none: every route that reads or writes jobs needs the key, which such a
+ *   page does not have, and the app may be reached by any name (a LAN name,
+ *   a reverse proxy's).
+ *
+ * Both apply to every route, the SQS/SNS wire endpoint included. The Origin
+ * check applies with an API key too: a page can send the key only in a
+ * request CORS lets through, from an origin in `corsOrigins`, which passes it.
  *
  * Answers 403 (HostNotAllowed, CrossSiteRequest), or undefined to go on.
  */
@@ -30,6 +42,8 @@ export function requestGuard(options: GuardOptions): (request: Request) => Respo
   const anyOrigin = options.corsOrigins.includes("*");
   const origins = new Set(options.corsOrigins);
   const hosts = options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts);
+  const refuse = (error: ApiError, request: Request) =>
+    options.refusal?.(error, request) ?? apiRefusal(error);
   return (request) => {
     const headers = request.headers;
     const host = headers.get("host");
@@ -39,6 +53,7 @@ export function requestGuard(options: GuardOptions): (request: Request) => Respo
           "HostNotAllowed",
           `This app answers requests to ${[...hosts].join(", ")} only; this one was addressed to ${JSON.stringify(host ?? "")} (set OFFLOAD_API_KEY to serve other names)`,
         ),
+        request,
       );
     }
     const method = request.method;
@@ -52,6 +67,7 @@ export function requestGuard(options: GuardOptions): (request: Request) => Respo
         "CrossSiteRequest",
         `A page on ${JSON.stringify(origin)} may not ${method} to this app: only its own pages and OFFLOAD_CORS_ORIGINS may`,
       ),
+      request,
     );
   };
 }
@@ -95,7 +111,7 @@ function sameHost(origin: string, host: string | null): boolean {
   }
 }
 
-function refuse(error: ApiError): Response {
+function apiRefusal(error: ApiError): Response {
   const { status, body } = toErrorAnswer(error);
   return Response.json(body, { status });
 }

@@ -13,7 +13,8 @@ export interface ApiOptions {
   bodyLimitBytes?: number;
   /**
    * When set, every /jobs and /api/* request needs `Authorization: Bearer <key>`
-   * (compared in constant time); GET /health stays open.
+   * (compared in constant time), and every wire request needs it as a bearer token
+   * or as its SigV4 access key id, whatever the client's address; GET /health stays open.
    * @defaultValue none (no authentication)
    */
   apiKey?: string;
@@ -24,8 +25,8 @@ export interface ApiOptions {
   /**
    * When set, the app also speaks the SQS API (JSON and query protocols) and
    * the SNS API (query protocol) on `POST /` and `POST /<account>/<queue>`,
-   * for the AWS SDKs and CLI. Signatures are not verified and the API key
-   * does not apply: anyone who can connect may use every queue and topic.
+   * for the AWS SDKs and CLI. Signatures are not verified: without `apiKey`,
+   * anyone who can connect may use every queue and topic.
    * @defaultValue none (no wire endpoint)
    */
   wire?: { sqs: SqsApi; sns: SnsApi };

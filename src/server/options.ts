@@ -25,8 +25,11 @@ export interface ServerOptions {
    */
   durability?: "full" | "relaxed";
   /**
-   * When set, every /jobs and /api/* request needs `Authorization: Bearer <key>`; required to
-   * listen beyond loopback. @defaultValue none (loopback only, no authentication)
+   * When set, every request to /jobs, /api/* and the SQS/SNS endpoint needs it, from every
+   * client, loopback included: as `Authorization: Bearer <key>`, or as the access key id of
+   * the AWS SDKs and CLI. GET /health and the pages stay open. Required to listen beyond
+   * loopback; without it, only requests addressed to loopback names are served (DNS
+   * rebinding). @defaultValue none (loopback only, no authentication)
    */
   apiKey?: string;
   /** Origins a browser page may call the API from (`"*"`: any). @defaultValue [] (CORS off) */

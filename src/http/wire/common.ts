@@ -25,6 +25,10 @@ export function toAwsError(thrown: unknown, report?: (thrown: unknown) => void):
   if (thrown instanceof OffloadError && thrown.code === "DatabaseGone") {
     return new AwsApiError("ServiceUnavailable", thrown.message, { status: 503, sender: false });
   }
+  // The client left before its body arrived: no one reads the answer, and the server did not fail.
+  if (thrown instanceof OffloadError && thrown.code === "IncompleteBody") {
+    return new AwsApiError("IncompleteBody", thrown.message);
+  }
   report?.(thrown);
   return new AwsApiError(
     "InternalFailure",

@@ -22,11 +22,7 @@ export interface WireApis {
  * Serves one POST if it is an AWS protocol request, else resolves undefined
  * (the caller answers it). `path` is set for posts to a queue's path.
  */
-export type WireHandler = (
-  request: Request,
-  path?: QueuePath,
-  remoteAddress?: string,
-) => Promise<Response | undefined>;
+export type WireHandler = (request: Request, path?: QueuePath) => Promise<Response | undefined>;
 
 /**
  * The largest wire request body. A 10-entry batch may carry 1 MiB of
@@ -50,8 +46,9 @@ export const MAX_FORM_PARAMETERS = 1_000;
  * a local app with `endpoint: "http://localhost:3000"`.
  *
  * Signatures (SigV4 `Authorization` headers) are not verified: any
- * credentials are accepted, as in ElasticMQ and LocalStack. Serve it only
- * where anyone who can connect may use every queue and topic.
+ * credentials are accepted, as in ElasticMQ and LocalStack, unless `apiKey`
+ * is set, when every request must carry it (see wireAccess). Without a key,
+ * serve it only where anyone who can connect may use every queue and topic.
  *
  * @example
  * const wire = createWireHandler({ sqs: engine.sqs, sns: engine.sns });
@@ -71,9 +68,9 @@ export function createWireHandler(
     );
   };
   const access = options.apiKey === undefined ? undefined : wireAccess(options.apiKey);
-  return async (request, path, remoteAddress) => {
+  return async (request, path) => {
     const target = request.headers.get("x-amz-target");
-    const denied = access?.(request, remoteAddress);
+    const denied = access?.(request);
     if (target !== null) {
       if (denied) return jsonError(denied, newRequestId());
       return serveSqsJson(apis.sqs, request, target, path, limit, report);
