@@ -355,7 +355,7 @@ async function main(): Promise<void> {
         const r = await run(contender, contender.messages ?? MESSAGES);
         results[contender.name] = r;
         console.log(
-          `round ${round + 1} ${contender.name.padEnd(14)} ${String(r.endToEndPerSecond).padStart(6)} msg/s end to end (send ${r.sendPerSecond}/s, drain ${r.drainPerSecond}/s; CPU per message: clients ${r.clientCpuUsPerMessage} µs, server ${r.serverCpuUsPerMessage} µs; load ${loadavg()[0]!.toFixed(1)})`,
+          `round ${round + 1} ${contender.name.padEnd(24)} ${String(r.endToEndPerSecond).padStart(6)} msg/s end to end (send ${r.sendPerSecond}/s, drain ${r.drainPerSecond}/s; CPU per message: clients ${r.clientCpuUsPerMessage} µs, server ${r.serverCpuUsPerMessage} µs; load ${loadavg()[0]!.toFixed(1)})`,
         );
       }
       rounds.push(results);
@@ -430,7 +430,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     const s = summary[name]!;
     console.log(
-      `${name.padEnd(15)} ${spread(s.rounds, 0).padStart(24)}  ${base ? `× ${spread(s.ratioRounds)}` : ""}  CPU/msg clients ${s.clientCpuUsPerMessage} µs, server ${s.serverCpuUsPerMessage} µs`,
+      `${name.padEnd(24)} ${spread(s.rounds, 0).padStart(24)}  ${base ? `× ${spread(s.ratioRounds)}` : ""}  CPU/msg clients ${s.clientCpuUsPerMessage} µs, server ${s.serverCpuUsPerMessage} µs`,
     );
   }
   if (moto) {

@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { tryDecodeURIComponent } from "hono/utils/url";
 import { toError } from "../core/errors.js";
 import { bearerAuth } from "./auth.js";
+import { nodeBodyOf } from "./body.js";
 import { quote } from "./describe.js";
 import { ApiError, toErrorAnswer } from "./errors.js";
 import { requestGuard } from "./guard.js";
@@ -98,7 +99,11 @@ export function createApi(options: ApiOptions): Hono {
         });
   if (wire) {
     // AWS protocol requests (X-Amz-Target, or a form with Action=…); any other POST falls through.
-    app.post("/", async (c, next) => (await wire(c.req.raw, undefined, remoteOf(c))) ?? next());
+    app.post(
+      "/",
+      async (c, next) =>
+        (await wire(c.req.raw, undefined, remoteOf(c), nodeBodyOf(c.env))) ?? next(),
+    );
   }
 
   // One handler per route and method, and everything else in the fallback below: a request
@@ -130,6 +135,7 @@ export function createApi(options: ApiOptions): Hono {
           c.req.raw,
           { account: queuePath[1]!, name: tryDecodeURIComponent(queuePath[2]!) },
           remoteOf(c),
+          nodeBodyOf(c.env),
         );
         if (answer) return answer;
       }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { OffloadError } from "../../core/errors.js";
 import { AwsApiError } from "../../engine/errors.js";
-import { readBodyBytes } from "../body.js";
+import { type NodeBody, readBodyBytes } from "../body.js";
 
 /** Every wire response carries one, as AWS's do (`x-amzn-RequestId`, `<RequestId>`). */
 export function newRequestId(): string {
@@ -27,10 +27,21 @@ export function toAwsError(thrown: unknown, report?: (thrown: unknown) => void):
   );
 }
 
-/** The request body as UTF-8 text, refused over `limitBytes` (413 RequestEntityTooLarge). */
-export async function readBodyText(request: Request, limitBytes: number): Promise<string> {
-  return new TextDecoder().decode(await readBodyBytes(request, limitBytes));
+/**
+ * The request body as UTF-8 text, refused over `limitBytes` (413 RequestEntityTooLarge). With
+ * `node`, read from the Node.js request under `request`: reading `request.body` would build a
+ * web Request and a ReadableStream for each request (measured: a tenth of the main thread's
+ * time under the wire benchmark).
+ */
+export async function readBodyText(
+  request: Request,
+  limitBytes: number,
+  node?: NodeBody,
+): Promise<string> {
+  return UTF8.decode(await readBodyBytes(request, limitBytes, node));
 }
+
+const UTF8 = new TextDecoder();
 
 /** Where a request posted to a queue's path (`/<account>/<name>`) points. */
 export interface QueuePath {
