@@ -109,7 +109,20 @@ export async function answerSqsJson(
   if (queueUrl !== undefined && input.QueueUrl === undefined) input.QueueUrl = queueUrl;
   decodeBinaryAttributes(input);
   const output = await callSqs(sqs, action, input, request);
-  return JSON.stringify(output, encodeBlob);
+  // A replacer costs a call per key and value: only a receive can answer blobs.
+  return action === "ReceiveMessage" && hasBlob(output)
+    ? JSON.stringify(output, encodeBlob)
+    : JSON.stringify(output);
+}
+
+/** A received message carries a binary attribute value (a Uint8Array). */
+function hasBlob(output: object): boolean {
+  const messages = (output as { Messages?: Array<{ MessageAttributes?: object }> }).Messages;
+  return (messages ?? []).some((message) =>
+    Object.values(message.MessageAttributes ?? {}).some(
+      (value: { BinaryValue?: unknown }) => value.BinaryValue instanceof Uint8Array,
+    ),
+  );
 }
 
 export function jsonError(error: AwsApiError, requestId: string): Response {
