@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { tryDecodeURIComponent } from "hono/utils/url";
 import { toError } from "../core/errors.js";
 import { bearerAuth } from "./auth.js";
+import { nodeBodyOf } from "./body.js";
 import { quote } from "./describe.js";
 import { ApiError, toErrorAnswer } from "./errors.js";
 import { requestGuard } from "./guard.js";
@@ -110,7 +111,10 @@ export function createApi(options: ApiOptions): Hono {
         });
   if (wire) {
     // AWS protocol requests (X-Amz-Target, or a form with Action=…); any other POST falls through.
-    app.post("/", async (c, next) => (await wire(c.req.raw)) ?? next());
+    app.post(
+      "/",
+      async (c, next) => (await wire(c.req.raw, undefined, nodeBodyOf(c.env))) ?? next(),
+    );
   }
 
   // One handler per route and method, and everything else in the fallback below: a request
@@ -138,10 +142,11 @@ export function createApi(options: ApiOptions): Hono {
     if (wire && method === "POST") {
       const queuePath = QUEUE_PATH.exec(path);
       if (queuePath) {
-        const answer = await wire(c.req.raw, {
-          account: queuePath[1]!,
-          name: tryDecodeURIComponent(queuePath[2]!),
-        });
+        const answer = await wire(
+          c.req.raw,
+          { account: queuePath[1]!, name: tryDecodeURIComponent(queuePath[2]!) },
+          nodeBodyOf(c.env),
+        );
         if (answer) return answer;
       }
     }

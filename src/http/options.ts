@@ -1,9 +1,8 @@
 import type { Context } from "hono";
 import { OffloadError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { SnsApi } from "../engine/sns/types.js";
-import type { SqsApi } from "../engine/sqs/types.js";
 import type { ApiBackend } from "./backend.js";
+import type { WireApis } from "./wire/index.js";
 
 /** What {@link createApi} takes. */
 export interface ApiOptions {
@@ -29,7 +28,7 @@ export interface ApiOptions {
    * anyone who can connect may use every queue and topic.
    * @defaultValue none (no wire endpoint)
    */
-  wire?: { sqs: SqsApi; sns: SnsApi };
+  wire?: WireApis;
   /**
    * The only host names requests may be addressed to (their Host header, without the port):
    * a guard against DNS rebinding for an app that has no API key. `localhost` also admits

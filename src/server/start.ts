@@ -74,13 +74,18 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
       ...(config.apiKey ? { apiKey: config.apiKey } : {}),
       corsOrigins: [...config.corsOrigins],
       ...(pages ? { pages: (c) => pages(c.req.raw) } : {}),
-      wire: protectAppResources(
-        { sqs: engine.sqs, sns: engine.sns },
-        {
-          queueNames: () => new Set(backend.jobNames().flatMap((name) => [name, dlqNameOf(name)])),
-          topicName: JOBS_TOPIC_NAME,
-        },
-      ),
+      wire: {
+        ...protectAppResources(
+          { sqs: engine.sqs, sns: engine.sns },
+          {
+            queueNames: () =>
+              new Set(backend.jobNames().flatMap((name) => [name, dlqNameOf(name)])),
+            topicName: JOBS_TOPIC_NAME,
+          },
+        ),
+        // The message actions, which no guard above covers, answered in the engine thread.
+        sqsJson: engine.sqsJson,
+      },
       logger,
       // Without a key the app listens on loopback; only loopback names may address it.
       ...(config.apiKey ? {} : { allowedHosts: loopbackHosts(config.host) }),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { BroadcastChannel } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
@@ -103,6 +104,95 @@ describe("the engine thread", () => {
     // 20 s wait time. Reads answer within the turn, so it may take tens of trips.
     for (let trip = 0; trip < 1000 && answer === undefined; trip++) await thread.backend.queues();
     expect(answer).toEqual({});
+    await polling;
+  });
+
+  it("answers the wire's message actions from their body text, errors of their class", async () => {
+    const thread = await start({ greeting: noop });
+    const { QueueUrl } = await thread.sqs.createQueue({ QueueName: "texts" });
+    const bytes = Buffer.from([0, 1, 2, 255]);
+    const sent = JSON.parse(
+      await thread.sqsJson(
+        "SendMessageBatch",
+        JSON.stringify({
+          QueueUrl,
+          Entries: [
+            {
+              Id: "a",
+              MessageBody: "hello",
+              MessageAttributes: {
+                blob: { DataType: "Binary", BinaryValue: bytes.toString("base64") },
+              },
+            },
+            { Id: "b", MessageBody: "" },
+          ],
+        }),
+        undefined,
+      ),
+    ) as { Successful: Array<Record<string, string>>; Failed: Array<Record<string, unknown>> };
+    expect(sent.Successful).toEqual([
+      {
+        Id: "a",
+        MessageId: expect.any(String),
+        MD5OfMessageBody: createHash("md5").update("hello").digest("hex"),
+        MD5OfMessageAttributes: expect.stringMatching(/^[0-9a-f]{32}$/),
+      },
+    ]);
+    expect(sent.Failed).toEqual([expect.objectContaining({ Id: "b", SenderFault: true })]);
+    // The queue comes from the request's path when the body names none.
+    const received = JSON.parse(
+      await thread.sqsJson(
+        "ReceiveMessage",
+        JSON.stringify({ MessageAttributeNames: ["All"] }),
+        QueueUrl,
+      ),
+    ) as { Messages: Array<{ Body: string; MessageAttributes: Record<string, unknown> }> };
+    expect(received.Messages).toHaveLength(1);
+    expect(received.Messages[0]).toMatchObject({
+      Body: "hello",
+      MessageAttributes: { blob: { DataType: "Binary", BinaryValue: bytes.toString("base64") } },
+    });
+    await expect(
+      thread.sqsJson(
+        "SendMessage",
+        JSON.stringify({ QueueUrl: `${QueueUrl}-gone`, MessageBody: "x" }),
+        undefined,
+      ),
+    ).rejects.toSatisfy(
+      (e) => e instanceof AwsApiError && e.code === "AWS.SimpleQueueService.NonExistentQueue",
+    );
+    await expect(thread.sqsJson("SendMessage", "{not json", undefined)).rejects.toMatchObject({
+      type: "SerializationException",
+      status: 400,
+    });
+    // Only the message actions are answered this way.
+    await expect(
+      thread.sqsJson("DeleteQueue" as never, JSON.stringify({ QueueUrl }), undefined),
+    ).rejects.toMatchObject({ code: "InvalidAction" });
+    expect((await thread.sqs.listQueues({})).QueueUrls).toContain(QueueUrl);
+  });
+
+  it("ends a wire long poll early when its signal aborts", async () => {
+    const thread = await start({ greeting: noop });
+    const { QueueUrl } = await thread.sqs.createQueue({ QueueName: "idle-wire" });
+    const controller = new AbortController();
+    let answer: string | undefined;
+    const polling = thread
+      .sqsJson(
+        "ReceiveMessage",
+        JSON.stringify({ QueueUrl, WaitTimeSeconds: 20 }),
+        undefined,
+        controller.signal,
+      )
+      .then((value) => {
+        answer = value;
+      });
+    await thread.backend.queues();
+    expect(answer).toBeUndefined();
+    controller.abort();
+    // As above: the poll answers within some round trips, not after its 20 s wait time.
+    for (let trip = 0; trip < 1000 && answer === undefined; trip++) await thread.backend.queues();
+    expect(answer).toBe("{}");
     await polling;
   });
 

@@ -253,13 +253,16 @@ function projection(input: ReceiveMessageInput): (claimed: Claimed) => Message {
       MD5OfBody: row.md5_body,
       Body: row.body,
     };
-    const system = systemAttributes(row);
-    const attributes: Record<string, string> = {};
-    for (const name of SYSTEM_ATTRIBUTES) {
-      const value = system[name];
-      if (value !== undefined && (allSystem || systemNames.has(name))) attributes[name] = value;
+    // Most receives ask for no system attribute: their strings are not made then.
+    if (systemNames.size > 0) {
+      const system = systemAttributes(row);
+      const attributes: Record<string, string> = {};
+      for (const name of SYSTEM_ATTRIBUTES) {
+        const value = system[name];
+        if (value !== undefined && (allSystem || systemNames.has(name))) attributes[name] = value;
+      }
+      if (Object.keys(attributes).length > 0) message.Attributes = attributes;
     }
-    if (Object.keys(attributes).length > 0) message.Attributes = attributes;
     if (row.attributes && attributeNames.length > 0) {
       const all = deserializeAttributes(row.attributes);
       const picked: Record<string, MessageAttributeValue> = Object.create(null);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { OffloadError } from "../../core/errors.js";
 import { AwsApiError } from "../../engine/errors.js";
 import { sqsError } from "../../engine/sqs/errors.js";
-import { readBodyBytes } from "../body.js";
+import { type NodeBody, readBodyBytes } from "../body.js";
 import { firstInvalidByte } from "../json.js";
 
 /** Every wire response carries one, as AWS's do (`x-amzn-RequestId`, `<RequestId>`). */
@@ -58,13 +58,20 @@ function bounded(error: AwsApiError): AwsApiError {
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * The request body as UTF-8 text, refused over `limitBytes` (413 RequestEntityTooLarge).
+ * The request body as UTF-8 text, refused over `limitBytes` (413 RequestEntityTooLarge). With
+ * `node`, read from the Node.js request under `request`: reading `request.body` would build a
+ * web Request and a ReadableStream for each request (measured: a tenth of the main thread's
+ * time under the wire benchmark).
  *
  * @throws AwsApiError InvalidMessageContents when the body is not UTF-8: SQS refuses
  * characters it cannot store rather than replacing them.
  */
-export async function readBodyText(request: Request, limitBytes: number): Promise<string> {
-  const bytes = await readBodyBytes(request, limitBytes);
+export async function readBodyText(
+  request: Request,
+  limitBytes: number,
+  node?: NodeBody,
+): Promise<string> {
+  const bytes = await readBodyBytes(request, limitBytes, node);
   try {
     return UTF8.decode(bytes);
   } catch {

@@ -2,27 +2,40 @@ import { toError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
+import type { NodeBody } from "../body.js";
 import { wireAccess } from "./auth.js";
 import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
 import { FormParams, formEntries } from "./form.js";
 import { isSnsAction, SNS_VERSION, serveSnsQuery, snsInvalid, snsQueryError } from "./sns-query.js";
 import { invalidAction, isSqsAction } from "./sqs-actions.js";
-import { jsonError, serveSqsJson } from "./sqs-json.js";
+import { jsonError, type SqsJsonCall, serveSqsJson } from "./sqs-json.js";
 import { serveSqsQuery, sqsInvalid, sqsQueryError } from "./sqs-query.js";
 
 export type { QueuePath } from "./common.js";
+export { answerSqsJson, isMessageAction, type SqsJsonCall } from "./sqs-json.js";
 
 /** The APIs the wire endpoint serves: the engine's `sqs` and `sns`. */
 export interface WireApis {
   sqs: SqsApi;
   sns: SnsApi;
+  /**
+   * Answers the JSON protocol's message actions (isMessageAction) from their body text, where
+   * `sqs` runs: the server's engine thread, so that a body and its answer cross to it as text.
+   * Without it, every action is parsed here and served by `sqs`.
+   */
+  sqsJson?: SqsJsonCall;
 }
 
 /**
  * Serves one POST if it is an AWS protocol request, else resolves undefined
- * (the caller answers it). `path` is set for posts to a queue's path.
+ * (the caller answers it). `path` is set for posts to a queue's path; `node`, the Node.js
+ * request under `request` when there is one, is read for the body (see `nodeBodyOf`).
  */
-export type WireHandler = (request: Request, path?: QueuePath) => Promise<Response | undefined>;
+export type WireHandler = (
+  request: Request,
+  path?: QueuePath,
+  node?: NodeBody,
+) => Promise<Response | undefined>;
 
 /**
  * The largest wire request body. A 10-entry batch may carry 1 MiB of
@@ -68,12 +81,12 @@ export function createWireHandler(
     );
   };
   const access = options.apiKey === undefined ? undefined : wireAccess(options.apiKey);
-  return async (request, path) => {
+  return async (request, path, node) => {
     const target = request.headers.get("x-amz-target");
     const denied = access?.(request);
     if (target !== null) {
       if (denied) return jsonError(denied, newRequestId());
-      return serveSqsJson(apis.sqs, request, target, path, limit, report);
+      return serveSqsJson(apis.sqs, request, target, path, limit, report, node, apis.sqsJson);
     }
     const type = request.headers.get("content-type") ?? "";
     if (!/^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) return undefined;
@@ -81,7 +94,7 @@ export function createWireHandler(
       const requestId = newRequestId();
       return xmlResponse(denied.status, sqsQueryError(denied, requestId), requestId);
     }
-    return serveQuery(apis, request, path, limit, report);
+    return serveQuery(apis, request, path, limit, report, node);
   };
 }
 
@@ -91,12 +104,13 @@ async function serveQuery(
   path: QueuePath | undefined,
   limit: number,
   report: (thrown: unknown) => void,
+  node: NodeBody | undefined,
 ): Promise<Response | undefined> {
   const requestId = newRequestId();
   // Until the action is known, errors take SQS's shape unless the request says it is SNS's.
   let sns = false;
   try {
-    const text = await readBodyText(request, limit);
+    const text = await readBodyText(request, limit, node);
     const query = new URL(request.url).searchParams;
     const values = new Map([...query, ...formEntries(text)]);
     const action = values.get("Action");
@@ -114,7 +128,7 @@ async function serveQuery(
           action,
           new FormParams(values, sqsInvalid),
           queueUrlOf(request, path),
-          request.signal,
+          request,
           requestId,
         )
       : isSnsAction(action)

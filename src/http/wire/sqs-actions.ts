@@ -43,19 +43,20 @@ export function invalidAction(action: string | undefined): AwsApiError {
 
 /**
  * Calls the SqsApi method of an action with a decoded input. A receive gets
- * the request's signal, so a client that hangs up ends its long poll.
+ * the request's signal, so a client that hangs up ends its long poll; other actions leave it
+ * unread (a request's signal is made on first read, an AbortController each).
  */
 export async function callSqs(
   sqs: SqsApi,
   action: SqsAction,
   input: object,
-  signal: AbortSignal,
+  request: { readonly signal?: AbortSignal | undefined },
 ): Promise<object> {
   const method = sqs[SQS_ACTIONS[action]] as (
     input: object,
     options?: ReceiveOptions,
   ) => Promise<object>;
   return action === "ReceiveMessage"
-    ? method.call(sqs, input, { signal })
+    ? method.call(sqs, input, { signal: request.signal })
     : method.call(sqs, input);
 }

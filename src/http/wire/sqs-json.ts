@@ -1,8 +1,9 @@
 import type { AwsApiError } from "../../engine/errors.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
+import type { NodeBody } from "../body.js";
 import { firstTooDeep, MAX_JSON_DEPTH } from "../json.js";
 import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
-import { callSqs, invalidAction, isSqsAction } from "./sqs-actions.js";
+import { callSqs, invalidAction, isSqsAction, type SqsAction } from "./sqs-actions.js";
 import { serializationError, sqsJsonInput } from "./sqs-json-input.js";
 
 /**
@@ -35,22 +36,92 @@ export async function serveSqsJson(
   path: QueuePath | undefined,
   bodyLimitBytes: number,
   report?: (thrown: unknown) => void,
+  node?: NodeBody,
+  elsewhere?: SqsJsonCall,
 ): Promise<Response> {
   const requestId = newRequestId();
   try {
     const action = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     if (!isSqsAction(action)) throw invalidAction(target);
-    const input = sqsJsonInput(action, parseInput(await readBodyText(request, bodyLimitBytes)));
+    const text = await readBodyText(request, bodyLimitBytes, node);
     const queueUrl = queueUrlOf(request, path);
-    if (queueUrl !== undefined && input.QueueUrl === undefined) input.QueueUrl = queueUrl;
-    const output = await callSqs(sqs, action, input, request.signal);
-    return new Response(JSON.stringify(output, encodeBlob), {
+    const body =
+      elsewhere !== undefined && isMessageAction(action)
+        ? await elsewhere(
+            action,
+            text,
+            queueUrl,
+            action === "ReceiveMessage" ? request.signal : undefined,
+          )
+        : await answerSqsJson(sqs, action, text, queueUrl, request);
+    return new Response(body, {
       status: 200,
       headers: { "content-type": CONTENT_TYPE, "x-amzn-RequestId": requestId },
     });
   } catch (thrown) {
     return jsonError(toAwsError(thrown, report), requestId);
   }
+}
+
+/**
+ * Answers one JSON-protocol request body where the SqsApi runs (the engine thread, in the
+ * server): `answerSqsJson` there, given the raw body, resolving with the answer's body. Only
+ * the message actions (isMessageAction) go this way.
+ */
+export type SqsJsonCall = (
+  action: SqsAction,
+  body: string,
+  queueUrl: string | undefined,
+  signal?: AbortSignal,
+) => Promise<string>;
+
+/**
+ * The actions that carry messages, answered by an SqsJsonCall when there is one: a body and an
+ * answer cross the thread boundary as text, cheaper than the parsed input and output (measured
+ * in bench/NOTES.md). No guard on the app's own resources covers them: they change no queue.
+ */
+const MESSAGE_ACTIONS: ReadonlySet<string> = new Set<SqsAction>([
+  "SendMessage",
+  "SendMessageBatch",
+  "ReceiveMessage",
+  "DeleteMessage",
+  "DeleteMessageBatch",
+  "ChangeMessageVisibility",
+  "ChangeMessageVisibilityBatch",
+]);
+
+export function isMessageAction(action: string): action is SqsAction {
+  return MESSAGE_ACTIONS.has(action);
+}
+
+/**
+ * One JSON-protocol action, from the request's body text to the answer's: parsed, checked,
+ * served by `sqs`, encoded. `request.signal` is read for a receive alone.
+ */
+export async function answerSqsJson(
+  sqs: SqsApi,
+  action: SqsAction,
+  text: string,
+  queueUrl: string | undefined,
+  request: { readonly signal?: AbortSignal | undefined },
+): Promise<string> {
+  const input = sqsJsonInput(action, parseInput(text));
+  if (queueUrl !== undefined && input.QueueUrl === undefined) input.QueueUrl = queueUrl;
+  const output = await callSqs(sqs, action, input, request);
+  // A replacer costs a call per key and value: only a receive can answer blobs.
+  return action === "ReceiveMessage" && hasBlob(output)
+    ? JSON.stringify(output, encodeBlob)
+    : JSON.stringify(output);
+}
+
+/** A received message carries a binary attribute value (a Uint8Array). */
+function hasBlob(output: object): boolean {
+  const messages = (output as { Messages?: Array<{ MessageAttributes?: object }> }).Messages;
+  return (messages ?? []).some((message) =>
+    Object.values(message.MessageAttributes ?? {}).some(
+      (value: { BinaryValue?: unknown }) => value.BinaryValue instanceof Uint8Array,
+    ),
+  );
 }
 
 export function jsonError(error: AwsApiError, requestId: string): Response {

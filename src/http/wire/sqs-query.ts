@@ -148,11 +148,11 @@ export async function serveSqsQuery(
   action: SqsAction,
   params: FormParams,
   queueUrl: string | undefined,
-  signal: AbortSignal,
+  request: { readonly signal: AbortSignal },
   requestId: string,
 ): Promise<{ status: number; xml: string }> {
   const input = compact(DECODERS[action](params, queueUrl));
-  const output = await callSqs(sqs, action, input, signal);
+  const output = await callSqs(sqs, action, input, request);
   const result = NO_RESULT.has(action) ? undefined : encodeFields(output, layoutOf(action));
   return { status: 200, xml: queryResponse(action, NAMESPACE, result, requestId) };
 }

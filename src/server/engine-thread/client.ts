@@ -9,6 +9,7 @@ import type { Logger } from "../../core/logger.js";
 import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import type { ApiBackend } from "../../http/backend.js";
+import type { SqsJsonCall } from "../../http/wire/index.js";
 import { Outbox } from "../../runtime/outbox.js";
 import { threadEntry } from "../../runtime/thread-entry.js";
 import {
@@ -33,6 +34,8 @@ export interface EngineThread {
   /** The engine's SQS and SNS APIs, for the wire endpoint. */
   sqs: SqsApi;
   sns: SnsApi;
+  /** The wire endpoint's message actions, answered in the engine thread from their body text. */
+  sqsJson: SqsJsonCall;
   /** Settles if the thread stops without being asked to (a crash): the app cannot go on. */
   readonly failed: Promise<Error>;
   /** Stops the runtime (running jobs finish), closes the database, ends the thread. */
@@ -141,6 +144,8 @@ export function startEngineThread(
     untagQueue: (input) => call("sqs", "untagQueue", [input]),
     listQueueTags: (input) => call("sqs", "listQueueTags", [input]),
   };
+  const sqsJson: SqsJsonCall = (action, body, queueUrl, signal) =>
+    call("wire", "sqsJson", [action, body, queueUrl], signal);
   const sns: SnsApi = {
     createTopic: (input) => call("sns", "createTopic", [input]),
     deleteTopic: (input) => call("sns", "deleteTopic", [input]),
@@ -181,6 +186,7 @@ export function startEngineThread(
             backend,
             sqs,
             sns,
+            sqsJson,
             failed,
             stop() {
               stopping ??= lostError

@@ -12,6 +12,8 @@ import type { Logger } from "../../core/logger.js";
 import { createEngine, type Engine } from "../../engine/index.js";
 import type { ApiBackend } from "../../http/backend.js";
 import { createTransportBackend } from "../../http/transport-backend.js";
+import { answerSqsJson, isMessageAction } from "../../http/wire/index.js";
+import { invalidAction } from "../../http/wire/sqs-actions.js";
 import {
   createEngineTransport,
   type LoadedJob,
@@ -111,6 +113,16 @@ async function main(): Promise<void> {
     },
     sqs: ready.sqs,
     sns: ready.sns,
+    wire: { sqsJson: (action, body, queueUrl) => wireJson(action, body, queueUrl, undefined) },
+  };
+  const wireJson = (
+    action: string,
+    body: string,
+    queueUrl: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<string> => {
+    if (!isMessageAction(action)) return Promise.reject(invalidAction(action));
+    return answerSqsJson(ready.sqs, action, body, queueUrl, { signal });
   };
   const aborts = new Map<number, AbortController>();
 
@@ -121,6 +133,10 @@ async function main(): Promise<void> {
         const controller = new AbortController();
         aborts.set(call.id, controller);
         result = ready.sqs.receiveMessage(call.args[0], { signal: controller.signal });
+      } else if (call.abortable && call.target === "wire") {
+        const controller = new AbortController();
+        aborts.set(call.id, controller);
+        result = wireJson(...call.args, controller.signal);
       } else {
         result = invoke(targets, call);
       }

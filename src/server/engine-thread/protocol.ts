@@ -11,6 +11,7 @@ import { AwsApiError } from "../../engine/errors.js";
 import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import type { ApiBackend } from "../../http/backend.js";
+import type { SqsJsonCall } from "../../http/wire/index.js";
 
 /** What the engine thread needs to open the app: plain data, cloned into the thread. */
 export interface EngineThreadOptions {
@@ -34,6 +35,20 @@ export interface Targets {
   backend: ApiBackend;
   sqs: SqsApi;
   sns: SnsApi;
+  wire: WireTarget;
+}
+
+/**
+ * The wire endpoint's message actions, answered from the request's body text (see
+ * `answerSqsJson`): a body and its answer cross as strings, which copy as one block, where the
+ * parsed input and output were walked field by field on both threads.
+ */
+export interface WireTarget {
+  sqsJson(
+    action: Parameters<SqsJsonCall>[0],
+    body: string,
+    queueUrl: string | undefined,
+  ): Promise<string>;
 }
 
 export type Target = keyof Targets;
