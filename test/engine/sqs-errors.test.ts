@@ -501,6 +501,19 @@ const cases: Case[] = [
     "InvalidParameterValue",
     /at most 50 tags/,
   ],
+  // AWS's text, recorded against AWS by the Ballerina SQS connector's tests.
+  [
+    "an empty tag key",
+    () => sqs.tagQueue({ QueueUrl: url, Tags: { "": "production" } }),
+    "InvalidParameterValue",
+    "Tag keys must be between 1 and 128 characters in length.",
+  ],
+  [
+    "a tag key of 129 characters",
+    () => sqs.tagQueue({ QueueUrl: url, Tags: { [big(129)]: "v" } }),
+    "InvalidParameterValue",
+    "Tag keys must be between 1 and 128 characters in length.",
+  ],
 ];
 
 describe("SQS errors", () => {

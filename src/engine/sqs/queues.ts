@@ -260,9 +260,15 @@ function validateTags(tags: Record<string, string>): Record<string, string> {
     );
   }
   for (const [key, value] of entries) {
-    if (key.length < 1 || key.length > 128 || typeof value !== "string" || value.length > 256) {
+    // AWS's text for a key out of range, which names neither the key nor its length.
+    if (key.length < 1 || key.length > 128) {
       throw sqsError.invalidParameterValue(
-        `Tag key must be 1 to 128 characters and tag value at most 256 characters; got key ${JSON.stringify(key)}.`,
+        "Tag keys must be between 1 and 128 characters in length.",
+      );
+    }
+    if (typeof value !== "string" || value.length > 256) {
+      throw sqsError.invalidParameterValue(
+        `Tag value must be at most 256 characters; got ${typeof value === "string" ? value.length : typeof value} for key ${JSON.stringify(key)}.`,
       );
     }
   }
