@@ -9,7 +9,7 @@ import {
 import type { AnyJobDefinition } from "../core/job-types.js";
 import type { Logger } from "../core/logger.js";
 import type { Transport } from "../core/transport.js";
-import { createApi } from "../http/api.js";
+import { createHttpApp } from "../http/app.js";
 import { createTransportBackend } from "../http/transport-backend.js";
 import {
   corsOriginsFromEnv,
@@ -77,7 +77,8 @@ export function createApiFunction(options: ApiFunctionOptions): ApiFunction {
   const env: Environment = options.env ?? processEnv();
   const logger = options.logger ?? createLambdaLogger(env);
   const transport = options.transport ?? defaultTransport(options, env, logger);
-  const app = createApi({
+  // No wire endpoint on Lambda: createHttpApp leaves its code out of the bundle.
+  const app = createHttpApp({
     backend: createTransportBackend({ jobs: options.jobs, transport }),
     logger,
     corsOrigins: options.corsOrigins ?? corsOriginsFromEnv(env),

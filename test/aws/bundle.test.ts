@@ -90,14 +90,16 @@ describe("the job function's bundle", () => {
 });
 
 describe("the API function's bundle", () => {
-  it("needs no SQLite, engine runtime or file system: only the AWS clients and node:crypto", async () => {
+  it("needs no SQLite, engine, wire endpoint or file system: only the AWS clients", async () => {
     const { externals, inputs } = await bundle(
       `import { createApiFunction } from "./src/aws/api-function.ts";
        export const handler = createApiFunction({ jobs: {}, env: {
          OFFLOAD_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:app-jobs", OFFLOAD_QUEUES: "{}" } });`,
       "api.mjs",
     );
-    expect(externals).toEqual(["@aws-sdk/client-sns", "@aws-sdk/client-sqs", "node:crypto"]);
-    expect(inside(inputs, /better-sqlite3|^src\/(runtime|cli|engine\/(?!errors\.ts))/)).toEqual([]);
+    expect(externals).toEqual(["@aws-sdk/client-sns", "@aws-sdk/client-sqs"]);
+    expect(
+      inside(inputs, /better-sqlite3|^src\/(runtime|cli|http\/wire|engine\/(?!errors\.ts))/),
+    ).toEqual([]);
   });
 });
