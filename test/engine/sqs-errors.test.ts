@@ -71,49 +71,57 @@ const cases: Case[] = [
     "VisibilityTimeout 43201",
     () => sqs.createQueue({ QueueName: "q3", Attributes: { VisibilityTimeout: "43201" } }),
     "InvalidAttributeValue",
-    /^Invalid value for the parameter VisibilityTimeout\. Reason: Must be an integer from 0 to 43200; got "43201"\.$/,
+    "Invalid value for the parameter VisibilityTimeout.",
   ],
   [
+    // AWS's text, asserted against AWS by ballerina-platform's module-ballerinax-aws.sqs
+    // (testCreateQueueWithInvalidAttributes, testSetQueueAttribuesWithInvalidDelay).
     "DelaySeconds 901",
     () => sqs.createQueue({ QueueName: "q4", Attributes: { DelaySeconds: "901" } }),
     "InvalidAttributeValue",
-    /parameter DelaySeconds.*0 to 900/,
+    "Invalid value for the parameter DelaySeconds.",
+  ],
+  [
+    "SetQueueAttributes DelaySeconds 901",
+    () => sqs.setQueueAttributes({ QueueUrl: url, Attributes: { DelaySeconds: "901" } }),
+    "InvalidAttributeValue",
+    "Invalid value for the parameter DelaySeconds.",
   ],
   [
     "MessageRetentionPeriod 59",
     () => sqs.createQueue({ QueueName: "q5", Attributes: { MessageRetentionPeriod: "59" } }),
     "InvalidAttributeValue",
-    /MessageRetentionPeriod.*60 to 1209600/,
+    "Invalid value for the parameter MessageRetentionPeriod.",
   ],
   [
     "MessageRetentionPeriod over 14 days",
     () => sqs.createQueue({ QueueName: "q5b", Attributes: { MessageRetentionPeriod: "1209601" } }),
     "InvalidAttributeValue",
-    /MessageRetentionPeriod/,
+    "Invalid value for the parameter MessageRetentionPeriod.",
   ],
   [
     "MaximumMessageSize 1023",
     () => sqs.createQueue({ QueueName: "q6", Attributes: { MaximumMessageSize: "1023" } }),
     "InvalidAttributeValue",
-    /MaximumMessageSize.*1024 to 1048576/,
+    "Invalid value for the parameter MaximumMessageSize.",
   ],
   [
     "MaximumMessageSize over 1 MiB",
     () => sqs.createQueue({ QueueName: "q6b", Attributes: { MaximumMessageSize: "1048577" } }),
     "InvalidAttributeValue",
-    /MaximumMessageSize/,
+    "Invalid value for the parameter MaximumMessageSize.",
   ],
   [
     "ReceiveMessageWaitTimeSeconds 21",
     () => sqs.createQueue({ QueueName: "q7", Attributes: { ReceiveMessageWaitTimeSeconds: "21" } }),
     "InvalidAttributeValue",
-    /ReceiveMessageWaitTimeSeconds.*0 to 20/,
+    "Invalid value for the parameter ReceiveMessageWaitTimeSeconds.",
   ],
   [
     "VisibilityTimeout not a number",
     () => sqs.setQueueAttributes({ QueueUrl: url, Attributes: { VisibilityTimeout: "soon" } }),
     "InvalidAttributeValue",
-    /VisibilityTimeout.*got "soon"/,
+    "Invalid value for the parameter VisibilityTimeout.",
   ],
   [
     "RedrivePolicy not JSON",
@@ -509,6 +517,14 @@ const cases: Case[] = [
     "Tag keys must be between 1 and 128 characters in length.",
   ],
   [
+    // MessageDeduplicationId is FIFO-only (API Reference, SendMessage); AWS's answer to it on a
+    // standard queue, as quoted in cdklabs/construct-hub#905.
+    "MessageDeduplicationId on a standard queue",
+    () => sqs.sendMessage({ QueueUrl: url, MessageBody: "x", MessageDeduplicationId: "d1" }),
+    "InvalidParameterValue",
+    "Value d1 for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.",
+  ],
+  [
     "a tag key of 129 characters",
     () => sqs.tagQueue({ QueueUrl: url, Tags: { [big(129)]: "v" } }),
     "InvalidParameterValue",
@@ -548,6 +564,39 @@ describe("SQS errors", () => {
         SenderFault: true,
         Code: "InvalidParameterValue",
         Message: expect.stringMatching(/DelaySeconds must be >= 0 and <= 900/),
+      },
+    ]);
+    expect((await te.engine.queueStats(q)).visible).toBe(1);
+  });
+
+  // AWS fails such entries alone: an empty body is EmptyValue "No Value Found for
+  // SendMessageBatchRequestEntry.<n>.MessageBody." (redpanda-data/connect#1070 quotes AWS;
+  // ballerina's testSendMessageBatchPartialFailure asserts the code against AWS), and a
+  // MessageDeduplicationId on a standard queue "The request include parameter that is not
+  // valid for this queue type" (aws/aws-sdk-js#4216 shows AWS's XML answer).
+  it("fails batch entries with an empty body or a MessageDeduplicationId as AWS does", async () => {
+    const q = (await sqs.createQueue({ QueueName: "batch-entries" })).QueueUrl;
+    const out = await sqs.sendMessageBatch({
+      QueueUrl: q,
+      Entries: [
+        { Id: "ok", MessageBody: "fine" },
+        { Id: "empty", MessageBody: "" },
+        { Id: "dedup", MessageBody: "x", MessageDeduplicationId: "d1" },
+      ],
+    });
+    expect(out.Successful.map((s) => s.Id)).toEqual(["ok"]);
+    expect(out.Failed).toEqual([
+      {
+        Id: "empty",
+        SenderFault: true,
+        Code: "EmptyValue",
+        Message: "No Value Found for SendMessageBatchRequestEntry.2.MessageBody.",
+      },
+      {
+        Id: "dedup",
+        SenderFault: true,
+        Code: "InvalidParameterValue",
+        Message: "The request include parameter that is not valid for this queue type",
       },
     ]);
     expect((await te.engine.queueStats(q)).visible).toBe(1);

@@ -8,7 +8,7 @@ import {
   SetQueueAttributesCommand,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWireStack, type WireStack } from "./support.js";
+import { postForm, startWireStack, type WireStack, xmlText } from "./support.js";
 
 /**
  * SQS behaviour through the AWS SDK where outside emulators and suites disagree. Each case
@@ -172,6 +172,116 @@ describe("what SQS refuses (verified against the API reference and AWS's answers
     );
     const { Messages } = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url }));
     expect(Messages).toBeUndefined();
+  });
+});
+
+describe("what SQS refuses on a standard queue (AWS's answers as quoted from real accounts)", () => {
+  // MessageDeduplicationId "applies only to FIFO (first-in-first-out) queues" (API Reference,
+  // SendMessage). AWS's answers: SendMessage, "Value <id> for parameter MessageDeduplicationId
+  // is invalid. Reason: The request include parameter that is not valid for this queue type."
+  // (cdklabs/construct-hub#905, a Lambda's log); a SendMessageBatch entry, "The request include
+  // parameter that is not valid for this queue type" (aws/aws-sdk-js#4216, AWS's XML answer).
+  it("refuses MessageDeduplicationId in SendMessage and in each batch entry", async () => {
+    const q = await createQueue("dedup");
+    const error = await failure(
+      stack.sqs.send(
+        new SendMessageCommand({ QueueUrl: q.url, MessageBody: "x", MessageDeduplicationId: "d1" }),
+      ),
+    );
+    expect(error.name).toBe("InvalidParameterValue");
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    expect(error.message).toBe(
+      "Value d1 for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.",
+    );
+    const batch = await stack.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: q.url,
+        Entries: [
+          { Id: "a", MessageBody: "x", MessageDeduplicationId: "d1" },
+          { Id: "b", MessageBody: "y" },
+        ],
+      }),
+    );
+    expect(batch.Successful?.map((s) => s.Id)).toEqual(["b"]);
+    expect(batch.Failed).toEqual([
+      {
+        Id: "a",
+        SenderFault: true,
+        Code: "InvalidParameterValue",
+        Message: "The request include parameter that is not valid for this queue type",
+      },
+    ]);
+    // The query protocol (the AWS CLI v1, older SDKs) answers the same.
+    const form = await postForm(`${stack.url}/`, {
+      Action: "SendMessage",
+      QueueUrl: q.url,
+      MessageBody: "z",
+      MessageDeduplicationId: "d2",
+    });
+    const xml = await form.text();
+    expect(form.status).toBe(400);
+    expect(xmlText(xml, "Code")).toBe("InvalidParameterValue");
+    expect(xmlText(xml, "Message")).toMatch(/^Value d2 for parameter MessageDeduplicationId/);
+    const { Messages } = await stack.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10 }),
+    );
+    expect(Messages?.map((m) => m.Body)).toEqual(["y"]);
+  });
+
+  // A batch entry with an empty body: code EmptyValue (ballerina-platform's
+  // module-ballerinax-aws.sqs, testSendMessageBatchPartialFailure, against AWS), text "No Value
+  // Found for SendMessageBatchRequestEntry.1.MessageBody." (AWS's answer quoted in
+  // redpanda-data/connect#1070). A SendMessage with an empty body stays MissingParameter
+  // (recorded: LocalStack's test_send_empty_message snapshot).
+  it("fails a batch entry with an empty body as EmptyValue, naming its place", async () => {
+    const q = await createQueue("empty-body");
+    const batch = await stack.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: q.url,
+        Entries: [
+          { Id: "1", MessageBody: "v" },
+          { Id: "2", MessageBody: "" },
+        ],
+      }),
+    );
+    expect(batch.Successful?.map((s) => s.Id)).toEqual(["1"]);
+    expect(batch.Failed).toEqual([
+      {
+        Id: "2",
+        SenderFault: true,
+        Code: "EmptyValue",
+        Message: "No Value Found for SendMessageBatchRequestEntry.2.MessageBody.",
+      },
+    ]);
+    const single = await failure(
+      stack.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: "" })),
+    );
+    expect(single.name).toBe("MissingParameter");
+    expect(single.message).toBe("The request must contain the parameter MessageBody.");
+  });
+
+  // "Invalid value for the parameter DelaySeconds." and nothing more: asserted against AWS by
+  // ballerina-platform's module-ballerinax-aws.sqs (testCreateQueueWithInvalidAttributes,
+  // testSetQueueAttribuesWithInvalidDelay).
+  it("refuses a queue attribute out of range in AWS's words", async () => {
+    const created = await failure(
+      stack.sqs.send(
+        new CreateQueueCommand({
+          QueueName: `delay-901-${counter++}`,
+          Attributes: { DelaySeconds: "901" },
+        }),
+      ),
+    );
+    expect(created.name).toBe("InvalidAttributeValue");
+    expect(created.message).toBe("Invalid value for the parameter DelaySeconds.");
+    const q = await createQueue("delay-set");
+    const set = await failure(
+      stack.sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl: q.url, Attributes: { DelaySeconds: "901" } }),
+      ),
+    );
+    expect(set.name).toBe("InvalidAttributeValue");
+    expect(set.message).toBe("Invalid value for the parameter DelaySeconds.");
   });
 });
 

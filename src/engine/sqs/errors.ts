@@ -80,11 +80,39 @@ export const sqsError = {
     ),
   invalidAttributeName: (name: string) =>
     new AwsApiError("InvalidAttributeName", `Unknown Attribute ${echo(name)}.`),
-  invalidAttributeValue: (name: string, reason: string) =>
+  /**
+   * A queue attribute SQS refuses. AWS's text names only the attribute ("Invalid value for the
+   * parameter DelaySeconds.", asserted against AWS by ballerina-platform's
+   * module-ballerinax-aws.sqs tests); a reason follows only where offload has one of its own.
+   */
+  invalidAttributeValue: (name: string, reason?: string) =>
     new AwsApiError(
       "InvalidAttributeValue",
-      `Invalid value for the parameter ${echo(name)}. Reason: ${reason}`,
+      `Invalid value for the parameter ${echo(name)}.${reason === undefined ? "" : ` Reason: ${reason}`}`,
     ),
+  /**
+   * A parameter that only FIFO queues take, sent to a standard queue (every queue here is one).
+   * AWS's words, as its answers are quoted: to SendMessage "Value <v> for parameter
+   * MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid
+   * for this queue type." (cdklabs/construct-hub#905), and to a SendMessageBatch entry the bare
+   * "The request include parameter that is not valid for this queue type" (aws/aws-sdk-js#4216,
+   * #3187).
+   */
+  notForThisQueueType: (name: string, value: unknown) =>
+    invalidParameterValue(
+      `Value ${echo(value)} for parameter ${name} is invalid. Reason: The request include parameter that is not valid for this queue type.`,
+    ),
+  notForThisQueueTypeInBatch: () =>
+    invalidParameterValue("The request include parameter that is not valid for this queue type"),
+  /**
+   * A batch entry member sent empty, named by its place in the request
+   * (`SendMessageBatchRequestEntry.2.MessageBody`). AWS's code and text for an empty body in a
+   * SendMessageBatch entry: "EmptyValue", "No Value Found for SendMessageBatchRequestEntry.1.MessageBody."
+   * (quoted from AWS in redpanda-data/connect#1070; the code asserted against AWS by
+   * ballerina-platform's module-ballerinax-aws.sqs, testSendMessageBatchPartialFailure).
+   */
+  emptyValue: (parameter: string) =>
+    new AwsApiError("EmptyValue", `No Value Found for ${parameter}.`),
   /** An integer request parameter out of range, in SQS's words ("Value 11 for parameter X is invalid. Reason: ..."). */
   parameterOutOfRange: (name: string, value: unknown, reason: string) =>
     invalidParameterValue(

@@ -83,12 +83,10 @@ export function normalizeAttributes(
 function normalizeOne(name: string, value: string, ctx: AttributeContext): string {
   const int = (min: number, max: number) => {
     const n = Number(value);
+    // AWS's text, word for word, names only the attribute (recorded for DelaySeconds; the
+    // other integer attributes are taken to share it, as moto's MaximumMessageSize does).
     if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
-      // AWS says only "Invalid value for the parameter X."; the reason is ours.
-      throw sqsError.invalidAttributeValue(
-        name,
-        `Must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}.`,
-      );
+      throw sqsError.invalidAttributeValue(name);
     }
     return String(n);
   };

@@ -17,6 +17,8 @@ import {
   batchEntrySize,
   intParameter,
   limits,
+  refuseDeduplicationId,
+  refuseEmptyBatchBody,
   validateBatchShape,
   validateBody,
   validateMessageAttributes,
@@ -133,6 +135,7 @@ export async function sendMessage(
   entry: Omit<SendMessageBatchRequestEntry, "Id">,
   options: SendOptions,
 ): Promise<SendMessageOutput> {
+  refuseDeduplicationId(entry.MessageDeduplicationId, false);
   const message = prepareMessage(queue, entry, options);
   const messageId = await ctx.committer.run(() =>
     insertMessage(ctx, queue, message, ctx.clock.now()),
@@ -157,8 +160,10 @@ export async function sendMessageBatch(
   }
   const failed: BatchResultErrorEntry[] = [];
   const ready: Array<{ id: string; message: PreparedMessage }> = [];
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
     try {
+      refuseEmptyBatchBody(entry.MessageBody, index);
+      refuseDeduplicationId(entry.MessageDeduplicationId, true);
       ready.push({ id: entry.Id, message: prepareMessage(queue, entry, options) });
     } catch (error) {
       failed.push(batchFailure(entry.Id, error));

@@ -61,6 +61,8 @@ export interface SendMessageInput {
   DelaySeconds?: number;
   /** On a standard queue, the message's tenant in a fair queue (kept and returned as a system attribute). */
   MessageGroupId?: string;
+  /** FIFO queues only: every queue here is standard, so a value is refused, as SQS refuses it. */
+  MessageDeduplicationId?: string;
   MessageAttributes?: Record<string, MessageAttributeValue>;
   MessageSystemAttributes?: Record<string, MessageSystemAttributeValue>;
 }
@@ -75,6 +77,8 @@ export interface SendMessageBatchRequestEntry {
   MessageBody: string;
   DelaySeconds?: number;
   MessageGroupId?: string;
+  /** FIFO queues only: refused here, as on SendMessage. */
+  MessageDeduplicationId?: string;
   MessageAttributes?: Record<string, MessageAttributeValue>;
   MessageSystemAttributes?: Record<string, MessageSystemAttributeValue>;
 }

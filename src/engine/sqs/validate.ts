@@ -104,6 +104,28 @@ export function batchEntrySize(entry: {
   return size;
 }
 
+/**
+ * Refuses a MessageDeduplicationId: it "applies only to FIFO (first-in-first-out) queues" (API
+ * Reference, SendMessage) and every queue here is standard, so SQS's InvalidParameterValue
+ * rather than dropping it unseen. `null` counts as absent, as in SQS's JSON protocol.
+ */
+export function refuseDeduplicationId(id: unknown, inBatch: boolean): void {
+  if (id === undefined || id === null) return;
+  throw inBatch
+    ? sqsError.notForThisQueueTypeInBatch()
+    : sqsError.notForThisQueueType("MessageDeduplicationId", id);
+}
+
+/**
+ * A batch entry's empty body fails as SQS fails it: `EmptyValue`, naming the entry by its place
+ * (1-based), where a SendMessage with an empty body is `MissingParameter` (validateBody).
+ */
+export function refuseEmptyBatchBody(body: unknown, index: number): void {
+  if (body === "") {
+    throw sqsError.emptyValue(`SendMessageBatchRequestEntry.${index + 1}.MessageBody`);
+  }
+}
+
 export function validateBody(body: unknown): string {
   if (typeof body !== "string" || body.length === 0) throw sqsError.missingParameter("MessageBody");
   if (INVALID_CHARACTER.test(body)) throw sqsError.invalidMessageContents();
