@@ -9,6 +9,8 @@
  *   child  → { t: "sent" }
  *   parent → { t: "drain" }                         receive 10 + delete-batch until told to stop
  *   child  → { t: "drained", n }                    every receive that returned n new messages
+ *   parent → { t: "halt" }                          stop draining (after a warm-up)
+ *   child  → { t: "halted" }
  *   parent → { t: "stop" }
  *   child  → { t: "done", cpuMs, requests }
  */
@@ -22,12 +24,14 @@ import {
 export type ToClient =
   | { t: "send"; queueUrl: string; from: number; count: number }
   | { t: "drain" }
+  | { t: "halt" }
   | { t: "stop" };
 
 export type FromClient =
   | { t: "ready" }
   | { t: "sent" }
   | { t: "drained"; n: number }
+  | { t: "halted" }
   | { t: "done"; cpuMs: number; requests: number; failed?: string };
 
 const endpoint = process.env.WIRE_ENDPOINT!;
@@ -127,12 +131,20 @@ process.on("message", (message: ToClient) => {
   if (message.t === "send") {
     queueUrl = message.queueUrl;
     cpuStart = process.cpuUsage();
+    requests = 0;
     send(message.from, message.count).then(
       () => post({ t: "sent" }),
       (e: unknown) => finish(e),
     );
   } else if (message.t === "drain") {
     draining = drain().catch((e: unknown) => finish(e));
+  } else if (message.t === "halt") {
+    stopping = true;
+    void (draining ?? Promise.resolve()).then(() => {
+      stopping = false;
+      draining = undefined;
+      post({ t: "halted" });
+    });
   } else if (message.t === "stop") {
     stopping = true;
     void (draining ?? Promise.resolve()).then(() => finish());

@@ -82,7 +82,8 @@ export function loopbackHosts(host: string): string[] {
   return [...new Set(["localhost", "127.0.0.1", "[::1]", host.includes(":") ? `[${host}]` : host])];
 }
 
-function hostAllowed(hosts: ReadonlySet<string>, host: string | null): boolean {
+/** Whether a Host header names one of `hosts` (a `*.localhost` name counts as localhost). */
+export function hostAllowed(hosts: ReadonlySet<string>, host: string | null): boolean {
   if (host === null) return false;
   const name = hostName(host).toLowerCase();
   return hosts.has(name) || (hosts.has("localhost") && name.endsWith(".localhost"));

@@ -3,6 +3,7 @@ import { createApi } from "../http/api.js";
 import { ApiError, toErrorAnswer } from "../http/errors.js";
 import { loopbackHosts } from "../http/guard.js";
 import { protectAppResources } from "../http/wire/app-resources.js";
+import { type NodeRequestHandler, sqsJsonNodeHandler } from "../http/wire/node-sqs-json.js";
 import { dlqNameOf, JOBS_TOPIC_NAME } from "../runtime/index.js";
 import { type EngineThread, startEngineThread } from "./engine-thread/client.js";
 import { closeServer, type Fetch, listen } from "./listener.js";
@@ -48,7 +49,13 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
   const ready = new Promise<boolean>((resolve) => {
     started = resolve;
   });
-  const server = await listen((request, env) => handle(request, env), config);
+  // The wire endpoint's message actions, answered from the Node.js request once the engine runs.
+  let fastPath: NodeRequestHandler | undefined;
+  const server = await listen(
+    (request, env) => handle(request, env),
+    config,
+    (request, response) => (fastPath === undefined ? false : fastPath(request, response)),
+  );
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   let engine: EngineThread | undefined;
@@ -98,6 +105,13 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
   }
   const running = engine;
   handle = api.fetch;
+  fastPath = sqsJsonNodeHandler({
+    sqsJson: running.sqsJson,
+    apiKey: config.apiKey,
+    // As createApi's guard has them (see below): without a key, loopback names only.
+    allowedHosts: config.apiKey ? undefined : loopbackHosts(config.host),
+    logger,
+  });
   started(true);
 
   logger.info(
