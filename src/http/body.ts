@@ -108,13 +108,7 @@ export async function readBodyBytes(
   return concat(chunks, total);
 }
 
-/**
- * Reads a Node.js request's body, refusing it once it is over `limitBytes` (the caller checks
- * Content-Length first, as readBodyBytes does).
- *
- * @throws ApiError PayloadTooLarge; IncompleteBody when the client leaves before its body ends
- */
-export function readNodeBody(incoming: NodeBody, limitBytes: number): Promise<Uint8Array> {
+function readNodeBody(incoming: NodeBody, limitBytes: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     new NodeBodyReader(incoming, limitBytes, resolve, reject).start();
   });

@@ -82,8 +82,7 @@ export function loopbackHosts(host: string): string[] {
   return [...new Set(["localhost", "127.0.0.1", "[::1]", host.includes(":") ? `[${host}]` : host])];
 }
 
-/** Whether a Host header names one of `hosts` (a `*.localhost` name counts as localhost). */
-export function hostAllowed(hosts: ReadonlySet<string>, host: string | null): boolean {
+function hostAllowed(hosts: ReadonlySet<string>, host: string | null): boolean {
   if (host === null) return false;
   const name = hostName(host).toLowerCase();
   return hosts.has(name) || (hosts.has("localhost") && name.endsWith(".localhost"));

@@ -1,9 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import { getRequestListener, type ServerType, serve } from "@hono/node-server";
+import { type ServerType, serve } from "@hono/node-server";
 import { OffloadError } from "../core/errors.js";
 import { ApiError, type ApiErrorCode, toErrorAnswer } from "../http/errors.js";
-import type { NodeRequestHandler } from "../http/wire/node-sqs-json.js";
 
 export type Fetch = (request: Request, env: unknown) => Response | Promise<Response>;
 
@@ -33,27 +32,18 @@ export const DISCARD_LIMIT_BYTES = 16 * 1_048_576;
 /**
  * Listens with {@link SERVER_TIMEOUTS}; rejects with PortInUse or ListenFailed. Each request's
  * body is read to its end (up to {@link DISCARD_LIMIT_BYTES}) before its answer is sent.
- * `before` sees each Node.js request first, and answers those it takes (see
- * NodeRequestHandler); the rest go to `fetch`.
  */
-export function listen(
-  fetch: Fetch,
-  config: { port: number; host: string },
-  before?: NodeRequestHandler,
-): Promise<ServerType> {
+export function listen(fetch: Fetch, config: { port: number; host: string }): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const fetchLast = answerAfterBody(fetch);
-    const server: ServerType = before
-      ? listenFirst(before, fetchLast, config, () => resolve(server))
-      : serve(
-          {
-            fetch: fetchLast,
-            port: config.port,
-            hostname: config.host,
-            serverOptions: { ...SERVER_TIMEOUTS },
-          },
-          () => resolve(server),
-        );
+    const server = serve(
+      {
+        fetch: answerAfterBody(fetch),
+        port: config.port,
+        hostname: config.host,
+        serverOptions: { ...SERVER_TIMEOUTS },
+      },
+      () => resolve(server),
+    );
     server.on("clientError", answerClientError);
     server.on("checkExpectation", answerUnmetExpectation);
     server.once("error", (error: NodeJS.ErrnoException) => {
@@ -72,21 +62,6 @@ export function listen(
       );
     });
   });
-}
-
-/** `serve`'s server, with `before` in front of its listener. */
-function listenFirst(
-  before: NodeRequestHandler,
-  fetch: Fetch,
-  config: { port: number; host: string },
-  listening: () => void,
-): ServerType {
-  const listener = getRequestListener(fetch, { hostname: config.host });
-  const server = createServer({ ...SERVER_TIMEOUTS }, (request, response) => {
-    if (!before(request, response)) void listener(request, response);
-  });
-  server.listen(config.port, config.host, listening);
-  return server;
 }
 
 /**

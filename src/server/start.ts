@@ -3,7 +3,6 @@ import { createApi } from "../http/api.js";
 import { ApiError, toErrorAnswer } from "../http/errors.js";
 import { loopbackHosts } from "../http/guard.js";
 import { protectAppResources } from "../http/wire/app-resources.js";
-import { type NodeRequestHandler, sqsJsonNodeHandler } from "../http/wire/node-sqs-json.js";
 import { dlqNameOf, JOBS_TOPIC_NAME } from "../runtime/index.js";
 import { type EngineThread, startEngineThread } from "./engine-thread/client.js";
 import { closeServer, type Fetch, listen } from "./listener.js";
@@ -49,13 +48,7 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
   const ready = new Promise<boolean>((resolve) => {
     started = resolve;
   });
-  // The wire endpoint's message actions, answered from the Node.js request once the engine runs.
-  let fastPath: NodeRequestHandler | undefined;
-  const server = await listen(
-    (request, env) => handle(request, env),
-    config,
-    (request, response) => (fastPath === undefined ? false : fastPath(request, response)),
-  );
+  const server = await listen((request, env) => handle(request, env), config);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   let engine: EngineThread | undefined;
@@ -105,13 +98,6 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
   }
   const running = engine;
   handle = api.fetch;
-  fastPath = sqsJsonNodeHandler({
-    sqsJson: running.sqsJson,
-    apiKey: config.apiKey,
-    // As createApi's guard has them (see below): without a key, loopback names only.
-    allowedHosts: config.apiKey ? undefined : loopbackHosts(config.host),
-    logger,
-  });
   started(true);
 
   logger.info(

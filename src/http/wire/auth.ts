@@ -16,13 +16,8 @@ import { sqsQueryError } from "./sqs-query.js";
  * through `AWS_ACCESS_KEY_ID`. Signatures themselves are not verified.
  */
 export function wireAccess(apiKey: string): (request: Request) => AwsApiError | undefined {
-  const check = wireKeyCheck(apiKey);
-  return (request) => check(request.headers.get("authorization"));
-}
-
-/** wireAccess on the value of a request's Authorization header (null: none). */
-export function wireKeyCheck(apiKey: string): (header: string | null) => AwsApiError | undefined {
-  return (header) => {
+  return (request) => {
+    const header = request.headers.get("authorization");
     const bearer = header === null ? undefined : /^\s*Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     const accessKeyId = header === null ? undefined : CREDENTIAL.exec(header)?.[1];
     const given = bearer ?? accessKeyId;

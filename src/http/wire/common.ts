@@ -71,15 +71,7 @@ export async function readBodyText(
   limitBytes: number,
   node?: NodeBody,
 ): Promise<string> {
-  return decodeUtf8(await readBodyBytes(request, limitBytes, node));
-}
-
-/**
- * Bytes of a request body as UTF-8 text.
- *
- * @throws AwsApiError InvalidMessageContents when they are not UTF-8.
- */
-export function decodeUtf8(bytes: Uint8Array): string {
+  const bytes = await readBodyBytes(request, limitBytes, node);
   try {
     return UTF8.decode(bytes);
   } catch {

@@ -12,8 +12,8 @@ import { serializationError, sqsJsonInput } from "./sqs-json-input.js";
  * the body and the command output as the answer. Blobs travel as base64.
  */
 
-export const CONTENT_TYPE = "application/x-amz-json-1.0";
-export const TARGET_PREFIX = "AmazonSQS.";
+const CONTENT_TYPE = "application/x-amz-json-1.0";
+const TARGET_PREFIX = "AmazonSQS.";
 
 /**
  * Error shapes AWS's front end (coral) answers with rather than the SQS
@@ -125,25 +125,18 @@ function hasBlob(output: object): boolean {
 }
 
 export function jsonError(error: AwsApiError, requestId: string): Response {
-  const { status, headers, body } = jsonErrorAnswer(error, requestId);
-  return new Response(body, { status, headers });
-}
-
-/** An error's answer in the JSON protocol: its status, headers and body text. */
-export function jsonErrorAnswer(
-  error: AwsApiError,
-  requestId: string,
-): { status: number; headers: Record<string, string>; body: string } {
   const namespace = CORAL_TYPES.has(error.type) ? "com.amazon.coral.service" : "com.amazonaws.sqs";
-  return {
-    status: error.status,
-    headers: {
-      "content-type": CONTENT_TYPE,
-      "x-amzn-RequestId": requestId,
-      "x-amzn-query-error": `${error.code};${error.sender ? "Sender" : "Receiver"}`,
+  return new Response(
+    JSON.stringify({ __type: `${namespace}#${error.type}`, message: error.message }),
+    {
+      status: error.status,
+      headers: {
+        "content-type": CONTENT_TYPE,
+        "x-amzn-RequestId": requestId,
+        "x-amzn-query-error": `${error.code};${error.sender ? "Sender" : "Receiver"}`,
+      },
     },
-    body: JSON.stringify({ __type: `${namespace}#${error.type}`, message: error.message }),
-  };
+  );
 }
 
 function parseInput(text: string): Record<string, unknown> {
