@@ -14,12 +14,13 @@
  * that it does not run during the round (a job whose delay is 15 minutes),
  * so one run shows what taking a job in costs apart from running it.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { httpJobsClient } from "../src/cli/jobs-client.js";
 import { type CpuBudget, cpuBudget, describeBudget, sampleCpu } from "./lib/cpu-budget.js";
+import { ensureWrk, runWrk, type WrkRun } from "./lib/wrk.js";
 
 const repo = resolve(import.meta.dirname, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -29,8 +30,8 @@ const CONNECTIONS = 64;
 const THREADS = 2;
 
 interface Run {
-  warmup: WrkResult;
-  result: WrkResult;
+  warmup: WrkRun;
+  result: WrkRun;
   /** Where the CPU went during the timed run (Linux). */
   cpu: CpuBudget | undefined;
   /** offload only: how the jobs it accepted were run meanwhile. */
@@ -45,26 +46,6 @@ interface Run {
 interface JobsRun {
   perSecond: number;
   queuedAtEnd: number;
-}
-
-interface WrkResult {
-  requestsPerSecond: number;
-  requests: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  socketErrors: number;
-}
-
-function ensureWrk(): void {
-  try {
-    execFileSync("which", ["wrk"], { stdio: "ignore" });
-  } catch {
-    console.log("installing wrk (Debian package)...");
-    execFileSync("sh", ["-c", "apt-get update -qq && apt-get install -y -qq wrk"], {
-      stdio: "inherit",
-    });
-  }
 }
 
 function start(
@@ -94,41 +75,18 @@ function start(
   });
 }
 
-function wrk(url: string, script: string, seconds: number): WrkResult {
-  const out = execFileSync(
-    "wrk",
-    [
-      "-t",
-      String(THREADS),
-      "-c",
-      String(CONNECTIONS),
-      "-d",
-      `${seconds}s`,
-      "--latency",
-      "-s",
-      script,
-      `${url}/jobs`,
-    ],
-    { encoding: "utf8" },
-  );
-  const ms = (label: string) => {
-    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, "m").exec(out);
-    if (!m) throw new Error(`wrk output lacks the ${label}% latency:\n${out}`);
-    const value = Number(m[1]);
-    return m[2] === "us" ? value / 1000 : m[2] === "s" ? value * 1000 : value;
-  };
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
-    p50Ms: ms("50"),
-    p99Ms: ms("99"),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-    socketErrors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
-  };
+/** wrk against POST /jobs with this bench's connections and threads. */
+function wrk(url: string, script: string, seconds: number): Promise<WrkRun> {
+  return runWrk({
+    url: `${url}/jobs`,
+    script,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    seconds,
+  });
 }
 
-function errorsOf(result: WrkResult): number {
+function errorsOf(result: WrkRun): number {
   return result.non2xx + result.socketErrors;
 }
 
@@ -191,24 +149,24 @@ async function main(): Promise<void> {
                 OFFLOAD_DB: join(work, `round-${round}-${name}.db`),
               });
         try {
-          const warmup = wrk(server.url, script, WARMUP);
+          const warmup = await wrk(server.url, script, WARMUP);
           const pid = server.child.pid!;
-          const timed = () => {
+          const timed = async () => {
             const cpuBefore = sampleCpu(pid);
-            const result = wrk(server.url, script, SECONDS);
+            const result = await wrk(server.url, script, SECONDS);
             return { result, cpu: cpuBudget(pid, cpuBefore, sampleCpu(pid), result.requests) };
           };
           if (name === "bare") {
-            runs[name] = { warmup, ...timed() };
+            runs[name] = { warmup, ...(await timed()) };
           } else if (name === "intake") {
-            runs[name] = { warmup, ...timed() };
+            runs[name] = { warmup, ...(await timed()) };
             const held = await httpJobsClient(server.url, undefined).queue("held");
             if (held.processed !== 0 || held.inFlight !== 0)
               throw new Error(`the intake contender ran jobs: ${JSON.stringify(held)}`);
           } else {
             const api = httpJobsClient(server.url, undefined);
             const before = await api.queue("noop");
-            const { result, cpu } = timed();
+            const { result, cpu } = await timed();
             const after = await api.queue("noop");
             const jobs = {
               // The local runtime always counts what it ran: processed is never null here.
@@ -268,7 +226,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(join(repo, "bench/results"), { recursive: true });
   writeFileSync(join(repo, "bench/results/http.json"), `${JSON.stringify(report, null, 2)}\n`);
-  const row = (name: string, r: WrkResult) =>
+  const row = (name: string, r: WrkRun) =>
     `${name.padEnd(16)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(errorsOf(r)).padStart(7)}`;
   console.log(
     `\nPOST /jobs — ${report.date} — ${report.machine.cpus} × ${report.machine.model}, node ${process.version}`,
