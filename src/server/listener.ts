@@ -44,6 +44,12 @@ export function listen(fetch: Fetch, config: { port: number; host: string }): Pr
       },
       () => resolve(server),
     );
+    // A client that ends its side once its request is written (a FIN: `nc -N`, some proxies)
+    // still reads: by default Node ends the connection at that FIN, and the answer to a request
+    // still being handled (a job being committed) is never sent though the job was taken, so a
+    // client that retries sends it twice. With this, the answers still owed are written, then
+    // the connection ends; the server's timeouts still bound a client that never reads.
+    (server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
     server.on("clientError", answerClientError);
     server.on("checkExpectation", answerUnmetExpectation);
     server.once("error", (error: NodeJS.ErrnoException) => {

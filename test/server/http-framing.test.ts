@@ -54,10 +54,16 @@ function urllib(url: string, requests: Array<[string, number, Record<string, str
   });
 }
 
-/** Writes `bytes` on a new connection, and resolves with all the server sent until it closed. */
-function exchange(port: number, bytes: string): Promise<string> {
+/**
+ * Writes `bytes` on a new connection, and resolves with all the server sent until it closed.
+ * With `halfClose`, the client ends its side once written (a FIN), as `nc -N` and some proxies
+ * do, and goes on reading.
+ */
+function exchange(port: number, bytes: string, halfClose = false): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () => socket.write(bytes));
+    const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () =>
+      halfClose ? socket.end(bytes) : socket.write(bytes),
+    );
     let answer = "";
     socket.setEncoding("latin1");
     socket.on("data", (chunk) => (answer += chunk));
@@ -186,6 +192,23 @@ describe("pipelined requests followed by junk", () => {
     expect(junk?.status).toBe(400);
     expect(junk?.head).toMatch(/\r\nConnection: close(\r\n|$)/i);
     expect(JSON.parse(junk?.body ?? "").error.code).toBe("InvalidRequest");
+  });
+});
+
+describe("a client that half-closes once its request is written", () => {
+  it("gets the answer of every request it sent, on the HTTP API and on the wire endpoint", async () => {
+    const { server } = await start();
+    const port = Number(new URL(server.url).port);
+    const send = JSON.stringify({ QueueUrl: "greet", MessageBody: "{}" });
+    const wire = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: AmazonSQS.SendMessage\r\nContent-Length: ${Buffer.byteLength(send)}\r\n\r\n${send}`;
+    const [job, ...rest] = answers(await exchange(port, sendGreet("{}"), true));
+    expect(rest).toEqual([]);
+    expect(job?.status).toBe(202);
+    expect(JSON.parse(job?.body ?? "")).toEqual({ messageId: expect.any(String) });
+    const [sent, second] = answers(await exchange(port, `${wire}${sendGreet('"hi"')}`, true));
+    expect(sent?.status).toBe(200);
+    expect(JSON.parse(sent?.body ?? "")).toMatchObject({ MessageId: expect.any(String) });
+    expect(second?.status).toBe(202);
   });
 });
 
