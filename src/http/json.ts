@@ -15,6 +15,7 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
+const COMMA = 0x2c;
 const BACKSLASH = 0x5c;
 
 /**
@@ -109,6 +110,28 @@ export function firstTooDeep(text: string, maxDepth: number): number | undefined
       if (++depth > maxDepth) return i;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth--;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Where a JSON text's values (object members and array elements, at any depth, the outermost
+ * container counted too) first number more than `max`, or undefined. The same scan as
+ * firstTooDeep: run before JSON.parse, so a body is refused before anything walks it.
+ */
+export function firstOverMembers(text: string, max: number): number | undefined {
+  let members = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === COMMA || c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++members > max) return i;
     }
   }
   return undefined;

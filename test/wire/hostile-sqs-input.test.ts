@@ -151,6 +151,44 @@ describe("SQS JSON input of the wrong shape", () => {
   });
 });
 
+describe("SQS JSON input with more members than any SQS request has", () => {
+  it("is refused before it is walked, while the largest real request still passes", async () => {
+    // 300,000 attribute names (4 MB, within the body limit) cost the thread that serves every
+    // request most of a second to walk; no SQS request needs more than a few hundred members.
+    const names = Array.from({ length: 300_000 }, (_, i) => `a${i}`);
+    const tooMany = await json("ReceiveMessage", {
+      QueueUrl: "hostile",
+      MessageAttributeNames: names,
+    });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.headers.get("x-amzn-query-error")).toMatch(/^SerializationException;/);
+    expect(((await tooMany.json()) as { message: string }).message).toMatch(
+      /more than 1,000 members/,
+    );
+    const tags = await json("TagQueue", {
+      QueueUrl: "hostile",
+      Tags: Object.fromEntries(names.slice(0, 100_000).map((n) => [n, "v"])),
+    });
+    expect(((await tags.json()) as { message: string }).message).toMatch(/more than 1,000 members/);
+
+    // The largest real request: 10 entries of 10 attributes each (to a queue of its own).
+    await json("CreateQueue", { QueueName: "crowded" });
+    const attributes = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`attr${i}`, { DataType: "String", StringValue: "v" }]),
+    );
+    const batch = await json("SendMessageBatch", {
+      QueueUrl: "crowded",
+      Entries: Array.from({ length: 10 }, (_, i) => ({
+        Id: `e${i}`,
+        MessageBody: "x,y,z",
+        MessageAttributes: attributes,
+      })),
+    });
+    expect(batch.status).toBe(200);
+    expect(((await batch.json()) as { Successful: unknown[] }).Successful).toHaveLength(10);
+  });
+});
+
 describe("SQS message contents the server cannot store faithfully", () => {
   it("keeps a message attribute named __proto__, with the MD5 that covers it", async () => {
     const attributes: Record<string, MessageAttributeValue> = Object.create(null);

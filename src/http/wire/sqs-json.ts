@@ -1,7 +1,7 @@
 import type { AwsApiError } from "../../engine/errors.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import type { NodeBody } from "../body.js";
-import { firstTooDeep, MAX_JSON_DEPTH } from "../json.js";
+import { firstOverMembers, firstTooDeep, MAX_JSON_DEPTH } from "../json.js";
 import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
 import { callSqs, invalidAction, isSqsAction, type SqsAction } from "./sqs-actions.js";
 import { serializationError, sqsJsonInput } from "./sqs-json-input.js";
@@ -139,6 +139,15 @@ export function jsonError(error: AwsApiError, requestId: string): Response {
   );
 }
 
+/**
+ * The most values (members and elements) an SQS JSON body may hold, as MAX_FORM_PARAMETERS
+ * for the query protocol. The largest real request, a 10-entry batch whose entries carry 10
+ * message attributes each, has about 350; walking a body that fills the 4 MiB limit with
+ * hundreds of thousands (300,000 attribute names, 100,000 tags) took the thread that serves
+ * every request most of a second, each.
+ */
+export const MAX_SQS_JSON_MEMBERS = 1_000;
+
 function parseInput(text: string): Record<string, unknown> {
   // The SDK always sends a body; an empty one is taken as no parameters.
   if (text.trim() === "") return {};
@@ -148,6 +157,12 @@ function parseInput(text: string): Record<string, unknown> {
   if (deep !== undefined) {
     throw serializationError(
       `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep (at position ${deep}).`,
+    );
+  }
+  const crowded = firstOverMembers(text, MAX_SQS_JSON_MEMBERS);
+  if (crowded !== undefined) {
+    throw serializationError(
+      `The request body has more than ${MAX_SQS_JSON_MEMBERS.toLocaleString("en-US")} members (at position ${crowded}); no SQS request has that many.`,
     );
   }
   let parsed: unknown;
