@@ -228,10 +228,36 @@ export interface OrphanedJobQueue {
 }
 
 /**
+ * The names of the queues the jobs topic routes to: the job queues of every job file the app
+ * has had, present or gone (provisioning subscribes one per job, and nothing unsubscribes it).
+ * Queues a client created over the SQS API are not among them unless it subscribed them.
+ */
+export async function subscribedJobQueues(
+  engine: Engine,
+  options: EngineLayoutOptions = {},
+): Promise<string[]> {
+  const { sns } = engine;
+  const { TopicArn } = await sns.createTopic({ Name: jobsTopicName(options) });
+  const names = new Set<string>();
+  let NextToken: string | undefined;
+  do {
+    const page = await sns.listSubscriptionsByTopic({ TopicArn, NextToken });
+    for (const subscription of page.Subscriptions ?? []) {
+      if (subscription.Protocol !== "sqs") continue;
+      // A queue's ARN is arn:aws:sqs:<region>:<account>:<queue>.
+      const queueName = subscription.Endpoint?.split(":").pop();
+      if (queueName) names.add(queueName);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return [...names];
+}
+
+/**
  * The job queues of an earlier version of the app that still hold messages while the jobs
  * folder has no file for them (deleted or renamed): nothing runs them, their alarm is not
- * checked, and retention deletes them in the end. Read from the topic's subscriptions, which
- * provisioning made one per job, so queues a client created over the SQS API are not counted.
+ * checked, and retention deletes them in the end. Read from the topic's subscriptions (see
+ * {@link subscribedJobQueues}), so queues a client created over the SQS API are not counted.
  */
 export async function orphanedJobQueues(
   engine: Engine,
@@ -239,8 +265,7 @@ export async function orphanedJobQueues(
   options: EngineLayoutOptions = {},
 ): Promise<OrphanedJobQueue[]> {
   const prefix = options.prefix ?? "";
-  const { sqs, sns } = engine;
-  const { TopicArn } = await sns.createTopic({ Name: jobsTopicName(options) });
+  const { sqs } = engine;
   const current = new Set(jobs.map((job) => `${prefix}${job.name}`));
   // What the queue holds, as the DLQ purge counts it; nothing if the queue is gone.
   const depth = async (queueName: string): Promise<number> => {
@@ -255,18 +280,12 @@ export async function orphanedJobQueues(
     return stats.visible + stats.inFlight + stats.delayed;
   };
   const orphans: OrphanedJobQueue[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await sns.listSubscriptionsByTopic({ TopicArn, NextToken });
-    for (const subscription of page.Subscriptions ?? []) {
-      const queueName = subscription.Endpoint?.split(":").pop();
-      if (!queueName || current.has(queueName) || !queueName.startsWith(prefix)) continue;
-      const messages = await depth(queueName);
-      const dlqMessages = await depth(dlqNameOf(queueName));
-      if (messages + dlqMessages > 0)
-        orphans.push({ jobName: queueName.slice(prefix.length), messages, dlqMessages });
-    }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  for (const queueName of await subscribedJobQueues(engine, options)) {
+    if (current.has(queueName) || !queueName.startsWith(prefix)) continue;
+    const messages = await depth(queueName);
+    const dlqMessages = await depth(dlqNameOf(queueName));
+    if (messages + dlqMessages > 0)
+      orphans.push({ jobName: queueName.slice(prefix.length), messages, dlqMessages });
+  }
   return orphans;
 }

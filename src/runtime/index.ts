@@ -6,6 +6,7 @@ export {
   type JobQueueSpec,
   type OrphanedJobQueue,
   orphanedJobQueues,
+  subscribedJobQueues,
 } from "./engine-transport.js";
 export type { AlarmEvent, RuntimeEvents } from "./events.js";
 export { importJob, type LoadedJob, loadJobs } from "./load-jobs.js";

@@ -68,6 +68,7 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
     );
     const pages = config.pagesDir === undefined ? undefined : staticPages(config.pagesDir);
     const backend = engine.backend;
+    const { jobQueueNames } = engine;
     api = createApi({
       backend,
       bodyLimitBytes: config.bodyLimitBytes,
@@ -78,8 +79,14 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
         ...protectAppResources(
           { sqs: engine.sqs, sns: engine.sns },
           {
+            // The queues of job files gone too: they may hold jobs answered 202 before.
             queueNames: () =>
-              new Set(backend.jobNames().flatMap((name) => [name, dlqNameOf(name)])),
+              new Set(
+                [...backend.jobNames(), ...jobQueueNames()].flatMap((name) => [
+                  name,
+                  dlqNameOf(name),
+                ]),
+              ),
             topicName: JOBS_TOPIC_NAME,
           },
         ),

@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   GetSubscriptionAttributesCommand,
@@ -8,6 +9,7 @@ import {
   UnsubscribeCommand,
 } from "@aws-sdk/client-sns";
 import {
+  CreateQueueCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -35,8 +37,8 @@ const greet = `export default defineJob({
 });`;
 
 /** An app's folder and database; `start` runs the server on them (again after a stop). */
-function app() {
-  const folder = jobsFolder({ greet });
+function app(sources: Record<string, string> = { greet }, options: { watch?: boolean } = {}) {
+  const folder = jobsFolder(sources);
   cleanups.push(folder.cleanup);
   const data = tempDir();
   cleanups.push(data.cleanup);
@@ -48,13 +50,14 @@ function app() {
       database,
       port: 0,
       logger: log.logger,
+      ...options,
     });
     cleanups.push(() => server.stop());
     const clients = sdkClients(server.url);
     cleanups.push(() => clients.destroy());
     return { server, log, ...clients };
   };
-  return { database, start };
+  return { database, start, dir: folder.dir };
 }
 
 /** Posts a job of about 3 KB, over the 1 KiB a client could set as MaximumMessageSize. */
@@ -231,5 +234,100 @@ describe("the app's own queues, topic and subscriptions over the SQS and SNS API
     expect(await subscriptionOf(second.sns)).toEqual(subscribed);
     expect((await postBigJob(second.server.url, "Again")).status).toBe(202);
     await second.log.waitFor((r) => r.message === "greeted Againxxxxx");
+  });
+
+  it("keeps whole the queues of a job file that is gone, which still hold its jobs", async () => {
+    const { start, dir } = app({ greet, temp: greet });
+    const first = await start();
+    for (const name of ["a", "b", "c"]) {
+      const answer = await fetch(`${first.server.url}/jobs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jobName: "temp", payload: { name }, delaySeconds: 900 }),
+      });
+      expect(answer.status).toBe(202);
+    }
+    await first.server.stop();
+    rmSync(join(dir, "temp.ts"));
+
+    const { server, log, sqs } = await start();
+    expect(server.jobNames()).toEqual(["greet"]);
+    expect(log.records.some((r) => r.message?.startsWith("the queue of job temp holds 3"))).toBe(
+      true,
+    );
+    const { QueueUrl: queue } = await sqs.send(new GetQueueUrlCommand({ QueueName: "temp" }));
+    const { QueueUrl: dlq } = await sqs.send(new GetQueueUrlCommand({ QueueName: "temp-dlq" }));
+    for (const url of [queue!, dlq!, `${queue}/`]) {
+      const shorter = await refusal(
+        sqs.send(
+          new SetQueueAttributesCommand({
+            QueueUrl: url,
+            Attributes: { MessageRetentionPeriod: "60" },
+          }),
+        ),
+      );
+      expect(shorter.name).toBe("AccessDenied");
+      const name = url === dlq ? "temp-dlq" : "temp";
+      expect(shorter.message).toContain(`Queue ${name} carries this app's jobs`);
+      const deleted = await refusal(sqs.send(new DeleteQueueCommand({ QueueUrl: url })));
+      expect(deleted.message).toContain(`Queue ${name} carries this app's jobs`);
+    }
+    // The bare queue name, which the engine also takes as a URL.
+    await refusal(sqs.send(new DeleteQueueCommand({ QueueUrl: "temp" })));
+    await refusal(sqs.send(new DeleteQueueCommand({ QueueUrl: "temp-dlq" })));
+
+    // The jobs taken in with a 202 are still there, under the retention the job's options set.
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queue,
+        AttributeNames: ["ApproximateNumberOfMessagesDelayed", "MessageRetentionPeriod"],
+      }),
+    );
+    expect(Attributes).toEqual({
+      ApproximateNumberOfMessagesDelayed: "3",
+      MessageRetentionPeriod: "1209600",
+    });
+
+    // A queue that was never the app's, even one named like a job's DLQ, is the client's.
+    for (const QueueName of ["mine", "mine-dlq"]) {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName }));
+      await sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl, Attributes: { MessageRetentionPeriod: "60" } }),
+      );
+      await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+    }
+  });
+
+  it("keeps them whole when dev mode reloads without the job file", async () => {
+    const { start, dir } = app({ greet, temp: greet }, { watch: true });
+    const { server, log, sqs } = await start();
+    const answer = await fetch(`${server.url}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jobName: "temp", payload: { name: "a" }, delaySeconds: 900 }),
+    });
+    expect(answer.status).toBe(202);
+    rmSync(join(dir, "temp.ts"));
+    await log.waitFor((r) => r.message === "job files changed: runtime restarted");
+    expect(server.jobNames()).toEqual(["greet"]);
+
+    const { QueueUrl: queue } = await sqs.send(new GetQueueUrlCommand({ QueueName: "temp" }));
+    await refusal(
+      sqs.send(
+        new SetQueueAttributesCommand({
+          QueueUrl: queue,
+          Attributes: { MessageRetentionPeriod: "60" },
+        }),
+      ),
+    );
+    await refusal(sqs.send(new DeleteQueueCommand({ QueueUrl: queue })));
+    await refusal(sqs.send(new DeleteQueueCommand({ QueueUrl: `${queue}-dlq` })));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queue,
+        AttributeNames: ["ApproximateNumberOfMessagesDelayed"],
+      }),
+    );
+    expect(Attributes).toEqual({ ApproximateNumberOfMessagesDelayed: "1" });
   });
 });

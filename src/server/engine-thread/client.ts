@@ -36,6 +36,11 @@ export interface EngineThread {
   sns: SnsApi;
   /** The wire endpoint's message actions, answered in the engine thread from their body text. */
   sqsJson: SqsJsonCall;
+  /**
+   * The queues the jobs topic routes to: those of the job files the app has now and of those
+   * it had before (deleted or renamed, whose queues may still hold jobs).
+   */
+  jobQueueNames(): string[];
   /** Settles if the thread stops without being asked to (a crash): the app cannot go on. */
   readonly failed: Promise<Error>;
   /** Stops the runtime (running jobs finish), closes the database, ends the thread. */
@@ -70,6 +75,7 @@ export function startEngineThread(
   });
   let nextId = 1;
   let jobNames: string[] = [];
+  let jobQueues: string[] = [];
   let unhealthy: string | undefined;
   let stopped: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
@@ -182,11 +188,13 @@ export function startEngineThread(
         case "ready":
           started = true;
           jobNames = message.jobNames;
+          jobQueues = message.jobQueues;
           resolveStart({
             backend,
             sqs,
             sns,
             sqsJson,
+            jobQueueNames: () => [...jobQueues],
             failed,
             stop() {
               stopping ??= lostError
@@ -203,6 +211,7 @@ export function startEngineThread(
           return;
         case "jobs":
           jobNames = message.jobNames;
+          jobQueues = message.jobQueues;
           return;
         case "unhealthy":
           unhealthy = message.reason;

@@ -21,6 +21,7 @@ import {
   orphanedJobQueues,
   type Runtime,
   startRuntime,
+  subscribedJobQueues,
 } from "../../runtime/index.js";
 import { Outbox } from "../../runtime/outbox.js";
 import {
@@ -55,6 +56,8 @@ const replies = new Outbox<Reply>((items) => post({ t: "replies", replies: items
 interface Current {
   runtime: Runtime;
   backend: ApiBackend;
+  /** The queues the jobs topic routes to, of job files present or gone. */
+  jobQueues: string[];
 }
 
 async function run(engine: Engine, jobs: LoadedJob[]): Promise<Current> {
@@ -78,6 +81,7 @@ async function run(engine: Engine, jobs: LoadedJob[]): Promise<Current> {
   return {
     runtime,
     backend: createTransportBackend({ jobs: definitions, transport, run: runtime }),
+    jobQueues: await subscribedJobQueues(engine),
   };
 }
 
@@ -172,7 +176,7 @@ async function main(): Promise<void> {
           throw e;
         }
         jobs = fresh;
-        post({ t: "jobs", jobNames: current.backend.jobNames() });
+        post({ t: "jobs", jobNames: current.backend.jobNames(), jobQueues: current.jobQueues });
         logger.info({ jobs: fresh.map((j) => j.name) }, "job files changed: runtime restarted");
       })
     : undefined;
@@ -198,7 +202,7 @@ async function main(): Promise<void> {
       })();
     }
   });
-  post({ t: "ready", jobNames: current.backend.jobNames() });
+  post({ t: "ready", jobNames: current.backend.jobNames(), jobQueues: current.jobQueues });
 }
 
 /** Watches the jobs folder; `reload` runs after changes settle, one reload at a time. */

@@ -120,11 +120,15 @@ export type ToEngine = { t: "calls"; calls: Call[] } | { t: "abort"; id: number 
 export type LogLevel = keyof Logger;
 
 export type FromEngine =
-  | { t: "ready"; jobNames: string[] }
+  /**
+   * `jobQueues`: the queues the jobs topic routes to, of job files present or gone (see
+   * subscribedJobQueues), which the wire endpoint keeps whole.
+   */
+  | { t: "ready"; jobNames: string[]; jobQueues: string[] }
   | { t: "failed"; error: EncodedError }
   | { t: "replies"; replies: Reply[] }
   | { t: "log"; level: LogLevel; fields: Record<string, unknown> | undefined; message: string }
-  | { t: "jobs"; jobNames: string[] }
+  | { t: "jobs"; jobNames: string[]; jobQueues: string[] }
   /** The database file is gone (see DatabaseFileGuard): new work is refused, /health says why. */
   | { t: "unhealthy"; reason: string }
   | { t: "stopped" };
