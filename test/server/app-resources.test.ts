@@ -6,6 +6,7 @@ import {
   ListTopicsCommand,
   SetSubscriptionAttributesCommand,
   SetTopicAttributesCommand,
+  SubscribeCommand,
   UnsubscribeCommand,
 } from "@aws-sdk/client-sns";
 import {
@@ -140,6 +141,22 @@ describe("the app's own queues, topic and subscriptions over the SQS and SNS API
       ),
     );
     await refusal(sns.send(new UnsubscribeCommand({ SubscriptionArn: subscription })));
+    // A queue of the client's own subscribed to the jobs topic would get a copy of every job,
+    // and could then not be unsubscribed (above): refused.
+    const { QueueUrl: mine } = await sqs.send(new CreateQueueCommand({ QueueName: "mine" }));
+    const { Attributes: mineAttributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: mine, AttributeNames: ["QueueArn"] }),
+    );
+    const subscribeRefused = await refusal(
+      sns.send(
+        new SubscribeCommand({
+          TopicArn: topic,
+          Protocol: "sqs",
+          Endpoint: mineAttributes?.QueueArn,
+        }),
+      ),
+    );
+    expect(subscribeRefused.message).toMatch(/offload-jobs carries this app's jobs/);
 
     // Nothing changed: a 3 KB job is taken in and runs.
     const { Attributes } = await sqs.send(

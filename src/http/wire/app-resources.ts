@@ -14,7 +14,7 @@ type Input = Record<string, unknown> | undefined;
 /** Why an action is refused: what of the app's it touches, and how it would break it. */
 interface Refusal {
   what: string;
-  change: "removed" | "reconfigured";
+  change: "removed" | "reconfigured" | "subscribed";
 }
 /** Per guarded action: the refusal when the call touches the app's own resources. */
 type Checks = Record<string, (input: Input) => Refusal | undefined>;
@@ -22,7 +22,9 @@ type Checks = Record<string, (input: Input) => Refusal | undefined>;
 /**
  * The wire endpoint over an app's engine, with the app's own queues and topic kept whole: a
  * client may send, receive, purge and read them like any others, but not delete them, the
- * topic, or its subscriptions, nor change any of their attributes. Each of those lost jobs
+ * topic, or its subscriptions, nor change any of their attributes, nor subscribe anything
+ * more to the topic (a copy of every job, which could then not be unsubscribed). Each of the
+ * others lost jobs
  * taken in with a 202, silently: a deleted queue or subscription left them nowhere to go, a
  * MaximumMessageSize of 1024 dropped a 3 KB job at delivery, a MessageRetentionPeriod of 60
  * let the sweeper delete jobs before they ran, a RedrivePolicy or FilterPolicy sent them
@@ -65,6 +67,7 @@ export function protectAppResources(apis: WireApis, owned: AppResources): WireAp
     }),
     sns: guarded(apis.sns, "SNS", {
       deleteTopic: topic("TopicArn", "removed"),
+      subscribe: topic("TopicArn", "subscribed"),
       setTopicAttributes: topic("TopicArn", "reconfigured"),
       unsubscribe: topic("SubscriptionArn", "removed"),
       setSubscriptionAttributes: topic("SubscriptionArn", "reconfigured"),
@@ -92,7 +95,9 @@ function kept(service: "SQS" | "SNS", { what, change }: Refusal): AwsApiError {
   const why =
     change === "removed"
       ? `the app creates it at start and keeps it whole, so it cannot be removed or rerouted over the ${service} API (to start afresh, stop the app and delete its database)`
-      : `its attributes come from the job's options and are set again at every start, so they cannot be changed over the ${service} API (change the job's options instead)`;
+      : change === "subscribed"
+        ? `the app subscribes its job queues itself; another subscription would get a copy of every job, so none can be added over the ${service} API (send jobs to your own topic instead)`
+        : `its attributes come from the job's options and are set again at every start, so they cannot be changed over the ${service} API (change the job's options instead)`;
   return new AwsApiError(
     service === "SQS" ? "AccessDenied" : "AuthorizationError",
     `${what} carries this app's jobs: ${why}`,
