@@ -627,6 +627,28 @@ const cases: Case[] = [
     "The message attribute 'n' has an invalid numeric value: 'ten'.",
   ],
   [
+    "a Number over 38 digits, which SQS refuses: raw delivery would drop it after the publish",
+    () =>
+      sns.publish({
+        TopicArn: topicArn,
+        Message: "x",
+        MessageAttributes: { n: attr("Number", "1234567890123456789012345678901234567890") },
+      }),
+    "ParameterValueInvalid",
+    "The message attribute 'n' has an invalid numeric value: '1234567890123456789012345678901234567890'.",
+  ],
+  [
+    "a Number in hexadecimal, which SQS refuses too",
+    () =>
+      sns.publish({
+        TopicArn: topicArn,
+        Message: "x",
+        MessageAttributes: { n: attr("Number", "0x10") },
+      }),
+    "ParameterValueInvalid",
+    "The message attribute 'n' has an invalid numeric value: '0x10'.",
+  ],
+  [
     "an empty Binary (test_empty_or_wrong_message_attributes)",
     () =>
       sns.publish({

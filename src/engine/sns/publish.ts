@@ -4,6 +4,7 @@ import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
 import { insertMessage, prepareMessage } from "../sqs/send.js";
 import type { MessageAttributeValue } from "../sqs/types.js";
+import { isAttributeNumber } from "../sqs/validate.js";
 import { snsError } from "./errors.js";
 import { type FilterPolicy, type FilterPolicyScope, parseFilterPolicy } from "./filter-policy.js";
 import type { SubscriptionRecord, SubscriptionStore } from "./subscriptions.js";
@@ -184,7 +185,9 @@ function validateAttribute(name: string, value: SnsMessageAttributeValue): numbe
       `must contain non-empty message attribute value for message attribute type '${label}'.`,
     );
   }
-  if (base === "Number" && (text.trim() === "" || !Number.isFinite(Number(text)))) {
+  // SQS's rule: a value SQS refuses would be dropped at raw delivery to a queue, after the
+  // publish was answered (AWS's SNS answer to such a value is not on record).
+  if (base === "Number" && !isAttributeNumber(text)) {
     throw badAttribute(name, `has an invalid numeric value: '${text}'.`);
   }
   if (type === "String.Array") {

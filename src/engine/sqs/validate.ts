@@ -203,7 +203,7 @@ function validateAttributeValue(name: string, value: MessageAttributeValue | und
     );
   }
   if (INVALID_CHARACTER.test(text)) throw sqsError.invalidMessageContents();
-  if (dataType.startsWith("Number") && !isSqsNumber(text)) {
+  if (dataType.startsWith("Number") && !isAttributeNumber(text)) {
     throw sqsError.invalidParameterValue(
       `Can't cast the value of message (user) attribute '${echo(name)}' to a number.`,
     );
@@ -211,8 +211,11 @@ function validateAttributeValue(name: string, value: MessageAttributeValue | und
   return typeBytes + Buffer.byteLength(text, "utf8");
 }
 
-/** SQS numbers: up to 38 significant digits, between -10^128 and 10^126. */
-function isSqsNumber(text: string): boolean {
+/**
+ * A Number message attribute's value, as SQS and SNS both take it: up to 38 significant
+ * digits, between -10^128 and 10^126, in decimal.
+ */
+export function isAttributeNumber(text: string): boolean {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim())) return false;
   const n = Number(text);
   if (!Number.isFinite(n) || n > 1e126 || n < -1e128) return false;
