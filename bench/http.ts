@@ -14,12 +14,13 @@
  * that it does not run during the round (a job whose delay is 15 minutes),
  * so one run shows what taking a job in costs apart from running it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { httpJobsClient } from "../src/cli/jobs-client.js";
 import { type CpuBudget, cpuBudget, describeBudget, sampleCpu } from "./lib/cpu-budget.js";
+import { startListening } from "./lib/listening.js";
 import { ensureWrk, runWrk, type WrkRun } from "./lib/wrk.js";
 
 const repo = resolve(import.meta.dirname, "..");
@@ -46,33 +47,6 @@ interface Run {
 interface JobsRun {
   perSecond: number;
   queuedAtEnd: number;
-}
-
-function start(
-  command: string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, command, {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((done, fail) => {
-    let buffer = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      for (const line of buffer.split("\n")) {
-        if (!line.includes("offload is listening")) continue;
-        const url = String((JSON.parse(line) as { url: string }).url);
-        child.stdout!.removeAllListeners("data");
-        child.stdout!.resume();
-        done({ url, child });
-        return;
-      }
-    });
-    child.once("exit", (code) => fail(new Error(`server exited with ${code} before listening`)));
-  });
 }
 
 /** wrk against POST /jobs with this bench's connections and threads. */
@@ -142,8 +116,12 @@ async function main(): Promise<void> {
         const script = scripts[name];
         const server =
           name === "bare"
-            ? await start(["--import", "tsx", join(repo, "bench/http/bare-server.ts")], repo, {})
-            : await start([join(repo, "bin/offload.mjs"), "start"], app, {
+            ? await startListening(
+                ["--import", "tsx", join(repo, "bench/http/bare-server.ts")],
+                repo,
+                {},
+              )
+            : await startListening([join(repo, "bin/offload.mjs"), "start"], app, {
                 // A fresh database each run, so every run starts as the first: a run may leave
                 // a backlog, and a deeper queue is a different workload.
                 OFFLOAD_DB: join(work, `round-${round}-${name}.db`),

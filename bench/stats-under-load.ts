@@ -12,11 +12,12 @@
  *
  * Usage: npm run bench:stats (BENCH_STATS_DEPTH, BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS)
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { startListening } from "./lib/listening.js";
 import { fmt, nowMs, round, table, tempDir } from "./lib/stats.js";
 import { ensureWrk, runWrk, type WrkRun, wrkScript } from "./lib/wrk.js";
 
@@ -39,25 +40,7 @@ interface Round {
 }
 
 function startServer(app: string, db: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(repo, "bin/offload.mjs"), "start"], {
-    cwd: app,
-    env: { ...process.env, OFFLOAD_DB: db },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((done, fail) => {
-    let buffer = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      for (const line of buffer.split("\n")) {
-        if (!line.includes("offload is listening")) continue;
-        child.stdout!.removeAllListeners("data");
-        child.stdout!.resume();
-        done({ url: String((JSON.parse(line) as { url: string }).url), child });
-        return;
-      }
-    });
-    child.once("exit", (code) => fail(new Error(`server exited with ${code} before listening`)));
-  });
+  return startListening([join(repo, "bin/offload.mjs"), "start"], app, { OFFLOAD_DB: db });
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
