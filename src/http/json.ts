@@ -92,35 +92,17 @@ function pathOfNonFinite(value: unknown, path: string[]): string[] | undefined {
 }
 
 /**
- * The position where nesting first goes deeper than `maxDepth`, brackets
- * inside strings not counted; undefined when it never does. A linear scan:
- * it cannot overflow the stack whatever the input.
+ * Where a JSON text first breaks a limit, brackets and commas inside strings not counted, or
+ * undefined: nesting deeper than `maxDepth`, or more than `maxMembers` values (object members
+ * and array elements at any depth, each container counted too). A linear scan before
+ * JSON.parse: it cannot overflow the stack, and a body is refused before anything walks it.
  */
-export function firstTooDeep(text: string, maxDepth: number): number | undefined {
+export function firstOverLimit(
+  text: string,
+  limits: { maxDepth: number; maxMembers?: number },
+): { limit: "depth" | "members"; position: number } | undefined {
+  const maxMembers = limits.maxMembers ?? Number.POSITIVE_INFINITY;
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > maxDepth) return i;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Where a JSON text's values (object members and array elements, at any depth, the outermost
- * container counted too) first number more than `max`, or undefined. The same scan as
- * firstTooDeep: run before JSON.parse, so a body is refused before anything walks it.
- */
-export function firstOverMembers(text: string, max: number): number | undefined {
   let members = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -130,11 +112,21 @@ export function firstOverMembers(text: string, max: number): number | undefined 
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) {
       inString = true;
-    } else if (c === COMMA || c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++members > max) return i;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > limits.maxDepth) return { limit: "depth", position: i };
+      if (++members > maxMembers) return { limit: "members", position: i };
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    } else if (c === COMMA) {
+      if (++members > maxMembers) return { limit: "members", position: i };
     }
   }
   return undefined;
+}
+
+/** The position where nesting first goes deeper than `maxDepth`; see firstOverLimit. */
+export function firstTooDeep(text: string, maxDepth: number): number | undefined {
+  return firstOverLimit(text, { maxDepth })?.position;
 }
 
 function tooDeep(position: number | undefined): ApiError {

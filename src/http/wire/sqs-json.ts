@@ -1,7 +1,7 @@
 import type { AwsApiError } from "../../engine/errors.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import type { NodeBody } from "../body.js";
-import { firstOverMembers, firstTooDeep, MAX_JSON_DEPTH } from "../json.js";
+import { firstOverLimit, MAX_JSON_DEPTH } from "../json.js";
 import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
 import { callSqs, invalidAction, isSqsAction, type SqsAction } from "./sqs-actions.js";
 import { serializationError, sqsJsonInput } from "./sqs-json-input.js";
@@ -151,18 +151,18 @@ export const MAX_SQS_JSON_MEMBERS = 1_000;
 function parseInput(text: string): Record<string, unknown> {
   // The SDK always sends a body; an empty one is taken as no parameters.
   if (text.trim() === "") return {};
-  // No SQS input nests more than a few levels; deeper is refused before anything walks it
-  // (JSON.parse, the structured clone to the engine thread, JSON.stringify all recurse).
-  const deep = firstTooDeep(text, MAX_JSON_DEPTH);
-  if (deep !== undefined) {
+  // No SQS input nests more than a few levels or holds more than a few hundred values; more is
+  // refused before anything walks it (JSON.parse, the structured clone to the engine thread,
+  // JSON.stringify all recurse, and a crowded body holds the thread that serves every request).
+  const over = firstOverLimit(text, { maxDepth: MAX_JSON_DEPTH, maxMembers: MAX_SQS_JSON_MEMBERS });
+  if (over?.limit === "depth") {
     throw serializationError(
-      `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep (at position ${deep}).`,
+      `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep (at position ${over.position}).`,
     );
   }
-  const crowded = firstOverMembers(text, MAX_SQS_JSON_MEMBERS);
-  if (crowded !== undefined) {
+  if (over?.limit === "members") {
     throw serializationError(
-      `The request body has more than ${MAX_SQS_JSON_MEMBERS.toLocaleString("en-US")} members (at position ${crowded}); no SQS request has that many.`,
+      `The request body has more than ${MAX_SQS_JSON_MEMBERS.toLocaleString("en-US")} members (at position ${over.position}); no SQS request has that many.`,
     );
   }
   let parsed: unknown;
