@@ -1,6 +1,6 @@
 import { AwsApiError } from "../../engine/errors.js";
 import { type ApiError, STATUS_BY_CODE } from "../errors.js";
-import { newRequestId } from "./common.js";
+import { isFormPost, newRequestId, xmlResponse } from "./common.js";
 import { jsonError } from "./sqs-json.js";
 import { sqsQueryError } from "./sqs-query.js";
 
@@ -72,12 +72,8 @@ export function wireRefusal(error: ApiError, request: Request): Response | undef
   const refusal = new AwsApiError(error.code, error.message, { status });
   const requestId = newRequestId();
   if (request.headers.has("x-amz-target")) return jsonError(refusal, requestId);
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) return undefined;
-  return new Response(sqsQueryError(refusal, requestId), {
-    status,
-    headers: { "content-type": "text/xml", "x-amzn-RequestId": requestId },
-  });
+  if (!isFormPost(request)) return undefined;
+  return xmlResponse(status, sqsQueryError(refusal, requestId), requestId);
 }
 
 /** Compares without an early exit on the first differing character. */

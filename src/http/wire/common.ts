@@ -5,6 +5,20 @@ import { sqsError } from "../../engine/sqs/errors.js";
 import { type NodeBody, readBodyBytes } from "../body.js";
 import { firstInvalidByte } from "../json.js";
 
+/** A query-protocol request (SQS's or SNS's): a form post. */
+export function isFormPost(request: Request): boolean {
+  const type = request.headers.get("content-type") ?? "";
+  return /^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(type);
+}
+
+/** A query-protocol answer: its XML, with the request id AWS's carry. */
+export function xmlResponse(status: number, xml: string, requestId: string): Response {
+  return new Response(xml, {
+    status,
+    headers: { "content-type": "text/xml", "x-amzn-RequestId": requestId },
+  });
+}
+
 /** Every wire response carries one, as AWS's do (`x-amzn-RequestId`, `<RequestId>`). */
 export function newRequestId(): string {
   return randomUUID();

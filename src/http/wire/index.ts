@@ -4,7 +4,15 @@ import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
 import type { NodeBody } from "../body.js";
 import { wireAccess } from "./auth.js";
-import { newRequestId, type QueuePath, queueUrlOf, readBodyText, toAwsError } from "./common.js";
+import {
+  isFormPost,
+  newRequestId,
+  type QueuePath,
+  queueUrlOf,
+  readBodyText,
+  toAwsError,
+  xmlResponse,
+} from "./common.js";
 import { FormParams, formEntries } from "./form.js";
 import { isSnsAction, SNS_VERSION, serveSnsQuery, snsInvalid, snsQueryError } from "./sns-query.js";
 import { invalidAction, isSqsAction } from "./sqs-actions.js";
@@ -88,8 +96,7 @@ export function createWireHandler(
       if (denied) return jsonError(denied, newRequestId());
       return serveSqsJson(apis.sqs, request, target, path, limit, report, node, apis.sqsJson);
     }
-    const type = request.headers.get("content-type") ?? "";
-    if (!/^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) return undefined;
+    if (!isFormPost(request)) return undefined;
     if (denied) {
       const requestId = newRequestId();
       return xmlResponse(denied.status, sqsQueryError(denied, requestId), requestId);
@@ -141,11 +148,4 @@ async function serveQuery(
     const xml = sns ? snsQueryError(error, requestId) : sqsQueryError(error, requestId);
     return xmlResponse(error.status, xml, requestId);
   }
-}
-
-function xmlResponse(status: number, xml: string, requestId: string): Response {
-  return new Response(xml, {
-    status,
-    headers: { "content-type": "text/xml", "x-amzn-RequestId": requestId },
-  });
 }
