@@ -4,7 +4,7 @@ import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
 import { insertMessage, prepareMessage } from "../sqs/send.js";
 import type { MessageAttributeValue } from "../sqs/types.js";
-import { isAttributeNumber } from "../sqs/validate.js";
+import { isAttributeNumber, isMessageGroupId } from "../sqs/validate.js";
 import { snsError } from "./errors.js";
 import { type FilterPolicy, type FilterPolicyScope, parseFilterPolicy } from "./filter-policy.js";
 import type { SubscriptionRecord, SubscriptionStore } from "./subscriptions.js";
@@ -21,9 +21,6 @@ export const MAX_PUBLISH_BYTES = AWS_LIMITS.sns.maxPublishBytes;
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 // Subjects: ASCII, starting with a letter, number or punctuation, no line breaks, at most 100 characters.
 const SUBJECT = /^[\x21-\x7E][\x20-\x7E]{0,99}$/;
-// "The MessageGroupId can contain up to 128 alphanumeric characters (a-z, A-Z, 0-9) and
-// punctuation (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~)" (API reference, Publish): ASCII 0x21-0x7E.
-const MESSAGE_GROUP_ID = /^[\x21-\x7E]{1,128}$/;
 /**
  * A message attribute type: Binary, Number or String, optionally with a custom label after a
  * dot (`String.x`, `Number.java.lang.Long`). AWS refuses `String.` and `Stringx` ("the set
@@ -97,7 +94,7 @@ export function preparePublish(entry: Omit<PublishBatchRequestEntry, "Id">): Pre
  * (LocalStack's AWS recording test_validations_for_fifo, 2025-08-18). MessageGroupId is
  * optional and "forwarded only to Amazon SQS standard subscriptions to activate fair
  * queues ... When provided, the same validation rules apply as for FIFO topics" (API
- * reference, Publish): 1 to 128 characters of MESSAGE_GROUP_ID.
+ * reference, Publish): 1 to 128 alphanumeric or punctuation characters (isMessageGroupId).
  */
 function validateMessageGroupFields(
   entry: Pick<PublishBatchRequestEntry, "MessageGroupId" | "MessageDeduplicationId">,
@@ -107,9 +104,9 @@ function validateMessageGroupFields(
       "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
     );
   }
-  const group = entry.MessageGroupId;
+  const group: unknown = entry.MessageGroupId;
   if (group === undefined) return undefined;
-  if (typeof group !== "string" || !MESSAGE_GROUP_ID.test(group)) {
+  if (!isMessageGroupId(group)) {
     const got =
       typeof group !== "string"
         ? `got a ${typeof group}`

@@ -46,7 +46,6 @@ export interface PreparedMessage {
   /** The fair-queue tenant, when the sender named one. */
   messageGroupId: string | undefined;
   delaySeconds: number;
-  size: number;
 }
 
 export function prepareMessage(
@@ -79,7 +78,6 @@ export function prepareMessage(
     md5SystemAttributes: md5OfAttributes(entry.MessageSystemAttributes),
     messageGroupId,
     delaySeconds,
-    size,
   };
 }
 

@@ -72,10 +72,15 @@ export function validateBatchShape<T extends { Id: string }>(
   return entries;
 }
 
+/** A MessageGroupId SQS and SNS take: 1 to 128 printable ASCII characters but space. */
+export function isMessageGroupId(id: unknown): id is string {
+  return typeof id === "string" && MESSAGE_GROUP_ID.test(id);
+}
+
 /** A MessageGroupId as given (a fair queue's tenant), or undefined when there is none. */
 export function validateMessageGroupId(id: unknown): string | undefined {
   if (id === undefined || id === null) return undefined;
-  if (typeof id !== "string" || !MESSAGE_GROUP_ID.test(id)) {
+  if (!isMessageGroupId(id)) {
     throw sqsError.invalidMessageGroupId(String(id));
   }
   return id;
