@@ -32,8 +32,16 @@ interface ErrorCatalogue {
   InvalidClientOptions: never;
   /** Send options the client's HTTP mode cannot carry (idempotencyKey, traceparent). */
   InvalidSendOptions: never;
-  /** A success answer to `POST /jobs` without the job's message id. */
+  /** A success answer to `POST /jobs` without the job's id. */
   NoMessageId: never;
+  /** A caller's own job id that breaks the rule (see job-id.ts). */
+  InvalidJobId: never;
+  /** A caller's own job id that an earlier job still holds (within the history's retention). */
+  JobIdInUse: never;
+  /** A job id the status records do not hold (never accepted, or past the history's retention). */
+  JobNotFound: never;
+  /** A cancel of a job that has already finished (succeeded, cancelled, expired, deleted). */
+  JobFinished: never;
 
   // Job definitions and options.
   /** `defineJob` options that break a rule (each problem is listed). */
@@ -56,6 +64,8 @@ interface ErrorCatalogue {
   Timeout: never;
   /** A job worker (thread) that stopped while it ran a batch. */
   WorkerCrashed: never;
+  /** A job cancelled while it ran: the reason its `ctx.signal` fires with. */
+  JobCancelled: never;
   /** A batch handler that broke its contract (returned ids not in the batch, or no array). */
   BatchHandlerContract: never;
   /** A message a batch handler reported as failed. */

@@ -23,7 +23,10 @@ export { defineJob, isJobDefinition } from "./define-job.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export type { OffloadErrorCode } from "./error-codes.js";
 export { OffloadError, type OffloadErrorOptions, toError } from "./errors.js";
+export { checkJobId, JOB_ID_RULE, jobIdOf, newJobId } from "./job-id.js";
 export { InvalidJobOptionsError, resolveJobOptions } from "./job-options.js";
+export type * from "./job-status.js";
+export { FINISHED_JOB_STATES } from "./job-status.js";
 export {
   type AlarmOptions,
   type AnyJobDefinition,

@@ -13,6 +13,10 @@ type BackendErrorCode =
   | "PayloadTooLarge"
   | "InvalidDelay"
   | "DelayTooLong"
+  | "InvalidJobId"
+  | "JobIdInUse"
+  | "JobNotFound"
+  | "JobFinished"
   | "PurgeInProgress"
   | "CommitFailed"
   | "DatabaseGone";
@@ -34,18 +38,24 @@ export const STATUS_BY_CODE = {
   NumberOutOfRange: 400,
   InvalidDelay: 400,
   DelayTooLong: 400,
+  InvalidJobId: 400,
   Unauthorized: 401,
   /** A write from a page of another site (see guard.ts). */
   CrossSiteRequest: 403,
   /** A request addressed to a name the app does not answer to (see guard.ts). */
   HostNotAllowed: 403,
   UnknownJob: 404,
+  JobNotFound: 404,
   NotFound: 404,
   MethodNotAllowed: 405,
   /** The request did not arrive in full in time (Node's HTTP layer). */
   RequestTimeout: 408,
   /** The DLQ was purged less than a minute ago (SQS allows one purge a minute); sent with Retry-After. */
   PurgeInProgress: 409,
+  /** A caller's own job id that an earlier job holds. */
+  JobIdInUse: 409,
+  /** A cancel of a job that has already finished. */
+  JobFinished: 409,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   /** An Expect header other than 100-continue (Node's HTTP layer). */
