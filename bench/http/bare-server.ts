@@ -9,7 +9,7 @@ const app = new Hono();
 app.post("/jobs", async (c) => {
   const body = (await c.req.json()) as { jobName?: unknown };
   if (typeof body.jobName !== "string") return c.json({ error: { code: "InvalidRequest" } }, 400);
-  return c.json({ messageId: randomUUID() }, 202);
+  return c.json({ jobId: randomUUID() }, 202);
 });
 const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
   process.stdout.write(

@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "../../src/core/client.js";
+import { newJobId } from "../../src/core/job-id.js";
 import type { Logger } from "../../src/core/logger.js";
 import type { Transport } from "../../src/core/transport.js";
 import { createEngine } from "../../src/engine/index.js";
@@ -103,7 +104,7 @@ async function sendAll(transport: Transport, jobName: string, count: number, sen
   let next = 0;
   const sender = async () => {
     for (let i = next++; i < count; i = next++) {
-      await transport.send({ jobName, body: JSON.stringify({ i }) });
+      await transport.send({ jobId: newJobId(Date.now()), jobName, body: JSON.stringify({ i }) });
     }
   };
   await Promise.all(Array.from({ length: senders }, sender));

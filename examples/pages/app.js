@@ -11,9 +11,9 @@ export async function postJob(jobName, payload) {
   return { ok: response.ok, status: response.status, body };
 }
 
-/** The text the page shows for an answer: the message id, or the error and its fields. */
+/** The text the page shows for an answer: the job id, or the error and its fields. */
 export function describe(result) {
-  if (result.ok) return `Accepted (${result.status}): message ${result.body.messageId}`;
+  if (result.ok) return `Accepted (${result.status}): job ${result.body.jobId}`;
   const error = result.body.error ?? {};
   const issues = error.details?.issues ?? [];
   const fields = issues.map((i) => `${i.path || "payload"}: ${i.message}`).join("; ");

@@ -10,6 +10,7 @@ import {
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
 import { toError } from "../core/errors.js";
+import { jobIdOf } from "../core/job-id.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import type { Logger } from "../core/logger.js";
 import { type DeadLetter, type DeadLetterQueue, purgeInProgress } from "../core/transport.js";
@@ -109,15 +110,16 @@ export function createSqsDeadLetterQueue(ctx: DlqContext): DeadLetterQueue {
     /**
      * All: a message move task from the DLQ to the job's queue
      * (StartMessageMoveTask, asynchronous); `moved` is the DLQ's approximate
-     * visible count when it starts. Chosen ids: each is received from the DLQ,
+     * visible count when it starts. Chosen ids (job ids or message ids): each
+     * is received from the DLQ,
      * sent to the queue as a new message (without the dead-letter reason)
      * and then deleted from the DLQ; the others are released untouched. Ids
      * not in the DLQ come back as `notFound`.
      */
-    async redrive(jobName, { messageIds }) {
+    async redrive(jobName, { ids }) {
       const target = ctx.target(jobName);
       const counts = await queueCounts(sqs, target.dlqUrl);
-      if (messageIds === undefined) {
+      if (ids === undefined) {
         if (counts.visible + counts.inFlight + counts.delayed === 0) return { moved: 0 };
         await sqs.send(
           new StartMessageMoveTaskCommand({
@@ -127,14 +129,17 @@ export function createSqsDeadLetterQueue(ctx: DlqContext): DeadLetterQueue {
         );
         return { moved: counts.visible };
       }
-      const wanted = new Set(messageIds);
+      const wanted = new Set(ids);
       const held: Message[] = [];
       let moved = 0;
       try {
         for await (const batch of receiveHidden(sqs, target.dlqUrl, counts.visible)) {
           for (const message of batch) {
             const m = toQueueMessage(message, target.dlqUrl);
-            if (!wanted.delete(m.messageId)) {
+            // Asked for by job id or by message id, moved once.
+            const byJob = wanted.delete(jobIdOf(m));
+            const byMessage = wanted.delete(m.messageId);
+            if (!byJob && !byMessage) {
               held.push(message);
               continue;
             }
@@ -279,6 +284,7 @@ function toDeadLetter(message: Message, dlqUrl: string): DeadLetter {
       value.stringValue ?? Buffer.from(value.binaryValue ?? new Uint8Array()).toString("base64");
   }
   return {
+    jobId: jobIdOf(m),
     messageId: m.messageId,
     body: m.body,
     attributes,

@@ -37,9 +37,9 @@ const SQS_BATCH = AWS_LIMITS.sqs.maxBatchEntries;
  * and a DLQ.
  *
  * - `send` publishes to the topic; a delayed job (1–900 s) goes straight to
- *   its queue with `DelaySeconds`, since SNS has no per-message delay. The
- *   id it resolves with is SNS's message id for a published job, which is
- *   not the id the job's queue gives the message (SNS delivers a copy).
+ *   its queue with `DelaySeconds`, since SNS has no per-message delay. It
+ *   resolves with the job's id, which travels as the `jobId` attribute (SNS's
+ *   and SQS's message ids differ: SNS delivers a copy).
  *   Longer delays are refused (`DelayTooLong`): they need EventBridge
  *   Scheduler, which this transport does not use yet.
  * - `stats`: `oldestMessageAgeSeconds` of the queue is always 0, because SQS
@@ -127,8 +127,11 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
           { jobName: request.jobName },
         );
       }
-      logger.debug({ jobName: request.jobName, messageId, delaySeconds: delay }, "job sent");
-      return messageId;
+      logger.debug(
+        { jobName: request.jobName, jobId: request.jobId, messageId, delaySeconds: delay },
+        "job sent",
+      );
+      return request.jobId;
     },
 
     async receive(jobName, request) {

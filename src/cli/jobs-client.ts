@@ -8,13 +8,21 @@ import { AppClient } from "./http-client.js";
  * local app over HTTP, or a deployed stack through the AWS transport.
  */
 export interface JobsClient {
-  /** Sends a job whose payload is JSON text; resolves with the message id. */
-  send(jobName: string, json: string, delaySeconds: number | undefined): Promise<string>;
+  /** Sends a job whose payload is JSON text; resolves with the job id. */
+  send(jobName: string, json: string, options: CliSendOptions): Promise<string>;
   queues(): Promise<JobQueueSummary[]>;
   queue(jobName: string): Promise<JobQueueSummary>;
   dlqList(jobName: string, limit: number): Promise<DlqMessage[]>;
-  redrive(jobName: string, messageIds: string[] | undefined): Promise<RedriveResult>;
+  /** All, or these job ids or message ids. */
+  redrive(jobName: string, ids: string[] | undefined): Promise<RedriveResult>;
   purge(jobName: string): Promise<{ purged: number }>;
+}
+
+/** What `offload send` takes besides the payload. */
+export interface CliSendOptions {
+  delaySeconds?: number | undefined;
+  jobId?: string | undefined;
+  idempotencyKey?: string | undefined;
 }
 
 /** A running offload app's HTTP API. */
@@ -23,16 +31,13 @@ export function httpJobsClient(url: string, apiKey: string | undefined): JobsCli
   const path = (jobName: string) => `/api/queues/${encodeURIComponent(jobName)}`;
   return {
     // The request createClient's URL mode sends, with the same errors.
-    send: (jobName, json, delaySeconds) => postJob(http.api, { jobName, body: json, delaySeconds }),
+    send: (jobName, json, options) => postJob(http.api, { jobName, body: json, ...options }),
     queues: async () => (await http.get<{ queues: JobQueueSummary[] }>("/api/queues")).queues,
     queue: (jobName) => http.get<JobQueueSummary>(path(jobName)),
     dlqList: async (jobName, limit) =>
       (await http.get<{ messages: DlqMessage[] }>(`${path(jobName)}/dlq?limit=${limit}`)).messages,
-    redrive: (jobName, messageIds) =>
-      http.post<RedriveResult>(
-        `${path(jobName)}/redrive`,
-        messageIds?.length ? { messageIds } : {},
-      ),
+    redrive: (jobName, ids) =>
+      http.post<RedriveResult>(`${path(jobName)}/redrive`, ids?.length ? { ids } : {}),
     purge: (jobName) => http.post<{ purged: number }>(`${path(jobName)}/purge`),
   };
 }
@@ -53,15 +58,18 @@ export function backendJobsClient(backend: ApiBackend, where: string): JobsClien
     }
   };
   return {
-    send: (jobName, json, delaySeconds) =>
+    send: (jobName, json, options) =>
       call(() =>
-        backend.send(jobName, JSON.parse(json), delaySeconds === undefined ? {} : { delaySeconds }),
+        backend.send(
+          jobName,
+          JSON.parse(json),
+          Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+        ),
       ),
     queues: () => call(() => backend.queues()),
     queue: (jobName) => call(() => backend.queue(jobName)),
     dlqList: (jobName, limit) => call(() => backend.dlqList(jobName, { limit })),
-    redrive: (jobName, messageIds) =>
-      call(() => backend.redrive(jobName, messageIds?.length ? { messageIds } : {})),
+    redrive: (jobName, ids) => call(() => backend.redrive(jobName, ids?.length ? { ids } : {})),
     purge: (jobName) => call(() => backend.purge(jobName)),
   };
 }

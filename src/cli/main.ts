@@ -182,8 +182,22 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       .description("send a job; <payload> is JSON, or @file to read it from a file"),
   )
     .option("--delay <delay>", 'deliver later: seconds, "90s" or "2m" (up to 15m)')
-    .action(async (job: string, payload: string, options: ClientOptions & { delay?: string }) =>
-      sendCommand(await appClient(options), output(), job, payload, options.delay),
+    .option("--job-id <id>", "the job's own id (default: a new UUIDv7)")
+    .option(
+      "--idempotency-key <key>",
+      "send nothing if a job of this name had this key within its idempotencyWindow",
+    )
+    .action(
+      async (
+        job: string,
+        payload: string,
+        options: ClientOptions & { delay?: string; jobId?: string; idempotencyKey?: string },
+      ) =>
+        sendCommand(await appClient(options), output(), job, payload, {
+          delay: options.delay,
+          jobId: options.jobId,
+          idempotencyKey: options.idempotencyKey,
+        }),
     );
   client(
     program.command("stats").description("queue depth, DLQ, alarm and counts of every job"),
@@ -196,13 +210,21 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     );
   client(
     dlq
-      .command("redrive <job>")
-      .description("move DLQ messages back to the job's queue (all, or --id ...)"),
+      .command("redrive <job> [ids...]")
+      .description(
+        "move DLQ messages back to the job's queue: all, or these job ids (or message ids)",
+      ),
   )
-    .option("--id <messageId...>", "only these messages")
-    .action(async (job: string, options: ClientOptions & { id?: string[] }) =>
-      dlqRedriveCommand(await appClient(options), output(), job, options.id),
-    );
+    .option("--id <id...>", "only these job ids or message ids (as the [ids...] arguments)")
+    .action(async (job: string, ids: string[], options: ClientOptions & { id?: string[] }) => {
+      const chosen = [...ids, ...(options.id ?? [])];
+      return dlqRedriveCommand(
+        await appClient(options),
+        output(),
+        job,
+        chosen.length ? chosen : undefined,
+      );
+    });
   client(dlq.command("purge <job>").description("delete every message in the job's DLQ"))
     .option("--yes", "confirm")
     .action(async (job: string, options: ClientOptions & { yes?: boolean }) =>

@@ -3,6 +3,7 @@ import { OffloadError } from "./errors.js";
 import type { AppApiOptions } from "./http-api.js";
 import { createHttpSender } from "./http-sender.js";
 import { checkMessageSize } from "./job-attributes.js";
+import { checkJobId, newJobId } from "./job-id.js";
 import type { AnyJobDefinition, Duration, JobInput } from "./job-types.js";
 import { delaySecondsOf, serializePayload } from "./send-request.js";
 import type { SendRequest, Transport } from "./transport.js";
@@ -17,14 +18,24 @@ type AnyJob = AnyJobDefinition;
 export interface SendOptions {
   /** Deliver after this long, up to 15 minutes. @defaultValue the job's `delay` */
   delay?: Duration;
-  /** Passed to the handler's message as the `idempotencyKey` attribute. */
+  /**
+   * The job's own id, instead of a new UUIDv7: 1–128 of letters, digits and `-_.:`. An id an
+   * earlier job still holds is refused (JobIdInUse). Not with sendBatch.
+   * @defaultValue a new UUIDv7
+   */
+  jobId?: string;
+  /**
+   * A second send of the same job with the same key within the job's `idempotencyWindow`
+   * (default a day) sends nothing and resolves with the first job's id. Also passed to the
+   * handler's message as the `idempotencyKey` attribute.
+   */
   idempotencyKey?: string;
   /** W3C trace context, passed as the `traceparent` attribute. */
   traceparent?: string;
 }
 
-/** What a send over an app's HTTP API takes: the API carries no message attributes. */
-export type HttpSendOptions = Pick<SendOptions, "delay">;
+/** What a send over an app's HTTP API takes: the API carries no trace context. */
+export type HttpSendOptions = Pick<SendOptions, "delay" | "jobId" | "idempotencyKey">;
 
 /** createClient in process: jobs go straight to a transport (the local engine, or AWS). */
 export interface TransportClientOptions<Jobs extends Record<string, AnyJob>> {
@@ -78,7 +89,10 @@ export type ClientOptions<Jobs extends Record<string, AnyJob>> =
   | HttpClientOptions;
 
 export interface Client<Jobs extends Record<string, AnyJob>, Options = SendOptions> {
-  /** Validates and enqueues one job; resolves with its message id once it is durable. */
+  /**
+   * Validates and enqueues one job; resolves with its job id once it is durable (with an
+   * idempotencyKey already used within its window: the first job's id, and nothing is sent).
+   */
   send<Name extends keyof Jobs & string>(
     jobName: Name,
     payload: JobInput<Jobs[Name]>,
@@ -86,7 +100,7 @@ export interface Client<Jobs extends Record<string, AnyJob>, Options = SendOptio
   ): Promise<string>;
   /**
    * Validates every payload first (none is sent if one is invalid), then enqueues them all
-   * at once; resolves with their ids in order. A transport failure rejects, and the jobs
+   * at once; resolves with their job ids in order. A transport failure rejects, and the jobs
    * sent before it stay sent. Over HTTP the app validates each payload as it arrives: an
    * invalid one rejects the batch, the jobs sent before it stay sent, and no more are sent.
    */
@@ -172,9 +186,15 @@ function transportClient<Jobs extends Record<string, AnyJob>>(
     const delaySeconds = delaySecondsOf(send.delay, jobName);
     const request: SendRequest = {
       jobName,
+      jobId: send.jobId === undefined ? newJobId(Date.now()) : checkJobId(send.jobId, jobName),
       body,
       ...(delaySeconds === undefined ? {} : { delaySeconds }),
-      ...(send.idempotencyKey === undefined ? {} : { idempotencyKey: send.idempotencyKey }),
+      ...(send.idempotencyKey === undefined
+        ? {}
+        : {
+            idempotencyKey: checkIdempotencyKey(send.idempotencyKey, jobName),
+            ...(job ? { idempotencyWindowMs: job.options.idempotencyWindowMs } : {}),
+          }),
       ...(send.traceparent === undefined ? {} : { traceparent: send.traceparent }),
     };
     checkMessageSize(request);
@@ -186,9 +206,43 @@ function transportClient<Jobs extends Record<string, AnyJob>>(
       return transport.send(await prepare(jobName, payload, sendOptions));
     },
     async sendBatch(jobName, payloads, sendOptions = {}) {
+      refuseBatchOptions(jobName, sendOptions);
       const requests = await Promise.all(payloads.map((p) => prepare(jobName, p, sendOptions)));
       // All at once: they share commits. If one fails, the others may still have been sent.
       return Promise.all(requests.map((request) => transport.send(request)));
     },
   };
+}
+
+/**
+ * sendBatch gives each job its own id and key: one jobId or idempotencyKey for all of them would
+ * send the first and answer the rest with its id.
+ */
+export function refuseBatchOptions(jobName: string, options: object): void {
+  for (const name of ["jobId", "idempotencyKey"]) {
+    if ((options as Record<string, unknown>)[name] !== undefined) {
+      throw new OffloadError(
+        "InvalidSendOptions",
+        `sendBatch takes no ${name}: one ${name} for every job of the batch would send only the first; send the jobs one by one with send() to give each its own`,
+        { jobName },
+      );
+    }
+  }
+}
+
+/** The longest idempotencyKey: SQS and SNS take attribute values this long and more; DynamoDB keys far more. */
+export const MAX_IDEMPOTENCY_KEY_CHARS = 256;
+
+/**
+ * An idempotencyKey: a non-empty string of at most {@link MAX_IDEMPOTENCY_KEY_CHARS} characters.
+ * @throws OffloadError InvalidSendOptions naming what came.
+ */
+export function checkIdempotencyKey(key: unknown, jobName: string): string {
+  if (typeof key === "string" && key.length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_CHARS)
+    return key;
+  throw new OffloadError(
+    "InvalidSendOptions",
+    `idempotencyKey must be a string of 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} characters; got ${typeof key === "string" ? `${key.length} characters` : typeof key}`,
+    { jobName },
+  );
 }

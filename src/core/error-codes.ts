@@ -30,10 +30,10 @@ interface ErrorCatalogue {
   StaleReceipt: never;
   /** `createClient` options that break a rule (both a transport and a url, a bad header, …). */
   InvalidClientOptions: never;
-  /** Send options the client's HTTP mode cannot carry (idempotencyKey, traceparent). */
+  /** Send options that cannot be carried or do not go together (traceparent over HTTP, a jobId for a batch, a bad idempotencyKey). */
   InvalidSendOptions: never;
   /** A success answer to `POST /jobs` without the job's id. */
-  NoMessageId: never;
+  NoJobId: never;
   /** A caller's own job id that breaks the rule (see job-id.ts). */
   InvalidJobId: never;
   /** A caller's own job id that an earlier job still holds (within the history's retention). */

@@ -1,7 +1,14 @@
-import type { Client, HttpClientOptions, HttpSendOptions } from "./client.js";
+import {
+  type Client,
+  checkIdempotencyKey,
+  type HttpClientOptions,
+  type HttpSendOptions,
+  refuseBatchOptions,
+} from "./client.js";
 import { OffloadError } from "./errors.js";
 import { type AppApi, createAppApi } from "./http-api.js";
 import { checkMessageSize } from "./job-attributes.js";
+import { checkJobId } from "./job-id.js";
 import type { AnyJobDefinition } from "./job-types.js";
 import { delaySecondsOf, serializePayload } from "./send-request.js";
 
@@ -17,11 +24,13 @@ export interface HttpJob {
   jobName: string;
   body: string;
   delaySeconds?: number | undefined;
+  jobId?: string | undefined;
+  idempotencyKey?: string | undefined;
 }
 
 /**
- * `POST /jobs/:jobName?delaySeconds=` with the payload as the body: resolves
- * with the message id of the app's 202.
+ * `POST /jobs/:jobName?delaySeconds=&jobId=&idempotencyKey=` with the payload as the body:
+ * resolves with the job id of the app's 202.
  *
  * @throws OffloadError with the app's code (UnknownJob, Unauthorized, ...);
  *   `Http<status>` when the answer is not offload's.
@@ -29,18 +38,22 @@ export interface HttpJob {
  * const id = await postJob(createAppApi({ url }), { jobName: "greeting", body: '{"friendName":"Ada"}' });
  */
 export async function postJob(api: AppApi, job: HttpJob): Promise<string> {
-  const query = job.delaySeconds === undefined ? "" : `?delaySeconds=${job.delaySeconds}`;
-  const path = `/jobs/${encodeURIComponent(job.jobName)}${query}`;
+  const query = new URLSearchParams();
+  if (job.delaySeconds !== undefined) query.set("delaySeconds", String(job.delaySeconds));
+  if (job.jobId !== undefined) query.set("jobId", job.jobId);
+  if (job.idempotencyKey !== undefined) query.set("idempotencyKey", job.idempotencyKey);
+  const search = query.size === 0 ? "" : `?${query}`;
+  const path = `/jobs/${encodeURIComponent(job.jobName)}${search}`;
   const answer = await api.request("POST", path, job.body, job.jobName);
-  const messageId = (answer as { messageId?: unknown } | undefined)?.messageId;
-  if (typeof messageId !== "string") {
+  const jobId = (answer as { jobId?: unknown } | undefined)?.jobId;
+  if (typeof jobId !== "string") {
     throw new OffloadError(
-      "NoMessageId",
-      `${api.url} answered POST ${path} without a message id: is it the address of an offload app?`,
+      "NoJobId",
+      `${api.url} answered POST ${path} without a job id: is it the address of an offload app (of this version)?`,
       { jobName: job.jobName },
     );
   }
-  return messageId;
+  return jobId;
 }
 
 /**
@@ -59,23 +72,27 @@ export function createHttpSender<Jobs extends Record<string, AnyJobDefinition>>(
   });
 
   function prepare(jobName: string, payload: unknown, send: HttpSendOptions): HttpJob {
-    // The API carries no message attributes: dropping them silently would lose them.
-    for (const name of ["idempotencyKey", "traceparent"]) {
-      if ((send as Record<string, unknown>)[name] !== undefined) {
-        throw new OffloadError(
-          "InvalidSendOptions",
-          `${name} is not sent over an app's HTTP API, which takes the payload and delay only; send with a transport to set it`,
-          { jobName },
-        );
-      }
+    // The API carries no trace context: dropping it silently would lose it.
+    if ((send as Record<string, unknown>).traceparent !== undefined) {
+      throw new OffloadError(
+        "InvalidSendOptions",
+        "traceparent is not sent over an app's HTTP API, which takes the payload, delay, jobId and idempotencyKey; send with a transport to set it",
+        { jobName },
+      );
     }
     const job = {
       jobName,
       body: serializePayload(jobName, payload),
       delaySeconds: delaySecondsOf(send.delay, jobName),
+      jobId: send.jobId === undefined ? undefined : checkJobId(send.jobId, jobName),
+      idempotencyKey:
+        send.idempotencyKey === undefined
+          ? undefined
+          : checkIdempotencyKey(send.idempotencyKey, jobName),
     };
     // The app refuses it as well; checked here, it is not uploaded first.
-    checkMessageSize(job);
+    // (The id the app draws is as long as any id it takes.)
+    checkMessageSize({ ...job, jobId: job.jobId ?? "x".repeat(128) });
     return job;
   }
 
@@ -84,6 +101,7 @@ export function createHttpSender<Jobs extends Record<string, AnyJobDefinition>>(
       return postJob(api, prepare(jobName, payload, sendOptions));
     },
     async sendBatch(jobName, payloads, sendOptions = {}) {
+      refuseBatchOptions(jobName, sendOptions);
       const jobs = payloads.map((payload) => prepare(jobName, payload, sendOptions));
       const ids: string[] = new Array(jobs.length);
       let next = 0;

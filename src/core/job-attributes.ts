@@ -1,4 +1,5 @@
 import { OffloadError } from "./errors.js";
+import { JOB_ID_ATTRIBUTE } from "./job-id.js";
 import { AWS_LIMITS } from "./limits.js";
 import type { SendRequest } from "./transport.js";
 
@@ -13,12 +14,15 @@ export interface StringMessageAttribute {
 
 /**
  * The message attributes of a job, whatever carries it: `jobName` (what the
- * topic's subscriptions filter on), plus `idempotencyKey` and `traceparent`
- * when given.
+ * topic's subscriptions filter on) and `jobId`, plus `idempotencyKey` and
+ * `traceparent` when given.
  */
-export function jobMessageAttributes(request: SendRequest): Record<string, StringMessageAttribute> {
+export function jobMessageAttributes(
+  request: Pick<SendRequest, "jobName" | "jobId" | "idempotencyKey" | "traceparent">,
+): Record<string, StringMessageAttribute> {
   const attributes: Record<string, StringMessageAttribute> = {
     jobName: { DataType: "String", StringValue: request.jobName },
+    [JOB_ID_ATTRIBUTE]: { DataType: "String", StringValue: request.jobId },
   };
   if (request.idempotencyKey)
     attributes.idempotencyKey = { DataType: "String", StringValue: request.idempotencyKey };
@@ -33,7 +37,7 @@ export function jobMessageAttributes(request: SendRequest): Record<string, Strin
  * little less for the body.
  */
 export function checkMessageSize(
-  request: SendRequest,
+  request: Pick<SendRequest, "jobName" | "jobId" | "body" | "idempotencyKey" | "traceparent">,
   attributes: Readonly<Record<string, StringMessageAttribute>> = jobMessageAttributes(request),
 ): void {
   // UTF-8 takes at most 3 bytes per UTF-16 code unit: a short message needs no encoding to count.

@@ -20,11 +20,15 @@ const MAX_ALARM_AGE_MS = sqs.maxRetentionSeconds * SECOND;
 /** AWS: "set the source queue's visibility timeout to at least six times the timeout of your function". */
 const ADVISED_RETRY_DELAY_FACTOR = 6;
 const DEFAULT_TIMEOUT_MS = 15 * SECOND;
+/** How long a send's idempotencyKey holds unless the job says otherwise: a day, as Powertools and Stripe keep keys. */
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * SECOND;
+const MAX_IDEMPOTENCY_WINDOW_MS = 14 * 24 * 60 * 60 * SECOND;
 
 // biome-ignore format: one option list, in the order of JobOptions
 const KNOWN_OPTIONS = [
   "schema", "handler", "batchHandler", "timeout", "maxAttempts", "retryDelay", "backoff",
   "batchSize", "maxBatchingWindow", "concurrency", "delay", "alarm", "schedule", "runtime",
+  "idempotencyWindow",
 ] as const;
 const BACKOFF_OPTIONS = ["initialDelay", "maxDelay", "jitter"] as const;
 const ALARM_OPTIONS = ["oldestMessageAge", "messages"] as const;
@@ -152,6 +156,21 @@ export function resolveJobOptions(options: unknown): {
       "SQS delays a message at most 900 seconds (DelaySeconds); pass a longer delay to send() instead",
   });
 
+  const idempotencyWindow = durationOption(
+    o.idempotencyWindow,
+    "idempotencyWindow",
+    DEFAULT_IDEMPOTENCY_WINDOW_MS,
+    problems,
+  );
+  if (
+    idempotencyWindow &&
+    (idempotencyWindow.ms < SECOND || idempotencyWindow.ms > MAX_IDEMPOTENCY_WINDOW_MS)
+  ) {
+    problems.push(
+      `idempotencyWindow ${idempotencyWindow.shown} is not from 1s to 14d: how long a send's idempotencyKey holds, at most as long as a job can live (a DLQ keeps it 14 days)`,
+    );
+  }
+
   const backoff = o.backoff === undefined ? undefined : resolveBackoff(o.backoff, problems);
   const alarm = resolveAlarm(orDefault(o.alarm, { oldestMessageAge: "15m" }), problems);
 
@@ -189,6 +208,7 @@ export function resolveJobOptions(options: unknown): {
     alarm: alarm!,
     schedule: schedule as string | undefined,
     runtime: runtime as "lambda" | "container",
+    idempotencyWindowMs: idempotencyWindow!.ms,
   });
   return { resolved, warnings };
 }

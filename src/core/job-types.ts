@@ -8,6 +8,9 @@ export type Duration = `${number}${"ms" | "s" | "m" | "h" | "d"}`;
 export interface JobContext {
   /** The job's name (its file name). */
   readonly jobName: string;
+  /** The job's id: the one `send()` and `POST /jobs` returned, the same on every attempt. */
+  readonly jobId: string;
+  /** The queue message it came as (a redriven job comes as a new message, with the same jobId). */
   readonly messageId: string;
   /** 1 on the first delivery; the queue's receive count. */
   readonly attempt: number;
@@ -20,6 +23,9 @@ export interface JobContext {
 
 /** One job of a batch, for `batchHandler`. */
 export interface BatchItem<Payload> {
+  /** The job's id, the same on every attempt. */
+  readonly jobId: string;
+  /** The queue message it came as; what a batch handler returns for the jobs that failed. */
   readonly messageId: string;
   readonly payload: Payload;
   readonly attempt: number;
@@ -86,6 +92,11 @@ interface CommonJobOptions<S extends StandardSchemaV1 | undefined> {
   schedule?: string;
   /** Where it runs on AWS: a Lambda function, or the container worker on Fargate. @defaultValue "lambda" */
   runtime?: "lambda" | "container";
+  /**
+   * How long a send's `idempotencyKey` holds: a second send of this job with the same key
+   * within it sends nothing and returns the first job's id. 1s–14d. @defaultValue "1d"
+   */
+  idempotencyWindow?: Duration;
 }
 
 /** A job handled one message at a time: resolve = done, throw = retry. */
@@ -130,6 +141,7 @@ export interface ResolvedJobOptions {
     | { readonly kind: "messages"; readonly count: number };
   readonly schedule: string | undefined;
   readonly runtime: "lambda" | "container";
+  readonly idempotencyWindowMs: number;
 }
 
 /** Marks a value made by defineJob (a registered symbol, so copies of the package agree). */

@@ -11,12 +11,20 @@ import { AWS_LIMITS } from "./limits.js";
 /** One job to enqueue. */
 export interface SendRequest {
   jobName: string;
+  /** The job's id (see job-id.ts): carried as the `jobId` message attribute; what `send` resolves with. */
+  jobId: string;
   /** The payload, serialized as JSON: the message body. */
   body: string;
   /** Delivery delay in seconds (0–900). */
   delaySeconds?: number;
-  /** Message attribute `idempotencyKey`, passed through to the handler. */
+  /**
+   * Message attribute `idempotencyKey`: a second job of the same name with the same key within
+   * `idempotencyWindowMs` is not sent, and `send` resolves with the first job's id (where the
+   * backend keeps job records).
+   */
   idempotencyKey?: string;
+  /** How long an idempotencyKey holds, ms: the job's `idempotencyWindow`. @defaultValue 24 hours */
+  idempotencyWindowMs?: number;
   /** Message attribute `traceparent` (W3C trace context). */
   traceparent?: string;
 }
@@ -59,6 +67,8 @@ export interface JobQueueStats {
 
 /** A message in a job's DLQ, read without consuming it. */
 export interface DeadLetter {
+  /** The job's id (its `jobId` attribute, or its message id). */
+  jobId: string;
   messageId: string;
   body: string;
   /** Message attributes as strings (jobName, idempotencyKey, ...). */
@@ -76,10 +86,11 @@ export interface DeadLetterQueue {
   /** Up to `limit` messages, oldest first, without consuming them. */
   list(jobName: string, options: { limit: number }): Promise<DeadLetter[]>;
   /**
-   * Moves messages (all, or these ids) back to the job's queue as new messages. With ids,
-   * `notFound` lists those that were not in the DLQ (and so moved nowhere).
+   * Moves messages (all, or these ids: job ids or message ids) back to the job's queue as new
+   * messages, each keeping its job id. With ids, `notFound` lists those that were not in the DLQ
+   * (and so moved nowhere).
    */
-  redrive(jobName: string, options: { messageIds?: readonly string[] }): Promise<RedriveResult>;
+  redrive(jobName: string, options: { ids?: readonly string[] }): Promise<RedriveResult>;
   /**
    * Deletes every message in the DLQ.
    * @throws OffloadError PurgeInProgress when the DLQ was purged less than 60 seconds ago (SQS allows one purge a minute).
@@ -145,7 +156,10 @@ export function staleReceipt(jobName: string, cause: unknown): OffloadError<"Sta
 }
 
 export interface Transport {
-  /** Enqueues one job durably; resolves with its message id. */
+  /**
+   * Enqueues one job durably; resolves with its job id: `request.jobId`, or the first job's id
+   * when an idempotencyKey matched one (nothing is sent then).
+   */
   send(request: SendRequest): Promise<string>;
   receive(jobName: string, request: ReceiveRequest): Promise<QueueMessage[]>;
   /** Deletes processed messages (any number; batched as the backend needs). */

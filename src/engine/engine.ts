@@ -108,8 +108,9 @@ export interface Engine {
   /** Up to `Limit` messages of a queue (at most 1000), oldest first, read without receiving them. */
   peekMessages(input: { QueueUrl: string; Limit?: number }): Promise<PeekedMessage[]>;
   /**
-   * Moves chosen messages (all when `MessageIds` is absent) to `DestinationUrl`,
-   * or back to the queue each came from; each arrives as a new message.
+   * Moves chosen messages (all when `MessageIds` is absent; an id chooses the message with that
+   * message id, or with that `jobId` attribute) to `DestinationUrl`, or back to the queue each
+   * came from; each arrives as a new message.
    * Moves what the source holds when it starts (later arrivals stay), 1,000
    * messages per commit. Resolves with how many moved and, of the chosen
    * ids, those that did not (not in the source, or with no queue to go

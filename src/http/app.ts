@@ -9,6 +9,7 @@ import { quote } from "./describe.js";
 import { ApiError, toErrorAnswer } from "./errors.js";
 import { requestGuard } from "./guard.js";
 import { type RouteHandler, sendJobRoute, sendNamedJobRoute } from "./job-routes.js";
+import { cancelJobRoute, getJobRoute, listJobsRoute } from "./job-status-routes.js";
 import { type ApiOptions, type ResolvedApiOptions, resolveApiOptions } from "./options.js";
 import {
   getQueueRoute,
@@ -20,7 +21,7 @@ import {
 import type { wireRefusal } from "./wire/auth.js";
 import type { createWireHandler } from "./wire/index.js";
 
-type Method = "GET" | "POST";
+type Method = "GET" | "POST" | "DELETE";
 
 /** Every route: path, then its handler per method. Any other method on a path is a 405. */
 function routeTable(
@@ -39,8 +40,16 @@ function routeTable(
         },
       },
     ],
-    ["/jobs", { POST: sendJobRoute(options) }],
-    ["/jobs/:jobName", { POST: sendNamedJobRoute(options) }],
+    ["/jobs", { POST: sendJobRoute(options), GET: listJobsRoute(options) }],
+    // One segment, two meanings by method: POST names a job to send, GET and DELETE a job's id.
+    [
+      "/jobs/:jobNameOrId",
+      {
+        POST: sendNamedJobRoute(options),
+        GET: getJobRoute(options),
+        DELETE: cancelJobRoute(options),
+      },
+    ],
     ["/api/queues", { GET: listQueuesRoute(options) }],
     ["/api/queues/:job", { GET: getQueueRoute(options) }],
     ["/api/queues/:job/dlq", { GET: listDlqRoute(options) }],

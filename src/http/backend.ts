@@ -5,6 +5,7 @@
  * the API maps to a status (see errors.ts).
  */
 
+import type { JobStatusStore } from "../core/job-status.js";
 import type { RedriveResult } from "../core/transport.js";
 
 export type { RedriveResult };
@@ -30,6 +31,8 @@ export interface JobQueueSummary {
 
 /** A message in a job's DLQ, read without consuming it. */
 export interface DlqMessage {
+  /** The job's id, as `POST /jobs` answered it. */
+  jobId: string;
   messageId: string;
   body: string;
   /** Message attributes (jobName, idempotencyKey, ...). */
@@ -44,6 +47,10 @@ export interface DlqMessage {
 
 export interface SendJobOptions {
   delaySeconds?: number;
+  /** The caller's own job id (see job-id.ts). @defaultValue a new UUIDv7 */
+  jobId?: string;
+  /** A second send of the job with this key within its idempotencyWindow answers the first job's id. */
+  idempotencyKey?: string;
 }
 
 export interface ApiBackend {
@@ -55,16 +62,25 @@ export interface ApiBackend {
    */
   health?(): { ok: true } | { ok: false; reason: string };
   /**
-   * Validates against the job's schema and enqueues durably; resolves with the message id.
-   * Rejects with OffloadError code UnknownJob, InvalidPayload (with `issues`), PayloadTooLarge or DelayTooLong.
+   * Validates against the job's schema and enqueues durably; resolves with the job id.
+   * Rejects with OffloadError code UnknownJob, InvalidPayload (with `issues`), PayloadTooLarge,
+   * DelayTooLong, InvalidJobId, JobIdInUse or InvalidSendOptions.
    */
   send(jobName: string, payload: unknown, options?: SendJobOptions): Promise<string>;
   queues(): Promise<JobQueueSummary[]>;
   queue(jobName: string): Promise<JobQueueSummary>;
   /** Up to `limit` DLQ messages, oldest first. */
   dlqList(jobName: string, options: { limit: number }): Promise<DlqMessage[]>;
-  /** Moves DLQ messages (all, or the given ids; `notFound` lists chosen ids not in the DLQ) back to the job's queue. */
-  redrive(jobName: string, options: { messageIds?: string[] }): Promise<RedriveResult>;
+  /**
+   * Moves DLQ messages (all, or the given job ids or message ids; `notFound` lists chosen ids
+   * not in the DLQ) back to the job's queue, each keeping its job id.
+   */
+  redrive(jobName: string, options: { ids?: string[] }): Promise<RedriveResult>;
+  /**
+   * Jobs by id: status, history, listing and cancel (`GET /jobs/:id`, `GET /jobs`,
+   * `DELETE /jobs/:id`). Absent where no history is kept: those routes answer JobNotFound.
+   */
+  readonly jobs?: JobStatusStore;
   /** Deletes every message in the job's DLQ; rejects with PurgeInProgress within a minute of the last purge. */
   purge(jobName: string): Promise<{ purged: number }>;
 }

@@ -14,6 +14,7 @@ type BackendErrorCode =
   | "InvalidDelay"
   | "DelayTooLong"
   | "InvalidJobId"
+  | "InvalidSendOptions"
   | "JobIdInUse"
   | "JobNotFound"
   | "JobFinished"
@@ -39,6 +40,8 @@ export const STATUS_BY_CODE = {
   InvalidDelay: 400,
   DelayTooLong: 400,
   InvalidJobId: 400,
+  /** A bad idempotencyKey. */
+  InvalidSendOptions: 400,
   Unauthorized: 401,
   /** A write from a page of another site (see guard.ts). */
   CrossSiteRequest: 403,

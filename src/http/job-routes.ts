@@ -4,16 +4,24 @@ import { nodeBodyOf, readBodyBytes, requireJsonContentType } from "./body.js";
 import { parseJsonBody } from "./json.js";
 import { requireKnownJob } from "./known-job.js";
 import type { ResolvedApiOptions } from "./options.js";
-import { delayQuerySchema, jobEnvelopeSchema, parseBody, parseQuery } from "./schemas.js";
+import {
+  delayQuerySchema,
+  jobEnvelopeSchema,
+  parseBody,
+  parseQuery,
+  textQuerySchema,
+} from "./schemas.js";
 
 /** A route handler over the resolved options. */
 export type RouteHandler = (c: Context) => Promise<Response> | Response;
 
-const ENVELOPE = '{"jobName": string, "payload": any JSON, "delaySeconds"?: 0-900}';
+const ENVELOPE =
+  '{"jobName": string, "payload": any JSON, "delaySeconds"?: 0-900, "jobId"?: string, "idempotencyKey"?: string}';
 
 /**
- * `POST /jobs` with `{ jobName, payload, delaySeconds? }`: 202 with the
- * message id once the backend has stored the job durably.
+ * `POST /jobs` with `{ jobName, payload, delaySeconds?, jobId?, idempotencyKey? }`: 202 with
+ * the job id once the backend has stored the job durably (or, for an idempotencyKey used
+ * within its window, the first job's id: nothing new is stored).
  */
 export function sendJobRoute(options: ResolvedApiOptions): RouteHandler {
   const { backend } = options;
@@ -22,29 +30,28 @@ export function sendJobRoute(options: ResolvedApiOptions): RouteHandler {
     const body = await readJson(c, options);
     const envelope = parseBody(jobEnvelopeSchema, body, ENVELOPE, { delaySeconds: "InvalidDelay" });
     requireKnownJob(backend, envelope.jobName);
-    const messageId = await backend.send(
-      envelope.jobName,
-      envelope.payload,
-      sendOptions(envelope.delaySeconds),
-    );
-    return c.json({ messageId }, 202);
+    const jobId = await backend.send(envelope.jobName, envelope.payload, sendOptions(envelope));
+    return c.json({ jobId }, 202);
   };
 }
 
-/** `POST /jobs/:jobName` with the payload itself as the body, `?delaySeconds=` optional. */
+/**
+ * `POST /jobs/:jobName` with the payload itself as the body; `?delaySeconds=`, `?jobId=` and
+ * `?idempotencyKey=` optional.
+ */
 export function sendNamedJobRoute(options: ResolvedApiOptions): RouteHandler {
   const { backend } = options;
   return async (c) => {
-    const jobName = c.req.param("jobName") ?? "";
+    const jobName = c.req.param("jobNameOrId") ?? "";
     requireKnownJob(backend, jobName);
-    const { delaySeconds } = parseQuery(
+    const query = parseQuery(
       c.req.queries(),
-      { delaySeconds: delayQuerySchema },
+      { delaySeconds: delayQuerySchema, jobId: textQuerySchema, idempotencyKey: textQuerySchema },
       "InvalidDelay",
     );
     const payload = await readJson(c, options);
-    const messageId = await backend.send(jobName, payload, sendOptions(delaySeconds));
-    return c.json({ messageId }, 202);
+    const jobId = await backend.send(jobName, payload, sendOptions(query));
+    return c.json({ jobId }, 202);
   };
 }
 
@@ -54,6 +61,14 @@ async function readJson(c: Context, options: ResolvedApiOptions): Promise<unknow
   return parseJsonBody(await readBodyBytes(c.req.raw, options.bodyLimitBytes, nodeBodyOf(c.env)));
 }
 
-function sendOptions(delaySeconds: number | undefined): SendJobOptions {
-  return delaySeconds === undefined ? {} : { delaySeconds };
+function sendOptions(given: {
+  delaySeconds?: number | undefined;
+  jobId?: string | undefined;
+  idempotencyKey?: string | undefined;
+}): SendJobOptions {
+  const options: SendJobOptions = {};
+  if (given.delaySeconds !== undefined) options.delaySeconds = given.delaySeconds;
+  if (given.jobId !== undefined) options.jobId = given.jobId;
+  if (given.idempotencyKey !== undefined) options.idempotencyKey = given.idempotencyKey;
+  return options;
 }

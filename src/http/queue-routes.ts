@@ -40,7 +40,7 @@ export function listDlqRoute({ backend }: ResolvedApiOptions): RouteHandler {
   };
 }
 
-/** `POST /api/queues/:job/redrive` with an optional `{ messageIds }`: moves DLQ messages back. */
+/** `POST /api/queues/:job/redrive` with an optional `{ ids }` (job ids or message ids): moves DLQ messages back. */
 export function redriveRoute(options: ResolvedApiOptions): RouteHandler {
   const { backend } = options;
   return async (c) => {
@@ -48,21 +48,21 @@ export function redriveRoute(options: ResolvedApiOptions): RouteHandler {
     requireKnownJob(backend, jobName);
     parseQuery(c.req.queries(), {});
     const bytes = await readBodyBytes(c.req.raw, options.bodyLimitBytes, nodeBodyOf(c.env));
-    let messageIds: string[] | undefined;
+    let ids: string[] | undefined;
     // No body means "redrive everything"; a body must be JSON like any other.
     if (bytes.length > 0) {
       requireJsonContentType(c.req.raw);
-      const body = parseBody(redriveBodySchema, parseJsonBody(bytes), '{"messageIds"?: string[]}');
-      messageIds = body.messageIds;
+      const body = parseBody(redriveBodySchema, parseJsonBody(bytes), '{"ids"?: string[]}');
+      ids = body.ids;
     }
-    const { moved, notFound } = await backend.redrive(jobName, messageIds ? { messageIds } : {});
-    return c.json(messageIds ? { moved, notFound: notFound ?? [] } : { moved });
+    const { moved, notFound } = await backend.redrive(jobName, ids ? { ids } : {});
+    return c.json(ids ? { moved, notFound: notFound ?? [] } : { moved });
   };
 }
 
 /**
  * `POST /api/queues/:job/purge`: deletes every message in the job's DLQ. It takes no body: one
- * (`{"messageIds": [...]}`, say) would read as "purge these", and be taken as "purge all".
+ * (`{"ids": [...]}`, say) would read as "purge these", and be taken as "purge all".
  */
 export function purgeRoute(options: ResolvedApiOptions): RouteHandler {
   const { backend } = options;
@@ -74,7 +74,7 @@ export function purgeRoute(options: ResolvedApiOptions): RouteHandler {
     if (bytes.length > 0) {
       throw new ApiError(
         "InvalidRequest",
-        `POST /api/queues/${jobName}/purge takes no body (it deletes every message in the DLQ); got ${bytes.length} bytes. To move only some messages back, POST /api/queues/${jobName}/redrive with {"messageIds": [...]}`,
+        `POST /api/queues/${jobName}/purge takes no body (it deletes every message in the DLQ); got ${bytes.length} bytes. To move only some messages back, POST /api/queues/${jobName}/redrive with {"ids": [...]}`,
       );
     }
     const { purged } = await backend.purge(jobName);

@@ -33,29 +33,40 @@ export const jobEnvelopeSchema = z.strictObject(
       .min(0, { error: delayMessage("delaySeconds") })
       .max(MAX_DELAY_SECONDS, { error: delayMessage("delaySeconds") })
       .optional(),
+    jobId: z
+      .string({ error: (i) => `jobId must be a string; got ${describeValue(i.input)}` })
+      .optional(),
+    idempotencyKey: z
+      .string({ error: (i) => `idempotencyKey must be a string; got ${describeValue(i.input)}` })
+      .optional(),
   },
-  { error: unknownFields("jobName, payload and delaySeconds (optional)") },
+  {
+    error: unknownFields("jobName, payload, and optionally delaySeconds, jobId and idempotencyKey"),
+  },
 );
 export type JobEnvelope = z.infer<typeof jobEnvelopeSchema>;
 
-/** The optional body of `POST /api/queues/:job/redrive`. */
+/** The optional body of `POST /api/queues/:job/redrive`: job ids or message ids. */
 export const redriveBodySchema = z.strictObject(
   {
-    messageIds: z
+    ids: z
       .array(
         z
-          .string({ error: (i) => `messageIds must hold strings; got ${describeValue(i.input)}` })
-          .min(1, { error: "messageIds must hold non-empty strings; got an empty one" }),
-        { error: (i) => `messageIds must be an array of strings; got ${describeValue(i.input)}` },
+          .string({ error: (i) => `ids must hold strings; got ${describeValue(i.input)}` })
+          .min(1, { error: "ids must hold non-empty strings; got an empty one" }),
+        {
+          error: (i) =>
+            `ids must be an array of job ids or message ids; got ${describeValue(i.input)}`,
+        },
       )
-      .min(1, { error: "messageIds must hold at least 1 id (leave it out to redrive all)" })
+      .min(1, { error: "ids must hold at least 1 id (leave it out to redrive all)" })
       .max(MAX_DLQ_BATCH, {
         error: (i) =>
-          `messageIds may hold at most ${MAX_DLQ_BATCH} ids; got ${Array.isArray(i.input) ? i.input.length : "more"}`,
+          `ids may hold at most ${MAX_DLQ_BATCH} ids; got ${Array.isArray(i.input) ? i.input.length : "more"}`,
       })
       .optional(),
   },
-  { error: unknownFields("messageIds (optional)") },
+  { error: unknownFields("ids (optional: job ids or message ids)") },
 );
 export type RedriveBody = z.infer<typeof redriveBodySchema>;
 
@@ -71,6 +82,8 @@ const wholeNumber = (name: string, min: number, max: number) => {
 
 /** `?delaySeconds=` of `POST /jobs/:jobName`. */
 export const delayQuerySchema = wholeNumber("delaySeconds", 0, MAX_DELAY_SECONDS);
+/** `?jobId=` and `?idempotencyKey=` of `POST /jobs/:jobName`: checked by the client that sends. */
+export const textQuerySchema = z.string();
 /** `?limit=` of `GET /api/queues/:job/dlq`. */
 export const limitQuerySchema = wholeNumber("limit", 1, MAX_DLQ_BATCH);
 

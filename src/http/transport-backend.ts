@@ -46,11 +46,15 @@ export function createTransportBackend(options: TransportBackendOptions): ApiBac
   return {
     jobNames: () => [...names],
     send: (jobName, payload, sendOptions = {}) =>
-      client.send(
-        jobName,
-        payload as never,
-        sendOptions.delaySeconds === undefined ? {} : { delay: `${sendOptions.delaySeconds}s` },
-      ),
+      client.send(jobName, payload as never, {
+        ...(sendOptions.delaySeconds === undefined
+          ? {}
+          : { delay: `${sendOptions.delaySeconds}s` as const }),
+        ...(sendOptions.jobId === undefined ? {} : { jobId: sendOptions.jobId }),
+        ...(sendOptions.idempotencyKey === undefined
+          ? {}
+          : { idempotencyKey: sendOptions.idempotencyKey }),
+      }),
     async queues() {
       return Promise.all(names.map(async (name) => summary(name, await transport.stats(name))));
     },
@@ -62,6 +66,7 @@ export function createTransportBackend(options: TransportBackendOptions): ApiBac
       known(jobName);
       const messages = await transport.dlq.list(jobName, { limit });
       return messages.map((m) => ({
+        jobId: m.jobId,
         messageId: m.messageId,
         body: m.body,
         attributes: { ...m.attributes },
@@ -71,9 +76,9 @@ export function createTransportBackend(options: TransportBackendOptions): ApiBac
         lastError: m.lastError ?? null,
       }));
     },
-    async redrive(jobName, { messageIds }) {
+    async redrive(jobName, { ids }) {
       known(jobName);
-      return transport.dlq.redrive(jobName, messageIds === undefined ? {} : { messageIds });
+      return transport.dlq.redrive(jobName, ids === undefined ? {} : { ids });
     },
     async purge(jobName) {
       known(jobName);

@@ -2,6 +2,7 @@ import { retryDelaySeconds, withinVisibilityLimit } from "../core/backoff.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { isRetryLater, isUnrecoverable } from "../core/control-flow.js";
 import { OffloadError, toError } from "../core/errors.js";
+import { jobIdOf } from "../core/job-id.js";
 import type { BatchItem, JobDefinition } from "../core/job-types.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import { type Logger, silentLogger } from "../core/logger.js";
@@ -27,16 +28,17 @@ export interface SqsHandlerOptions {
 
 /** How one record ended. */
 export type RecordOutcome =
-  | { messageId: string; status: "succeeded"; attempt: number }
+  | { messageId: string; jobId: string; status: "succeeded"; attempt: number }
   | {
       messageId: string;
+      jobId: string;
       status: "failed";
       attempt: number;
       error: ErrorInfo;
       /** Seconds until the next attempt, when the handler or backoff set one. */
       retryAfterSeconds: number | undefined;
     }
-  | { messageId: string; status: "dead-lettered"; attempt: number; reason: string };
+  | { messageId: string; jobId: string; status: "dead-lettered"; attempt: number; reason: string };
 
 export interface ErrorInfo {
   name: string;
@@ -158,12 +160,13 @@ export function createSqsHandler(
     attempt: number,
     reason: string,
   ): Promise<RecordOutcome> {
+    const jobId = jobIdOf(record);
     logger.warn(
-      { jobName, messageId: record.messageId, attempt, reason },
+      { jobName, jobId, messageId: record.messageId, attempt, reason },
       "moving the job to its dead-letter queue",
     );
     await actions.deadLetter(record, reason);
-    return { messageId: record.messageId, status: "dead-lettered", attempt, reason };
+    return { messageId: record.messageId, jobId, status: "dead-lettered", attempt, reason };
   }
 
   async function failed(
@@ -194,7 +197,12 @@ export function createSqsHandler(
         await actions.retryAfter(record, retryAfterSeconds);
       } catch (e) {
         logger.warn(
-          { jobName, messageId: record.messageId, error: toError(e).message },
+          {
+            jobName,
+            jobId: jobIdOf(record),
+            messageId: record.messageId,
+            error: toError(e).message,
+          },
           "could not set the job's retry delay; it retries after the queue's",
         );
         retryAfterSeconds = undefined;
@@ -203,9 +211,11 @@ export function createSqsHandler(
     // The queue moves the message to the DLQ at the receive after its last attempt, and says
     // nothing then (on AWS neither): this line is where a user watching the log learns of it.
     const last = attempt >= resolved.maxAttempts;
+    const jobId = jobIdOf(record);
     logger.warn(
       {
         jobName,
+        jobId,
         messageId: record.messageId,
         attempt,
         maxAttempts: resolved.maxAttempts,
@@ -218,6 +228,7 @@ export function createSqsHandler(
     );
     return {
       messageId: record.messageId,
+      jobId,
       status: "failed",
       attempt,
       error: errorInfo(error),
@@ -231,20 +242,22 @@ export function createSqsHandler(
     deadline: number,
   ): Promise<RecordOutcome> {
     const { record, payload, attempt } = item;
+    const jobId = jobIdOf(record);
     const ctx = {
       jobName,
+      jobId,
       messageId: record.messageId,
       attempt,
       signal,
       deadline,
-      logger: withFields(logger, { jobName, messageId: record.messageId, attempt }),
+      logger: withFields(logger, { jobName, jobId, messageId: record.messageId, attempt }),
     };
     try {
       await definition.handler!(payload, ctx);
     } catch (thrown) {
       return failed(record, attempt, thrown, deadline);
     }
-    return { messageId: record.messageId, status: "succeeded", attempt };
+    return { messageId: record.messageId, jobId, status: "succeeded", attempt };
   }
 
   async function runBatch(
@@ -254,6 +267,7 @@ export function createSqsHandler(
   ): Promise<RecordOutcome[]> {
     if (items.length === 0) return [];
     const batch: BatchItem<unknown>[] = items.map((i) => ({
+      jobId: jobIdOf(i.record),
       messageId: i.record.messageId,
       payload: i.payload,
       attempt: i.attempt,
@@ -301,6 +315,7 @@ export function createSqsHandler(
             )
           : Promise.resolve<RecordOutcome>({
               messageId: i.record.messageId,
+              jobId: jobIdOf(i.record),
               status: "succeeded",
               attempt: i.attempt,
             }),

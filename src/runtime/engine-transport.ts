@@ -1,5 +1,6 @@
 import { unknownJob } from "../core/error-codes.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
+import { JOB_ID_ATTRIBUTE } from "../core/job-id.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import {
   type DeadLetter,
@@ -87,21 +88,17 @@ export async function createEngineTransport(
       if (delay !== undefined) {
         // SNS has no per-message delay: a job sent with a delay goes straight to its queue, as on
         // AWS. So does an explicit 0, which overrides the job's default delay (the queue's).
-        const { MessageId } = await sqs.sendMessage({
+        await sqs.sendMessage({
           QueueUrl: of(request.jobName).queue,
           MessageBody: request.body,
           DelaySeconds: delay,
           MessageAttributes: attributes,
         });
-        return MessageId;
+        return request.jobId;
       }
       of(request.jobName);
-      const { MessageId } = await sns.publish({
-        TopicArn,
-        Message: request.body,
-        MessageAttributes: attributes,
-      });
-      return MessageId;
+      await sns.publish({ TopicArn, Message: request.body, MessageAttributes: attributes });
+      return request.jobId;
     },
 
     receive: (jobName: string, request: ReceiveRequest): Promise<QueueMessage[]> =>
@@ -147,6 +144,7 @@ export async function createEngineTransport(
         const messages = await engine.peekMessages({ QueueUrl: of(jobName).dlq, Limit: limit });
         return messages.map(
           (m): DeadLetter => ({
+            jobId: m.MessageAttributes[JOB_ID_ATTRIBUTE]?.StringValue || m.MessageId,
             messageId: m.MessageId,
             body: m.Body,
             attributes: Object.fromEntries(
@@ -163,14 +161,14 @@ export async function createEngineTransport(
           }),
         );
       },
-      async redrive(jobName, { messageIds }) {
+      async redrive(jobName, { ids }) {
         const { queue, dlq } = of(jobName);
         const { moved, notMoved } = await engine.moveMessages({
           SourceUrl: dlq,
           DestinationUrl: queue,
-          ...(messageIds === undefined ? {} : { MessageIds: [...messageIds] }),
+          ...(ids === undefined ? {} : { MessageIds: [...ids] }),
         });
-        return messageIds === undefined ? { moved } : { moved, notFound: notMoved };
+        return ids === undefined ? { moved } : { moved, notFound: notMoved };
       },
       async purge(jobName) {
         const { dlq } = of(jobName);

@@ -3,9 +3,11 @@ import type { ErrorInfo } from "../lambda/sqs-handler.js";
 /** Events a runtime emits (for tests, logs and the dashboard). */
 export interface RuntimeEvents {
   /** A batch was handed to its worker. */
-  "batch:start": [{ jobName: string; messageIds: string[] }];
+  "batch:start": [{ jobName: string; jobIds: string[]; messageIds: string[] }];
   /** A job's handler resolved; its message is deleted. */
-  "job:done": [{ jobName: string; messageId: string; attempt: number; durationMs: number }];
+  "job:done": [
+    { jobName: string; jobId: string; messageId: string; attempt: number; durationMs: number },
+  ];
   /**
    * A job failed and stays in its queue; it is tried again after its retry delay,
    * or moved to the DLQ on its next receive when `final` (no attempts left).
@@ -13,6 +15,7 @@ export interface RuntimeEvents {
   "job:failed": [
     {
       jobName: string;
+      jobId: string;
       messageId: string;
       attempt: number;
       error: ErrorInfo;
@@ -21,7 +24,9 @@ export interface RuntimeEvents {
     },
   ];
   /** A job went to its DLQ at once: Unrecoverable, or a payload that can never succeed. */
-  "job:dlq": [{ jobName: string; messageId: string; attempt: number; reason: string }];
+  "job:dlq": [
+    { jobName: string; jobId: string; messageId: string; attempt: number; reason: string },
+  ];
   /** A job's DLQ alarm changed state. */
   alarm: [AlarmEvent];
 }

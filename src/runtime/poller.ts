@@ -1,6 +1,7 @@
 import { withinVisibilityLimit } from "../core/backoff.js";
 import type { Clock } from "../core/clock.js";
 import { OffloadError, toError } from "../core/errors.js";
+import { jobIdOf } from "../core/job-id.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import type { Logger } from "../core/logger.js";
 import type { QueueMessage, Transport } from "../core/transport.js";
@@ -154,7 +155,11 @@ export class JobPoller {
       return undefined;
     }
     const started = clock.now();
-    emit("batch:start", { jobName: job.name, messageIds: batch.map((m) => m.messageId) });
+    emit("batch:start", {
+      jobName: job.name,
+      jobIds: batch.map(jobIdOf),
+      messageIds: batch.map((m) => m.messageId),
+    });
     const result = lease ? await lease.run(batch, job.definition.options.timeoutMs) : failure!;
     return { batch, result, started };
   }
@@ -172,16 +177,21 @@ export class JobPoller {
     const seconds = Math.round(job.definition.options.retryDelayMs / 1000);
     const hidden = await Promise.allSettled(messages.map((m) => this.#hide(m, seconds)));
     const kept: QueueMessage[] = [];
-    const taken: string[] = [];
+    const taken: QueueMessage[] = [];
     messages.forEach((m, i) => {
       const outcome = hidden[i]!;
       if (outcome.status === "rejected" && isStaleReceipt(outcome.reason)) {
-        taken.push(m.messageId);
+        taken.push(m);
         return;
       }
       if (outcome.status === "rejected") {
         logger.warn(
-          { jobName: job.name, messageId: m.messageId, error: toError(outcome.reason).message },
+          {
+            jobName: job.name,
+            jobId: jobIdOf(m),
+            messageId: m.messageId,
+            error: toError(outcome.reason).message,
+          },
           "could not hide a job again after its worker started; it runs now, and may run again once its retry delay passes",
         );
       }
@@ -189,7 +199,11 @@ export class JobPoller {
     });
     if (taken.length > 0) {
       logger.info(
-        { jobName: job.name, messageIds: taken },
+        {
+          jobName: job.name,
+          jobIds: taken.map(jobIdOf),
+          messageIds: taken.map((m) => m.messageId),
+        },
         "these jobs' retry delay passed while their worker started, and another receive took them; they run there",
       );
     }
@@ -211,6 +225,7 @@ export class JobPoller {
         for (const m of messages) {
           emit("job:done", {
             jobName: job.name,
+            jobId: jobIdOf(m),
             messageId: m.messageId,
             attempt: attemptOf(m),
             durationMs,
@@ -223,7 +238,13 @@ export class JobPoller {
         const attempts = messages.map(attemptOf);
         const last = attempts.filter((attempt) => attempt >= options.maxAttempts).length;
         logger.warn(
-          { jobName: job.name, messageIds: messages.map((m) => m.messageId), attempts, error },
+          {
+            jobName: job.name,
+            jobIds: messages.map(jobIdOf),
+            messageIds: messages.map((m) => m.messageId),
+            attempts,
+            error,
+          },
           last === 0
             ? "the batch failed as a whole"
             : `the batch failed as a whole; ${last} of its jobs had their last attempt of ${options.maxAttempts}: they move to the dead-letter queue once their retry delay has passed`,
@@ -233,6 +254,7 @@ export class JobPoller {
           await this.#note(m.messageId, error);
           emit("job:failed", {
             jobName: job.name,
+            jobId: jobIdOf(m),
             messageId: m.messageId,
             attempt,
             error,
@@ -260,6 +282,7 @@ export class JobPoller {
           );
           emit("job:dlq", {
             jobName: job.name,
+            jobId: outcome.jobId,
             messageId: message.messageId,
             attempt: outcome.attempt,
             reason: outcome.reason,
@@ -275,6 +298,7 @@ export class JobPoller {
           }
           emit("job:failed", {
             jobName: job.name,
+            jobId: outcome.jobId,
             messageId: message.messageId,
             attempt: outcome.attempt,
             error: outcome.error,
@@ -289,6 +313,7 @@ export class JobPoller {
         if (outcome.status === "succeeded") {
           emit("job:done", {
             jobName: job.name,
+            jobId: outcome.jobId,
             messageId: outcome.messageId,
             attempt: outcome.attempt,
             durationMs,
@@ -310,7 +335,12 @@ export class JobPoller {
       await action();
     } catch (e) {
       this.#o.logger.warn(
-        { jobName: this.#o.job.name, messageId: message.messageId, error: toError(e).message },
+        {
+          jobName: this.#o.job.name,
+          jobId: jobIdOf(message),
+          messageId: message.messageId,
+          error: toError(e).message,
+        },
         what,
       );
     }

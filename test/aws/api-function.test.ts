@@ -42,17 +42,19 @@ const post = (path: string, body: unknown, extra: Partial<TestRequest> = {}): Te
 });
 
 describe("the API function (API Gateway HTTP API, payload format 2.0)", () => {
-  it("answers POST /jobs with 202 and a message id, and the job is in its queue on moto", async () => {
+  it("answers POST /jobs with 202 and a job id, and the job is in its queue on moto", async () => {
     const handler = createApiFunction({ jobs, transport: layout.transport() });
     const response = await handler(
       httpApiEvent(post("/jobs", { jobName: "greeting", payload: { friendName: "Hank" } })),
     );
     expect(response.statusCode).toBe(202);
     expect(response.headers).toMatchObject({ "content-type": "application/json" });
-    expect(JSON.parse(response.body)).toEqual({ messageId: expect.stringMatching(/\S/) });
+    const { jobId } = JSON.parse(response.body) as { jobId: string };
+    expect(jobId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const [message, ...more] = await layout.receiveAll(layout.queues.greeting!.queueUrl);
     expect(more).toHaveLength(0);
     expect(message?.Body).toBe('{"friendName":"Hank"}');
+    expect(message?.MessageAttributes?.jobId?.StringValue).toBe(jobId);
   });
 
   it("answers POST /jobs/:jobName, delaying by ?delaySeconds= through the queue", async () => {

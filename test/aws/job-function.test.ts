@@ -9,6 +9,7 @@ import {
 } from "../../src/aws/index.js";
 import { RetryLater, Unrecoverable } from "../../src/core/control-flow.js";
 import { defineJob } from "../../src/core/define-job.js";
+import { newJobId } from "../../src/core/job-id.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { SQSEvent } from "../../src/lambda/index.js";
 import { toSqsEvent } from "../../src/runtime/sqs-event.js";
@@ -39,7 +40,12 @@ async function oneMessage(body: string, binary?: Uint8Array) {
       }),
     );
   } else {
-    await transport.send({ jobName: "greeting", body, idempotencyKey: "k-1" });
+    await transport.send({
+      jobId: newJobId(Date.now()),
+      jobName: "greeting",
+      body,
+      idempotencyKey: "k-1",
+    });
   }
   const messages = await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
   expect(messages).toHaveLength(1);

@@ -6,6 +6,7 @@ import { once } from "node:events";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEAD_LETTER_REASON_ATTRIBUTE } from "../../src/aws/index.js";
+import { newJobId } from "../../src/core/job-id.js";
 import { silentLogger } from "../../src/core/logger.js";
 import {
   type LoadedJob,
@@ -108,7 +109,9 @@ describe("the runtime over the AWS transport, on moto", () => {
   it("runs a job and deletes its message", async () => {
     const { layout, runtime } = await start();
     const done = events(runtime, "job:done", 1);
-    await layout.transport().send({ jobName: "greeting", body: '{"friendName":"Hank"}' });
+    await layout
+      .transport()
+      .send({ jobId: newJobId(Date.now()), jobName: "greeting", body: '{"friendName":"Hank"}' });
     const [event] = await done;
     expect(event).toMatchObject({ jobName: "greeting", attempt: 1 });
     expect(await layout.counts(layout.queues.greeting!.queueUrl)).toEqual({
@@ -122,7 +125,9 @@ describe("the runtime over the AWS transport, on moto", () => {
   it(`moves a job that always fails to its DLQ after exactly maxAttempts = ${MAX_ATTEMPTS} receives`, async () => {
     const { layout, runtime } = await start();
     const failures = events(runtime, "job:failed", MAX_ATTEMPTS);
-    await layout.transport().send({ jobName: "doomed", body: '{"n":1}' });
+    await layout
+      .transport()
+      .send({ jobId: newJobId(Date.now()), jobName: "doomed", body: '{"n":1}' });
     const failed = await failures;
     expect(failed.map((f) => [f.attempt, f.final, f.retryAfterSeconds])).toEqual([
       [1, false, 0],
@@ -146,7 +151,12 @@ describe("the runtime over the AWS transport, on moto", () => {
   it("sends an Unrecoverable job to the DLQ at once, with the reason", async () => {
     const { layout, runtime } = await start();
     const dlq = once(runtime, "job:dlq");
-    await layout.transport().send({ jobName: "hopeless", body: "{}", idempotencyKey: "k-9" });
+    await layout.transport().send({
+      jobId: newJobId(Date.now()),
+      jobName: "hopeless",
+      body: "{}",
+      idempotencyKey: "k-9",
+    });
     const [event] = (await dlq) as RuntimeEvents["job:dlq"];
     expect(event).toMatchObject({
       jobName: "hopeless",

@@ -15,6 +15,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { createAwsTransport } from "../../src/aws/index.js";
 import { MAX_PAYLOAD_BYTES } from "../../src/core/client.js";
+import { newJobId } from "../../src/core/job-id.js";
 
 const topicArn = "arn:aws:sns:eu-west-1:123456789012:shop-prod-jobs";
 const queueUrl = "https://sqs.eu-west-1.amazonaws.com/123456789012/shop-prod-greeting";
@@ -78,7 +79,12 @@ describe("sends refused before any call", () => {
   it("refuses a delay over 900 seconds, pointing at scheduling", async () => {
     const { transport, calls } = mocked();
     await expect(
-      transport.send({ jobName: "greeting", body: "{}", delaySeconds: 901 }),
+      transport.send({
+        jobId: newJobId(Date.now()),
+        jobName: "greeting",
+        body: "{}",
+        delaySeconds: 901,
+      }),
     ).rejects.toMatchObject({
       code: "DelayTooLong",
       jobName: "greeting",
@@ -92,7 +98,12 @@ describe("sends refused before any call", () => {
   it.each([-1, 1.5])("refuses delaySeconds %s", async (delaySeconds) => {
     const { transport, calls } = mocked();
     await expect(
-      transport.send({ jobName: "greeting", body: "{}", delaySeconds }),
+      transport.send({
+        jobId: newJobId(Date.now()),
+        jobName: "greeting",
+        body: "{}",
+        delaySeconds,
+      }),
     ).rejects.toMatchObject({
       code: "InvalidDelay",
       message: `delaySeconds must be a whole number of seconds from 0 to 900; got ${delaySeconds}`,
@@ -102,30 +113,41 @@ describe("sends refused before any call", () => {
 
   it("counts the message attributes towards 256 KiB, as SNS does, before any call", async () => {
     const { transport, snsMock, calls } = mocked();
-    // jobName attribute: "jobName" + "String" + "greeting" = 21 bytes.
-    const attributeBytes = "jobName".length + "String".length + "greeting".length;
+    // jobName and jobId attributes: "jobName" + "String" + "greeting" = 21 bytes, and
+    // "jobId" + "String" + the 36-character id = 47.
+    const jobId = newJobId(Date.now());
+    const attributeBytes =
+      "jobName".length +
+      "String".length +
+      "greeting".length +
+      "jobId".length +
+      "String".length +
+      36;
     const room = MAX_PAYLOAD_BYTES - attributeBytes;
     const over = JSON.stringify("x".repeat(room - 1)); // 2 quotes: one byte over
-    await expect(transport.send({ jobName: "greeting", body: over })).rejects.toMatchObject({
+    await expect(transport.send({ jobId, jobName: "greeting", body: over })).rejects.toMatchObject({
       code: "PayloadTooLarge",
       message: `The payload of greeting is ${room + 1} bytes as JSON, and ${MAX_PAYLOAD_BYTES + 1} with its message attributes; the limit is ${MAX_PAYLOAD_BYTES} (256 KiB, SNS's message size, attributes included)`,
     });
     const withKey = JSON.stringify("x".repeat(room - 2 - "idempotencyKeyStringk".length));
     await expect(
-      transport.send({ jobName: "greeting", body: withKey, idempotencyKey: "kk" }),
+      transport.send({ jobId, jobName: "greeting", body: withKey, idempotencyKey: "kk" }),
     ).rejects.toMatchObject({ code: "PayloadTooLarge" });
     expect(calls()).toBe(0);
     snsMock.resolves({ MessageId: "sns-1" });
     const fits = JSON.stringify("x".repeat(room - 2));
-    expect(await transport.send({ jobName: "greeting", body: fits })).toBe("sns-1");
-    expect(await transport.send({ jobName: "greeting", body: withKey, idempotencyKey: "k" })).toBe(
-      "sns-1",
-    );
+    // Sent, it resolves with the job's id (not SNS's message id).
+    expect(await transport.send({ jobId, jobName: "greeting", body: fits })).toBe(jobId);
+    expect(
+      await transport.send({ jobId, jobName: "greeting", body: withKey, idempotencyKey: "k" }),
+    ).toBe(jobId);
   });
 
   it("refuses an unknown job", async () => {
     const { transport, calls } = mocked();
-    await expect(transport.send({ jobName: "nope", body: "{}" })).rejects.toMatchObject({
+    await expect(
+      transport.send({ jobId: newJobId(Date.now()), jobName: "nope", body: "{}" }),
+    ).rejects.toMatchObject({
       code: "UnknownJob",
       jobName: "nope",
     });

@@ -2,6 +2,7 @@ import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEAD_LETTER_REASON_ATTRIBUTE } from "../../src/aws/index.js";
 import { TestClock } from "../../src/core/clock.js";
+import { newJobId } from "../../src/core/job-id.js";
 import {
   attribute,
   createLayout,
@@ -25,6 +26,7 @@ describe("the AWS transport over moto: sending", () => {
     const layout = await twoJobs();
     const transport = layout.transport();
     const id = await transport.send({
+      jobId: newJobId(Date.now()),
       jobName: "greeting",
       body: '{"friendName":"Hank"}',
       idempotencyKey: "welcome-42",
@@ -45,7 +47,12 @@ describe("the AWS transport over moto: sending", () => {
   it("sends a delayed job straight to its queue with DelaySeconds, which moto holds back", async () => {
     const layout = await twoJobs();
     const transport = layout.transport();
-    await transport.send({ jobName: "place-order", body: '{"n":1}', delaySeconds: 600 });
+    await transport.send({
+      jobId: newJobId(Date.now()),
+      jobName: "place-order",
+      body: '{"n":1}',
+      delaySeconds: 600,
+    });
     const { queueUrl } = layout.queues["place-order"]!;
     expect(await layout.counts(queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 1 });
     expect(await layout.receiveAll(queueUrl)).toEqual([]);
@@ -59,7 +66,9 @@ describe("the AWS transport over moto: sending", () => {
 
   it("refuses an unknown job, naming the jobs it has", async () => {
     const transport = (await twoJobs()).transport();
-    await expect(transport.send({ jobName: "nope", body: "{}" })).rejects.toMatchObject({
+    await expect(
+      transport.send({ jobId: newJobId(Date.now()), jobName: "nope", body: "{}" }),
+    ).rejects.toMatchObject({
       code: "UnknownJob",
       message: 'There is no job "nope" in this stack; the jobs are: greeting, place-order',
     });
@@ -70,7 +79,12 @@ describe("the AWS transport over moto: receiving", () => {
   it("receives with the system and message attributes, and deletes more than 10 in batches", async () => {
     const layout = await twoJobs();
     const transport = layout.transport();
-    for (let n = 0; n < 12; n++) await transport.send({ jobName: "greeting", body: `{"n":${n}}` });
+    for (let n = 0; n < 12; n++)
+      await transport.send({
+        jobId: newJobId(Date.now()),
+        jobName: "greeting",
+        body: `{"n":${n}}`,
+      });
     const received = [];
     for (let i = 0; i < 5 && received.length < 12; i++) {
       received.push(
@@ -110,7 +124,7 @@ describe("the AWS transport over moto: receiving", () => {
   it("makes a received message visible again with changeVisibility", async () => {
     const layout = await twoJobs();
     const transport = layout.transport();
-    await transport.send({ jobName: "greeting", body: "{}" });
+    await transport.send({ jobId: newJobId(Date.now()), jobName: "greeting", body: "{}" });
     const [message] = await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
     // Hidden for the queue's 30 s visibility timeout...
     expect(await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 })).toEqual([]);
@@ -162,7 +176,12 @@ describe("the AWS transport over moto: dead letters", () => {
   it("moves a received message to the DLQ with its body, attributes and the reason", async () => {
     const layout = await twoJobs();
     const transport = layout.transport();
-    await transport.send({ jobName: "greeting", body: '{"a":1}', idempotencyKey: "k1" });
+    await transport.send({
+      jobId: newJobId(Date.now()),
+      jobName: "greeting",
+      body: '{"a":1}',
+      idempotencyKey: "k1",
+    });
     const [message] = await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
     await transport.deadLetter("greeting", message!, "Unrecoverable: bad address");
     const { queueUrl, dlqUrl } = layout.queues.greeting!;
@@ -181,7 +200,7 @@ describe("the AWS transport over moto: dead letters", () => {
     const transport = layout.transport({
       queues: { greeting: { queueUrl, dlqUrl: `${queueUrl}-no-such-dlq` } },
     });
-    await transport.send({ jobName: "greeting", body: "{}" });
+    await transport.send({ jobId: newJobId(Date.now()), jobName: "greeting", body: "{}" });
     const [message] = await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
     await expect(transport.deadLetter("greeting", message!, "boom")).rejects.toThrow();
     expect(await layout.counts(queueUrl)).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
@@ -190,7 +209,11 @@ describe("the AWS transport over moto: dead letters", () => {
   it("lists the DLQ oldest first without consuming it", async () => {
     const layout = await twoJobs();
     const transport = layout.transport();
-    await transport.send({ jobName: "greeting", body: '{"first":true}' });
+    await transport.send({
+      jobId: newJobId(Date.now()),
+      jobName: "greeting",
+      body: '{"first":true}',
+    });
     const [message] = await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
     await transport.deadLetter("greeting", message!, "boom");
     const ids = await layout.fillDlq("greeting", ['{"n":2}', '{"n":3}']);
@@ -222,14 +245,14 @@ describe("the AWS transport over moto: dead letters", () => {
   it("redrives chosen messages to the queue and leaves the others in the DLQ", async () => {
     const layout = await twoJobs();
     const transport = layout.transport();
-    await transport.send({ jobName: "greeting", body: '{"n":1}' });
+    await transport.send({ jobId: newJobId(Date.now()), jobName: "greeting", body: '{"n":1}' });
     const [message] = await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
     await transport.deadLetter("greeting", message!, "boom");
     const [deadId] = (await transport.dlq.list("greeting", { limit: 1 })).map((m) => m.messageId);
     const [keep, other] = await layout.fillDlq("greeting", ['{"n":2}', '{"n":3}']);
 
     expect(
-      await transport.dlq.redrive("greeting", { messageIds: [deadId!, other!, "no-such-id"] }),
+      await transport.dlq.redrive("greeting", { ids: [deadId!, other!, "no-such-id"] }),
     ).toEqual({ moved: 2, notFound: ["no-such-id"] });
     const left = await transport.dlq.list("greeting", { limit: 10 });
     expect(left.map((m) => m.messageId)).toEqual([keep]);
@@ -259,8 +282,14 @@ describe("the AWS transport over moto: stats", () => {
     const layout = await twoJobs();
     const clock = new TestClock(Date.now() + 3_600_000);
     const transport = layout.transport({ clock });
-    for (let n = 0; n < 3; n++) await transport.send({ jobName: "greeting", body: "{}" });
-    await transport.send({ jobName: "greeting", body: "{}", delaySeconds: 900 });
+    for (let n = 0; n < 3; n++)
+      await transport.send({ jobId: newJobId(Date.now()), jobName: "greeting", body: "{}" });
+    await transport.send({
+      jobId: newJobId(Date.now()),
+      jobName: "greeting",
+      body: "{}",
+      delaySeconds: 900,
+    });
     await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
     await layout.fillDlq("greeting", ["{}", "{}"]);
     const oldest = Math.min(

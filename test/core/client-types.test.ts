@@ -41,8 +41,8 @@ describe("createClient's URL mode, typed with `import type` of the job files", (
       offload.send("place-order", { productId: "p1", name: "A", quantity: 2 }),
       // @ts-expect-error friendName is greeting's field, not place-order's
       offload.sendBatch("place-order", [{ friendName: "A" }]),
-      // @ts-expect-error the HTTP API carries no idempotencyKey
-      offload.send("greeting", { friendName: "A" }, { idempotencyKey: "k" }),
+      // @ts-expect-error the HTTP API carries no trace context
+      offload.send("greeting", { friendName: "A" }, { traceparent: "00-a-b-01" }),
       // @ts-expect-error a delay is a duration string
       offload.send("greeting", { friendName: "A" }, { delay: 120 }),
     ];

@@ -41,7 +41,7 @@ describe("createClient", () => {
   it("sends a valid payload through the topic to its job's queue only", async () => {
     const offload = createClient({ transport, jobs });
     const id = await offload.send("greeting", { friendName: "Hank" }, { idempotencyKey: "k-1" });
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(1);
     expect((await te.engine.queueStats(queue("place-order"))).visible).toBe(0);
     const { Messages = [] } = await te.engine.sqs.receiveMessage({
@@ -51,8 +51,32 @@ describe("createClient", () => {
     expect(JSON.parse(Messages[0]!.Body)).toEqual({ friendName: "Hank" });
     expect(Messages[0]?.MessageAttributes).toEqual({
       jobName: { DataType: "String", StringValue: "greeting" },
+      jobId: { DataType: "String", StringValue: id },
       idempotencyKey: { DataType: "String", StringValue: "k-1" },
     });
+  });
+
+  it("sends with the caller's own jobId, and refuses one that breaks the rule or a batch's", async () => {
+    const offload = createClient({ transport, jobs });
+    expect(await offload.send("greeting", { friendName: "Hank" }, { jobId: "order-7.mail" })).toBe(
+      "order-7.mail",
+    );
+    await expect(
+      offload.send("greeting", { friendName: "Hank" }, { jobId: "x".repeat(129) }),
+    ).rejects.toMatchObject({
+      code: "InvalidJobId",
+      message: expect.stringMatching(/^jobId must be 1 to 128 characters .*\(129 characters\)$/),
+    });
+    await expect(
+      offload.sendBatch("greeting", [{ friendName: "A" }], { jobId: "one" }),
+    ).rejects.toMatchObject({ code: "InvalidSendOptions", message: /sendBatch takes no jobId/ });
+    await expect(
+      offload.send("greeting", { friendName: "Hank" }, { idempotencyKey: "" }),
+    ).rejects.toMatchObject({
+      code: "InvalidSendOptions",
+      message: /idempotencyKey must be a string of 1 to 256/,
+    });
+    expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(1);
   });
 
   it("refuses a payload that fails the schema, naming the field, and stores nothing", async () => {
@@ -84,7 +108,7 @@ describe("createClient", () => {
     ).rejects.toMatchObject({
       code: "PayloadTooLarge",
       message: expect.stringMatching(
-        /is 262161 bytes as JSON, and 262182 with its message attributes; the limit is 262144/,
+        /is 262161 bytes as JSON, and 262229 with its message attributes; the limit is 262144/,
       ),
     });
   });

@@ -162,15 +162,35 @@ describe("createClient with a url: a running app over HTTP", () => {
     expect(counting.sent).toEqual([]);
   });
 
-  it("refuses message attributes the HTTP API cannot carry, rather than drop them", async () => {
+  it("refuses the trace context the HTTP API cannot carry, rather than drop it", async () => {
     const counting = countingFetch();
     const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY, ...counting });
-    const options = { idempotencyKey: "order-1" } as never;
+    const options = {
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    } as never;
     await expect(offload.send("greeting", { friendName: "Gil" }, options)).rejects.toMatchObject({
       code: "InvalidSendOptions",
-      message: expect.stringMatching(/^idempotencyKey is not sent over an app's HTTP API/),
+      message: expect.stringMatching(/^traceparent is not sent over an app's HTTP API/),
     });
     expect(counting.sent).toEqual([]);
+  });
+
+  it("sends the caller's jobId and idempotencyKey, and resolves with the job id", async () => {
+    const counting = countingFetch();
+    const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY, ...counting });
+    const id = await offload.send(
+      "greeting",
+      { friendName: "Ida" },
+      { jobId: "ida-1", idempotencyKey: "signup ida" },
+    );
+    expect(id).toBe("ida-1");
+    expect(counting.sent).toEqual([
+      `POST ${server.url}/jobs/greeting?jobId=ida-1&idempotencyKey=signup+ida`,
+    ]);
+    await expect(
+      offload.send("greeting", { friendName: "Ida" }, { jobId: "no spaces" }),
+    ).rejects.toMatchObject({ code: "InvalidJobId" });
+    expect(counting.sent).toHaveLength(1);
   });
 
   it("says no app answers at the url when the connection is refused", async () => {

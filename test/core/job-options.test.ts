@@ -40,6 +40,7 @@ describe("resolveJobOptions defaults", () => {
       alarm: { kind: "oldestMessageAge", seconds: 900 },
       schedule: undefined,
       runtime: "lambda",
+      idempotencyWindowMs: 86_400_000,
     });
     expect(warnings).toEqual([]);
   });
@@ -102,6 +103,7 @@ describe("resolveJobOptions defaults", () => {
       alarm: { messages: 3 },
       schedule: "rate(5 minutes)",
       runtime: "container",
+      idempotencyWindow: "2h",
     });
     expect(resolved).toEqual({
       timeoutMs: 60_000,
@@ -115,6 +117,7 @@ describe("resolveJobOptions defaults", () => {
       alarm: { kind: "messages", count: 3 },
       schedule: "rate(5 minutes)",
       runtime: "container",
+      idempotencyWindowMs: 7_200_000,
     });
     // The schedule is checked; running it is not built, and the warning says so.
     expect(warnings).toEqual([
@@ -240,7 +243,7 @@ describe("resolveJobOptions errors", () => {
 
   describe("unknown keys", () => {
     const known =
-      "the options are schema, handler, batchHandler, timeout, maxAttempts, retryDelay, backoff, batchSize, maxBatchingWindow, concurrency, delay, alarm, schedule, runtime";
+      "the options are schema, handler, batchHandler, timeout, maxAttempts, retryDelay, backoff, batchSize, maxBatchingWindow, concurrency, delay, alarm, schedule, runtime, idempotencyWindow";
     it("names the key, suggests the nearest and lists the known ones", () => {
       expect(problemOf({ maxAttempt: 3 })).toBe(
         `unknown option maxAttempt (did you mean maxAttempts?): ${known}`,

@@ -61,9 +61,12 @@ describe("offload start, end to end", () => {
   it("runs a job posted over HTTP", async () => {
     const { status, body } = await postJob(server.url, "greet", { name: "Hank" });
     expect(status).toBe(202);
-    expect(body.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.jobId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     const line = await server.waitForLog((l) => l.msg === "greeted Hank");
-    expect(line).toMatchObject({ jobName: "greet", attempt: 1, name: "Hank" });
+    // The handler's log lines carry the id POST /jobs answered.
+    expect(line).toMatchObject({ jobName: "greet", jobId: body.jobId, attempt: 1, name: "Hank" });
     expect(await queue("greet")).toMatchObject({
       visible: 0,
       inFlight: 0,
@@ -96,8 +99,12 @@ describe("offload start, end to end", () => {
   it("moves an unrecoverable job to the DLQ, lists it, redrives it and purges", async () => {
     const sent = await cli(["send", "fragile", '{"order":1}', "--url", server.url]);
     expect(sent).toMatchObject({ code: 0, stderr: "" });
-    expect(sent.stdout).toMatch(/^sent fragile: [0-9a-f-]{36}\n$/);
-    await server.waitForLog((l) => l.msg === "moving the job to its dead-letter queue");
+    expect(sent.stdout).toMatch(/^sent fragile: job [0-9a-f-]{36}\n$/);
+    const jobId = sent.stdout.trim().split(" ").at(-1);
+    const moving = await server.waitForLog(
+      (l) => l.msg === "moving the job to its dead-letter queue",
+    );
+    expect(moving).toMatchObject({ jobName: "fragile", jobId });
     await expect.poll(async () => (await queue("fragile")).dlq.visible).toBe(1);
 
     const list = await cli(["dlq", "list", "fragile", "--url", server.url, "--json"]);
@@ -108,20 +115,24 @@ describe("offload start, end to end", () => {
     expect(messages).toHaveLength(1);
     expect(more).toBe(false);
     expect(messages[0]).toMatchObject({
+      jobId,
       body: '{"order":1}',
       receiveCount: 1,
       lastError: "DeadLettered: Unrecoverable: flag is set",
     });
     const human = await cli(["dlq", "list", "fragile", "--url", server.url]);
-    expect(human.stdout).toMatch(/^message id\s+attempts\s+sent\s+last error\s+payload/m);
+    expect(human.stdout).toMatch(/^job id\s+attempts\s+sent\s+last error\s+payload/m);
+    expect(human.stdout).toContain(jobId);
 
     rmSync(flag);
-    const redrive = await cli(["dlq", "redrive", "fragile", "--url", server.url]);
+    // Redriven by the job's id, it keeps it.
+    const redrive = await cli(["dlq", "redrive", "fragile", jobId!, "--url", server.url]);
     expect(redrive).toMatchObject({
       code: 0,
       stdout: "moved 1 message(s) from the DLQ back to fragile\n",
     });
-    await server.waitForLog((l) => l.msg === "fragile succeeded");
+    const succeeded = await server.waitForLog((l) => l.msg === "fragile succeeded");
+    expect(succeeded).toMatchObject({ jobId });
     expect(await queue("fragile")).toMatchObject({ dlq: { visible: 0 }, processed: 1 });
     const unknownId = await cli([
       "dlq",

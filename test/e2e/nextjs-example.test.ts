@@ -36,6 +36,8 @@ describe("the Next.js work-queue example", () => {
     expect(line).toMatchObject({
       jobName: "contact-form",
       messageId,
+      // Sent over the SQS API without a jobId attribute: its id is its message id.
+      jobId: messageId,
       from: "ada@example.test",
       length: 11,
     });

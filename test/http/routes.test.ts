@@ -6,7 +6,7 @@ import { createEngineTransport } from "../../src/runtime/index.js";
 import { flushEvents } from "../support/engine.js";
 import { type ApiStack, JOB_NAMES, jobs, postJson, startApiStack } from "./support.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let stack: ApiStack;
 beforeEach(async () => {
@@ -21,18 +21,45 @@ async function receiveOne(jobName: string) {
 }
 
 describe("POST /jobs", () => {
-  it("answers 202 with the id of a message that is in the job's queue", async () => {
+  it("answers 202 with the id of a job that is in the job's queue", async () => {
     const payload = { productId: "p-1", name: "Ann", address: "1 Main St", quantity: 2 };
     const response = await postJson(`${stack.url}/jobs`, { jobName: "place-order", payload });
     expect(response.status).toBe(202);
-    const { messageId } = (await response.json()) as { messageId: string };
-    expect(messageId).toMatch(UUID);
+    const { jobId } = (await response.json()) as { jobId: string };
+    expect(jobId).toMatch(UUID_V7);
     expect(await stack.transport.stats("place-order")).toMatchObject({ visible: 1 });
     expect(await stack.transport.stats("greeting")).toMatchObject({ visible: 0 });
-    // The id is the topic's (SNS gives each subscription's copy its own SQS id).
+    // The job id travels as an attribute (SNS gives each subscription's copy its own SQS id).
     const message = await receiveOne("place-order");
     expect(JSON.parse(message.body)).toEqual(payload);
     expect(message.messageAttributes.jobName?.stringValue).toBe("place-order");
+    expect(message.messageAttributes.jobId?.stringValue).toBe(jobId);
+  });
+
+  it("takes the caller's own jobId, and refuses one that breaks the rule", async () => {
+    const response = await postJson(`${stack.url}/jobs`, {
+      jobName: "greeting",
+      payload: { friendName: "Hank" },
+      jobId: "order-42:greeting",
+    });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ jobId: "order-42:greeting" });
+    expect((await receiveOne("greeting")).messageAttributes.jobId?.stringValue).toBe(
+      "order-42:greeting",
+    );
+    const bad = await postJson(`${stack.url}/jobs`, {
+      jobName: "greeting",
+      payload: { friendName: "Hank" },
+      jobId: "has space",
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      error: {
+        code: "InvalidJobId",
+        message: expect.stringMatching(/jobId must be 1 to 128 characters.*got "has space"/),
+      },
+    });
+    expect(await stack.transport.stats("greeting")).toMatchObject({ visible: 0, inFlight: 1 });
   });
 
   it("delays delivery by delaySeconds", async () => {
@@ -55,9 +82,8 @@ describe("POST /jobs", () => {
       delaySeconds: 0,
     });
     expect(response.status).toBe(202);
-    const { messageId } = (await response.json()) as { messageId: string };
-    // Not through the topic, which gives the queue's copy an id of its own.
-    expect((await receiveOne("greeting")).messageId).toBe(messageId);
+    const { jobId } = (await response.json()) as { jobId: string };
+    expect((await receiveOne("greeting")).messageAttributes.jobId?.stringValue).toBe(jobId);
   });
 
   it("accepts charset=utf-8 and any JSON payload for a job without a schema", async () => {
@@ -92,18 +118,18 @@ describe("POST /jobs", () => {
 });
 
 describe("POST /jobs/:jobName", () => {
-  it("takes the payload as the body and ?delaySeconds=", async () => {
-    const response = await postJson(`${stack.url}/jobs/greeting?delaySeconds=30`, {
+  it("takes the payload as the body, ?delaySeconds= and ?jobId=", async () => {
+    const response = await postJson(`${stack.url}/jobs/greeting?delaySeconds=30&jobId=hank-1`, {
       friendName: "Hank",
     });
     expect(response.status).toBe(202);
-    const { messageId } = (await response.json()) as { messageId: string };
-    expect(messageId).toMatch(UUID);
+    const { jobId } = (await response.json()) as { jobId: string };
+    expect(jobId).toBe("hank-1");
     expect(await stack.transport.stats("greeting")).toMatchObject({ visible: 0, delayed: 1 });
     stack.clock.advance(30_000);
     await flushEvents();
     const message = await receiveOne("greeting");
-    expect(message.messageId).toBe(messageId);
+    expect(message.messageAttributes.jobId?.stringValue).toBe("hank-1");
     expect(JSON.parse(message.body)).toEqual({ friendName: "Hank" });
   });
 
@@ -176,7 +202,7 @@ describe("202 means durable", () => {
       friendName: "Hank",
     });
     expect(response.status).toBe(202);
-    const { messageId } = (await response.json()) as { messageId: string };
+    const { jobId } = (await response.json()) as { jobId: string };
     // What is on disk at the 202, copied while the engine still holds the file (it allows no
     // second connection): an engine opening the copy recovers its WAL and sees the message.
     const copy = `${stack.path}.copy`;
@@ -191,7 +217,7 @@ describe("202 means durable", () => {
         JOB_NAMES.map((name) => ({ name, definition: jobs[name] })),
       );
       const [message] = await transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
-      expect(message?.messageId).toBe(messageId);
+      expect(message?.messageAttributes.jobId?.stringValue).toBe(jobId);
     } finally {
       await other.close();
     }
@@ -287,9 +313,10 @@ describe("the queue API", () => {
     const { messages } = (await all.json()) as { messages: Array<Record<string, unknown>> };
     expect(messages.map((m) => m.messageId).sort()).toEqual([...dead].sort());
     expect(messages[0]).toEqual({
+      jobId: expect.stringMatching(UUID_V7),
       messageId: expect.any(String),
       body: '{"friendName":"a"}',
-      attributes: { jobName: "greeting" },
+      attributes: { jobName: "greeting", jobId: messages[0]!.jobId },
       receiveCount: 1,
       sentAt: new Date(start).toISOString(),
       firstError: "SMTP 550",
@@ -301,9 +328,10 @@ describe("the queue API", () => {
     // Listing consumed nothing.
     expect(await stack.transport.stats("greeting")).toMatchObject({ dlq: { visible: 3 } });
 
-    const first = messages[0]!.messageId as string;
+    // By job id (a message id works too: below).
+    const first = messages[0]!.jobId as string;
     const chosen = await postJson(`${stack.url}/api/queues/greeting/redrive`, {
-      messageIds: [first],
+      ids: [first],
     });
     expect(chosen.status).toBe(200);
     expect(await chosen.json()).toEqual({ moved: 1, notFound: [] });
@@ -336,7 +364,7 @@ describe("the queue API", () => {
     await stack.backend.send("audit", 1);
     const [dead] = await stack.deadLetter("audit", 1);
     const response = await postJson(`${stack.url}/api/queues/audit/redrive`, {
-      messageIds: [dead, "gone-1", "gone-2"],
+      ids: [dead, "gone-1", "gone-2"],
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ moved: 1, notFound: ["gone-1", "gone-2"] });

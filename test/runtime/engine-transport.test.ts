@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClock } from "../../src/core/clock.js";
 import { defineJob } from "../../src/core/define-job.js";
+import { newJobId } from "../../src/core/job-id.js";
 import { createEngine, type Engine } from "../../src/engine/index.js";
 import { createEngineTransport, orphanedJobQueues } from "../../src/runtime/index.js";
 import { tempDir } from "../support/temp.js";
@@ -34,7 +35,9 @@ describe("the engine transport", () => {
     engine = createEngine({ path: join(tmp.dir, "u.db"), clock: new TestClock() });
     const job = defineJob({ handler: async () => {} });
     const transport = await createEngineTransport(engine, [{ name: "greeting", definition: job }]);
-    await expect(transport.send({ jobName: "nope", body: "{}" })).rejects.toMatchObject({
+    await expect(
+      transport.send({ jobId: newJobId(Date.now()), jobName: "nope", body: "{}" }),
+    ).rejects.toMatchObject({
       code: "UnknownJob",
       jobName: "nope",
       message: 'There is no job "nope"; the jobs are: greeting',
@@ -51,7 +54,7 @@ describe("the engine transport", () => {
     engine = createEngine({ path: join(tmp.dir, "s.db"), clock });
     const job = defineJob({ timeout: "5s", retryDelay: "10s", handler: async () => {} });
     const transport = await createEngineTransport(engine, [{ name: "greeting", definition: job }]);
-    await transport.send({ jobName: "greeting", body: "{}" });
+    await transport.send({ jobId: newJobId(Date.now()), jobName: "greeting", body: "{}" });
     const receive = () => transport.receive("greeting", { maxMessages: 1, waitTimeSeconds: 0 });
     const [first] = await receive();
     clock.advance(10_000);
@@ -70,8 +73,13 @@ describe("the engine transport", () => {
     engine = createEngine({ path: join(tmp.dir, "d.db"), clock });
     const job = defineJob({ delay: "3s", handler: async () => {} });
     const transport = await createEngineTransport(engine, [{ name: "later", definition: job }]);
-    await transport.send({ jobName: "later", body: "{}" });
-    await transport.send({ jobName: "later", body: "{}", delaySeconds: 0 });
+    await transport.send({ jobId: newJobId(Date.now()), jobName: "later", body: "{}" });
+    await transport.send({
+      jobId: newJobId(Date.now()),
+      jobName: "later",
+      body: "{}",
+      delaySeconds: 0,
+    });
     expect(await transport.stats("later")).toMatchObject({ visible: 1, delayed: 1 });
     clock.advance(3_000);
     expect(await transport.stats("later")).toMatchObject({ visible: 2, delayed: 0 });
@@ -88,9 +96,14 @@ describe("the engine transport", () => {
       spec("gone"),
       spec("empty"),
     ]);
-    await transport.send({ jobName: "gone", body: "{}" });
-    await transport.send({ jobName: "gone", body: "{}", delaySeconds: 60 });
-    await transport.send({ jobName: "kept", body: "{}" });
+    await transport.send({ jobId: newJobId(Date.now()), jobName: "gone", body: "{}" });
+    await transport.send({
+      jobId: newJobId(Date.now()),
+      jobName: "gone",
+      body: "{}",
+      delaySeconds: 60,
+    });
+    await transport.send({ jobId: newJobId(Date.now()), jobName: "kept", body: "{}" });
     // A queue a client made over the SQS API is no job's: not counted.
     await engine.sqs.createQueue({ QueueName: "mine" });
     expect(await orphanedJobQueues(engine, [spec("kept"), spec("gone"), spec("empty")])).toEqual(

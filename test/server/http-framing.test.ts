@@ -184,11 +184,9 @@ describe("pipelined requests followed by junk", () => {
     expect(more).toEqual([]);
     for (const good of [first, second]) {
       expect(good?.status).toBe(202);
-      expect(JSON.parse(good?.body ?? "")).toEqual({ messageId: expect.any(String) });
+      expect(JSON.parse(good?.body ?? "")).toEqual({ jobId: expect.any(String) });
     }
-    expect(JSON.parse(first?.body ?? "").messageId).not.toBe(
-      JSON.parse(second?.body ?? "").messageId,
-    );
+    expect(JSON.parse(first?.body ?? "").jobId).not.toBe(JSON.parse(second?.body ?? "").jobId);
     expect(junk?.status).toBe(400);
     expect(junk?.head).toMatch(/\r\nConnection: close(\r\n|$)/i);
     expect(JSON.parse(junk?.body ?? "").error.code).toBe("InvalidRequest");
@@ -204,7 +202,7 @@ describe("a client that half-closes once its request is written", () => {
     const [job, ...rest] = answers(await exchange(port, sendGreet("{}"), true));
     expect(rest).toEqual([]);
     expect(job?.status).toBe(202);
-    expect(JSON.parse(job?.body ?? "")).toEqual({ messageId: expect.any(String) });
+    expect(JSON.parse(job?.body ?? "")).toEqual({ jobId: expect.any(String) });
     const [sent, second] = answers(await exchange(port, `${wire}${sendGreet('"hi"')}`, true));
     expect(sent?.status).toBe(200);
     expect(JSON.parse(sent?.body ?? "")).toMatchObject({ MessageId: expect.any(String) });

@@ -29,7 +29,7 @@ describe("startServer, in-process", () => {
       body: JSON.stringify({ jobName: "greet", payload: { name: "Hank" } }),
     });
     expect(answer.status).toBe(202);
-    expect(await answer.json()).toMatchObject({ messageId: expect.any(String) });
+    expect(await answer.json()).toMatchObject({ jobId: expect.any(String) });
     const ran = await log.waitFor((r) => r.message === "greeted Hank");
     expect(ran.fields).toMatchObject({ jobName: "greet", attempt: 1, name: "Hank" });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { newJobId } from "../../src/core/job-id.js";
 import type { Logger } from "../../src/core/logger.js";
 import type { Transport } from "../../src/core/transport.js";
 import {
@@ -95,6 +96,7 @@ export async function startTestApp(
       logs,
       send: (jobName, payload, delaySeconds) =>
         transport.send({
+          jobId: newJobId(Date.now()),
           jobName,
           body: JSON.stringify(payload),
           ...(delaySeconds ? { delaySeconds } : {}),

@@ -6,7 +6,7 @@ import { checkOrder, type OrderFields, type OrderResponse } from "../lib/order";
 type Status =
   | { kind: "idle" }
   | { kind: "sending" }
-  | { kind: "sent"; messageId: string }
+  | { kind: "sent"; jobId: string }
   | { kind: "failed"; message: string };
 
 const FIELDS: Array<{ name: keyof OrderFields; label: string }> = [
@@ -43,8 +43,8 @@ export function OrderForm({ productId }: { productId: string }) {
       setStatus({ kind: "failed", message: "The order could not be sent; please try again" });
       return;
     }
-    if ("messageId" in body) {
-      setStatus({ kind: "sent", messageId: body.messageId });
+    if ("jobId" in body) {
+      setStatus({ kind: "sent", jobId: body.jobId });
       form.reset();
       return;
     }
@@ -98,7 +98,7 @@ export function OrderForm({ productId }: { productId: string }) {
       <div role="status" aria-live="polite">
         {status.kind === "sent" ? (
           <p className="success">
-            Order received: job <code>{status.messageId}</code> is queued.
+            Order received: job <code>{status.jobId}</code> is queued.
           </p>
         ) : null}
         {status.kind === "failed" ? <p className="error">{status.message}</p> : null}

@@ -11,7 +11,7 @@ export interface OrderFields {
 
 /** What POST /api/orders answers: the queued job's id, or what went wrong. */
 export type OrderResponse =
-  | { messageId: string }
+  | { jobId: string }
   | { error: { code: string; message: string; fields?: Record<string, string> } };
 
 /** A message per invalid field; empty when the order can be sent. */

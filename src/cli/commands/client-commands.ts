@@ -18,17 +18,25 @@ export async function sendCommand(
   o: Output,
   jobName: string,
   input: string,
-  delay: string | undefined,
+  options: {
+    delay?: string | undefined;
+    jobId?: string | undefined;
+    idempotencyKey?: string | undefined;
+  },
 ) {
-  const seconds = delay === undefined ? undefined : delaySeconds(delay);
+  const seconds = options.delay === undefined ? undefined : delaySeconds(options.delay);
   const body = input.startsWith("@") ? await readPayloadFile(input.slice(1)) : input;
   try {
     JSON.parse(body);
   } catch (e) {
     throw new UsageError("MalformedJson", `The payload is not valid JSON: ${toError(e).message}`);
   }
-  const messageId = await client.send(jobName, body, seconds);
-  o.out(o.json ? JSON.stringify({ messageId }) : `sent ${jobName}: ${messageId}`);
+  const jobId = await client.send(jobName, body, {
+    delaySeconds: seconds,
+    jobId: options.jobId,
+    idempotencyKey: options.idempotencyKey,
+  });
+  o.out(o.json ? JSON.stringify({ jobId }) : `sent ${jobName}: job ${jobId}`);
 }
 
 async function readPayloadFile(path: string): Promise<string> {
@@ -111,9 +119,9 @@ export async function dlqListCommand(
   if (messages.length === 0) return o.out(`the DLQ of ${jobName} is empty`);
   o.out(
     table(
-      ["message id", "attempts", "sent", "last error", "payload"],
+      ["job id", "attempts", "sent", "last error", "payload"],
       messages.map((m) => [
-        m.messageId,
+        m.jobId,
         m.receiveCount,
         m.sentAt,
         truncate(m.lastError ?? "-", 40),

@@ -1,5 +1,5 @@
 import type { EngineContext } from "../context.js";
-import { deserializeAttributes, type MessageRow } from "./message-row.js";
+import { deserializeAttributes, type MessageRow, receivedAttributes } from "./message-row.js";
 import { redriveRow } from "./move-tasks.js";
 import type { QueueRecord } from "./queue-store.js";
 import type { MessageAttributeValue } from "./types.js";
@@ -97,20 +97,25 @@ export function moveChunk(
   now: number,
 ): MoveChunk {
   const { after, upToSeq } = range;
+  // Chosen by message id, or by the job id a message carries as its `jobId` attribute.
   const chosen =
-    messageIdsJson === undefined ? "" : "AND message_id IN (SELECT value FROM json_each(?))";
+    messageIdsJson === undefined
+      ? ""
+      : `AND (message_id IN (SELECT value FROM json_each(@ids))
+           OR json_extract(attributes, '$.jobId.StringValue') IN (SELECT value FROM json_each(@ids)))`;
   const rows = ctx.stmts
     .get(
-      `SELECT * FROM messages WHERE queue_id = ? AND (sent_at, seq) > (?, ?) AND seq <= ? ${chosen}
+      `SELECT * FROM messages WHERE queue_id = @queue AND (sent_at, seq) > (@sentAt, @seq)
+         AND seq <= @upToSeq ${chosen}
          ORDER BY sent_at, seq LIMIT ${MOVE_CHUNK}`,
     )
-    .all(
-      source.id,
-      after.sentAt,
-      after.seq,
+    .all({
+      queue: source.id,
+      sentAt: after.sentAt,
+      seq: after.seq,
       upToSeq,
-      ...(messageIdsJson === undefined ? [] : [messageIdsJson]),
-    ) as MessageRow[];
+      ...(messageIdsJson === undefined ? {} : { ids: messageIdsJson }),
+    }) as MessageRow[];
   let moved = 0;
   const movedIds: string[] = [];
   const touched = new Set<number>();
@@ -122,7 +127,11 @@ export function moveChunk(
     redriveRow(ctx, row, target, now);
     touched.add(target.id);
     moved++;
-    if (messageIdsJson !== undefined) movedIds.push(row.message_id);
+    if (messageIdsJson !== undefined) {
+      movedIds.push(row.message_id);
+      const jobId = receivedAttributes(row.attributes).jobId?.stringValue;
+      if (jobId !== undefined) movedIds.push(jobId);
+    }
   }
   for (const queueId of touched) ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
   const last = rows.at(-1);

@@ -32,14 +32,14 @@ export async function POST(request: Request): Promise<Response> {
   try {
     // Server-side validation is the job's schema: the offload app checks the
     // payload against it and refuses it (422, per field) before queueing.
-    const messageId = await offload.send("place-order", {
+    const jobId = await offload.send("place-order", {
       productId: text("productId"),
       name: text("name"),
       address: text("address"),
       // "" and "abc" become 0 and NaN (sent as null): the schema names either.
       quantity: Number(text("quantity")),
     });
-    return answer(202, { messageId });
+    return answer(202, { jobId });
   } catch (e) {
     if (e instanceof InvalidPayloadError) {
       const fields: Record<string, string> = {};
