@@ -64,6 +64,8 @@ interface ErrorCatalogue {
   Timeout: never;
   /** A job worker (thread) that stopped while it ran a batch. */
   WorkerCrashed: never;
+  /** A `ctx.progress` value that is not 0–100 or `{ done, total }`. */
+  InvalidProgress: never;
   /** A job cancelled while it ran: the reason its `ctx.signal` fires with. */
   JobCancelled: never;
   /** A batch handler that broke its contract (returned ids not in the batch, or no array). */

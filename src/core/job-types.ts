@@ -19,6 +19,12 @@ export interface JobContext {
   readonly logger: Logger;
   /** Epoch ms by which the handler must finish (its timeout). */
   readonly deadline: number;
+  /**
+   * Reports how far the job is: a number 0–100, or `{ done, total }`, and a short message;
+   * shown by `GET /jobs/:id`. Thinned to one record a second (the last one is kept).
+   * @throws OffloadError InvalidProgress for any other value.
+   */
+  progress(value: number | { done: number; total: number }, message?: string): void;
 }
 
 /** One job of a batch, for `batchHandler`. */

@@ -3,7 +3,8 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { isRetryLater, isUnrecoverable } from "../core/control-flow.js";
 import { OffloadError, toError } from "../core/errors.js";
 import { jobIdOf } from "../core/job-id.js";
-import type { BatchItem, JobDefinition } from "../core/job-types.js";
+import type { AttemptEnd, JobProgress, JobRecorder } from "../core/job-status.js";
+import type { BatchItem, JobContext, JobDefinition } from "../core/job-types.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { formatIssues, validatePayload } from "../core/validate-payload.js";
@@ -24,7 +25,22 @@ export interface SqsHandlerOptions {
   clock?: Clock;
   /** Jitter source for backoff. @defaultValue Math.random */
   random?: () => number;
+  /**
+   * Where each attempt's start, end and progress are written (the AWS job function's table).
+   * Jobs it reports cancelled at their start are dropped unrun. @defaultValue none
+   */
+  recorder?: JobRecorder;
+  /**
+   * Where `ctx.progress` goes when there is no recorder (the local runtime's workers post it
+   * to the engine). @defaultValue none: progress is checked and dropped
+   */
+  onProgress?: (jobId: string, progress: JobProgress) => void | Promise<void>;
 }
+
+/** The shortest interval between two progress records of one job: a chatty handler is thinned. */
+export const PROGRESS_INTERVAL_MS = 1000;
+/** The longest progress message kept. */
+export const MAX_PROGRESS_MESSAGE_CHARS = 200;
 
 /** How one record ended. */
 export type RecordOutcome =
@@ -37,8 +53,12 @@ export type RecordOutcome =
       error: ErrorInfo;
       /** Seconds until the next attempt, when the handler or backoff set one. */
       retryAfterSeconds: number | undefined;
+      /** Why it is retried: the handler's RetryLater, the job's backoff, or an error. */
+      retryReason: "error" | "retry-later" | "backoff";
     }
-  | { messageId: string; jobId: string; status: "dead-lettered"; attempt: number; reason: string };
+  | { messageId: string; jobId: string; status: "dead-lettered"; attempt: number; reason: string }
+  /** Cancelled (before it ran, or while it ran): its message is deleted like a success's. */
+  | { messageId: string; jobId: string; status: "cancelled"; attempt: number };
 
 export interface ErrorInfo {
   name: string;
@@ -54,6 +74,11 @@ export interface BatchResult extends SQSBatchResponse {
 export interface SqsHandler {
   (event: SQSEvent, context?: LambdaContext): Promise<SQSBatchResponse>;
   process(event: SQSEvent, context?: LambdaContext): Promise<BatchResult>;
+  /**
+   * Cancels a job this handler is running: its `ctx.signal` fires with a JobCancelled error,
+   * and whatever it then does, it ends `cancelled`. False if it is not running here.
+   */
+  cancel(jobId: string): boolean;
 }
 
 /**
@@ -84,35 +109,65 @@ export function createSqsHandler(
   const { actions } = options;
   const resolved = definition.options;
 
+  const { recorder } = options;
+  const progressSink =
+    recorder === undefined
+      ? options.onProgress
+      : (jobId: string, progress: JobProgress) => recorder.progress(jobId, progress);
+  /** The jobs running here, by id: what `cancel` aborts. */
+  const running = new Map<string, Running>();
+
   const process = async (event: SQSEvent, context?: LambdaContext): Promise<BatchResult> => {
     const started = clock.now();
     const deadline = started + (context ? context.getRemainingTimeInMillis() : resolved.timeoutMs);
+    // One controller for the batch (a batch handler's signal) and one per job, each fired at the
+    // timeout; a cancel fires a job's own.
     const controller = new AbortController();
-    const timer = clock.setTimer(
-      () =>
-        controller.abort(
-          new OffloadError("Timeout", `${jobName} reached its timeout`, { jobName }),
-        ),
-      deadline - started,
-    );
+    const jobs: Running[] = [];
+    const timer = clock.setTimer(() => {
+      const reason = new OffloadError("Timeout", `${jobName} reached its timeout`, { jobName });
+      controller.abort(reason);
+      for (const job of jobs) job.controller.abort(reason);
+    }, deadline - started);
     try {
       const records = event.Records;
       const prepared = await Promise.all(records.map((record) => prepare(record)));
       const outcomes: RecordOutcome[] = [];
-      const ready: Array<{ record: SQSRecord; payload: unknown; attempt: number }> = [];
+      let ready: Ready[] = [];
       for (const item of prepared) {
         if (item.ok) ready.push(item);
         else outcomes.push(item.outcome);
       }
-      if (definition.batchHandler) {
-        outcomes.push(...(await runBatch(ready, controller.signal, deadline)));
-      } else {
-        outcomes.push(
-          ...(await Promise.all(ready.map((item) => runOne(item, controller.signal, deadline)))),
-        );
+      const dropped = await recordStarts(ready, started);
+      if (dropped.size > 0) {
+        for (const item of ready) {
+          if (!dropped.has(item.jobId)) continue;
+          logger.info(
+            { jobName, jobId: item.jobId, messageId: item.record.messageId },
+            "the job was cancelled before it ran: dropped unrun",
+          );
+          outcomes.push(cancelledOutcome(item));
+        }
+        ready = ready.filter((item) => !dropped.has(item.jobId));
+      }
+      for (const item of ready) {
+        const job: Running = { controller: new AbortController(), cancelled: false };
+        jobs.push(job);
+        item.running = job;
+        running.set(item.jobId, job);
+      }
+      try {
+        if (definition.batchHandler) {
+          outcomes.push(...(await runBatch(ready, controller.signal, deadline)));
+        } else {
+          outcomes.push(...(await Promise.all(ready.map((item) => runOne(item, deadline)))));
+        }
+      } finally {
+        for (const item of ready) running.delete(item.jobId);
       }
       const order = new Map(records.map((r, i) => [r.messageId, i]));
       outcomes.sort((a, b) => (order.get(a.messageId) ?? 0) - (order.get(b.messageId) ?? 0));
+      await recordEnds(outcomes, started);
       return {
         outcomes,
         batchItemFailures: outcomes
@@ -124,12 +179,45 @@ export function createSqsHandler(
     }
   };
 
+  /** Records the attempts starting; resolves with the jobs cancelled meanwhile (to drop). */
+  async function recordStarts(ready: Ready[], at: number): Promise<ReadonlySet<string>> {
+    if (!options.recorder || ready.length === 0) return NONE;
+    try {
+      return await options.recorder.started(
+        ready.map((item) => ({
+          jobId: item.jobId,
+          jobName,
+          messageId: item.record.messageId,
+          attempt: item.attempt,
+          at,
+        })),
+      );
+    } catch (e) {
+      // The record is advice; the jobs still run.
+      logger.warn(
+        { jobName, jobIds: ready.map((i) => i.jobId), error: toError(e).message },
+        "could not record the jobs' attempts starting; they run anyway",
+      );
+      return NONE;
+    }
+  }
+
+  async function recordEnds(outcomes: RecordOutcome[], startedAt: number): Promise<void> {
+    if (!options.recorder || outcomes.length === 0) return;
+    const at = clock.now();
+    try {
+      await options.recorder.ended(outcomes.map((o) => attemptEnd(o, jobName, startedAt, at)));
+    } catch (e) {
+      logger.warn(
+        { jobName, jobIds: outcomes.map((o) => o.jobId), error: toError(e).message },
+        "could not record how the jobs' attempts ended",
+      );
+    }
+  }
+
   async function prepare(
     record: SQSRecord,
-  ): Promise<
-    | { ok: true; record: SQSRecord; payload: unknown; attempt: number }
-    | { ok: false; outcome: RecordOutcome }
-  > {
+  ): Promise<Ready | { ok: false; outcome: RecordOutcome }> {
     const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
     let parsed: unknown;
     try {
@@ -152,7 +240,7 @@ export function createSqsHandler(
         ),
       };
     }
-    return { ok: true, record, payload: result.value, attempt };
+    return { ok: true, record, jobId: jobIdOf(record), payload: result.value, attempt };
   }
 
   async function deadLetter(
@@ -179,10 +267,15 @@ export function createSqsHandler(
       return deadLetter(record, attempt, `Unrecoverable: ${toError(thrown).message}`);
     const error = toError(thrown);
     let retryAfterSeconds: number | undefined;
+    let retryReason: "error" | "retry-later" | "backoff" = "error";
     // RetryLater's own delay, else the job's backoff; else the queue's visibility timeout.
-    if (isRetryLater(thrown)) retryAfterSeconds = thrown.delaySeconds;
+    if (isRetryLater(thrown)) {
+      retryAfterSeconds = thrown.delaySeconds;
+      retryReason = "retry-later";
+    }
     if (retryAfterSeconds === undefined && resolved.backoff) {
       retryAfterSeconds = retryDelaySeconds(resolved, attempt, random);
+      retryReason = "backoff";
     }
     if (retryAfterSeconds !== undefined) {
       // Within SQS's 12 hours from the receive: the messages were received up to the batching
@@ -233,35 +326,74 @@ export function createSqsHandler(
       attempt,
       error: errorInfo(error),
       retryAfterSeconds,
+      retryReason,
     };
   }
 
-  async function runOne(
-    item: { record: SQSRecord; payload: unknown; attempt: number },
-    signal: AbortSignal,
-    deadline: number,
-  ): Promise<RecordOutcome> {
-    const { record, payload, attempt } = item;
-    const jobId = jobIdOf(record);
-    const ctx = {
+  async function runOne(item: Ready, deadline: number): Promise<RecordOutcome> {
+    const { record, payload, attempt, jobId } = item;
+    const job = item.running!;
+    const progress = progressReporter(jobId);
+    const ctx: JobContext = {
       jobName,
       jobId,
       messageId: record.messageId,
       attempt,
-      signal,
+      signal: job.controller.signal,
       deadline,
       logger: withFields(logger, { jobName, jobId, messageId: record.messageId, attempt }),
+      progress: progress.report,
     };
+    let outcome: RecordOutcome;
     try {
       await definition.handler!(payload, ctx);
+      outcome = { messageId: record.messageId, jobId, status: "succeeded", attempt };
     } catch (thrown) {
-      return failed(record, attempt, thrown, deadline);
+      outcome = job.cancelled
+        ? cancelledOutcome(item)
+        : await failed(record, attempt, thrown, deadline);
     }
-    return { messageId: record.messageId, jobId, status: "succeeded", attempt };
+    await progress.flush();
+    // Cancelled while it ran: whatever it did, it ends cancelled (and never runs again).
+    return job.cancelled ? cancelledOutcome(item) : outcome;
+  }
+
+  /** ctx.progress for one job: checked, thinned to one record a second, the last one kept. */
+  function progressReporter(jobId: string) {
+    let lastAt = Number.NEGATIVE_INFINITY;
+    let pending: JobProgress | undefined;
+    const write = async (progress: JobProgress) => {
+      try {
+        await progressSink?.(jobId, progress);
+      } catch (e) {
+        logger.warn(
+          { jobName, jobId, error: toError(e).message },
+          "could not record the job's progress",
+        );
+      }
+    };
+    return {
+      report(value: ProgressValue, message?: string): void {
+        const progress = checkProgress(value, message, jobName, clock.now());
+        if (!progressSink) return;
+        const now = clock.now();
+        if (now - lastAt >= PROGRESS_INTERVAL_MS) {
+          lastAt = now;
+          pending = undefined;
+          void write(progress);
+        } else {
+          pending = progress;
+        }
+      },
+      async flush(): Promise<void> {
+        if (pending) await write(pending);
+        pending = undefined;
+      },
+    };
   }
 
   async function runBatch(
-    items: Array<{ record: SQSRecord; payload: unknown; attempt: number }>,
+    items: Ready[],
     signal: AbortSignal,
     deadline: number,
   ): Promise<RecordOutcome[]> {
@@ -282,7 +414,13 @@ export function createSqsHandler(
           logger: withFields(logger, { jobName }),
         })) ?? [];
     } catch (thrown) {
-      return Promise.all(items.map((i) => failed(i.record, i.attempt, thrown, deadline)));
+      return Promise.all(
+        items.map((i) =>
+          i.running?.cancelled
+            ? cancelledOutcome(i)
+            : failed(i.record, i.attempt, thrown, deadline),
+        ),
+      );
     }
     if (!Array.isArray(failedIds)) {
       throw new OffloadError(
@@ -303,22 +441,24 @@ export function createSqsHandler(
     const failedSet = new Set(failedIds);
     return Promise.all(
       items.map((i) =>
-        failedSet.has(i.record.messageId)
-          ? failed(
-              i.record,
-              i.attempt,
-              new OffloadError("BatchItemFailed", "batchHandler reported this job as failed", {
-                jobName,
+        i.running?.cancelled
+          ? Promise.resolve(cancelledOutcome(i))
+          : failedSet.has(i.record.messageId)
+            ? failed(
+                i.record,
+                i.attempt,
+                new OffloadError("BatchItemFailed", "batchHandler reported this job as failed", {
+                  jobName,
+                  messageId: i.record.messageId,
+                }),
+                deadline,
+              )
+            : Promise.resolve<RecordOutcome>({
                 messageId: i.record.messageId,
+                jobId: jobIdOf(i.record),
+                status: "succeeded",
+                attempt: i.attempt,
               }),
-              deadline,
-            )
-          : Promise.resolve<RecordOutcome>({
-              messageId: i.record.messageId,
-              jobId: jobIdOf(i.record),
-              status: "succeeded",
-              attempt: i.attempt,
-            }),
       ),
     );
   }
@@ -328,7 +468,121 @@ export function createSqsHandler(
     return { batchItemFailures };
   }) as SqsHandler;
   handler.process = process;
+  handler.cancel = (jobId) => {
+    const job = running.get(jobId);
+    if (!job || job.cancelled) return false;
+    job.cancelled = true;
+    job.controller.abort(
+      new OffloadError("JobCancelled", `${jobName} job ${jobId} was cancelled`, { jobName }),
+    );
+    return true;
+  };
   return handler;
+}
+
+/** A job of the batch that passed its checks, ready to run. */
+interface Ready {
+  ok: true;
+  record: SQSRecord;
+  jobId: string;
+  payload: unknown;
+  attempt: number;
+  running?: Running;
+}
+
+/** A job while it runs: its own signal, and whether a cancel came. */
+interface Running {
+  controller: AbortController;
+  cancelled: boolean;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+function cancelledOutcome(item: Ready): RecordOutcome {
+  return {
+    messageId: item.record.messageId,
+    jobId: item.jobId,
+    status: "cancelled",
+    attempt: item.attempt,
+  };
+}
+
+/** What a recorder keeps of how an attempt ended. */
+function attemptEnd(
+  outcome: RecordOutcome,
+  jobName: string,
+  startedAt: number,
+  at: number,
+): AttemptEnd {
+  const end: AttemptEnd = {
+    jobId: outcome.jobId,
+    jobName,
+    attempt: outcome.attempt,
+    startedAt,
+    at,
+    outcome: outcome.status,
+  };
+  if (outcome.status === "failed") {
+    end.error = { name: outcome.error.name, message: outcome.error.message };
+    if (outcome.error.code !== undefined) end.error.code = outcome.error.code;
+    if (outcome.retryAfterSeconds !== undefined) {
+      end.retry = { reason: outcome.retryReason, at: at + outcome.retryAfterSeconds * 1000 };
+    }
+  }
+  if (outcome.status === "dead-lettered") end.reason = outcome.reason;
+  return end;
+}
+
+/** What `ctx.progress` takes. */
+export type ProgressValue = number | { done: number; total: number };
+
+/**
+ * A progress report, checked: 0–100, or whole `done` of `total`; the message cut to
+ * {@link MAX_PROGRESS_MESSAGE_CHARS}.
+ * @throws OffloadError InvalidProgress naming what came.
+ */
+export function checkProgress(
+  value: unknown,
+  message: unknown,
+  jobName: string,
+  now: number,
+): JobProgress {
+  const ok =
+    (typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 100) ||
+    (typeof value === "object" &&
+      value !== null &&
+      Number.isInteger((value as { done?: unknown }).done) &&
+      Number.isInteger((value as { total?: unknown }).total) &&
+      (value as { done: number }).done >= 0 &&
+      (value as { total: number }).total >= (value as { done: number }).done);
+  if (!ok) {
+    throw new OffloadError(
+      "InvalidProgress",
+      `ctx.progress takes a number from 0 to 100, or { done, total } with whole numbers 0 ≤ done ≤ total; got ${typeof value === "object" ? JSON.stringify(value) : String(value)}`,
+      { jobName },
+    );
+  }
+  if (message !== undefined && typeof message !== "string") {
+    throw new OffloadError(
+      "InvalidProgress",
+      `ctx.progress's message must be a string; got ${typeof message}`,
+      { jobName },
+    );
+  }
+  const progress: JobProgress = {
+    value:
+      typeof value === "number"
+        ? value
+        : { done: (value as { done: number }).done, total: (value as { total: number }).total },
+    at: new Date(now).toISOString(),
+  };
+  if (message !== undefined) {
+    progress.message =
+      message.length > MAX_PROGRESS_MESSAGE_CHARS
+        ? `${message.slice(0, MAX_PROGRESS_MESSAGE_CHARS)}…`
+        : message;
+  }
+  return progress;
 }
 
 export function errorInfo(error: Error): ErrorInfo {

@@ -27,6 +27,8 @@ export interface RuntimeEvents {
   "job:dlq": [
     { jobName: string; jobId: string; messageId: string; attempt: number; reason: string },
   ];
+  /** A job was cancelled (before its handler ran, or while it ran); its message is deleted. */
+  "job:cancelled": [{ jobName: string; jobId: string; messageId: string; attempt: number }];
   /** A job's DLQ alarm changed state. */
   alarm: [AlarmEvent];
 }

@@ -269,7 +269,9 @@ export class JobPoller {
       for (const outcome of result.outcomes) {
         const message = byId.get(outcome.messageId);
         if (!message) continue;
-        if (outcome.status === "succeeded") succeeded.push(message.receiptHandle);
+        // A cancelled job is done with too: its message goes, and it never runs again.
+        if (outcome.status === "succeeded" || outcome.status === "cancelled")
+          succeeded.push(message.receiptHandle);
         else if (outcome.status === "dead-lettered") {
           await this.#note(message.messageId, {
             name: "DeadLettered",
@@ -310,6 +312,14 @@ export class JobPoller {
       if (succeeded.length > 0) await transport.deleteMessages(job.name, succeeded);
       const durationMs = clock.now() - started;
       for (const outcome of result.outcomes) {
+        if (outcome.status === "cancelled") {
+          emit("job:cancelled", {
+            jobName: job.name,
+            jobId: outcome.jobId,
+            messageId: outcome.messageId,
+            attempt: outcome.attempt,
+          });
+        }
         if (outcome.status === "succeeded") {
           emit("job:done", {
             jobName: job.name,

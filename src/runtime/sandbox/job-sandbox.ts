@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Clock, TimerHandle } from "../../core/clock.js";
 import { OffloadError, toError } from "../../core/errors.js";
+import type { JobProgress } from "../../core/job-status.js";
 import type { Logger } from "../../core/logger.js";
 import type { QueueMessage } from "../../core/transport.js";
 import {
@@ -60,6 +61,8 @@ export interface JobSandboxOptions {
    * @defaultValue this thread's own
    */
   output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+  /** Where the job's `ctx.progress` reports go. @defaultValue dropped */
+  onProgress?: (jobId: string, progress: JobProgress) => void;
 }
 
 /**
@@ -147,6 +150,7 @@ export class JobSandbox {
   readonly #memoryMb: number | undefined;
   readonly #logLimits: LogLimits;
   readonly #output: JobSandboxOptions["output"];
+  readonly #onProgress: JobSandboxOptions["onProgress"];
   #workerFile: string | undefined;
   readonly #all = new Set<PooledWorker>();
   /** Average event-loop busy time of a batch, ms; undefined until a batch has answered. */
@@ -166,6 +170,19 @@ export class JobSandbox {
     this.#memoryMb = options.memoryMb;
     this.#logLimits = { ...DEFAULT_LOG_LIMITS, ...options.logLimits };
     this.#output = options.output;
+    this.#onProgress = options.onProgress;
+  }
+
+  /**
+   * Cancels a job if one of this job's workers runs it: its ctx.signal fires with JobCancelled,
+   * and its batch reports it cancelled. (A job not running anywhere ignores it.)
+   */
+  cancel(jobId: string): void {
+    for (const pooled of this.#all) {
+      if (!pooled.dead && pooled.ready) {
+        pooled.worker.postMessage({ type: "cancel", jobId } satisfies ToWorker);
+      }
+    }
   }
 
   /**
@@ -416,6 +433,8 @@ export class JobSandbox {
           died(message.message);
         } else if (message.type === "log-exhausted") {
           this.#renewLogsLater(pooled);
+        } else if (message.type === "progress") {
+          this.#onProgress?.(message.jobId, message.progress);
         } else {
           for (const answer of message.answers) pooled.running.get(answer.id)?.(answer);
         }

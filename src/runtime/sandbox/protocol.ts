@@ -1,3 +1,4 @@
+import type { JobProgress } from "../../core/job-status.js";
 import type { QueueMessage } from "../../core/transport.js";
 import type { RecordOutcome } from "../../lambda/sqs-handler.js";
 import type { LogLimits } from "./log-limits.js";
@@ -55,13 +56,17 @@ export type RunAnswer =
 export type ToWorker =
   | { type: "run"; runs: RunRequest[] }
   /** A new window of the worker's log allowance begins (see LogAllowance). */
-  | { type: "log-credit" };
+  | { type: "log-credit" }
+  /** Cancel this job if it runs here: its ctx.signal fires, and it ends cancelled. */
+  | { type: "cancel"; jobId: string };
 
 /** Worker → runtime. */
 export type FromWorker =
   | { type: "ready" }
   | { type: "load-error"; message: string }
   | { type: "answers"; answers: RunAnswer[] }
+  /** A handler's `ctx.progress` (thinned by the handler). */
+  | { type: "progress"; jobId: string; progress: JobProgress }
   /** The worker spent its log allowance: it drops lines until the next window (`log-credit`). */
   | { type: "log-exhausted" }
   | {

@@ -27,8 +27,10 @@ export async function serveJob(
   const post = (message: FromWorker) => port.postMessage(message);
   const logs = boundedWorkerLogs(post, data.jobName, data.logLimits);
   const logger = logs.logger;
+  let cancel: (jobId: string) => void = () => {};
   port.on("message", (message: ToWorker) => {
     if (message.type === "log-credit") logs.renew();
+    else if (message.type === "cancel") cancel(message.jobId);
   });
 
   let mod: { default?: unknown };
@@ -55,7 +57,9 @@ export async function serveJob(
         actionsOf.get(record.receiptHandle)?.deadLetter(record, reason),
     },
     logger,
+    onProgress: (jobId, progress) => post({ type: "progress", jobId, progress }),
   });
+  cancel = (jobId) => handler.cancel(jobId);
   // The answers of the batches that end in one event-loop turn go back in one message.
   const answers = new Outbox<RunAnswer>((items) => post({ type: "answers", answers: items }), {
     schedule: setImmediate,
