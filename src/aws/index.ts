@@ -14,11 +14,18 @@ export {
   DLQ_URL_ENV,
   type Environment,
   JOB_NAME_ENV,
+  JOB_TABLE_ENV,
   QUEUE_URL_ENV,
   QUEUES_ENV,
   TOPIC_ARN_ENV,
 } from "./env.js";
 export { createJobFunction, type JobFunctionOptions } from "./job-function.js";
+export {
+  type AcceptResult,
+  createDynamoJobRecords,
+  type DynamoJobRecords,
+  type DynamoJobRecordsOptions,
+} from "./job-records.js";
 export { createLambdaLogger, LOG_LEVEL_ENV } from "./lambda-logger.js";
 export { createSqsMessageActions, type SqsMessageActionsOptions } from "./message-actions.js";
 export {
