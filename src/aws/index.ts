@@ -20,12 +20,6 @@ export {
   TOPIC_ARN_ENV,
 } from "./env.js";
 export { createJobFunction, type JobFunctionOptions } from "./job-function.js";
-export {
-  type AcceptResult,
-  createDynamoJobRecords,
-  type DynamoJobRecords,
-  type DynamoJobRecordsOptions,
-} from "./job-records.js";
 export { createLambdaLogger, LOG_LEVEL_ENV } from "./lambda-logger.js";
 export { createSqsMessageActions, type SqsMessageActionsOptions } from "./message-actions.js";
 export {

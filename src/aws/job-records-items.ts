@@ -252,9 +252,20 @@ export function toSummary(item: Item): JobSummary {
 export function toStatus(item: Item): JobStatus {
   const { attempts: _, lastError: __, ...summary } = toSummary(item);
   const events = itemEvents(item).map(toJobEvent);
+  const attempts = attemptsOf(events);
+  // The latest failure's stack is kept once, in lastError: back onto its attempt.
+  const lastError = json<JobError>(item, "lastError");
+  const failed = attempts.findLast((a) => a.error !== undefined);
+  if (
+    failed?.error &&
+    lastError?.stack !== undefined &&
+    failed.error.message === lastError.message
+  ) {
+    failed.error = { ...failed.error, stack: lastError.stack };
+  }
   return {
     ...summary,
-    attempts: attemptsOf(events),
+    attempts,
     result: json<unknown>(item, "result") ?? null,
     events,
   };

@@ -15,11 +15,15 @@
  * | attempts | N | attempts started (SQS's receive count) |
  * | events | L of S | JSON events, times in epoch ms; at most 100 (the first and the newest) |
  * | droppedEvents? | N | events dropped to stay within 100 |
- * | progress?, result?, lastError? | S | JSON |
+ * | progress?, result?, lastError? | S | JSON; lastError is the latest failure with its stack |
  * | idempotencyKey? | S | the key it was accepted with |
  * | cancelRequested? | BOOL | a cancel asked while it ran |
  * | rev | N | bumped by every write; guards the rare rewrite that drops old events |
  * | expiresAt | N | TTL, epoch s |
+ *
+ * Stacks are the bulk of a failure (often 1–2 KB) and write units are counted per KB of the
+ * whole item, so only the latest failure keeps its stack (in lastError, shown on its attempt);
+ * earlier attempts keep the error's name, message and code.
  *
  * An idempotency key has an item of its own, `pk` = `idempotency#<jobName>#<key>` (no job id
  * holds `#`), with `jobId` and `windowEndsAt`, put in the same TransactWriteItems as the job's
@@ -57,6 +61,7 @@ import {
   type CancelResult,
   FINISHED_JOB_STATES,
   type JobAcceptance,
+  type JobError,
   type JobFilter,
   type JobPage,
   type JobProgress,
@@ -508,7 +513,8 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
         at,
         attempt: end.attempt,
         durationMs,
-        error: error ?? { name: "Error", message: "the attempt failed" },
+        // The stack is kept once, in lastError (see the layout above): not per event.
+        error: withoutStack(error ?? { name: "Error", message: "the attempt failed" }),
         ...(retry === undefined ? {} : { retry }),
       }) as StoredEvent;
     const lastError: Item = error === undefined ? {} : { lastError: s(JSON.stringify(error)) };
@@ -793,6 +799,11 @@ function checkFilter(filter: JobFilter, jobNames: readonly string[] | undefined)
     );
   }
   return { jobNames: names, state: filter.state, sinceMs, limit, before };
+}
+
+function withoutStack(error: JobError): JobError {
+  const { stack: _, ...rest } = error;
+  return rest;
 }
 
 function jobIdInUse(jobId: string, jobName: string): OffloadError {

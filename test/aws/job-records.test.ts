@@ -480,6 +480,15 @@ describe("caps", () => {
         { jobId, jobName: "a", attempt, startedAt: at, at, outcome: "failed", error: huge },
       ]);
     }
+    // The latest failure keeps its stack, capped, in lastError and on its attempt.
+    const lastError = JSON.parse((await raw(jobId))!.lastError!.S!) as JobError;
+    expect(Buffer.byteLength(JSON.stringify(lastError.stack)) - 2).toBeLessThanOrEqual(
+      RECORD_LIMITS.errorStackBytes,
+    );
+    expect(lastError.stack!.endsWith("…")).toBe(true);
+    const failing = await store.get(jobId);
+    expect(failing.attempts.at(-1)!.error!.stack).toBe(lastError.stack);
+    expect(failing.attempts.at(-2)!.error!.stack).toBeUndefined();
     await store.ended([
       {
         jobId,
@@ -504,6 +513,53 @@ describe("caps", () => {
     expect(Buffer.byteLength(JSON.stringify(failed.error!.message))).toBeLessThanOrEqual(
       RECORD_LIMITS.errorMessageBytes + 2,
     );
-    expect(failed.error!.stack!.endsWith("…")).toBe(true);
+  });
+});
+
+describe("cost per job", () => {
+  /**
+   * Write units as DynamoDB counts them: 1 per started KB of the larger of the item before and
+   * after each write, plus 1 for the index entry written at accept (keys only, under 1 KB).
+   */
+  async function followed(failures: number) {
+    const { store, clock, raw } = await records();
+    const jobId = await acceptOne(store, clock);
+    const sizes = [itemBytes((await raw(jobId))!)];
+    let units = 1 + Math.ceil(sizes[0]! / 1024);
+    const step = async (write: () => Promise<unknown>) => {
+      const before = sizes.at(-1)!;
+      await write();
+      const after = itemBytes((await raw(jobId))!);
+      units += Math.ceil(Math.max(before, after) / 1024);
+      sizes.push(after);
+    };
+    for (let attempt = 1; attempt <= failures + 1; attempt++) {
+      const at = clock.now() + attempt * 1000;
+      const base = { jobId, jobName: "a", attempt, startedAt: at, at: at + 120 } as const;
+      await step(() =>
+        store.started([{ jobId, jobName: "a", messageId: "m", attempt, at, worker: "req-1" }]),
+      );
+      await step(() =>
+        store.ended([
+          attempt <= failures
+            ? { ...base, outcome: "failed", error: boom(attempt), retry: { reason: "error", at } }
+            : { ...base, outcome: "succeeded" },
+        ]),
+      );
+    }
+    return { units, bytes: sizes.at(-1)! };
+  }
+
+  it("is 4 write units and under 1 KB for a job that succeeds first time; 20 after 3 failures", async () => {
+    const once = await followed(0);
+    const thrice = await followed(3);
+    // Printed for the README's figures.
+    console.info(
+      `job records: first-time success ${JSON.stringify(once)}; 3 failures then success ${JSON.stringify(thrice)}`,
+    );
+    expect(once.units).toBe(4);
+    expect(once.bytes).toBeLessThan(1024);
+    expect(thrice.units).toBe(20);
+    expect(thrice.bytes).toBeLessThan(2 * 1024);
   });
 });
