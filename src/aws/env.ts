@@ -18,6 +18,12 @@ export const TOPIC_ARN_ENV = "OFFLOAD_TOPIC_ARN";
  */
 export const QUEUES_ENV = "OFFLOAD_QUEUES";
 
+/**
+ * The stack's job table (each job's status and history), in the job functions' and the API
+ * function's environment; unset when the stack keeps no job history (`aws.jobHistory: false`).
+ */
+export const JOB_TABLE_ENV = "OFFLOAD_JOB_TABLE";
+
 /** The API function's CORS origins, comma-separated (empty: CORS off). */
 export const CORS_ORIGINS_ENV = "OFFLOAD_CORS_ORIGINS";
 

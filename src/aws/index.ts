@@ -14,6 +14,7 @@ export {
   DLQ_URL_ENV,
   type Environment,
   JOB_NAME_ENV,
+  JOB_TABLE_ENV,
   QUEUE_URL_ENV,
   QUEUES_ENV,
   TOPIC_ARN_ENV,

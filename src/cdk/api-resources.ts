@@ -11,6 +11,7 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { AwsApiConfig } from "../core/config.js";
 import { FUNCTION_HANDLER, FUNCTION_RUNTIME } from "./job-resources.js";
+import { JOB_TABLE_ENV_NAME, type JobTable } from "./job-table.js";
 
 export interface ApiResourcesProps {
   /** The API's name in API Gateway. */
@@ -29,6 +30,8 @@ export interface ApiResourcesProps {
   readonly memorySize: number;
   /** How long the function's and the access log's log groups keep logs. */
   readonly logRetention: logs.RetentionDays;
+  /** Where jobs are recorded on accept and read back; none when the stack keeps no job history. */
+  readonly jobTable?: JobTable | undefined;
 }
 
 /** The paths the API Lambda serves (the Hono app's POST /jobs routes). */
@@ -87,6 +90,7 @@ export class ApiResources extends Construct {
       queue.grantSendMessages(role);
     }
     props.topic.grantPublish(role);
+    props.jobTable?.grantApi(role);
 
     this.function = new lambda.Function(this, "Function", {
       description: "offload HTTP API: POST /jobs",
@@ -102,6 +106,7 @@ export class ApiResources extends Construct {
         OFFLOAD_TOPIC_ARN: props.topic.topicArn,
         OFFLOAD_QUEUES: Stack.of(this).toJsonString(queueUrls),
         OFFLOAD_CORS_ORIGINS: props.corsOrigins.join(","),
+        ...(props.jobTable ? { [JOB_TABLE_ENV_NAME]: props.jobTable.tableName } : {}),
       },
     });
 

@@ -10,6 +10,7 @@ import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { ResolvedJobOptions } from "../core/job-types.js";
+import { JOB_TABLE_ENV_NAME, type JobTable } from "./job-table.js";
 import { QUEUE_RETENTION_DAYS } from "./validate.js";
 
 /** What one job's resources are made from (validated by the stack already). */
@@ -32,6 +33,8 @@ export interface JobResourcesProps {
   readonly memorySize: number;
   /** How long the function's log group keeps logs. */
   readonly logRetention: logs.RetentionDays;
+  /** Where the function records its attempts; none when the stack keeps no job history. */
+  readonly jobTable?: JobTable | undefined;
 }
 
 /**
@@ -137,8 +140,10 @@ export class JobResources extends Construct {
         OFFLOAD_JOB_NAME: name,
         OFFLOAD_QUEUE_URL: this.queue.queueUrl,
         OFFLOAD_DLQ_URL: this.dlq.queueUrl,
+        ...(props.jobTable ? { [JOB_TABLE_ENV_NAME]: props.jobTable.tableName } : {}),
       },
     });
+    props.jobTable?.grantRecordAttempts(role);
     // The handler sends Unrecoverable messages to the DLQ itself. Changing a
     // failed message's visibility (RetryLater, backoff) is in the event
     // source's consume grant (receive, delete, change visibility).

@@ -7,6 +7,7 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { AwsApiConfig } from "../core/config.js";
+import { JOB_TABLE_NAME_OUTPUT } from "../core/job-table.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import {
   ALERT_TOPIC_ARN_OUTPUT,
@@ -17,6 +18,7 @@ import {
 } from "../core/stack-layout.js";
 import { ApiResources } from "./api-resources.js";
 import { JobResources } from "./job-resources.js";
+import { JobTable } from "./job-table.js";
 import { acknowledgeNagFindings } from "./nag.js";
 import { jobQueueNames, topicNames } from "./names.js";
 import { assertValidStack } from "./validate.js";
@@ -50,6 +52,11 @@ export interface OffloadStackProps extends StackProps {
   readonly api?: AwsApiConfig;
   /** How long the functions' and the API's logs are kept. @defaultValue logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Keep each job's status and history in a DynamoDB table (`GET /jobs/:id` on AWS); false
+   * leaves the table, its grants and the functions' OFFLOAD_JOB_TABLE out. @defaultValue true
+   */
+  readonly jobHistory?: boolean;
 }
 
 const DEFAULT_MEMORY_MB = 1024;
@@ -81,6 +88,8 @@ export class OffloadStack extends Stack {
   readonly jobs: ReadonlyMap<string, JobResources>;
   /** The HTTP API serving POST /jobs and its function. */
   readonly api: ApiResources;
+  /** Each job's status and history; undefined when `jobHistory` is false. */
+  readonly jobTable: JobTable | undefined;
   /** Advice that is not an error (also added as warning annotations). */
   readonly warnings: ReadonlyArray<string>;
 
@@ -126,6 +135,8 @@ export class OffloadStack extends Stack {
     );
     if (props.alertEmail) this.alertTopic.addSubscription(new EmailSubscription(props.alertEmail));
 
+    this.jobTable = props.jobHistory === false ? undefined : new JobTable(this, "JobTable");
+
     const jobs = new Map<string, JobResources>();
     for (const job of props.jobs) {
       const queueNames = jobQueueNames(this.stackName, job.name);
@@ -142,6 +153,7 @@ export class OffloadStack extends Stack {
           alertTopic: this.alertTopic,
           memorySize,
           logRetention,
+          jobTable: this.jobTable,
         }),
       );
     }
@@ -157,6 +169,7 @@ export class OffloadStack extends Stack {
       corsOrigins,
       memorySize,
       logRetention,
+      jobTable: this.jobTable,
     });
 
     this.addOutputs();
@@ -178,6 +191,12 @@ export class OffloadStack extends Stack {
       description: "The HTTP API serving POST /jobs",
       value: this.api.url,
     });
+    if (this.jobTable) {
+      new CfnOutput(this, JOB_TABLE_NAME_OUTPUT, {
+        description: "The DynamoDB table holding each job's status and history",
+        value: this.jobTable.tableName,
+      });
+    }
     for (const [name, job] of this.jobs) {
       const outputs = {
         QueueUrl: job.queue.queueUrl,

@@ -137,6 +137,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     ...(aws.alertEmail ? { alertEmail: aws.alertEmail } : {}),
     ...(aws.memorySize ? { memorySize: aws.memorySize } : {}),
     api,
+    ...(aws.jobHistory === false ? { jobHistory: false } : {}),
   });
   // writeSuppressionsToCloudFormation: every acknowledged finding and its reason stays visible in the template.
   Validations.of(app).addPlugins(

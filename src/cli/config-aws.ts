@@ -16,6 +16,8 @@ export interface ResolvedAwsConfig {
   /** Absolute path of the stack outputs file. */
   outputsFile: string;
   endpointUrl: string | undefined;
+  /** Whether the stack keeps each job's status and history (its DynamoDB table). */
+  jobHistory: boolean;
 }
 
 const AWS_KEYS = new Set<keyof AwsConfig>([
@@ -25,6 +27,7 @@ const AWS_KEYS = new Set<keyof AwsConfig>([
   "api",
   "outputsFile",
   "endpointUrl",
+  "jobHistory",
 ]);
 
 /** The app's name: the config's `app`, else the package.json name (scope dropped), else the folder's. */
@@ -77,6 +80,13 @@ export function resolveAwsConfig(
     corsOrigins,
   })[0];
   if (problem) throw new OffloadError("InvalidConfig", `${where}: aws.${problem}`);
+  const jobHistory = aws.jobHistory ?? true;
+  if (typeof jobHistory !== "boolean") {
+    throw new OffloadError(
+      "InvalidConfig",
+      `${where}: aws.jobHistory must be true or false (false deploys no job table); got ${JSON.stringify(jobHistory)}`,
+    );
+  }
   const outputs = env.OFFLOAD_AWS_OUTPUTS || aws.outputsFile || ".offload/cdk-outputs.json";
   return {
     region: env.AWS_REGION || aws.region,
@@ -85,5 +95,6 @@ export function resolveAwsConfig(
     api: { auth, corsOrigins },
     outputsFile: isAbsolute(outputs) ? outputs : resolve(root, outputs),
     endpointUrl: env.AWS_ENDPOINT_URL || aws.endpointUrl,
+    jobHistory,
   };
 }

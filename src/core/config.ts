@@ -47,6 +47,11 @@ export interface AwsConfig {
   outputsFile?: string;
   /** An SQS/SNS endpoint instead of AWS's (moto, or a local offload server). @defaultValue AWS */
   endpointUrl?: string;
+  /**
+   * Keep each job's status and history in a DynamoDB table of the stack (on-demand, a few
+   * writes per job); false deploys no table. @defaultValue true
+   */
+  jobHistory?: boolean;
 }
 
 export interface AwsApiConfig {

@@ -266,6 +266,7 @@ describe("the stack", () => {
       [
         "AlertTopicArn",
         "ApiUrl",
+        "JobTableName",
         "TopicArn",
         ...["A", "B"].flatMap((j) =>
           ["QueueUrl", "QueueName", "DlqUrl", "DlqName"].map((o) => `Job${j}${o}`),

@@ -33,6 +33,7 @@ describe("config: app, stage and aws", () => {
       api: { auth: "iam", corsOrigins: [] },
       outputsFile: join(dir, ".offload/cdk-outputs.json"),
       endpointUrl: undefined,
+      jobHistory: true,
     });
   });
 
