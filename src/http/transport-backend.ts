@@ -1,5 +1,6 @@
 import { createClient } from "../core/client.js";
 import { unknownJob } from "../core/error-codes.js";
+import type { JobStatusStore } from "../core/job-status.js";
 import type { AnyJobDefinition } from "../core/job-types.js";
 import type { JobQueueStats, Transport } from "../core/transport.js";
 import type { ApiBackend, JobQueueSummary } from "./backend.js";
@@ -15,6 +16,8 @@ export interface TransportBackendOptions {
   jobs: Readonly<Record<string, AnyJobDefinition>>;
   transport: Transport;
   run?: LocalRunInfo;
+  /** Jobs by id (status, history, cancel): the engine's records, or the stack's table. @defaultValue none */
+  records?: JobStatusStore;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface TransportBackendOptions {
  * DLQs from the transport, and counters from the local runtime when there is one.
  */
 export function createTransportBackend(options: TransportBackendOptions): ApiBackend {
-  const { jobs, transport, run } = options;
+  const { jobs, transport, run, records } = options;
   const client = createClient({ transport, jobs });
   const names = Object.keys(jobs).sort();
   const known = (jobName: string) => {
@@ -44,6 +47,7 @@ export function createTransportBackend(options: TransportBackendOptions): ApiBac
   });
 
   return {
+    ...(records ? { jobs: records } : {}),
     jobNames: () => [...names],
     send: (jobName, payload, sendOptions = {}) =>
       client.send(jobName, payload as never, {
