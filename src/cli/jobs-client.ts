@@ -1,5 +1,7 @@
 import { OffloadError, toError } from "../core/errors.js";
+import { httpJobStatus } from "../core/http-jobs.js";
 import { postJob } from "../core/http-sender.js";
+import type { CancelResult, JobFilter, JobPage, JobStatus } from "../core/job-status.js";
 import type { ApiBackend, DlqMessage, JobQueueSummary, RedriveResult } from "../http/backend.js";
 import { AppClient } from "./http-client.js";
 
@@ -16,6 +18,9 @@ export interface JobsClient {
   /** All, or these job ids or message ids. */
   redrive(jobName: string, ids: string[] | undefined): Promise<RedriveResult>;
   purge(jobName: string): Promise<{ purged: number }>;
+  getJob(jobId: string): Promise<JobStatus>;
+  listJobs(filter: JobFilter): Promise<JobPage>;
+  cancel(jobId: string): Promise<CancelResult>;
 }
 
 /** What `offload send` takes besides the payload. */
@@ -39,6 +44,7 @@ export function httpJobsClient(url: string, apiKey: string | undefined): JobsCli
     redrive: (jobName, ids) =>
       http.post<RedriveResult>(`${path(jobName)}/redrive`, ids?.length ? { ids } : {}),
     purge: (jobName) => http.post<{ purged: number }>(`${path(jobName)}/purge`),
+    ...httpJobStatus(http.api),
   };
 }
 
@@ -57,6 +63,13 @@ export function backendJobsClient(backend: ApiBackend, where: string): JobsClien
       throw new OffloadError("AwsError", `${where}: ${error.name}: ${error.message}`, { cause: e });
     }
   };
+  const records = () => {
+    if (backend.jobs) return backend.jobs;
+    throw new OffloadError(
+      "JobNotFound",
+      `${where} keeps no job history (aws.jobHistory is off), so no job can be found by id`,
+    );
+  };
   return {
     send: (jobName, json, options) =>
       call(() =>
@@ -71,5 +84,8 @@ export function backendJobsClient(backend: ApiBackend, where: string): JobsClien
     dlqList: (jobName, limit) => call(() => backend.dlqList(jobName, { limit })),
     redrive: (jobName, ids) => call(() => backend.redrive(jobName, ids?.length ? { ids } : {})),
     purge: (jobName) => call(() => backend.purge(jobName)),
+    getJob: (jobId) => call(() => records().get(jobId)),
+    listJobs: (filter) => call(() => records().list(filter)),
+    cancel: (jobId) => call(() => records().cancel(jobId)),
   };
 }

@@ -12,6 +12,7 @@ import {
   sendCommand,
   statsCommand,
 } from "./commands/client-commands.js";
+import { cancelCommand, jobCommand, jobsCommand } from "./commands/job-commands.js";
 import { appAddress, environment, loadConfig, type ResolvedConfig } from "./config.js";
 import { oneLine } from "./format.js";
 import { httpJobsClient, type JobsClient } from "./jobs-client.js";
@@ -230,6 +231,34 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .action(async (job: string, options: ClientOptions & { yes?: boolean }) =>
       dlqPurgeCommand(await appClient(options), output(), job, Boolean(options.yes)),
     );
+  client(program.command("job <id>").description("a job's state and timeline, by its id")).action(
+    async (id: string, options: ClientOptions) =>
+      jobCommand(await appClient(options), output(), id),
+  );
+  client(program.command("jobs").description("jobs newest first, filtered by job, state and time"))
+    .option("--job <name>", "only this job's")
+    .option("--state <state>", "only jobs in this state (queued, running, failed, …)")
+    .option("--since <time>", "only jobs accepted at or after this ISO 8601 time")
+    .option("--limit <n>", "how many (1-1000)", intFlag("--limit", "InvalidLimit", 1, 1000), 50)
+    .option("--cursor <cursor>", "the next page, as the previous one said")
+    .action(
+      async (
+        options: ClientOptions & {
+          job?: string;
+          state?: string;
+          since?: string;
+          limit: number;
+          cursor?: string;
+        },
+      ) => jobsCommand(await appClient(options), output(), options),
+    );
+  client(
+    program
+      .command("cancel <id>")
+      .description("cancel a job: a queued one never runs, a running one's signal fires"),
+  ).action(async (id: string, options: ClientOptions) =>
+    cancelCommand(await appClient(options), output(), id),
+  );
 
   const synthOptions = (cmd: Command) =>
     cmd

@@ -4,6 +4,7 @@ import type { AppApiOptions } from "./http-api.js";
 import { createHttpSender } from "./http-sender.js";
 import { checkMessageSize } from "./job-attributes.js";
 import { checkJobId, newJobId } from "./job-id.js";
+import type { CancelResult, JobFilter, JobPage, JobStatus, JobStatusStore } from "./job-status.js";
 import type { AnyJobDefinition, Duration, JobInput } from "./job-types.js";
 import { delaySecondsOf, serializePayload } from "./send-request.js";
 import type { SendRequest, Transport } from "./transport.js";
@@ -41,6 +42,12 @@ export type HttpSendOptions = Pick<SendOptions, "delay" | "jobId" | "idempotency
 export interface TransportClientOptions<Jobs extends Record<string, AnyJob>> {
   /** Where jobs go: the local engine, or AWS. */
   transport: Transport;
+  /**
+   * Where jobs are looked up by id (`getJob`, `listJobs`, `cancel`): the engine's
+   * `engine.jobs`, or the stack's job table (`createDynamoJobRecords`).
+   * @defaultValue none: those methods reject with JobNotFound
+   */
+  records?: JobStatusStore;
   /**
    * The app's jobs by name: payloads are typed and validated from their schemas.
    * @defaultValue none: any job name, payloads unchecked
@@ -109,6 +116,18 @@ export interface Client<Jobs extends Record<string, AnyJob>, Options = SendOptio
     payloads: ReadonlyArray<JobInput<Jobs[Name]>>,
     options?: Options,
   ): Promise<string[]>;
+  /**
+   * A job's status: state, attempts with their errors, events, progress.
+   * @throws OffloadError JobNotFound (never accepted, past the history's retention, or no history kept).
+   */
+  getJob(jobId: string): Promise<JobStatus>;
+  /** Jobs newest first, filtered by job name, state and time, a page at a time. */
+  listJobs(filter?: JobFilter): Promise<JobPage>;
+  /**
+   * Cancels a job: a queued or delayed one never runs, a running one's ctx.signal fires.
+   * @throws OffloadError JobNotFound, or JobFinished for a job that already ended.
+   */
+  cancel(jobId: string): Promise<CancelResult>;
 }
 
 /**
@@ -171,7 +190,14 @@ export function createClient<Jobs extends Record<string, AnyJob>>(
 function transportClient<Jobs extends Record<string, AnyJob>>(
   options: TransportClientOptions<Jobs>,
 ): Client<Jobs> {
-  const { transport, jobs } = options;
+  const { transport, jobs, records } = options;
+  const store = (): JobStatusStore => {
+    if (records) return records;
+    throw new OffloadError(
+      "JobNotFound",
+      "This client has no job records to look jobs up in: pass createClient's records (engine.jobs, or the stack's job table)",
+    );
+  };
 
   async function prepare(jobName: string, payload: unknown, send: SendOptions) {
     if (jobs && !Object.hasOwn(jobs, jobName)) {
@@ -211,6 +237,9 @@ function transportClient<Jobs extends Record<string, AnyJob>>(
       // All at once: they share commits. If one fails, the others may still have been sent.
       return Promise.all(requests.map((request) => transport.send(request)));
     },
+    getJob: async (jobId) => store().get(jobId),
+    listJobs: async (filter = {}) => store().list(filter),
+    cancel: async (jobId) => store().cancel(jobId),
   };
 }
 

@@ -216,6 +216,10 @@ interface ErrorCatalogue {
   InvalidPort: never;
   /** A --limit out of its range. */
   InvalidLimit: never;
+  /** A --state that is no job state. */
+  InvalidState: never;
+  /** A --since that is no time. */
+  InvalidSince: never;
   /** Flags that cannot be given together. */
   ConflictingOptions: never;
   /** A --context that is not key=value. */

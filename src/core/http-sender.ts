@@ -7,6 +7,7 @@ import {
 } from "./client.js";
 import { OffloadError } from "./errors.js";
 import { type AppApi, createAppApi } from "./http-api.js";
+import { httpJobStatus } from "./http-jobs.js";
 import { checkMessageSize } from "./job-attributes.js";
 import { checkJobId } from "./job-id.js";
 import type { AnyJobDefinition } from "./job-types.js";
@@ -97,6 +98,7 @@ export function createHttpSender<Jobs extends Record<string, AnyJobDefinition>>(
   }
 
   return {
+    ...httpJobStatus(api),
     async send(jobName, payload, sendOptions = {}) {
       return postJob(api, prepare(jobName, payload, sendOptions));
     },
