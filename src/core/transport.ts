@@ -19,6 +19,10 @@ export interface SendRequest {
   idempotencyKey?: string;
   /** Message attribute `traceparent` (W3C trace context). */
   traceparent?: string;
+  /** The job's id, carried as the `jobId` message attribute; drawn by the transport when absent. */
+  jobId?: string;
+  /** How long `idempotencyKey` holds: a second send within it answers with the first job's id. */
+  idempotencyWindowMs?: number;
 }
 
 /** A message attribute as SQS delivers it. */

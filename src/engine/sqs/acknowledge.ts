@@ -52,10 +52,14 @@ function held(ctx: EngineContext, receipt: Receipt): HeldRow | undefined {
  * in one statement (a rowid lookup per receipt), not one statement each.
  */
 export function deleteReceipts(ctx: EngineContext, receipts: readonly Receipt[]): void {
+  // Every receipt of one call names the same queue (parseHandle checks it against the queue).
+  const tracked = receipts[0] === undefined ? undefined : ctx.jobs.queueOf(receipts[0].queueId);
+  const now = tracked ? ctx.clock.now() : 0;
   for (let i = 0; i < receipts.length; i += DELETE_CHUNK) {
     const chunk = receipts.slice(i, i + DELETE_CHUNK);
     const values: Array<number | string> = [];
     for (const r of chunk) values.push(r.seq, r.queueId, r.token);
+    if (tracked) ctx.jobs.deletingReceipts(tracked.role, chunk.length, values, now);
     ctx.stmts.get(DELETE_RECEIPTS[chunk.length]!).run(values);
   }
 }
@@ -105,6 +109,7 @@ export function moveHeldToDeadLetterQueue(
   ctx: EngineContext,
   queue: QueueRecord,
   handle: unknown,
+  reason = "moved to the dead-letter queue",
 ): Promise<void> {
   parseHandle(queue, handle);
   return ctx.committer.run(() => {
@@ -124,7 +129,7 @@ export function moveHeldToDeadLetterQueue(
     const row = ctx.stmts
       .get("SELECT * FROM messages WHERE seq = ?")
       .get(receipt.seq) as MessageRow;
-    moveToDeadLetterQueue(ctx, row, target, current.arn, ctx.clock.now());
+    moveToDeadLetterQueue(ctx, row, current, target, ctx.clock.now(), reason);
   });
 }
 
