@@ -113,6 +113,13 @@ describe("job records: acceptance", () => {
     }
     expect(accepted).toMatchObject({ JobId: "accepted-1", Duplicate: false });
     expect((await engine.jobs.get("accepted-1")).idempotencyKey).toBe("k");
+    // A job id sent again over the SQS API starts the record's next life, its events kept.
+    await engine.sqs.sendMessage({
+      QueueUrl: queue,
+      MessageBody: "again",
+      MessageAttributes: jobIdAttribute("order-1"),
+    });
+    expect(types(await engine.jobs.get("order-1"))).toEqual(["accepted", "accepted"]);
     // A queue nobody tracks keeps no records.
     const other = await te.createQueue("other");
     const { MessageId } = await engine.sqs.sendMessage({ QueueUrl: other, MessageBody: "e" });

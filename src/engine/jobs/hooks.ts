@@ -73,27 +73,29 @@ export class JobHooks {
     if (arrival.idempotencyKey !== undefined)
       event += `,"idempotencyKey":${JSON.stringify(arrival.idempotencyKey)}`;
     event += "}";
+    // Positional values and the events array as text: this runs for every job sent.
     this.#stmts
       .get(
         `INSERT INTO jobs (job_id, job_name, state, accepted_at, run_at, updated_at, idempotency_key,
            message_seq, events, event_count)
-         VALUES (@jobId, @jobName, @state, @now, @runAt, @now, @key, @seq, json_array(json(@event)), 1)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
          ON CONFLICT (job_id) DO UPDATE SET job_name = excluded.job_name, state = excluded.state,
            accepted_at = excluded.accepted_at, run_at = excluded.run_at, updated_at = excluded.updated_at,
            finished_at = NULL, attempt_started_at = NULL, cancel_requested = 0,
            idempotency_key = excluded.idempotency_key, message_seq = excluded.message_seq,
-           ${appendEvent("@event")}`,
+           ${appendEvent("json_extract(excluded.events, '$[0]')")}`,
       )
-      .run({
-        jobId: arrival.jobId,
-        jobName: arrival.jobName,
-        state: arrival.runAt === undefined ? "queued" : "delayed",
+      .run(
+        arrival.jobId,
+        arrival.jobName,
+        arrival.runAt === undefined ? "queued" : "delayed",
         now,
-        runAt: arrival.runAt ?? null,
-        key: arrival.idempotencyKey ?? null,
-        seq: arrival.seq,
-        event,
-      });
+        arrival.runAt ?? null,
+        now,
+        arrival.idempotencyKey ?? null,
+        arrival.seq,
+        `[${event}]`,
+      );
   }
 
   /**
@@ -116,15 +118,14 @@ export class JobHooks {
   }
 
   /**
-   * Received messages of a tracked queue are about to be deleted by these receipts (values:
-   * seq, queue id, receipt token, per receipt, as the delete binds them). From a job queue: the
-   * running attempt succeeded (or, with a cancel asked, the job is cancelled); a job not
+   * Received messages of these jobs (1–10) were deleted from a tracked queue. From a job queue:
+   * the running attempt succeeded (or, with a cancel asked, the job is cancelled); a job not
    * running (its failure recorded) was deleted. From a DLQ: deleted.
    */
-  deletingReceipts(role: "queue" | "dlq", count: number, values: unknown[], now: number): void {
+  deleted(role: "queue" | "dlq", jobIds: readonly string[], now: number): void {
     this.#stmts
-      .get((role === "queue" ? SUCCEEDED : DELETED_BY_RECEIPT)[count]!)
-      .run({ now }, ...values);
+      .get((role === "queue" ? SUCCEEDED : DELETED_BY_RECEIPT)[jobIds.length]!)
+      .run({ now }, ...jobIds);
   }
 
   /**
@@ -187,8 +188,6 @@ function finish(removal: Removal): string {
 const MAX_BATCH = 10;
 
 const placeholders = (count: number) => Array.from({ length: count }, () => "?").join(", ");
-const receiptsMatch = (count: number) =>
-  Array.from({ length: count }, () => "(seq = ? AND queue_id = ? AND receipt = ?)").join(" OR ");
 
 /** Per batch size: the started attempts of the messages with these seqs (@now = now). */
 const STARTED = Array.from(
@@ -200,7 +199,7 @@ const STARTED = Array.from(
      FROM messages m WHERE m.seq IN (${placeholders(count)}) AND jobs.job_id = m.job_id`,
 );
 
-/** Per receipt count: a job queue's jobs whose held messages are deleted (@now = now). */
+/** Per job count: a job queue's jobs whose held messages were deleted. */
 const SUCCEEDED = Array.from(
   { length: MAX_BATCH + 1 },
   (_, count) =>
@@ -213,15 +212,13 @@ const SUCCEEDED = Array.from(
          WHEN state = 'running' THEN json_object('type', 'succeeded', 'at', @now, 'attempt', attempts,
            'durationMs', @now - attempt_started_at)
          ELSE json_object('type', 'deleted', 'at', @now, 'how', 'delete') END`)}
-     WHERE job_id IN (SELECT job_id FROM messages WHERE ${receiptsMatch(count)})
-       AND finished_at IS NULL`,
+     WHERE job_id IN (${placeholders(count)}) AND finished_at IS NULL`,
 );
 
-/** Per receipt count: a DLQ's jobs whose held messages are deleted (@now = now). */
+/** Per job count: a DLQ's jobs whose held messages were deleted. */
 const DELETED_BY_RECEIPT = Array.from(
   { length: MAX_BATCH + 1 },
   (_, count) =>
     `UPDATE jobs SET ${finish({ state: "deleted", how: "delete" })}
-     WHERE job_id IN (SELECT job_id FROM messages WHERE ${receiptsMatch(count)})
-       AND finished_at IS NULL`,
+     WHERE job_id IN (${placeholders(count)}) AND finished_at IS NULL`,
 );

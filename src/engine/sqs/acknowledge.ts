@@ -59,8 +59,18 @@ export function deleteReceipts(ctx: EngineContext, receipts: readonly Receipt[])
     const chunk = receipts.slice(i, i + DELETE_CHUNK);
     const values: Array<number | string> = [];
     for (const r of chunk) values.push(r.seq, r.queueId, r.token);
-    if (tracked) ctx.jobs.deletingReceipts(tracked.role, chunk.length, values, now);
-    ctx.stmts.get(DELETE_RECEIPTS[chunk.length]!).run(values);
+    if (!tracked) {
+      ctx.stmts.get(DELETE_RECEIPTS[chunk.length]!).run(values);
+      continue;
+    }
+    // The deleted rows' jobs, by id: a lookup each, where matching the receipts again to find
+    // them cost more than the delete itself.
+    const deleted = ctx.stmts.raw(DELETE_RECEIPTS_RETURNING[chunk.length]!).all(values) as Array<
+      [string | null]
+    >;
+    const jobIds: string[] = [];
+    for (const [jobId] of deleted) if (jobId !== null) jobIds.push(jobId);
+    if (jobIds.length > 0) ctx.jobs.deleted(tracked.role, jobIds, now);
   }
 }
 
@@ -73,6 +83,7 @@ const DELETE_RECEIPTS = Array.from(
       () => "(seq = ? AND queue_id = ? AND receipt = ?)",
     ).join(" OR ")}`,
 );
+const DELETE_RECEIPTS_RETURNING = DELETE_RECEIPTS.map((sql) => `${sql} RETURNING job_id`);
 
 function changeOne(
   ctx: EngineContext,
