@@ -59,6 +59,7 @@ import {
   type AttemptEnd,
   type AttemptStart,
   type CancelResult,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
   FINISHED_JOB_STATES,
   type JobAcceptance,
   type JobError,
@@ -138,7 +139,6 @@ export interface DynamoJobRecords extends JobRecorder, JobStatusStore {
 }
 
 const DEFAULT_RETENTION: Duration = "7d";
-const DEFAULT_IDEMPOTENCY_WINDOW_MS = 86_400_000;
 /** Writes of one batch run at once, at most. */
 const WRITE_CONCURRENCY = 16;
 /** Tries of a write that loses a race (a transaction conflict, a rewrite raced by another write). */

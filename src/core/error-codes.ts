@@ -94,6 +94,8 @@ interface ErrorCatalogue {
   // The engine.
   /** A call on an engine that was closed. */
   EngineClosed: never;
+  /** `createEngine` options that break a rule. */
+  InvalidEngineOptions: never;
   /** The engine thread stopped (crashed or was stopped) while a call waited on it. */
   EngineStopped: never;
   /**

@@ -1,5 +1,6 @@
 import { describeValue, formatDuration, parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS } from "./job-status.js";
 import type { ResolvedJobOptions } from "./job-types.js";
 import { AWS_LIMITS } from "./limits.js";
 import { parseSchedule } from "./schedule.js";
@@ -20,8 +21,6 @@ const MAX_ALARM_AGE_MS = sqs.maxRetentionSeconds * SECOND;
 /** AWS: "set the source queue's visibility timeout to at least six times the timeout of your function". */
 const ADVISED_RETRY_DELAY_FACTOR = 6;
 const DEFAULT_TIMEOUT_MS = 15 * SECOND;
-/** How long a send's idempotencyKey holds unless the job says otherwise: a day, as Powertools and Stripe keep keys. */
-export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * SECOND;
 const MAX_IDEMPOTENCY_WINDOW_MS = 14 * 24 * 60 * 60 * SECOND;
 
 // biome-ignore format: one option list, in the order of JobOptions

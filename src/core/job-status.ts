@@ -29,6 +29,12 @@ export type JobState =
   | "expired"
   | "deleted";
 
+/**
+ * How long a send's idempotencyKey holds unless the job's `idempotencyWindow` says: a day, as
+ * Powertools and Stripe keep keys.
+ */
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 /** The states a job does not leave: a cancel of such a job is refused (JobFinished). */
 export const FINISHED_JOB_STATES: ReadonlySet<JobState> = new Set([
   "succeeded",
@@ -124,11 +130,14 @@ export interface JobStatus {
   idempotencyKey: string | null;
   /** A cancel asked while it ran: its signal fired, and it ends cancelled. */
   cancelRequested: boolean;
+  /** Oldest first; a long history keeps its first event and the latest ones (see `eventsDropped`). */
   events: JobEvent[];
+  /** How many events between the first and the kept latest ones were dropped; absent when none. */
+  eventsDropped?: number;
 }
 
 /** A job in a listing: its status without the events. */
-export type JobSummary = Omit<JobStatus, "events" | "attempts" | "result"> & {
+export type JobSummary = Omit<JobStatus, "events" | "eventsDropped" | "attempts" | "result"> & {
   /** Attempts started so far. */
   attempts: number;
   /** The last attempt's error, if it failed. */

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Clock } from "../core/clock.js";
 import type { Committer } from "./committer.js";
+import type { JobHooks } from "./jobs/hooks.js";
 import type { Location } from "./location.js";
 import type { LongPoll } from "./sqs/long-poll.js";
 import type { QueueStore } from "./sqs/queue-store.js";
@@ -17,4 +18,6 @@ export interface EngineContext {
   readonly senderId: string;
   readonly queues: QueueStore;
   readonly longPoll: LongPoll;
+  /** The job records' side of message changes (see jobs/hooks.ts). */
+  readonly jobs: JobHooks;
 }

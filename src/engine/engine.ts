@@ -4,6 +4,14 @@ import { Committer } from "./committer.js";
 import type { EngineContext } from "./context.js";
 import { DatabaseFileGuard } from "./db/file-guard.js";
 import { type Durability, openDatabase } from "./db/open.js";
+import { JobHooks } from "./jobs/hooks.js";
+import { resolveJobHistoryOptions } from "./jobs/options.js";
+import {
+  type AcceptJobInput,
+  type AcceptJobOutput,
+  createJobRecords,
+  type EngineJobs,
+} from "./jobs/records.js";
 import type { Location } from "./location.js";
 import { createSnsApi, type EngineSnsApi } from "./sns/api.js";
 import { deleteMessages, moveHeldToDeadLetterQueue } from "./sqs/acknowledge.js";
@@ -61,6 +69,17 @@ export interface EngineOptions {
    * error new work is refused with: the operator's to hear of, at once.
    */
   onDatabaseGone?: (error: OffloadError) => void;
+  /**
+   * Keep each job's status and history (see {@link Engine.jobs}): off, nothing is recorded,
+   * `jobs.get` answers JobNotFound saying so, and acceptJob checks neither job ids nor
+   * idempotency keys.
+   * @defaultValue true
+   */
+  jobHistory?: boolean;
+  /** How long a finished job's record is kept, ms. @defaultValue 604800000 (7 days) */
+  finishedJobRetentionMs?: number;
+  /** The most finished jobs' records kept; the sweeper drops the oldest beyond. @defaultValue 100000 */
+  maxFinishedJobs?: number;
 }
 
 /** The approximate state of one queue, for dashboards and alarms. */
@@ -85,6 +104,18 @@ export interface Engine {
   readonly sqs: EngineSqsApi;
   readonly sns: EngineSnsApi;
   /**
+   * The records of jobs: the messages of tracked queues (see `jobs.track`) are jobs, keyed by
+   * their `jobId` String attribute (else their message id), whose state and events commit with
+   * every change of their message.
+   */
+  readonly jobs: EngineJobs;
+  /**
+   * Sends (to a queue) or publishes (to a topic) a job, in one commit with its checks: a job id
+   * an earlier job still holds is refused (JobIdInUse), and an idempotency key a job of the
+   * same name was accepted with within the window answers with that job's id, sending nothing.
+   */
+  acceptJob(input: AcceptJobInput): Promise<AcceptJobOutput>;
+  /**
    * ReceiveMessage with every system and message attribute, for a consumer in this process
    * (the local runtime): the same claim, long poll, visibility, receive counts and redrive as
    * `sqs.receiveMessage`, answered as plain records without the SQS response shape.
@@ -104,7 +135,12 @@ export interface Engine {
    * DLQ now, keeping id, body, attributes and receive count. Not an SQS
    * action: what the runtime does for `Unrecoverable` and invalid payloads.
    */
-  moveToDeadLetterQueue(input: { QueueUrl: string; ReceiptHandle: string }): Promise<void>;
+  moveToDeadLetterQueue(input: {
+    QueueUrl: string;
+    ReceiptHandle: string;
+    /** Why, for the job's record. @defaultValue "moved to the dead-letter queue" */
+    Reason?: string;
+  }): Promise<void>;
   /** Up to `Limit` messages of a queue (at most 1000), oldest first, read without receiving them. */
   peekMessages(input: { QueueUrl: string; Limit?: number }): Promise<PeekedMessage[]>;
   /**
@@ -161,11 +197,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
     ),
   };
   const clock = options.clock ?? systemClock;
+  const history = resolveJobHistoryOptions(options);
   const db = openDatabase(path, options.durability ?? "full");
   const stmts = new Statements(db);
   const queues = new QueueStore(stmts, loc);
   const committer = new Committer(db, (options.durability ?? "full") === "full");
-  committer.onRollback(() => queues.invalidate());
+  const jobHooks = new JobHooks(stmts, history.enabled);
+  committer.onRollback(() => {
+    queues.invalidate();
+    jobHooks.invalidate();
+  });
   const fileWatch = watchDatabaseFile(path, clock, options);
   committer.refuseDurableWhen(fileWatch.check);
   const ctx: EngineContext = {
@@ -177,9 +218,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
     senderId: loc.accountId,
     queues,
     longPoll: new LongPoll(clock),
+    jobs: jobHooks,
   };
   const moveTasks = new MoveTasks(ctx);
-  const sweeper = new RetentionSweeper(ctx, options.sweepIntervalMs ?? 60_000);
+  const sns = createSnsApi(ctx);
+  const records = createJobRecords(ctx, history, sns.publishOp);
+  const sweeper = new RetentionSweeper(ctx, options.sweepIntervalMs ?? 60_000, records.sweep);
   moveTasks.resume();
   sweeper.start();
   let closed: Promise<void> | undefined;
@@ -187,13 +231,20 @@ export function createEngine(options: EngineOptions = {}): Engine {
   return {
     path,
     sqs: createSqsApi(ctx, moveTasks),
-    sns: createSnsApi(ctx),
+    sns: sns.api,
+    jobs: records.jobs,
+    acceptJob: records.acceptJob,
     receiveMessages: async (input, receiveOptions) =>
       receiveMessages(ctx, queues.byUrl(input.QueueUrl), input, receiveOptions),
     deleteMessages: async (input) =>
       deleteMessages(ctx, queues.byUrl(input.QueueUrl), input.ReceiptHandles),
     moveToDeadLetterQueue: async (input) =>
-      moveHeldToDeadLetterQueue(ctx, queues.byUrl(input.QueueUrl), input.ReceiptHandle),
+      moveHeldToDeadLetterQueue(
+        ctx,
+        queues.byUrl(input.QueueUrl),
+        input.ReceiptHandle,
+        input.Reason,
+      ),
     async peekMessages(input) {
       return peekMessages(ctx, queues.byUrl(input.QueueUrl), input.Limit ?? 100);
     },

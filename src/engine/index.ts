@@ -7,6 +7,11 @@ export {
   type QueueStats,
 } from "./engine.js";
 export { AwsApiError } from "./errors.js";
+export type {
+  AcceptJobInput,
+  AcceptJobOutput,
+  EngineJobs,
+} from "./jobs/records.js";
 export type { EngineSnsApi } from "./sns/api.js";
 export type * from "./sns/types.js";
 export type { EngineSqsApi } from "./sqs/api.js";

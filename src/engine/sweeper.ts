@@ -10,12 +10,15 @@ import { sweepNotes } from "./sqs/inspect.js";
 export class RetentionSweeper {
   readonly #ctx: EngineContext;
   readonly #intervalMs: number;
+  readonly #sweepJobs: () => number;
   #timer: TimerHandle | undefined;
   #stopped = false;
 
-  constructor(ctx: EngineContext, intervalMs: number) {
+  /** `sweepJobs`: run in the same commit, drops finished jobs' records past their keeping. */
+  constructor(ctx: EngineContext, intervalMs: number, sweepJobs: () => number) {
     this.#ctx = ctx;
     this.#intervalMs = intervalMs;
+    this.#sweepJobs = sweepJobs;
   }
 
   start(): void {
@@ -29,11 +32,16 @@ export class RetentionSweeper {
       const now = ctx.clock.now();
       let removed = 0;
       for (const queue of ctx.queues.list("")) {
+        const expiredBefore = now - queue.retentionSeconds * 1000;
+        if (ctx.jobs.queueOf(queue.id)) {
+          ctx.jobs.removingMessages(queue.id, { state: "expired" }, now, expiredBefore);
+        }
         removed += ctx.stmts
           .get("DELETE FROM messages WHERE queue_id = ? AND sent_at <= ?")
-          .run(queue.id, now - queue.retentionSeconds * 1000).changes;
+          .run(queue.id, expiredBefore).changes;
       }
       sweepNotes(ctx);
+      this.#sweepJobs();
       return removed;
     });
   }

@@ -60,11 +60,13 @@ export async function createEngineTransport(
     const queueName = `${prefix}${job.name}`;
     const dlq = (await sqs.createQueue({ QueueName: dlqNameOf(queueName) })).QueueUrl;
     await sqs.setQueueAttributes({ QueueUrl: dlq, Attributes: dlqAttributes() });
+    await engine.jobs.track({ QueueUrl: dlq, JobName: job.name, Role: "dlq" });
     const queue = (await sqs.createQueue({ QueueName: queueName })).QueueUrl;
     await sqs.setQueueAttributes({
       QueueUrl: queue,
       Attributes: jobQueueAttributes(job.definition.options, await arnOf(engine, dlq)),
     });
+    await engine.jobs.track({ QueueUrl: queue, JobName: job.name, Role: "queue" });
     const arn = await arnOf(engine, queue);
     await subscribeJobQueue(engine, TopicArn, arn, job.name);
     urls.set(job.name, { queue, dlq, arn });
@@ -85,20 +87,23 @@ export async function createEngineTransport(
       const attributes = jobMessageAttributes(request);
       checkMessageSize(request, attributes);
       const delay = request.delaySeconds;
-      if (delay !== undefined) {
-        // SNS has no per-message delay: a job sent with a delay goes straight to its queue, as on
-        // AWS. So does an explicit 0, which overrides the job's default delay (the queue's).
-        await sqs.sendMessage({
-          QueueUrl: of(request.jobName).queue,
-          MessageBody: request.body,
-          DelaySeconds: delay,
-          MessageAttributes: attributes,
-        });
-        return request.jobId;
-      }
-      of(request.jobName);
-      await sns.publish({ TopicArn, Message: request.body, MessageAttributes: attributes });
-      return request.jobId;
+      // SNS has no per-message delay: a job sent with a delay goes straight to its queue, as on
+      // AWS. So does an explicit 0, which overrides the job's default delay (the queue's).
+      const { queue } = of(request.jobName);
+      const target = delay === undefined ? { TopicArn } : { QueueUrl: queue, DelaySeconds: delay };
+      // One commit checks the job id and the idempotency key and sends (see Engine.acceptJob).
+      const { JobId } = await engine.acceptJob({
+        ...target,
+        JobName: request.jobName,
+        MessageBody: request.body,
+        MessageAttributes: attributes,
+        JobId: request.jobId,
+        ...(request.idempotencyKey === undefined ? {} : { IdempotencyKey: request.idempotencyKey }),
+        ...(request.idempotencyWindowMs === undefined
+          ? {}
+          : { IdempotencyWindowMs: request.idempotencyWindowMs }),
+      });
+      return JobId;
     },
 
     receive: (jobName: string, request: ReceiveRequest): Promise<QueueMessage[]> =>
@@ -132,10 +137,11 @@ export async function createEngineTransport(
       }
     },
 
-    async deadLetter(jobName, message) {
+    async deadLetter(jobName, message, reason) {
       await engine.moveToDeadLetterQueue({
         QueueUrl: of(jobName).queue,
         ReceiptHandle: message.receiptHandle,
+        Reason: reason,
       });
     },
 

@@ -55,7 +55,7 @@ describe("the demo page", () => {
 
   it("Submit Job: accepted, and the job runs", async () => {
     const result = await asPage(() => page.postJob("resize-image", { task: "thumb-1" }));
-    expect(page.describe(result)).toMatch(/^Accepted \(202\): message [0-9a-f-]{36}$/);
+    expect(page.describe(result)).toMatch(/^Accepted \(202\): job [0-9a-f-]{36}$/);
     await server.waitForLog((l) => l.msg === "Resized image for task thumb-1");
   });
 

@@ -160,6 +160,54 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: "job records: each job's state and history, kept with its messages",
+    up(db) {
+      // jobs: one row per job. Listed newest first by rowid (insertion order), so a listing
+      // needs no index of its own; jobs_by_name serves the listing of one job name (its rowid
+      // is the index's last column). message_seq is the job's current message (a move to the
+      // DLQ or a redrive keeps the row, so the seq): a cancel finds it without an index on
+      // messages. events is a JSON array of the job's events (times in epoch ms), capped:
+      // event_count counts every event appended, the array keeps the first and the latest.
+      // job_queues marks the queues whose messages are jobs; messages.job_id is set only in them.
+      db.exec(`
+        CREATE TABLE job_queues (
+          queue_id INTEGER PRIMARY KEY,
+          job_name TEXT NOT NULL,
+          role TEXT NOT NULL CHECK (role IN ('queue', 'dlq'))
+        );
+        CREATE TRIGGER job_queues_on_queue_delete AFTER DELETE ON queues BEGIN
+          DELETE FROM job_queues WHERE queue_id = OLD.id;
+        END;
+        CREATE TABLE jobs (
+          seq INTEGER PRIMARY KEY,
+          job_id TEXT NOT NULL UNIQUE,
+          job_name TEXT NOT NULL,
+          state TEXT NOT NULL,
+          accepted_at INTEGER NOT NULL,
+          run_at INTEGER,
+          updated_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          attempt_started_at INTEGER,
+          idempotency_key TEXT,
+          progress TEXT,
+          result TEXT,
+          last_error TEXT,
+          cancel_requested INTEGER NOT NULL DEFAULT 0,
+          message_seq INTEGER,
+          events TEXT NOT NULL,
+          event_count INTEGER NOT NULL
+        );
+        CREATE INDEX jobs_by_name ON jobs (job_name);
+        CREATE INDEX jobs_by_idempotency_key ON jobs (job_name, idempotency_key, accepted_at)
+          WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+        ALTER TABLE messages ADD COLUMN job_id TEXT;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -11,9 +11,15 @@ import {
 } from "./publish.js";
 import { SubscriptionStore } from "./subscriptions.js";
 import { TopicStore } from "./topics.js";
-import type { SnsApi } from "./types.js";
+import type { PublishInput, SnsApi } from "./types.js";
 
 export type EngineSnsApi = SnsApi;
+
+/**
+ * A publish validated now and made later inside a committer op the caller runs (the engine's
+ * acceptJob publishes in the op that checks the job's id): the op resolves with the message id.
+ */
+export type PublishOp = (input: PublishInput) => () => string;
 
 const EMPTY = Object.freeze({}) as Record<string, never>;
 
@@ -24,7 +30,7 @@ function readToken<T extends string | number>(token: string | undefined, fallbac
   throw snsError.invalidParameter("Invalid parameter: NextToken");
 }
 
-export function createSnsApi(ctx: EngineContext): EngineSnsApi {
+export function createSnsApi(ctx: EngineContext): { api: EngineSnsApi; publishOp: PublishOp } {
   const topics = new TopicStore(ctx);
   const subscriptions = new SubscriptionStore(ctx);
   const filters = new FilterCache();
@@ -44,8 +50,21 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       }
     });
   const run = <T>(fn: () => T) => ctx.committer.run(fn);
+  const publishOp: PublishOp = (input) => {
+    const [arn, name] =
+      input.TopicArn === undefined && input.TargetArn !== undefined
+        ? [input.TargetArn, "TargetArn" as const]
+        : [input.TopicArn, "TopicArn" as const];
+    const prepared = preparePublish(input);
+    topics.validateArn(arn, name);
+    return () => {
+      const topic = topics.require(arn, name);
+      deliver(ctx, subscriptions, filters, topic, prepared, ctx.clock.now());
+      return prepared.messageId;
+    };
+  };
 
-  return {
+  const api: EngineSnsApi = {
     async createTopic(input) {
       const name = topics.validateName(input.Name);
       const topic = await change(() =>
@@ -140,17 +159,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       return EMPTY;
     },
     async publish(input) {
-      const [arn, name] =
-        input.TopicArn === undefined && input.TargetArn !== undefined
-          ? [input.TargetArn, "TargetArn" as const]
-          : [input.TopicArn, "TopicArn" as const];
-      const prepared = preparePublish(input);
-      topics.validateArn(arn, name);
-      await run(() => {
-        const topic = topics.require(arn, name);
-        deliver(ctx, subscriptions, filters, topic, prepared, ctx.clock.now());
-      });
-      return { MessageId: prepared.messageId };
+      return { MessageId: await run(publishOp(input)) };
     },
     async publishBatch(input) {
       topics.validateArn(input.TopicArn);
@@ -182,6 +191,7 @@ export function createSnsApi(ctx: EngineContext): EngineSnsApi {
       };
     },
   };
+  return { api, publishOp };
 }
 
 function subscriptionPage(page: ReturnType<SubscriptionStore["listSubscriptions"]>) {

@@ -52,11 +52,25 @@ function held(ctx: EngineContext, receipt: Receipt): HeldRow | undefined {
  * in one statement (a rowid lookup per receipt), not one statement each.
  */
 export function deleteReceipts(ctx: EngineContext, receipts: readonly Receipt[]): void {
+  // Every receipt of one call names the same queue (parseHandle checks it against the queue).
+  const tracked = receipts[0] === undefined ? undefined : ctx.jobs.queueOf(receipts[0].queueId);
+  const now = tracked ? ctx.clock.now() : 0;
   for (let i = 0; i < receipts.length; i += DELETE_CHUNK) {
     const chunk = receipts.slice(i, i + DELETE_CHUNK);
     const values: Array<number | string> = [];
     for (const r of chunk) values.push(r.seq, r.queueId, r.token);
-    ctx.stmts.get(DELETE_RECEIPTS[chunk.length]!).run(values);
+    if (!tracked) {
+      ctx.stmts.get(DELETE_RECEIPTS[chunk.length]!).run(values);
+      continue;
+    }
+    // The deleted rows' jobs, by id: a lookup each, where matching the receipts again to find
+    // them cost more than the delete itself.
+    const deleted = ctx.stmts.raw(DELETE_RECEIPTS_RETURNING[chunk.length]!).all(values) as Array<
+      [string | null]
+    >;
+    const jobIds: string[] = [];
+    for (const [jobId] of deleted) if (jobId !== null) jobIds.push(jobId);
+    if (jobIds.length > 0) ctx.jobs.deleted(tracked.role, jobIds, now);
   }
 }
 
@@ -69,6 +83,7 @@ const DELETE_RECEIPTS = Array.from(
       () => "(seq = ? AND queue_id = ? AND receipt = ?)",
     ).join(" OR ")}`,
 );
+const DELETE_RECEIPTS_RETURNING = DELETE_RECEIPTS.map((sql) => `${sql} RETURNING job_id`);
 
 function changeOne(
   ctx: EngineContext,
@@ -105,6 +120,7 @@ export function moveHeldToDeadLetterQueue(
   ctx: EngineContext,
   queue: QueueRecord,
   handle: unknown,
+  reason = "moved to the dead-letter queue",
 ): Promise<void> {
   parseHandle(queue, handle);
   return ctx.committer.run(() => {
@@ -124,7 +140,7 @@ export function moveHeldToDeadLetterQueue(
     const row = ctx.stmts
       .get("SELECT * FROM messages WHERE seq = ?")
       .get(receipt.seq) as MessageRow;
-    moveToDeadLetterQueue(ctx, row, target, current.arn, ctx.clock.now());
+    moveToDeadLetterQueue(ctx, row, current, target, ctx.clock.now(), reason);
   });
 }
 

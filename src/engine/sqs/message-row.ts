@@ -20,6 +20,8 @@ export interface MessageRow {
   receipt: string | null;
   dead_letter_source_arn: string | null;
   message_group_id: string | null;
+  /** The job it carries, in a tracked job queue or its DLQ (see jobs/hooks.ts). */
+  job_id: string | null;
 }
 
 /** What a receive reads of a message row: every column but the ones it only writes. */

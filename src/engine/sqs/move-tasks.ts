@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { TimerHandle } from "../../core/clock.js";
+import { jobIdOf } from "../../core/job-id.js";
 import type { EngineContext } from "../context.js";
 import { sqsError } from "./errors.js";
 import { noteGroupedMessage } from "./fair.js";
-import type { MessageRow } from "./message-row.js";
+import { type MessageRow, receivedAttributes } from "./message-row.js";
 import type { QueueRecord } from "./queue-store.js";
 import { storedCounts } from "./queues.js";
 import type {
@@ -302,6 +303,7 @@ export function redriveRow(
   destination: QueueRecord,
   now: number,
 ): void {
+  const messageId = randomUUID();
   ctx.stmts
     .get(
       `UPDATE messages SET queue_id = ?, message_id = ?, sent_at = ?, visible_at = ?, receive_count = 0,
@@ -309,8 +311,34 @@ export function redriveRow(
          moved_at = NULL
        WHERE seq = ?`,
     )
-    .run(destination.id, randomUUID(), now, now, row.seq);
+    .run(destination.id, messageId, now, now, row.seq);
   if (row.message_group_id !== null) noteGroupedMessage(ctx, destination.id);
+  const tracked = ctx.jobs.queueOf(destination.id);
+  if (tracked?.role === "queue") redrivenJob(ctx, row, tracked.jobName, messageId, now);
+}
+
+/**
+ * A message redriven into a tracked job queue: its job, the same id, is queued again. A
+ * message with no job yet (it came from elsewhere, or before its queue was tracked) gets one,
+ * by its jobId attribute or else its new message id, as a send into the queue would.
+ */
+function redrivenJob(
+  ctx: EngineContext,
+  row: MessageRow,
+  jobName: string,
+  messageId: string,
+  now: number,
+): void {
+  if (row.job_id !== null && ctx.jobs.redriven(row.job_id, jobName, now)) return;
+  const jobId =
+    row.job_id ?? jobIdOf({ messageId, messageAttributes: receivedAttributes(row.attributes) });
+  if (row.job_id === null) {
+    ctx.stmts.get("UPDATE messages SET job_id = ? WHERE seq = ?").run(jobId, row.seq);
+  }
+  ctx.jobs.accepted(
+    { jobName, jobId, seq: row.seq, runAt: undefined, idempotencyKey: undefined },
+    now,
+  );
 }
 
 /** Task handles are base64 of `{"taskId","sourceArn"}`, as AWS issues them. */

@@ -156,7 +156,11 @@ export function listQueues(ctx: EngineContext, input: ListQueuesInput = {}): Lis
 
 export function deleteQueue(ctx: EngineContext, queue: QueueRecord): Promise<void> {
   return ctx.committer.run(() => {
+    if (ctx.jobs.queueOf(queue.id)) {
+      ctx.jobs.removingMessages(queue.id, { state: "deleted", how: "purge" }, ctx.clock.now());
+    }
     ctx.queues.delete(queue);
+    ctx.jobs.invalidate();
     const queueId = queue.id;
     ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
   });
@@ -209,6 +213,9 @@ export function purgeQueue(ctx: EngineContext, queue: QueueRecord): Promise<void
     if (current?.id !== queue.id) throw sqsError.nonExistentQueue(queue.url);
     if (current.purgedAt !== null && now - current.purgedAt < PURGE_INTERVAL_MS) {
       throw sqsError.purgeQueueInProgress(queue.name);
+    }
+    if (ctx.jobs.queueOf(queue.id)) {
+      ctx.jobs.removingMessages(queue.id, { state: "deleted", how: "purge" }, now);
     }
     ctx.stmts.get("DELETE FROM messages WHERE queue_id = ?").run(queue.id);
     ctx.queues.markPurged(queue, now);

@@ -132,6 +132,7 @@ export function claim(
   const taken = new Set<number>();
   // A queue holding messages with a MessageGroupId is a fair queue: its groups interleave.
   const fair = hasGroups(ctx, current.id);
+  const tracked = ctx.jobs.queueOf(current.id);
   for (;;) {
     // Rows taken so far stay visible until deliver marks them, so every select asks for a
     // whole batch and skips them; what it finds beyond them is new.
@@ -141,9 +142,17 @@ export function claim(
     for (const row of selected) {
       if (taken.has(row.seq)) continue;
       if (row.sent_at <= expiredBefore) {
+        if (tracked) ctx.jobs.removingMessage(row.seq, { state: "expired" }, now);
         ctx.stmts.get("DELETE FROM messages WHERE seq = ?").run(row.seq);
       } else if (redrive && dlq && row.receive_count >= redrive.maxReceiveCount) {
-        moveToDeadLetterQueue(ctx, row, dlq, current.arn, now);
+        moveToDeadLetterQueue(
+          ctx,
+          row,
+          current,
+          dlq,
+          now,
+          maxReceiveReason(redrive.maxReceiveCount),
+        );
       } else {
         rows.push(row);
         taken.add(row.seq);
@@ -154,7 +163,19 @@ export function claim(
     // A select that came back short found every visible row, so there is nothing more.
     if (rows.length >= max || selected.length < max) break;
   }
-  return deliver(ctx, rows, current.id, now, visibilitySeconds);
+  const claimed = deliver(ctx, rows, current.id, now, visibilitySeconds);
+  if (tracked?.role === "queue" && rows.length > 0) {
+    ctx.jobs.received(
+      rows.map((row) => row.seq),
+      now,
+    );
+  }
+  return claimed;
+}
+
+/** Why a receive moved a job to its DLQ. */
+function maxReceiveReason(maxReceiveCount: number): string {
+  return `received ${maxReceiveCount} times, its queue's maxReceiveCount: moved to the dead-letter queue`;
 }
 
 /**
@@ -211,13 +232,17 @@ const MARK_RECEIVED = Array.from(
      WHERE seq IN (${Array.from({ length: count }, () => "?").join(", ")})`,
 );
 
+/** Moves a message to `dlq`; a tracked job queue's job records `reason`. */
 export function moveToDeadLetterQueue(
   ctx: EngineContext,
   row: Pick<MessageRow, "seq" | "message_group_id">,
+  source: QueueRecord,
   dlq: QueueRecord,
-  sourceArn: string,
   now: number,
+  reason: string,
 ): void {
+  const sourceArn = source.arn;
+  if (ctx.jobs.queueOf(source.id)?.role === "queue") ctx.jobs.deadLettered(row.seq, reason, now);
   ctx.stmts
     .get(
       `UPDATE messages SET queue_id = ?, visible_at = ?, receipt = NULL, dead_letter_source_arn = ?,

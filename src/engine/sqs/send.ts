@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { JOB_ID_ATTRIBUTE } from "../../core/job-id.js";
 import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
 import { sqsError } from "./errors.js";
@@ -46,6 +47,22 @@ export interface PreparedMessage {
   /** The fair-queue tenant, when the sender named one. */
   messageGroupId: string | undefined;
   delaySeconds: number;
+  /** The `jobId` String attribute: the job's id, when the message enters a tracked job queue. */
+  jobId: string | undefined;
+  /** The `idempotencyKey` String attribute, kept with the job's record. */
+  idempotencyKey: string | undefined;
+}
+
+/** The attribute the job records keep an idempotency key from. */
+export const IDEMPOTENCY_KEY_ATTRIBUTE = "idempotencyKey";
+
+/** A String attribute's value, undefined when absent, empty or of another type. */
+function stringAttribute(
+  attributes: SendMessageBatchRequestEntry["MessageAttributes"],
+  name: string,
+): string | undefined {
+  const value = attributes?.[name];
+  return value?.DataType === "String" && value.StringValue ? value.StringValue : undefined;
 }
 
 export function prepareMessage(
@@ -78,6 +95,8 @@ export function prepareMessage(
     md5SystemAttributes: md5OfAttributes(entry.MessageSystemAttributes),
     messageGroupId,
     delaySeconds,
+    jobId: stringAttribute(entry.MessageAttributes, JOB_ID_ATTRIBUTE),
+    idempotencyKey: stringAttribute(entry.MessageAttributes, IDEMPOTENCY_KEY_ATTRIBUTE),
   };
 }
 
@@ -90,11 +109,15 @@ export function insertMessage(
   messageId: string = randomUUID(),
 ): string {
   if (ctx.queues.byName(queue.name)?.id !== queue.id) throw sqsError.nonExistentQueue(queue.url);
-  ctx.stmts
+  const tracked = ctx.jobs.queueOf(queue.id);
+  // A job's id: its jobId attribute, else (sent over the SQS API without one) its message id.
+  const jobId = tracked?.role === "queue" ? (message.jobId ?? messageId) : null;
+  const { lastInsertRowid } = ctx.stmts
     .get(
       `INSERT INTO messages (queue_id, message_id, body, attributes, md5_body, md5_attributes,
-         system_attributes, md5_system_attributes, sender_id, sent_at, visible_at, message_group_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         system_attributes, md5_system_attributes, sender_id, sent_at, visible_at, message_group_id,
+         job_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       queue.id,
@@ -109,7 +132,20 @@ export function insertMessage(
       now,
       now + message.delaySeconds * 1000,
       message.messageGroupId ?? null,
+      jobId,
     );
+  if (tracked && jobId !== null) {
+    ctx.jobs.accepted(
+      {
+        jobName: tracked.jobName,
+        jobId,
+        seq: Number(lastInsertRowid),
+        runAt: message.delaySeconds > 0 ? now + message.delaySeconds * 1000 : undefined,
+        idempotencyKey: message.idempotencyKey,
+      },
+      now,
+    );
+  }
   if (message.messageGroupId !== undefined) noteGroupedMessage(ctx, queue.id);
   const queueId = queue.id;
   ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
