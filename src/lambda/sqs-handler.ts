@@ -64,6 +64,8 @@ export interface ErrorInfo {
   name: string;
   message: string;
   code: string | undefined;
+  /** Kept for the job's record (capped), not logged. */
+  stack?: string;
 }
 
 export interface BatchResult extends SQSBatchResponse {
@@ -76,7 +78,8 @@ export interface SqsHandler {
   process(event: SQSEvent, context?: LambdaContext): Promise<BatchResult>;
   /**
    * Cancels a job this handler is running: its `ctx.signal` fires with a JobCancelled error,
-   * and whatever it then does, it ends `cancelled`. False if it is not running here.
+   * and whatever it then does, it ends `cancelled`. False if it is not running here; then,
+   * should it start here after all (received, not yet started), it is dropped unrun.
    */
   cancel(jobId: string): boolean;
 }
@@ -116,6 +119,11 @@ export function createSqsHandler(
       : (jobId: string, progress: JobProgress) => recorder.progress(jobId, progress);
   /** The jobs running here, by id: what `cancel` aborts. */
   const running = new Map<string, Running>();
+  /**
+   * Cancels that came for jobs not running here (yet): a job received but not started when
+   * its cancel came is dropped unrun when its batch starts. The newest MAX_EARLY_CANCELS.
+   */
+  const early = new Set<string>();
 
   const process = async (event: SQSEvent, context?: LambdaContext): Promise<BatchResult> => {
     const started = clock.now();
@@ -138,7 +146,14 @@ export function createSqsHandler(
         if (item.ok) ready.push(item);
         else outcomes.push(item.outcome);
       }
-      const dropped = await recordStarts(ready, started);
+      const recorded = await recordStarts(ready, started);
+      const dropped =
+        early.size === 0
+          ? recorded
+          : new Set([
+              ...recorded,
+              ...ready.filter((i) => early.delete(i.jobId)).map((i) => i.jobId),
+            ]);
       if (dropped.size > 0) {
         for (const item of ready) {
           if (!dropped.has(item.jobId)) continue;
@@ -324,7 +339,7 @@ export function createSqsHandler(
       jobId,
       status: "failed",
       attempt,
-      error: errorInfo(error),
+      error: errorInfo(error, { stack: true }),
       retryAfterSeconds,
       retryReason,
     };
@@ -470,7 +485,12 @@ export function createSqsHandler(
   handler.process = process;
   handler.cancel = (jobId) => {
     const job = running.get(jobId);
-    if (!job || job.cancelled) return false;
+    if (!job) {
+      early.add(jobId);
+      if (early.size > MAX_EARLY_CANCELS) early.delete(early.values().next().value!);
+      return false;
+    }
+    if (job.cancelled) return false;
     job.cancelled = true;
     job.controller.abort(
       new OffloadError("JobCancelled", `${jobName} job ${jobId} was cancelled`, { jobName }),
@@ -497,6 +517,9 @@ interface Running {
 }
 
 const NONE: ReadonlySet<string> = new Set();
+
+/** Cancels kept for jobs not running yet (see createSqsHandler): enough for any batch in hand. */
+const MAX_EARLY_CANCELS = 1000;
 
 function cancelledOutcome(item: Ready): RecordOutcome {
   return {
@@ -525,6 +548,7 @@ function attemptEnd(
   if (outcome.status === "failed") {
     end.error = { name: outcome.error.name, message: outcome.error.message };
     if (outcome.error.code !== undefined) end.error.code = outcome.error.code;
+    if (outcome.error.stack !== undefined) end.error.stack = outcome.error.stack;
     if (outcome.retryAfterSeconds !== undefined) {
       end.retry = { reason: outcome.retryReason, at: at + outcome.retryAfterSeconds * 1000 };
     }
@@ -585,10 +609,10 @@ export function checkProgress(
   return progress;
 }
 
-export function errorInfo(error: Error): ErrorInfo {
+export function errorInfo(error: Error, options: { stack?: boolean } = {}): ErrorInfo {
   const code = (error as { code?: unknown }).code;
   const message = String(error.message);
-  return {
+  const info: ErrorInfo = {
     name: error.name,
     // Logged at every attempt and kept with the message for the DLQ listing: a handler that
     // throws megabytes (a whole response body, say) must not write them each time.
@@ -598,7 +622,17 @@ export function errorInfo(error: Error): ErrorInfo {
         : message,
     code: typeof code === "string" ? code : undefined,
   };
+  if (options.stack && typeof error.stack === "string") {
+    info.stack =
+      error.stack.length > MAX_ERROR_STACK_CHARS
+        ? `${error.stack.slice(0, MAX_ERROR_STACK_CHARS)}…`
+        : error.stack;
+  }
+  return info;
 }
+
+/** The longest stack kept with a failed attempt's record. */
+export const MAX_ERROR_STACK_CHARS = 4096;
 
 /** The longest error message kept and logged; the rest is cut, saying how long it was. */
 export const MAX_ERROR_MESSAGE_CHARS = 4096;

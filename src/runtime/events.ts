@@ -1,4 +1,16 @@
+import type { AttemptEnd, JobProgress } from "../core/job-status.js";
 import type { ErrorInfo } from "../lambda/sqs-handler.js";
+
+/**
+ * What the runtime tells the job records (the engine's `engine.jobs`), and hears from them:
+ * failed attempts (receives, deletes and DLQ moves record themselves), progress, and cancels
+ * of running jobs, which it passes to the job's workers.
+ */
+export interface RuntimeJobRecords {
+  ended(ends: readonly AttemptEnd[]): Promise<void>;
+  progress(jobId: string, progress: JobProgress): Promise<void>;
+  onCancelRequested(listener: (jobId: string) => void): () => void;
+}
 
 /** Events a runtime emits (for tests, logs and the dashboard). */
 export interface RuntimeEvents {

@@ -8,7 +8,7 @@ export {
   orphanedJobQueues,
   subscribedJobQueues,
 } from "./engine-transport.js";
-export type { AlarmEvent, RuntimeEvents } from "./events.js";
+export type { AlarmEvent, RuntimeEvents, RuntimeJobRecords } from "./events.js";
 export { importJob, type LoadedJob, loadJobs } from "./load-jobs.js";
 export { type JobCounters, type Runtime, type RuntimeOptions, startRuntime } from "./runtime.js";
 export { exitOnSignals } from "./shutdown.js";

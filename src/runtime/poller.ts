@@ -2,11 +2,12 @@ import { withinVisibilityLimit } from "../core/backoff.js";
 import type { Clock } from "../core/clock.js";
 import { OffloadError, toError } from "../core/errors.js";
 import { jobIdOf } from "../core/job-id.js";
+import type { AttemptEnd, RetryReason } from "../core/job-status.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import type { Logger } from "../core/logger.js";
 import type { QueueMessage, Transport } from "../core/transport.js";
 import { type ErrorInfo, errorInfo } from "../lambda/sqs-handler.js";
-import type { RuntimeEvents } from "./events.js";
+import type { RuntimeEvents, RuntimeJobRecords } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import type { JobSandbox, SandboxResult, WorkerLease } from "./sandbox/job-sandbox.js";
 
@@ -23,6 +24,8 @@ interface Invocation {
 export interface PollerOptions {
   job: LoadedJob;
   transport: Transport;
+  /** Where attempts' failures are recorded (the engine's job records). @defaultValue none */
+  records?: Pick<RuntimeJobRecords, "ended">;
   sandbox: JobSandbox;
   clock: Clock;
   logger: Logger;
@@ -249,6 +252,10 @@ export class JobPoller {
             ? "the batch failed as a whole"
             : `the batch failed as a whole; ${last} of its jobs had their last attempt of ${options.maxAttempts}: they move to the dead-letter queue once their retry delay has passed`,
         );
+        const reason =
+          result.kind === "timeout" ? "timeout" : result.kind === "crashed" ? "crash" : "error";
+        const ends = messages.map((m) => this.#failedEnd(m, started, error, reason, undefined));
+        await this.#record(ends);
         for (const m of messages) {
           const attempt = attemptOf(m);
           await this.#note(m.messageId, error);
@@ -266,6 +273,7 @@ export class JobPoller {
       }
       const byId = new Map(messages.map((m) => [m.messageId, m]));
       const succeeded: string[] = [];
+      const ends: AttemptEnd[] = [];
       for (const outcome of result.outcomes) {
         const message = byId.get(outcome.messageId);
         if (!message) continue;
@@ -292,6 +300,7 @@ export class JobPoller {
         } else {
           await this.#note(message.messageId, outcome.error);
           const seconds = result.retries.get(outcome.messageId);
+          ends.push(this.#failedEnd(message, started, outcome.error, outcome.retryReason, seconds));
           if (seconds !== undefined) {
             // A failed change leaves the message to the queue's retry delay.
             await this.#attempt(message, "could not set the job's retry delay", () =>
@@ -309,6 +318,7 @@ export class JobPoller {
           });
         }
       }
+      await this.#record(ends);
       if (succeeded.length > 0) await transport.deleteMessages(job.name, succeeded);
       const durationMs = clock.now() - started;
       for (const outcome of result.outcomes) {
@@ -352,6 +362,52 @@ export class JobPoller {
           error: toError(e).message,
         },
         what,
+      );
+    }
+  }
+
+  /**
+   * A failed attempt as the job's record keeps it: its error, and (unless it was the last)
+   * why and from when it may run again: after `retrySeconds` when set, else the retry delay.
+   */
+  #failedEnd(
+    message: QueueMessage,
+    started: number,
+    error: ErrorInfo,
+    reason: RetryReason,
+    retrySeconds: number | undefined,
+  ): AttemptEnd {
+    const { job, clock } = this.#o;
+    const options = job.definition.options;
+    const at = clock.now();
+    const attempt = attemptOf(message);
+    const end: AttemptEnd = {
+      jobId: jobIdOf(message),
+      jobName: job.name,
+      attempt,
+      startedAt: started,
+      at,
+      outcome: "failed",
+      error,
+    };
+    if (attempt < options.maxAttempts) {
+      end.retry = {
+        reason,
+        at: retrySeconds === undefined ? started + options.retryDelayMs : at + retrySeconds * 1000,
+      };
+    }
+    return end;
+  }
+
+  /** Records attempts' ends (best effort: the record is advice, the queue holds the truth). */
+  async #record(ends: AttemptEnd[]): Promise<void> {
+    if (ends.length === 0 || !this.#o.records) return;
+    try {
+      await this.#o.records.ended(ends);
+    } catch (e) {
+      this.#o.logger.warn(
+        { jobName: this.#o.job.name, jobIds: ends.map((e) => e.jobId), error: toError(e).message },
+        "could not record the jobs' failed attempts",
       );
     }
   }

@@ -1,11 +1,12 @@
 import { EventEmitter } from "node:events";
 import { type Clock, systemClock } from "../core/clock.js";
 import { toError } from "../core/errors.js";
+import type { JobProgress } from "../core/job-status.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import type { Transport } from "../core/transport.js";
 import { errorInfo } from "../lambda/sqs-handler.js";
 import { Alarms } from "./alarms.js";
-import type { RuntimeEvents } from "./events.js";
+import type { RuntimeEvents, RuntimeJobRecords } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import { JobPoller } from "./poller.js";
 import { JobSandbox } from "./sandbox/job-sandbox.js";
@@ -30,6 +31,11 @@ export interface RuntimeOptions {
    * otherwise grow the whole server to the machine's limit. @defaultValue Node's own limit
    */
   workerMemoryMb?: number;
+  /**
+   * The job records to keep each job's failed attempts and progress in, and to hear cancels of
+   * running jobs from: the engine's `engine.jobs`. @defaultValue none
+   */
+  records?: RuntimeJobRecords;
 }
 
 /** Processed and failed counts of one job since the runtime started. */
@@ -83,6 +89,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger.warn({ jobName: job.name, file: job.file }, warning);
   }
   const bundles = await bundleWorkers(options.jobs, logger);
+  const { records } = options;
   const sandboxes = options.jobs.map(
     (job) =>
       new JobSandbox({
@@ -92,6 +99,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         clock,
         logger,
         workerFile: bundles.file(job.name),
+        ...(records
+          ? {
+              onProgress: (jobId: string, progress: JobProgress) => {
+                records
+                  .progress(jobId, progress)
+                  .catch((e: unknown) =>
+                    logger.warn(
+                      { jobName: job.name, jobId, error: toError(e).message },
+                      "could not record a job's progress",
+                    ),
+                  );
+              },
+            }
+          : {}),
         ...(options.workerMemoryMb === undefined ? {} : { memoryMb: options.workerMemoryMb }),
       }),
   );
@@ -117,6 +138,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       new JobPoller({
         job,
         transport: options.transport,
+        ...(records ? { records } : {}),
         sandbox: sandboxes[i]!,
         clock,
         logger,
@@ -135,6 +157,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         },
       }),
   );
+  // A cancel of a running job: whichever worker runs it aborts its signal.
+  const unsubscribe = records?.onCancelRequested((jobId) => {
+    for (const sandbox of sandboxes) sandbox.cancel(jobId);
+  });
   for (const poller of pollers) poller.start();
   alarms.start();
   logger.info({ jobs: options.jobs.map((j) => j.name) }, "runtime started");
@@ -143,6 +169,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const runtime = emitter as Runtime;
   runtime.stop = () => {
     stopping ??= (async () => {
+      unsubscribe?.();
       await Promise.all(pollers.map((p) => p.stop()));
       await alarms.stop();
       await Promise.all(sandboxes.map((s) => s.close()));

@@ -77,11 +77,25 @@ export async function startTestApp(
   try {
     const jobs = await loadJobs(folder.dir);
     const transport = await createEngineTransport(te.engine, jobs);
-    runtime = await startRuntime({ jobs, transport, clock: te.clock, logger, ...options });
+    runtime = await startRuntime({
+      jobs,
+      transport,
+      clock: te.clock,
+      logger,
+      records: te.engine.jobs,
+      ...options,
+    });
     const started = runtime;
     const history = new Map<string, unknown[]>();
     const listeners = new Set<() => void>();
-    for (const kind of ["batch:start", "job:done", "job:failed", "job:dlq", "alarm"] as const) {
+    for (const kind of [
+      "batch:start",
+      "job:done",
+      "job:failed",
+      "job:dlq",
+      "job:cancelled",
+      "alarm",
+    ] as const) {
       history.set(kind, []);
       started.on(kind, (e: unknown) => {
         history.get(kind)!.push(e);

@@ -6,6 +6,7 @@ import {
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
   type JobFilter,
   type JobPage,
+  type JobProgress,
   type JobStatus,
   type JobStatusStore,
 } from "../../core/job-status.js";
@@ -72,6 +73,8 @@ export interface EngineJobs extends JobStatusStore {
    * message is deleted in the same commit). A DLQ move and a delete record themselves.
    */
   ended(ends: readonly AttemptEnd[]): Promise<void>;
+  /** Records a running job's progress (the handler thins it); a finished job's is left. */
+  progress(jobId: string, progress: JobProgress): Promise<void>;
   /**
    * Registers a listener told (after the commit) the id of each running job a cancel was asked
    * for, to abort its handler. Returns a function that removes it.
@@ -119,6 +122,19 @@ export function createJobRecords(
         () => {
           for (const end of ends) recordEnd(ctx, end);
         },
+        { durable: false },
+      );
+    },
+    async progress(jobId, progress) {
+      if (!on) return;
+      const json = JSON.stringify(progress);
+      await committer.run(
+        () =>
+          stmts
+            .get(
+              "UPDATE jobs SET progress = ?, updated_at = ? WHERE job_id = ? AND finished_at IS NULL",
+            )
+            .run(json, clock.now(), jobId),
         { durable: false },
       );
     },

@@ -5,6 +5,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { OffloadError } from "../../core/errors.js";
+import type { JobStatusStore } from "../../core/job-status.js";
 import type { Logger } from "../../core/logger.js";
 import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
@@ -114,7 +115,13 @@ export function startEngineThread(
       else signal.addEventListener("abort", abort, { once: true });
     });
 
+  const jobs: JobStatusStore = {
+    get: (...args) => call("jobs", "get", args),
+    list: (...args) => call("jobs", "list", args),
+    cancel: (...args) => call("jobs", "cancel", args),
+  };
   const backend: ApiBackend = {
+    jobs,
     jobNames: () => [...jobNames],
     health: () => (unhealthy === undefined ? { ok: true } : { ok: false, reason: unhealthy }),
     send: (...args) => call("backend", "send", args),

@@ -74,13 +74,19 @@ async function run(engine: Engine, jobs: LoadedJob[]): Promise<Current> {
     logger,
     workerMemoryMb: options.workerMemoryMb,
     ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}),
+    records: engine.jobs,
   });
   const definitions: Record<string, JobDefinition> = Object.fromEntries(
     jobs.map((j) => [j.name, j.definition]),
   );
   return {
     runtime,
-    backend: createTransportBackend({ jobs: definitions, transport, run: runtime }),
+    backend: createTransportBackend({
+      jobs: definitions,
+      transport,
+      run: runtime,
+      records: engine.jobs,
+    }),
     jobQueues: await subscribedJobQueues(engine),
   };
 }
@@ -115,6 +121,7 @@ async function main(): Promise<void> {
     get backend() {
       return current.backend;
     },
+    jobs: ready.jobs,
     sqs: ready.sqs,
     sns: ready.sns,
     wire: { sqsJson: (action, body, queueUrl) => wireJson(action, body, queueUrl, undefined) },

@@ -6,6 +6,7 @@
  */
 
 import { OffloadError, toError } from "../../core/errors.js";
+import type { JobStatusStore } from "../../core/job-status.js";
 import type { LogFn, Logger } from "../../core/logger.js";
 import { AwsApiError } from "../../engine/errors.js";
 import type { SnsApi } from "../../engine/sns/types.js";
@@ -33,6 +34,8 @@ export interface EngineThreadOptions {
  */
 export interface Targets {
   backend: ApiBackend;
+  /** The engine's job records: GET /jobs, GET and DELETE /jobs/:id. */
+  jobs: JobStatusStore;
   sqs: SqsApi;
   sns: SnsApi;
   wire: WireTarget;
