@@ -134,6 +134,22 @@ describe("offload start, end to end", () => {
     const succeeded = await server.waitForLog((l) => l.msg === "fragile succeeded");
     expect(succeeded).toMatchObject({ jobId });
     expect(await queue("fragile")).toMatchObject({ dlq: { visible: 0 }, processed: 1 });
+
+    // What happened to it, by its id: every step, in the order they came.
+    const timeline = await cli(["job", jobId!, "--url", server.url]);
+    expect(timeline.code).toBe(0);
+    expect(timeline.stdout).toMatch(new RegExp(`^job ${jobId} \\(fragile\\): succeeded\n`));
+    expect(timeline.stdout).toMatch(/\nattempt 1 {2}\S+ {2}dead-lettered/);
+    expect(timeline.stdout).toMatch(/\nto DLQ {5}\S+: Unrecoverable: flag is set\n/);
+    expect(timeline.stdout).toMatch(/\nredriven {3}\S+\n/);
+    expect(timeline.stdout).toMatch(/\nattempt 1 {2}\S+ {2}succeeded after \d+ ms\n/);
+    const asJson = JSON.parse((await cli(["job", jobId!, "--json", "--url", server.url])).stdout);
+    expect(asJson).toMatchObject({ jobId, jobName: "fragile", state: "succeeded" });
+    const listed = await cli(["jobs", "--job", "fragile", "--json", "--url", server.url]);
+    expect(JSON.parse(listed.stdout).jobs.map((j: { jobId: string }) => j.jobId)).toContain(jobId);
+    const finished = await cli(["cancel", jobId!, "--url", server.url]);
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toMatch(new RegExp(`Job ${jobId} has already finished: succeeded at `));
     const unknownId = await cli([
       "dlq",
       "redrive",
@@ -149,7 +165,7 @@ describe("offload start, end to end", () => {
       code: 1,
       stdout: '{"moved":0,"notFound":["no-such-id"]}\n',
       stderr:
-        '{"error":{"code":"NotInDlq","message":"1 of the chosen message ids is not in the DLQ of fragile: no-such-id"}}\n',
+        '{"error":{"code":"NotInDlq","message":"1 of the chosen ids is not in the DLQ of fragile: no-such-id"}}\n',
     });
 
     writeFileSync(flag, "");

@@ -167,7 +167,7 @@ export async function dlqRedriveCommand(
   if (notFound.length > 0) {
     throw new OffloadError(
       "NotInDlq",
-      `${notFound.length} of the chosen message ids ${notFound.length === 1 ? "is" : "are"} not in the DLQ of ${jobName}: ${notFound.join(", ")}`,
+      `${notFound.length} of the chosen ids ${notFound.length === 1 ? "is" : "are"} not in the DLQ of ${jobName}: ${notFound.join(", ")}`,
     );
   }
 }
