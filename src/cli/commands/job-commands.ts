@@ -1,4 +1,4 @@
-import type { JobAttempt, JobFilter, JobState, JobStatus } from "../../core/job-status.js";
+import type { JobEvent, JobFilter, JobState, JobStatus } from "../../core/job-status.js";
 import { table, truncate } from "../format.js";
 import type { JobsClient } from "../jobs-client.js";
 import { UsageError } from "../usage-error.js";
@@ -31,17 +31,7 @@ export function timeline(job: JobStatus): string {
     const shown = typeof value === "number" ? `${value}%` : `${value.done} of ${value.total}`;
     lines.push(`progress   ${shown}${message ? ` ${message}` : ""} (${job.progress.at})`);
   }
-  lines.push(`accepted   ${job.acceptedAt}`);
-  for (const attempt of job.attempts) lines.push(attemptLine(attempt));
-  for (const event of job.events) {
-    if (event.type === "redriven") lines.push(`redriven   ${event.at}`);
-    else if (event.type === "cancelled")
-      lines.push(`cancelled  ${event.at} (while ${event.while})`);
-    else if (event.type === "expired") lines.push(`expired    ${event.at}`);
-    else if (event.type === "deleted") lines.push(`deleted    ${event.at} (${event.how})`);
-    else if (event.type === "dead-lettered")
-      lines.push(`to DLQ     ${event.at}: ${truncate(event.reason, 120)}`);
-  }
+  for (const event of job.events) lines.push(eventLine(event));
   if (job.cancelRequested && job.state === "running")
     lines.push("cancel requested: its signal fired");
   return lines.join("\n");
@@ -54,13 +44,34 @@ function where(job: JobStatus): string {
   return "";
 }
 
-function attemptLine(a: JobAttempt): string {
-  const head = `attempt ${a.attempt}  ${a.startedAt}`;
-  if (a.outcome === undefined) return `${head}  no end recorded (running, or the process stopped)`;
-  const took = a.durationMs === undefined ? "" : ` after ${a.durationMs} ms`;
-  const error = a.error ? `: ${a.error.name}: ${truncate(a.error.message, 120)}` : "";
-  const retry = a.retry ? `; retry from ${a.retry.at} (${a.retry.reason})` : "";
-  return `${head}  ${a.outcome}${took}${error}${retry}`;
+function eventLine(event: JobEvent): string {
+  const at = event.at;
+  switch (event.type) {
+    case "accepted":
+      return `${at}  accepted${event.runAt ? `, due ${event.runAt}` : ""}`;
+    case "started":
+      return `${at}  attempt ${event.attempt} started`;
+    case "succeeded":
+      return `${at}  attempt ${event.attempt} succeeded${took(event.durationMs)}`;
+    case "attempt-failed": {
+      const retry = event.retry ? `; retry from ${event.retry.at} (${event.retry.reason})` : "";
+      return `${at}  attempt ${event.attempt} failed${took(event.durationMs)}: ${event.error.name}: ${truncate(event.error.message, 120)}${retry}`;
+    }
+    case "dead-lettered":
+      return `${at}  moved to the dead-letter queue: ${truncate(event.reason, 120)}`;
+    case "redriven":
+      return `${at}  redriven to its queue`;
+    case "cancelled":
+      return `${at}  cancelled (while ${event.while})`;
+    case "expired":
+      return `${at}  expired: deleted unrun by its queue's retention period`;
+    case "deleted":
+      return `${at}  deleted (${event.how})`;
+  }
+}
+
+function took(durationMs: number | undefined): string {
+  return durationMs === undefined ? "" : ` after ${durationMs} ms`;
 }
 
 /** `offload jobs [--job --state --since --limit --cursor]`: jobs newest first. */

@@ -175,7 +175,7 @@ export function claim(
 
 /** Why a receive moved a job to its DLQ. */
 function maxReceiveReason(maxReceiveCount: number): string {
-  return `received ${maxReceiveCount} times, its queue's maxReceiveCount: moved to the dead-letter queue`;
+  return `received ${maxReceiveCount} times, its queue's maxReceiveCount`;
 }
 
 /**
