@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import {
@@ -14,11 +15,13 @@ import { createTransportBackend } from "../http/transport-backend.js";
 import {
   corsOriginsFromEnv,
   type Environment,
+  JOB_TABLE_ENV,
   parseQueuesEnv,
   processEnv,
   requireEnv,
   TOPIC_ARN_ENV,
 } from "./env.js";
+import { createDynamoJobRecords, type DynamoJobRecords } from "./job-records.js";
 import { createLambdaLogger } from "./lambda-logger.js";
 import { createAwsTransport } from "./transport.js";
 
@@ -43,6 +46,14 @@ export interface ApiFunctionOptions {
    */
   transport?: Transport;
   /**
+   * The stack's job table: what `GET /jobs/:id`, `GET /jobs` and `DELETE /jobs/:id` answer
+   * from, and where the default transport records each job before sending it. A transport you
+   * give records nothing unless you gave it these records (its `records` option).
+   * @defaultValue `createDynamoJobRecords` over the table named by env OFFLOAD_JOB_TABLE; none
+   * when it is unset (a stack with `aws.jobHistory: false`): those routes answer JobNotFound
+   */
+  records?: DynamoJobRecords;
+  /**
    * CORS origins the app answers for (exact origins, or `"*"`).
    * @defaultValue env OFFLOAD_CORS_ORIGINS, comma-separated; none (CORS off) when unset or empty
    */
@@ -53,6 +64,8 @@ export interface ApiFunctionOptions {
   sqs?: SQSClient;
   /** The default transport's SNS client. @defaultValue `new SNSClient({ region })` */
   sns?: SNSClient;
+  /** The default records' DynamoDB client. @defaultValue `new DynamoDBClient({})`: region and credentials from the Lambda environment */
+  dynamodb?: DynamoDBClient;
   /** The default transport's logger, and where requests answered 500 are logged. @defaultValue JSON lines on stdout at env OFFLOAD_LOG_LEVEL */
   logger?: Logger;
   /** Where the defaults are read from. @defaultValue process.env */
@@ -76,10 +89,24 @@ export interface ApiFunctionOptions {
 export function createApiFunction(options: ApiFunctionOptions): ApiFunction {
   const env: Environment = options.env ?? processEnv();
   const logger = options.logger ?? createLambdaLogger(env);
-  const transport = options.transport ?? defaultTransport(options, env, logger);
+  const tableName = env[JOB_TABLE_ENV]?.trim();
+  const records =
+    options.records ??
+    (tableName
+      ? createDynamoJobRecords({
+          tableName,
+          jobNames: Object.keys(options.jobs),
+          ...(options.dynamodb === undefined ? {} : { dynamodb: options.dynamodb }),
+        })
+      : undefined);
+  const transport = options.transport ?? defaultTransport(options, env, logger, records);
   // No wire endpoint on Lambda: createHttpApp leaves its code out of the bundle.
   const app = createHttpApp({
-    backend: createTransportBackend({ jobs: options.jobs, transport }),
+    backend: createTransportBackend({
+      jobs: options.jobs,
+      transport,
+      ...(records === undefined ? {} : { records }),
+    }),
     logger,
     corsOrigins: options.corsOrigins ?? corsOriginsFromEnv(env),
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
@@ -92,12 +119,14 @@ function defaultTransport(
   options: ApiFunctionOptions,
   env: Environment,
   logger: Logger,
+  records: DynamoJobRecords | undefined,
 ): Transport {
   return createAwsTransport({
     topicArn: requireEnv(env, TOPIC_ARN_ENV, "the ARN of the SNS topic jobs are published to"),
     queues: parseQueuesEnv(env, Object.keys(options.jobs)),
     ...(options.sqs === undefined ? {} : { sqs: options.sqs }),
     ...(options.sns === undefined ? {} : { sns: options.sns }),
+    ...(records === undefined ? {} : { records }),
     logger,
   });
 }

@@ -20,6 +20,7 @@ import {
   toQueueMessage,
   withoutDeadLetterReason,
 } from "./attributes.js";
+import type { AwsTransportRecords } from "./options.js";
 
 /**
  * How long a peeked message stays hidden if releasing it fails (a crash, a
@@ -43,6 +44,8 @@ export interface DlqContext {
   logger: Logger;
   /** The job's queues; throws for an unknown job or one without a DLQ. */
   target(jobName: string): DlqTarget;
+  /** The stack's job table: jobs redriven by id are recorded there. @defaultValue none */
+  records?: Pick<AwsTransportRecords, "redriven">;
 }
 
 /** The approximate counts SQS keeps for a queue. */
@@ -79,6 +82,17 @@ export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<Que
  * which has no redrive policy of its own).
  */
 export function createSqsDeadLetterQueue(ctx: DlqContext): DeadLetterQueue {
+  /** The job table's record of a redrive is advice: a failure to write it does not stop the move. */
+  const recordRedriven = async (jobName: string, jobId: string): Promise<void> => {
+    try {
+      await ctx.records?.redriven([jobId]);
+    } catch (e) {
+      ctx.logger.warn(
+        { jobName, jobId, error: toError(e).message },
+        "could not record the job as redriven; it is redriven anyway",
+      );
+    }
+  };
   const { sqs } = ctx;
   return {
     /**
@@ -143,6 +157,9 @@ export function createSqsDeadLetterQueue(ctx: DlqContext): DeadLetterQueue {
               held.push(message);
               continue;
             }
+            // Recorded before it is sent: once sent, its function may record an attempt starting,
+            // which a later `redriven` would overwrite with `queued`.
+            await recordRedriven(jobName, jobIdOf(m));
             // Send first, delete second: a failure in between leaves a copy in both, never in neither.
             await sqs.send(
               new SendMessageCommand({

@@ -19,12 +19,23 @@ export {
   QUEUES_ENV,
   TOPIC_ARN_ENV,
 } from "./env.js";
-export { createJobFunction, type JobFunctionOptions } from "./job-function.js";
+export {
+  createJobFunction,
+  type JobFunctionOptions,
+  type JobFunctionRecords,
+} from "./job-function.js";
+export {
+  type AcceptResult,
+  createDynamoJobRecords,
+  type DynamoJobRecords,
+  type DynamoJobRecordsOptions,
+} from "./job-records.js";
 export { createLambdaLogger, LOG_LEVEL_ENV } from "./lambda-logger.js";
 export { createSqsMessageActions, type SqsMessageActionsOptions } from "./message-actions.js";
 export {
   type AwsJobQueues,
   type AwsTransportOptions,
+  type AwsTransportRecords,
   type ResolvedAwsTransportOptions,
   type ResolvedJobQueues,
   resolveAwsTransportOptions,
@@ -32,6 +43,7 @@ export {
 export {
   type AwsTransportTarget,
   awsTransportTargetFromOutputs,
+  jobTableNameFromOutputs,
   readStackOutputs,
   type StackOutputs,
   type StackOutputsFile,

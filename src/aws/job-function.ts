@@ -1,7 +1,10 @@
 // Bundled into every job's Lambda (with @aws-sdk/* left to the Lambda runtime):
-// keep imports to the SQS client, offload/lambda's handler and small local modules.
+// keep imports to the SQS and DynamoDB clients, offload/lambda's handler, the job records
+// and small local modules (not the API's: no Hono, no transport).
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Clock } from "../core/clock.js";
+import type { AttemptEnd, JobRecorder } from "../core/job-status.js";
 import type { AnyJobDefinition } from "../core/job-types.js";
 import type { Logger } from "../core/logger.js";
 import { createSqsHandler, type SqsHandler } from "../lambda/sqs-handler.js";
@@ -9,10 +12,12 @@ import {
   DLQ_URL_ENV,
   type Environment,
   JOB_NAME_ENV,
+  JOB_TABLE_ENV,
   processEnv,
   QUEUE_URL_ENV,
   requireEnv,
 } from "./env.js";
+import { createJobAttemptRecords, type JobAttemptRecords } from "./job-records-attempts.js";
 import { createLambdaLogger } from "./lambda-logger.js";
 import { createSqsMessageActions } from "./message-actions.js";
 
@@ -26,6 +31,15 @@ export interface JobFunctionOptions {
   dlqUrl?: string;
   /** @defaultValue `new SQSClient({})`: region and credentials from the Lambda environment */
   sqs?: SQSClient;
+  /**
+   * The stack's job table, where each attempt's start, end and progress are written; a job
+   * cancelled there is dropped unrun when its message arrives.
+   * @defaultValue the attempt records (`createDynamoJobRecords` has them too) over the table named by env OFFLOAD_JOB_TABLE; none
+   * (nothing recorded) when it is unset, as in a stack with `aws.jobHistory: false`
+   */
+  records?: JobFunctionRecords;
+  /** The default records' DynamoDB client. @defaultValue `new DynamoDBClient({})`: region and credentials from the Lambda environment */
+  dynamodb?: DynamoDBClient;
   /** @defaultValue JSON lines on stdout at env OFFLOAD_LOG_LEVEL (default info) */
   logger?: Logger;
   /** @defaultValue the system clock */
@@ -34,11 +48,21 @@ export interface JobFunctionOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** What the job function writes to the job table: attempts, and progress that tells of a cancel. */
+export type JobFunctionRecords = Pick<JobAttemptRecords, "started" | "ended" | "reportProgress">;
+
 /**
  * The Lambda handler of one job, for its SQS event source (with
  * `reportBatchItemFailures`): `createSqsHandler` with SQS-backed message
  * actions, so `RetryLater` and backoff change the message's visibility and
  * `Unrecoverable` moves it to the DLQ from inside the function.
+ *
+ * With the job table (env OFFLOAD_JOB_TABLE, set by the stack) each attempt is recorded as it
+ * starts and ends. A failed last attempt (the job's `maxAttempts`, the queue's
+ * maxReceiveCount) is recorded `failed`, dead-lettered: SQS moves the message to the DLQ at its
+ * next receive and the function never sees it again. A job cancelled while queued is dropped
+ * unrun; one cancelled while it runs learns of it at its next `ctx.progress` write, when its
+ * `ctx.signal` fires (a handler that reports no progress runs to its end).
  *
  * @throws OffloadError InvalidEnvironment naming the variable when a value is neither given nor in the environment.
  * @example
@@ -56,11 +80,47 @@ export function createJobFunction(
   const queueUrl = options.queueUrl ?? requireEnv(env, QUEUE_URL_ENV, "the job's SQS queue URL");
   const dlqUrl = options.dlqUrl ?? requireEnv(env, DLQ_URL_ENV, "the job's DLQ URL");
   const sqs = options.sqs ?? new SQSClient({});
+  const tableName = env[JOB_TABLE_ENV]?.trim();
+  const records =
+    options.records ??
+    (tableName
+      ? createJobAttemptRecords({
+          tableName,
+          ...(options.dynamodb === undefined ? {} : { dynamodb: options.dynamodb }),
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+        })
+      : undefined);
+  const maxAttempts = job.options.maxAttempts;
+  const recorder: JobRecorder | undefined = records && {
+    started: (attempts) => records.started(attempts),
+    ended: (ends) => records.ended(ends.map((end) => deadLetteredIfLast(end, maxAttempts))),
+    async progress(jobId, progress) {
+      const { cancelRequested } = await records.reportProgress(jobId, progress);
+      if (cancelRequested) handler.cancel(jobId);
+    },
+  };
   // The payload type matters to the job's own code, not to the handler that parses and validates it.
-  return createSqsHandler(job as never, {
+  const handler = createSqsHandler(job as never, {
     jobName,
     actions: createSqsMessageActions({ sqs, queueUrl, dlqUrl }),
     logger: options.logger ?? createLambdaLogger(env),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(recorder === undefined ? {} : { recorder }),
   });
+  return handler;
+}
+
+/**
+ * A failed attempt that was the job's last, as what it is: SQS moves its message to the DLQ at
+ * the receive after it (the stack sets the queue's maxReceiveCount to the job's maxAttempts),
+ * where no function sees it, so this is the last word the table gets.
+ */
+function deadLetteredIfLast(end: AttemptEnd, maxAttempts: number): AttemptEnd {
+  if (end.outcome !== "failed" || end.attempt < maxAttempts) return end;
+  const { retry: _, ...rest } = end;
+  return {
+    ...rest,
+    outcome: "dead-lettered",
+    reason: `failed its last attempt (${end.attempt} of ${maxAttempts}); SQS moves it to the dead-letter queue`,
+  };
 }

@@ -43,48 +43,32 @@
  * DynamoDB deletes expired items within days, not at once; readers do not filter them out.
  */
 import {
-  type AttributeValue,
-  type ConditionalCheckFailedException,
-  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   TransactWriteItemsCommand,
-  UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { type Clock, systemClock } from "../core/clock.js";
-import { parseDuration } from "../core/duration.js";
 import { OffloadError, toError } from "../core/errors.js";
 import { checkJobId } from "../core/job-id.js";
 import {
-  type AttemptEnd,
-  type AttemptStart,
   type CancelResult,
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
   FINISHED_JOB_STATES,
   type JobAcceptance,
-  type JobError,
   type JobFilter,
   type JobPage,
-  type JobProgress,
   type JobRecorder,
   type JobState,
   type JobStatus,
   type JobStatusStore,
 } from "../core/job-status.js";
-import { JOB_TABLE } from "../core/job-table.js";
-import type { Duration } from "../core/job-types.js";
+import { attemptRecords, type JobAttemptRecords } from "./job-records-attempts.js";
 import {
-  capError,
-  capText,
   eventValue,
   type Item,
   idempotencyItemKey,
   listKey,
-  MESSAGE_LIFE_MS,
   n,
-  progressValue,
   RECORD_LIMITS,
-  resultValue,
   type StoredEvent,
   s,
   toStatus,
@@ -92,17 +76,15 @@ import {
   utf8Bytes,
 } from "./job-records-items.js";
 import { decodeCursor, type ListQuery, listJobs } from "./job-records-list.js";
+import {
+  isConditionFailure,
+  type JobTableOptions,
+  MAX_TRIES,
+  openJobTable,
+} from "./job-records-table.js";
 
 /** What {@link createDynamoJobRecords} takes. */
-export interface DynamoJobRecordsOptions {
-  /** The stack's job table (env OFFLOAD_JOB_TABLE in the deployed functions). */
-  tableName: string;
-  /** @defaultValue `new DynamoDBClient({})`: region and credentials from the environment */
-  dynamodb?: DynamoDBClient;
-  /** @defaultValue the system clock */
-  clock?: Clock;
-  /** How long a finished job's record is kept. @defaultValue "7d" */
-  retention?: Duration;
+export interface DynamoJobRecordsOptions extends JobTableOptions {
   /** Every job name of the stack: `list()` without a job name queries each. @defaultValue none: such a listing is refused */
   jobNames?: readonly string[];
 }
@@ -115,7 +97,7 @@ export interface AcceptResult {
 }
 
 /** The job table, as the API function, the job functions and the CLI use it. */
-export interface DynamoJobRecords extends JobRecorder, JobStatusStore {
+export interface DynamoJobRecords extends JobAttemptRecords, JobStatusStore {
   /**
    * Records a job before it is sent. With an `idempotencyKey` still held (same job name, within
    * its window, default 24 h) it records nothing and answers the first job's id, `duplicate`.
@@ -128,21 +110,8 @@ export interface DynamoJobRecords extends JobRecorder, JobStatusStore {
   withdraw(acceptance: Pick<JobAcceptance, "jobId" | "jobName" | "idempotencyKey">): Promise<void>;
   /** Records jobs moved from their DLQ back to their queue (they keep their ids). */
   redriven(jobIds: readonly string[]): Promise<void>;
-  /**
-   * {@link JobRecorder.progress} that also tells whether a cancel was asked for the job (its
-   * progress is then not recorded): a running job function learns of a cancel this way, at no
-   * extra read.
-   */
-  reportProgress(jobId: string, progress: JobProgress): Promise<{ cancelRequested: boolean }>;
-  /** Whether a cancel was asked for the job while it ran (one strongly consistent read). */
-  cancelRequested(jobId: string): Promise<boolean>;
 }
 
-const DEFAULT_RETENTION: Duration = "7d";
-/** Writes of one batch run at once, at most. */
-const WRITE_CONCURRENCY = 16;
-/** Tries of a write that loses a race (a transaction conflict, a rewrite raced by another write). */
-const MAX_TRIES = 5;
 const LIST_LIMIT = { min: 1, max: 1000, default: 100 } as const;
 const JOB_STATES: ReadonlySet<string> = new Set<JobState>([
   "queued",
@@ -157,20 +126,6 @@ const JOB_STATES: ReadonlySet<string> = new Set<JobState>([
 ]);
 
 /**
- * One write to a job's item: attributes to set (and set only if missing), attributes to
- * remove, events to append, and the condition it needs, as an expression and as the same
- * test on the item as it was (to tell a refusal from a full event list).
- */
-interface Change {
-  set: Record<string, AttributeValue>;
-  setIfMissing?: Record<string, AttributeValue>;
-  remove?: readonly string[];
-  events: readonly StoredEvent[];
-  /** Over `#<attribute>` names and `:c_*` values. */
-  condition?: { expression: string; values: Item; allows(old: Item | undefined): boolean };
-}
-
-/**
  * The job table's records: {@link JobRecorder} for the job functions, {@link JobStatusStore}
  * for `GET /jobs` and the CLI, plus `accept` (before a send), `withdraw` and `redriven`.
  *
@@ -181,113 +136,10 @@ interface Change {
  * const status = await records.get(jobId);
  */
 export function createDynamoJobRecords(options: DynamoJobRecordsOptions): DynamoJobRecords {
-  if (typeof options.tableName !== "string" || options.tableName.trim() === "") {
-    throw new OffloadError(
-      "InvalidAwsTransportOptions",
-      `tableName must name the stack's job table; got ${JSON.stringify(options.tableName)}`,
-    );
-  }
-  const tableName = options.tableName;
-  const dynamodb = options.dynamodb ?? new DynamoDBClient({});
-  const clock = options.clock ?? systemClock;
-  const retentionMs = parseDuration(options.retention ?? DEFAULT_RETENTION, "retention");
+  const table = openJobTable(options);
+  const { tableName, dynamodb, clock, pk, key, write, each, unfinishedTtl } = table;
   const jobNames = options.jobNames;
-  const pk = JOB_TABLE.partitionKey;
-  const key = (id: string): Item => ({ [pk]: s(id) });
-
-  /** TTL of a job that is not finished: its message may still arrive. */
-  const unfinishedTtl = (ms: number) => ttlValue(ms + MESSAGE_LIFE_MS + retentionMs);
-  const finishedTtl = (ms: number) => ttlValue(ms + retentionMs);
-
-  /**
-   * Applies a change in one conditional UpdateItem. When the item's event list is full, the
-   * item is rewritten with the oldest events (after `accepted`) dropped, guarded by `rev`.
-   * Resolves with the item as it was when the change's own condition refused it, else undefined.
-   */
-  async function write(
-    jobId: string,
-    change: Change,
-  ): Promise<{ refused: Item | undefined } | undefined> {
-    let rewrite: Item | undefined;
-    for (let tries = 0; tries < MAX_TRIES; tries++) {
-      const names: Record<string, string> = { "#rev": "rev" };
-      const values: Item = { ":one": n(1) };
-      const sets: string[] = [];
-      const name = (attribute: string) => {
-        names[`#${attribute}`] = attribute;
-        return `#${attribute}`;
-      };
-      Object.entries(change.set).forEach(([attribute, value], i) => {
-        values[`:s${i}`] = value;
-        sets.push(`${name(attribute)} = :s${i}`);
-      });
-      Object.entries(change.setIfMissing ?? {}).forEach(([attribute, value], i) => {
-        values[`:m${i}`] = value;
-        sets.push(`${name(attribute)} = if_not_exists(${name(attribute)}, :m${i})`);
-      });
-      const conditions: string[] = [];
-      if (change.condition) {
-        for (const attribute of change.condition.expression.match(/#\w+/g) ?? []) {
-          name(attribute.slice(1));
-        }
-        Object.assign(values, change.condition.values);
-        conditions.push(`(${change.condition.expression})`);
-      }
-      const added = change.events.map(eventValue);
-      if (rewrite === undefined) {
-        if (added.length > 0) {
-          names["#events"] = "events";
-          values[":events"] = { L: added };
-          values[":none"] = { L: [] };
-          values[":room"] = n(RECORD_LIMITS.maxEvents - added.length);
-          sets.push("#events = list_append(if_not_exists(#events, :none), :events)");
-          conditions.push("(attribute_not_exists(#events) OR size(#events) <= :room)");
-        }
-      } else {
-        const old = rewrite.events?.L ?? [];
-        const keep = RECORD_LIMITS.maxEvents - added.length;
-        const kept = [...old.slice(0, 1), ...old.slice(Math.max(1, old.length - (keep - 1)))];
-        values[":events"] = { L: [...kept, ...added] };
-        values[":dropped"] = n(Number(rewrite.droppedEvents?.N ?? 0) + old.length - kept.length);
-        values[":rev"] = rewrite.rev ?? n(0);
-        names["#events"] = "events";
-        sets.push("#events = :events", `${name("droppedEvents")} = :dropped`);
-        conditions.push("#rev = :rev");
-      }
-      const remove = (change.remove ?? []).map(name);
-      const expression = `SET ${sets.join(", ")}${remove.length > 0 ? ` REMOVE ${remove.join(", ")}` : ""} ADD #rev :one`;
-      try {
-        await dynamodb.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(jobId),
-            UpdateExpression: expression,
-            ...(conditions.length > 0 ? { ConditionExpression: conditions.join(" AND ") } : {}),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
-        );
-        return undefined;
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-        const old = e.Item;
-        if (change.condition && !change.condition.allows(old)) return { refused: old };
-        if (old === undefined) throw e;
-        rewrite = old; // full (or raced while rewriting): rewrite from what is there now
-      }
-    }
-    throw new Error(`job ${jobId}: the record kept changing under ${MAX_TRIES} writes`);
-  }
-
-  /** Runs `fn` on each of `items`, WRITE_CONCURRENCY at a time. */
-  async function each<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) await fn(items[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
-  }
+  const { started, ended, progress, reportProgress, cancelRequested } = attemptRecords(table);
 
   async function accept(acceptance: JobAcceptance): Promise<AcceptResult> {
     const { jobId, jobName, at, runAt, idempotencyKey } = checkAcceptance(acceptance);
@@ -414,209 +266,6 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
         if (transactionReasons(e) === undefined) throw e;
         // Already started, already gone, or the key is another job's: nothing to undo.
       });
-  }
-
-  async function started(attempts: readonly AttemptStart[]): Promise<ReadonlySet<string>> {
-    const cancelled = new Set<string>();
-    await each(attempts, async (attempt) => {
-      const { jobId, at } = attempt;
-      const worker =
-        attempt.worker === undefined
-          ? undefined
-          : capText(attempt.worker, RECORD_LIMITS.shortTextBytes);
-      const outcome = await write(jobId, {
-        set: {
-          state: s("running"),
-          attempts: n(attempt.attempt),
-          updatedAt: n(at),
-          expiresAt: unfinishedTtl(at),
-        },
-        // A job sent without a record (over the SQS API, or its accept withdrawn) gets one now.
-        setIfMissing: {
-          jobName: s(attempt.jobName),
-          listKey: s(listKey(at, jobId)),
-          acceptedAt: n(at),
-        },
-        remove: ["runAt"],
-        events: [
-          {
-            type: "started",
-            at,
-            attempt: attempt.attempt,
-            ...(worker === undefined ? {} : { worker }),
-          },
-        ],
-        condition: {
-          expression:
-            "attribute_not_exists(#pk) OR (#state <> :c_cancelled AND attribute_not_exists(#cancelRequested))",
-          values: { ":c_cancelled": s("cancelled") },
-          allows: (old) =>
-            old === undefined ||
-            (old.state?.S !== "cancelled" && old.cancelRequested === undefined),
-        },
-      });
-      if (outcome === undefined) return;
-      cancelled.add(jobId);
-      if (outcome.refused?.state?.S !== "cancelled") {
-        // Asked to cancel while an earlier attempt ran, which never ended (the function timed out).
-        await write(jobId, {
-          set: {
-            state: s("cancelled"),
-            updatedAt: n(at),
-            finishedAt: n(at),
-            expiresAt: unfinishedTtl(at),
-          },
-          remove: ["runAt"],
-          events: [{ type: "cancelled", at, while: "running" }],
-          condition: {
-            expression: "#state <> :c_cancelled",
-            values: { ":c_cancelled": s("cancelled") },
-            allows: (old) => old?.state?.S !== "cancelled",
-          },
-        });
-      }
-    });
-    return cancelled;
-  }
-
-  async function ended(ends: readonly AttemptEnd[]): Promise<void> {
-    await each(ends, async (end) => {
-      const change = endChange(end);
-      const outcome = await write(end.jobId, {
-        ...change,
-        setIfMissing: {
-          jobName: s(end.jobName),
-          listKey: s(listKey(end.startedAt, end.jobId)),
-          acceptedAt: n(end.startedAt),
-        },
-        // An end that arrives after a later attempt started is history, not the job's state.
-        condition: {
-          expression: "attribute_not_exists(#attempts) OR #attempts <= :c_attempt",
-          values: { ":c_attempt": n(end.attempt) },
-          allows: (old) => old?.attempts?.N === undefined || Number(old.attempts.N) <= end.attempt,
-        },
-      });
-      if (outcome !== undefined) await write(end.jobId, { set: {}, events: change.events });
-    });
-  }
-
-  function endChange(end: AttemptEnd): Change {
-    const { at } = end;
-    const durationMs = Math.max(0, at - end.startedAt);
-    const error = end.error === undefined ? undefined : capError(end.error);
-    const failedEvent = (retry?: {
-      reason: NonNullable<AttemptEnd["retry"]>["reason"];
-      at: number;
-    }) =>
-      ({
-        type: "attempt-failed",
-        at,
-        attempt: end.attempt,
-        durationMs,
-        // The stack is kept once, in lastError (see the layout above): not per event.
-        error: withoutStack(error ?? { name: "Error", message: "the attempt failed" }),
-        ...(retry === undefined ? {} : { retry }),
-      }) as StoredEvent;
-    const lastError: Item = error === undefined ? {} : { lastError: s(JSON.stringify(error)) };
-    switch (end.outcome) {
-      case "succeeded": {
-        const result = resultValue(end.result);
-        return {
-          set: {
-            state: s("succeeded"),
-            updatedAt: n(at),
-            finishedAt: n(at),
-            expiresAt: finishedTtl(at),
-            ...(result === undefined ? {} : { result }),
-          },
-          remove: ["runAt", "lastError", ...(result === undefined ? ["result"] : [])],
-          events: [{ type: "succeeded", at, attempt: end.attempt, durationMs }],
-        };
-      }
-      case "failed":
-        return {
-          set: {
-            state: s("retrying"),
-            updatedAt: n(at),
-            expiresAt: unfinishedTtl(Math.max(at, end.retry?.at ?? at)),
-            ...(end.retry === undefined ? {} : { runAt: n(end.retry.at) }),
-            ...lastError,
-          },
-          remove: end.retry === undefined ? ["runAt"] : [],
-          events: [failedEvent(end.retry)],
-        };
-      case "dead-lettered":
-        return {
-          set: { state: s("failed"), updatedAt: n(at), expiresAt: unfinishedTtl(at), ...lastError },
-          remove: ["runAt"],
-          events: [
-            ...(error === undefined ? [] : [failedEvent()]),
-            {
-              type: "dead-lettered",
-              at,
-              attempt: end.attempt,
-              reason: capText(end.reason ?? "failed for good", RECORD_LIMITS.shortTextBytes),
-            },
-          ],
-        };
-      case "cancelled":
-        return {
-          set: {
-            state: s("cancelled"),
-            updatedAt: n(at),
-            finishedAt: n(at),
-            expiresAt: finishedTtl(at),
-          },
-          remove: ["runAt"],
-          events: [{ type: "cancelled", at, while: "running" }],
-        };
-    }
-  }
-
-  async function reportProgress(
-    jobId: string,
-    value: JobProgress,
-  ): Promise<{ cancelRequested: boolean }> {
-    try {
-      await dynamodb.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: key(jobId),
-          UpdateExpression: "SET #progress = :progress, #updatedAt = :at",
-          ConditionExpression: "attribute_exists(#pk) AND attribute_not_exists(#cancelRequested)",
-          ExpressionAttributeNames: {
-            "#pk": pk,
-            "#progress": "progress",
-            "#updatedAt": "updatedAt",
-            "#cancelRequested": "cancelRequested",
-          },
-          ExpressionAttributeValues: { ":progress": progressValue(value), ":at": n(clock.now()) },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      );
-      return { cancelRequested: false };
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      // No record (it expired, or was never written): progress has nowhere to go.
-      return { cancelRequested: e.Item?.cancelRequested?.BOOL === true };
-    }
-  }
-
-  async function progress(jobId: string, value: JobProgress): Promise<void> {
-    await reportProgress(jobId, value);
-  }
-
-  async function cancelRequested(jobId: string): Promise<boolean> {
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({
-        TableName: tableName,
-        Key: key(jobId),
-        ConsistentRead: true,
-        ProjectionExpression: "#cancelRequested",
-        ExpressionAttributeNames: { "#cancelRequested": "cancelRequested" },
-      }),
-    );
-    return Item?.cancelRequested?.BOOL === true;
   }
 
   async function redriven(jobIds: readonly string[]): Promise<void> {
@@ -801,11 +450,6 @@ function checkFilter(filter: JobFilter, jobNames: readonly string[] | undefined)
   return { jobNames: names, state: filter.state, sinceMs, limit, before };
 }
 
-function withoutStack(error: JobError): JobError {
-  const { stack: _, ...rest } = error;
-  return rest;
-}
-
 function jobIdInUse(jobId: string, jobName: string): OffloadError {
   return new OffloadError(
     "JobIdInUse",
@@ -819,10 +463,6 @@ function jobNotFound(jobId: string): OffloadError {
     "JobNotFound",
     `there is no job ${jobId} (never accepted, or past the history's retention)`,
   );
-}
-
-function isConditionFailure(e: unknown): e is ConditionalCheckFailedException {
-  return toError(e).name === "ConditionalCheckFailedException";
 }
 
 /** Each item's reason code (`None`, `ConditionalCheckFailed`, ...) of a cancelled transaction. */

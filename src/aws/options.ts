@@ -2,7 +2,25 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Clock } from "../core/clock.js";
 import { OffloadError } from "../core/errors.js";
+import type { JobAcceptance } from "../core/job-status.js";
 import type { Logger } from "../core/logger.js";
+
+/**
+ * What the AWS transport writes to the stack's job table (`createDynamoJobRecords` gives it):
+ * a job accepted before it is sent, withdrawn if the send fails, and jobs redriven by id.
+ */
+export interface AwsTransportRecords {
+  /**
+   * Records a job before it is sent; `duplicate` (an idempotency key still held) answers the
+   * first job's id, and nothing is sent.
+   * @throws OffloadError JobIdInUse when the job id is already recorded.
+   */
+  accept(acceptance: JobAcceptance): Promise<{ jobId: string; duplicate: boolean }>;
+  /** Undoes an accept whose send failed. */
+  withdraw(acceptance: Pick<JobAcceptance, "jobId" | "jobName" | "idempotencyKey">): Promise<void>;
+  /** Records jobs moved from their DLQ back to their queue. */
+  redriven(jobIds: readonly string[]): Promise<void>;
+}
 
 /** A job's queues on AWS, by URL. */
 export interface AwsJobQueues {
@@ -41,8 +59,16 @@ export interface AwsTransportOptions {
   endpoint?: string;
   /** @defaultValue silent */
   logger?: Logger;
-  /** Used for the age of a DLQ's oldest message. @defaultValue the system clock */
+  /** Used for the age of a DLQ's oldest message, and a job's acceptance time. @defaultValue the system clock */
   clock?: Clock;
+  /**
+   * The stack's job table: each send is recorded (`accept`) before it is published, so
+   * `GET /jobs/:id` knows it, a caller's `jobId` already taken is refused (JobIdInUse) and an
+   * `idempotencyKey` still held answers the first job's id without sending; a redrive of chosen
+   * ids records them `redriven`.
+   * @defaultValue none: jobs are sent unrecorded, and an idempotencyKey is only carried as an attribute
+   */
+  records?: AwsTransportRecords;
 }
 
 /** A job's queues with their ARNs. */

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { OffloadError } from "../core/errors.js";
+import { JOB_TABLE_NAME_OUTPUT } from "../core/job-table.js";
 import { type JobOutput, jobOutputKey, TOPIC_ARN_OUTPUT } from "../core/stack-layout.js";
 import type { AwsJobQueues } from "./options.js";
 
@@ -127,6 +128,15 @@ export function awsTransportTargetFromOutputs(
     );
   }
   return { topicArn, queues };
+}
+
+/**
+ * The stack's job table (output `JobTableName`), where each job's status and history are kept;
+ * undefined for a stack that keeps none (`aws.jobHistory: false`).
+ */
+export function jobTableNameFromOutputs(outputs: StackOutputs): string | undefined {
+  const value = outputs[JOB_TABLE_NAME_OUTPUT];
+  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

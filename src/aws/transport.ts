@@ -8,8 +8,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import { systemClock } from "../core/clock.js";
 import { unknownJob } from "../core/error-codes.js";
-import { OffloadError } from "../core/errors.js";
+import { OffloadError, toError } from "../core/errors.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
+import type { JobAcceptance } from "../core/job-status.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import { silentLogger } from "../core/logger.js";
 import {
@@ -69,6 +70,7 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const { topicArn, queues } = resolved;
+  const { records } = options;
 
   const of = (jobName: string): ResolvedJobQueues => {
     const found = queues.get(jobName);
@@ -89,48 +91,105 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
     return { queueUrl, queueArn, dlqUrl, dlqArn };
   };
 
+  /** Publishes to the topic, or sends a delayed job straight to its queue. */
+  async function publish(
+    request: SendRequest,
+    attributes: ReturnType<typeof jobMessageAttributes>,
+    delay: number,
+  ): Promise<void> {
+    const { queueUrl } = of(request.jobName);
+    let messageId: string | undefined;
+    const direct = request.delaySeconds !== undefined;
+    if (direct) {
+      // SNS has no per-message delay: a job sent with a delay goes straight to its queue. So
+      // does an explicit 0, which overrides the job's default delay (the queue's DelaySeconds).
+      ({ MessageId: messageId } = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: request.body,
+          DelaySeconds: delay,
+          MessageAttributes: attributes,
+        }),
+      ));
+    } else {
+      ({ MessageId: messageId } = await sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Message: request.body,
+          MessageAttributes: attributes,
+        }),
+      ));
+    }
+    if (messageId === undefined) {
+      throw new OffloadError(
+        "InvalidAwsResponse",
+        `${direct ? "SQS SendMessage" : "SNS Publish"} for ${request.jobName} returned no MessageId`,
+        { jobName: request.jobName },
+      );
+    }
+    logger.debug(
+      { jobName: request.jobName, jobId: request.jobId, messageId, delaySeconds: delay },
+      "job sent",
+    );
+  }
+
+  /** What the job table records of a send. */
+  function acceptanceOf(request: SendRequest, delaySeconds: number): JobAcceptance {
+    const at = clock.now();
+    return {
+      jobId: request.jobId,
+      jobName: request.jobName,
+      at,
+      ...(delaySeconds > 0 ? { runAt: at + delaySeconds * 1000 } : {}),
+      ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+      ...(request.idempotencyWindowMs === undefined
+        ? {}
+        : { idempotencyWindowMs: request.idempotencyWindowMs }),
+    };
+  }
+
   return {
     region: resolved.region,
     queueArn: (jobName) => of(jobName).queueArn,
 
     async send(request: SendRequest) {
-      const { queueUrl } = of(request.jobName);
+      of(request.jobName);
       const attributes = jobMessageAttributes(request);
       checkMessageSize(request, attributes);
       const delay = checkDelay(request);
-      let messageId: string | undefined;
-      const direct = request.delaySeconds !== undefined;
-      if (direct) {
-        // SNS has no per-message delay: a job sent with a delay goes straight to its queue. So
-        // does an explicit 0, which overrides the job's default delay (the queue's DelaySeconds).
-        ({ MessageId: messageId } = await sqs.send(
-          new SendMessageCommand({
-            QueueUrl: queueUrl,
-            MessageBody: request.body,
-            DelaySeconds: delay,
-            MessageAttributes: attributes,
-          }),
-        ));
-      } else {
-        ({ MessageId: messageId } = await sns.send(
-          new PublishCommand({
-            TopicArn: topicArn,
-            Message: request.body,
-            MessageAttributes: attributes,
-          }),
-        ));
+      const acceptance = records === undefined ? undefined : acceptanceOf(request, delay);
+      if (records !== undefined && acceptance !== undefined) {
+        const accepted = await records.accept(acceptance);
+        if (accepted.duplicate) {
+          logger.debug(
+            {
+              jobName: request.jobName,
+              jobId: accepted.jobId,
+              idempotencyKey: request.idempotencyKey,
+            },
+            "job not sent: its idempotency key was already used",
+          );
+          return accepted.jobId;
+        }
       }
-      if (messageId === undefined) {
-        throw new OffloadError(
-          "InvalidAwsResponse",
-          `${direct ? "SQS SendMessage" : "SNS Publish"} for ${request.jobName} returned no MessageId`,
-          { jobName: request.jobName },
-        );
+      try {
+        await publish(request, attributes, delay);
+      } catch (e) {
+        // Unsent: free the id and the key, so the caller can send it again with them.
+        if (records !== undefined && acceptance !== undefined) {
+          await records.withdraw(acceptance).catch((withdrawing: unknown) => {
+            logger.warn(
+              {
+                jobName: request.jobName,
+                jobId: request.jobId,
+                error: toError(withdrawing).message,
+              },
+              "could not withdraw the record of a job whose send failed",
+            );
+          });
+        }
+        throw e;
       }
-      logger.debug(
-        { jobName: request.jobName, jobId: request.jobId, messageId, delaySeconds: delay },
-        "job sent",
-      );
       return request.jobId;
     },
 
@@ -232,7 +291,12 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
       };
     },
 
-    dlq: createSqsDeadLetterQueue({ sqs, logger, target: withDlq }),
+    dlq: createSqsDeadLetterQueue({
+      sqs,
+      logger,
+      target: withDlq,
+      ...(records === undefined ? {} : { records }),
+    }),
 
     // SQS cannot annotate a message: the runtime's error notes have nowhere to go.
     noteError: async () => {},

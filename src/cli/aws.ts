@@ -1,8 +1,12 @@
+// Not offload/aws's index: `offload worker` loads this module too, and needs neither the API's
+// code nor the DynamoDB client, which only the --aws commands load (when the stack has a table).
+import type { DynamoJobRecords } from "../aws/job-records.js";
 import {
   awsTransportTargetFromOutputs,
-  createAwsTransport,
+  jobTableNameFromOutputs,
   readStackOutputs,
-} from "../aws/index.js";
+} from "../aws/stack-outputs.js";
+import { createAwsTransport } from "../aws/transport.js";
 import type { Transport } from "../core/transport.js";
 import { createTransportBackend } from "../http/transport-backend.js";
 import { type LoadedJob, loadJobs } from "../runtime/index.js";
@@ -15,40 +19,72 @@ export interface AwsTargetOptions {
   outputs?: string | undefined;
   /** The stack in that file, when it holds several. @defaultValue the file's only stack */
   stack?: string | undefined;
-  /** SQS/SNS endpoint (moto, a local offload server). @defaultValue the config's, else AWS */
+  /** SQS/SNS (and DynamoDB) endpoint (moto, a local offload server). @defaultValue the config's, else AWS */
   endpointUrl?: string | undefined;
 }
 
-/** The app's jobs and the AWS transport to the stack its outputs file describes. */
+/** The deployed stack as the commands see it. */
+export interface ConnectedStack {
+  jobs: LoadedJob[];
+  transport: Transport;
+  stackName: string;
+  /** The stack's job table, when asked for and the stack has one (output JobTableName). */
+  records: DynamoJobRecords | undefined;
+}
+
+/**
+ * The app's jobs and the AWS transport to the stack its outputs file describes. With
+ * `records`, the transport records each send and redrive in the stack's job table, if it has one.
+ */
 export async function connectToStack(
   config: ResolvedConfig,
   options: AwsTargetOptions,
-): Promise<{ jobs: LoadedJob[]; transport: Transport; stackName: string }> {
+  { records: withRecords = false }: { records?: boolean } = {},
+): Promise<ConnectedStack> {
   const jobs = await loadJobs(config.jobsDir);
   const file = options.outputs ?? config.aws.outputsFile;
   const { stackName, outputs } = readStackOutputs(file, options.stack);
-  const target = awsTransportTargetFromOutputs(
-    outputs,
-    jobs.map((j) => j.name),
-  );
+  const jobNames = jobs.map((j) => j.name);
+  const target = awsTransportTargetFromOutputs(outputs, jobNames);
   const endpoint = options.endpointUrl ?? config.aws.endpointUrl;
+  const tableName = withRecords ? jobTableNameFromOutputs(outputs) : undefined;
+  let records: DynamoJobRecords | undefined;
+  if (tableName !== undefined) {
+    const [{ DynamoDBClient }, { createDynamoJobRecords }] = await Promise.all([
+      import("@aws-sdk/client-dynamodb"),
+      import("../aws/job-records.js"),
+    ]);
+    const region = config.aws.region ?? target.topicArn.split(":")[3];
+    const dynamodb = new DynamoDBClient({
+      ...(region ? { region } : {}),
+      ...(endpoint ? { endpoint } : {}),
+    });
+    records = createDynamoJobRecords({ tableName, dynamodb, jobNames });
+  }
   const transport = createAwsTransport({
     ...target,
     ...(config.aws.region ? { region: config.aws.region } : {}),
     ...(endpoint ? { endpoint } : {}),
+    ...(records === undefined ? {} : { records }),
   });
-  return { jobs, transport, stackName };
+  return { jobs, transport, stackName, records };
 }
 
-/** The client commands' view of a deployed stack: the API's backend over the AWS transport. */
+/**
+ * The client commands' view of a deployed stack: the API's backend over the AWS transport,
+ * reading jobs by id from the stack's job table.
+ */
 export async function awsJobsClient(
   config: ResolvedConfig,
   options: AwsTargetOptions,
 ): Promise<JobsClient> {
-  const { jobs, transport, stackName } = await connectToStack(config, options);
+  const { jobs, transport, stackName, records } = await connectToStack(config, options, {
+    records: true,
+  });
   const backend = createTransportBackend({
     jobs: Object.fromEntries(jobs.map((j) => [j.name, j.definition])),
     transport,
+    ...(records === undefined ? {} : { records }),
   });
   return backendJobsClient(backend, `AWS (stack ${stackName})`);
 }

@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "./usage-error.js";
 
 const AWS_SDK = ["@aws-sdk/client-sqs", "@aws-sdk/client-sns"] as const;
+/** The --aws commands also read and write the stack's job table. */
+const AWS_SDK_WITH_TABLE = [...AWS_SDK, "@aws-sdk/client-dynamodb"] as const;
 const CDK = ["aws-cdk-lib", "constructs", "cdk-nag"] as const;
 
 /**
@@ -17,7 +19,7 @@ export const AWS_COMMAND_PACKAGES = {
   // The toolkit runs the deployment; the SDK reads the credentials first.
   deploy: [...CDK, "aws-cdk", "@aws-sdk/client-sqs"],
   worker: AWS_SDK,
-  "--aws": AWS_SDK,
+  "--aws": AWS_SDK_WITH_TABLE,
 } as const satisfies Record<string, readonly string[]>;
 
 /** Every optional peer: what the error tells a user to install, once for all the commands. */

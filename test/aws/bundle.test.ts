@@ -43,7 +43,7 @@ async function bundle(source: string, name: string) {
 const inside = (inputs: string[], pattern: RegExp) => inputs.filter((i) => pattern.test(i));
 
 describe("the job function's bundle", () => {
-  it("holds only offload's core, lambda and aws modules, needs only the SQS client, and runs", async () => {
+  it("holds only offload's core, lambda and aws modules, needs only the SQS and DynamoDB clients, and runs", async () => {
     const { outfile, bytes, externals, inputs } = await bundle(
       `import { createJobFunction } from "./src/aws/job-function.ts";
        import { defineJob } from "./src/core/define-job.ts";
@@ -56,11 +56,15 @@ describe("the job function's bundle", () => {
        );`,
       "job.mjs",
     );
-    expect(externals).toEqual(["@aws-sdk/client-sqs"]);
+    // DynamoDB for the job table's records; the Lambda runtime has both clients.
+    expect(externals).toEqual(["@aws-sdk/client-dynamodb", "@aws-sdk/client-sqs"]);
     expect(inside(inputs, /node_modules\//)).toEqual([]);
     expect(inside(inputs, /^src\/(?!core\/|lambda\/|aws\/)/)).toEqual([]);
     expect(
-      inside(inputs, /^src\/aws\/(api-function|transport|dlq|stack-outputs|options)\.ts$/),
+      inside(
+        inputs,
+        /^src\/aws\/(api-function|transport|dlq|stack-outputs|options|job-records|job-records-list)\.ts$/,
+      ),
     ).toEqual([]);
     expect(bytes).toBeLessThan(40_000);
 
@@ -97,7 +101,11 @@ describe("the API function's bundle", () => {
          OFFLOAD_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:app-jobs", OFFLOAD_QUEUES: "{}" } });`,
       "api.mjs",
     );
-    expect(externals).toEqual(["@aws-sdk/client-sns", "@aws-sdk/client-sqs"]);
+    expect(externals).toEqual([
+      "@aws-sdk/client-dynamodb",
+      "@aws-sdk/client-sns",
+      "@aws-sdk/client-sqs",
+    ]);
     expect(
       inside(inputs, /better-sqlite3|^src\/(runtime|cli|http\/wire|engine\/(?!errors\.ts))/),
     ).toEqual([]);

@@ -30,7 +30,7 @@ describe("the AWS commands' optional packages", () => {
         name: "UsageError",
         code: "MissingPackages",
         message:
-          "offload synth needs aws-cdk-lib, cdk-nag, not installed in this app: npm install -D aws-cdk-lib constructs cdk-nag aws-cdk @aws-sdk/client-sqs @aws-sdk/client-sns",
+          "offload synth needs aws-cdk-lib, cdk-nag, not installed in this app: npm install -D aws-cdk-lib constructs cdk-nag aws-cdk @aws-sdk/client-sqs @aws-sdk/client-sns @aws-sdk/client-dynamodb",
       }),
     );
   });
@@ -43,6 +43,14 @@ describe("the AWS commands' optional packages", () => {
     );
     expect(() => requirePackages("--aws", from)).toThrowError(
       /^--aws \(the deployed stack\) needs @aws-sdk\/client-sqs, @aws-sdk\/client-sns,/,
+    );
+  });
+
+  it("asks the --aws commands for the DynamoDB client (the job table), and the worker not", () => {
+    const from = appWith(["@aws-sdk/client-sqs", "@aws-sdk/client-sns"]);
+    expect(() => requirePackages("worker", from)).not.toThrow();
+    expect(() => requirePackages("--aws", from)).toThrowError(
+      /^--aws \(the deployed stack\) needs @aws-sdk\/client-dynamodb, not installed in this app: npm install -D .*@aws-sdk\/client-dynamodb$/,
     );
   });
 });

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import {
   GetQueueAttributesCommand,
@@ -10,6 +11,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOB_TABLE_NAME_OUTPUT } from "../../src/core/job-table.js";
 import { jobOutputKey } from "../../src/core/stack-layout.js";
 import { type MotoServer, startMoto } from "../conformance/moto.js";
 import { applyTemplateToMoto } from "../support/apply-template.js";
@@ -31,6 +33,8 @@ describe("offload synth, worker and --aws against moto", () => {
   let sqs: SQSClient;
   let sns: SNSClient;
   let outputs: Record<string, string>;
+  /** The synthesized template (its job table is created on moto by the test that needs it). */
+  let templateFile: string;
   let env: Record<string, string>;
   /** The flags of every --aws command here: moto stands in for AWS. */
   let aws: string[];
@@ -115,6 +119,7 @@ describe("offload synth, worker and --aws against moto", () => {
     expect(ls.stderr).not.toMatch(/schema version mismatch/i);
     expect(ls.stdout.trim()).toBe(stack);
 
+    templateFile = result.templateFile;
     // moto plays CloudFormation: the template's topic, queues and subscriptions, as `cdk deploy` would create them.
     outputs = await applyTemplateToMoto(result.templateFile, { sqs, sns, stackName: stack });
     mkdirSync(join(folder.dir, ".offload"), { recursive: true });
@@ -263,6 +268,66 @@ describe("offload synth, worker and --aws against moto", () => {
       JSON.parse(after.stdout).queues as Array<{ jobName: string; dlq: { visible: number } }>
     ).find((q) => q.jobName === "doomed")?.dlq.visible;
     expect(dlqAfter).toBe(0);
+  }, 60_000);
+
+  it("send --aws records the job in the stack's job table: a key sends once, a held id is refused", async () => {
+    // The template's job table, created on moto as CloudFormation would, named by its output.
+    const template = JSON.parse(readFileSync(templateFile, "utf8")) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, never> }>;
+    };
+    const table = Object.values(template.Resources).find((r) => r.Type === "AWS::DynamoDB::Table");
+    const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table!.Properties;
+    const dynamodb = new DynamoDBClient({ ...clients.config, maxAttempts: 1 });
+    try {
+      const tableName = `${stack}-jobs`;
+      await dynamodb.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          BillingMode: "PAY_PER_REQUEST",
+          KeySchema,
+          AttributeDefinitions,
+          GlobalSecondaryIndexes,
+        }),
+      );
+      const withTable = join(folder.dir, ".offload/with-table.json");
+      writeFileSync(
+        withTable,
+        JSON.stringify({ [stack]: { ...outputs, [JOB_TABLE_NAME_OUTPUT]: tableName } }),
+      );
+      const send = (...extra: string[]) =>
+        cli(
+          ["--json", "send", "hello", '{"name":"Kim"}', ...aws, "--outputs", withTable, ...extra],
+          env,
+          folder.dir,
+        );
+      const first = await send("--idempotency-key", "signup-42");
+      expect(first.stderr).toBe("");
+      const { jobId } = JSON.parse(first.stdout) as { jobId: string };
+      const again = await send("--idempotency-key", "signup-42");
+      expect(JSON.parse(again.stdout)).toEqual({ jobId });
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: tableName, Key: { pk: { S: jobId } } }),
+      );
+      expect(Item).toMatchObject({ jobName: { S: "hello" }, state: { S: "queued" } });
+
+      const taken = await send("--job-id", jobId);
+      expect(taken.code).toBe(1);
+      expect(JSON.parse(taken.stderr)).toMatchObject({ error: { code: "JobIdInUse" } });
+
+      // Counted, not received: the worker stopped above may still hold a long poll on moto.
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: outputs[jobOutputKey("hello", "QueueUrl")],
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      expect(
+        Number(Attributes.ApproximateNumberOfMessages) +
+          Number(Attributes.ApproximateNumberOfMessagesNotVisible),
+      ).toBe(1);
+    } finally {
+      dynamodb.destroy();
+    }
   }, 60_000);
 
   it("--aws without an outputs file says to deploy first", async () => {
