@@ -121,6 +121,7 @@ describe("the packed package, installed into a new app as the README says", () =
     for (const name of [
       "@aws-sdk/client-sqs",
       "@aws-sdk/client-sns",
+      "@aws-sdk/client-dynamodb",
       "aws-cdk-lib",
       "cdk-nag",
       "constructs",
