@@ -32,7 +32,9 @@ export function describeStatus(job) {
   const last = job.attempts.at(-1);
   const parts = [`${job.state}`];
   if (attempts > 0) parts.push(`${attempts} attempt${attempts === 1 ? "" : "s"}`);
-  if (job.state === "retrying" && job.runAt) parts.push(`next at ${job.runAt.slice(11, 19)}`);
+  if (job.state === "retrying" && job.runAt) {
+    parts.push(`next at ${new Date(job.runAt).toLocaleTimeString([], { hour12: false })}`);
+  }
   if (job.state === "failed") parts.push("in the dead-letter queue");
   if (last?.error) parts.push(`last error: ${last.error.message}`);
   if (job.progress) {
