@@ -221,3 +221,19 @@ describe("idempotent sends", () => {
     expect(app.seen("batch:start").flatMap((b) => b.jobIds)).toEqual(["order-9"]);
   });
 });
+
+describe("a failed attempt's stack", () => {
+  it("points at the job's own file and line, not at its worker bundle", async () => {
+    app = await startTestApp({
+      thrower: `export default defineJob({ maxAttempts: 1, handler: async () => {
+          throw new Error("from line 4");
+        } });`,
+    });
+    const jobId = await clientOf(app).send("thrower", {});
+    await app.until("job:failed");
+    const job = await until(app, jobId, (j) => j.attempts[0]?.outcome === "failed");
+    const stack = job.attempts[0]?.error?.stack ?? "";
+    expect(stack).toMatch(/^Error: from line 4\n\s+at .*thrower\.ts:\d+:\d+/);
+    expect(stack).not.toContain(".bundle.mjs");
+  });
+});

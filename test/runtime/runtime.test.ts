@@ -64,7 +64,7 @@ describe("the local runtime", () => {
     await app.send("bundled", {});
     await app.until("job:done");
     const where = app.logs.find((l) => l.message === "where");
-    expect(String(where?.fields.url)).toMatch(/offload-workers-[^/]+\/bundled\.mjs$/);
+    expect(String(where?.fields.url)).toMatch(/offload-workers-[^/]+\/bundled\.bundle\.mjs$/);
     expect(app.logs.filter((l) => l.level === "warn")).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,13 +35,12 @@ export async function bundleWorkers(
     const { build } = await import("esbuild");
     await Promise.all(
       jobs.map(async (job) => {
-        const outfile = join(directory, `${job.name}.mjs`);
+        const outfile = join(directory, `${job.name}.bundle.mjs`);
         try {
           await build({
             stdin: {
               contents: [
                 `import { workerData } from "node:worker_threads";`,
-                "process.setSourceMapsEnabled(true);",
                 `import { serveJob } from ${JSON.stringify(entry)};`,
                 `await serveJob(workerData, () => import(${JSON.stringify(job.file)}));`,
               ].join("\n"),
@@ -60,7 +59,14 @@ export async function bundleWorkers(
             sourcemap: "linked",
             logLevel: "silent",
           });
-          files.set(job.name, outfile);
+          // Node reads a module's source map when it loads the module, and only if source maps
+          // are on by then: a small first module turns them on, then loads the bundle.
+          const start = join(directory, `${job.name}.mjs`);
+          writeFileSync(
+            start,
+            `process.setSourceMapsEnabled(true);\nawait import(${JSON.stringify(`./${job.name}.bundle.mjs`)});\n`,
+          );
+          files.set(job.name, start);
         } catch (e) {
           logger.warn(
             { jobName: job.name, file: job.file, reason: bundleError(e) },
