@@ -63,13 +63,17 @@ export function checkJobId(jobId: unknown, jobName?: string): string {
 }
 
 /**
- * The id of a received job: its `jobId` message attribute, or else (a message sent over the
- * SQS API without one) its message id.
+ * The id of a received job: its `jobId` String attribute, or else (a message sent over the SQS
+ * API without one, or with one of another type) its message id. The engine keys its records
+ * the same way.
  */
 export function jobIdOf(message: {
   messageId: string;
-  messageAttributes?: Readonly<Record<string, { stringValue?: string | undefined }>>;
+  messageAttributes?: Readonly<
+    Record<string, { dataType?: string | undefined; stringValue?: string | undefined }>
+  >;
 }): string {
-  const attribute = message.messageAttributes?.[JOB_ID_ATTRIBUTE]?.stringValue;
-  return attribute !== undefined && attribute !== "" ? attribute : message.messageId;
+  const attribute = message.messageAttributes?.[JOB_ID_ATTRIBUTE];
+  const value = attribute?.dataType === "String" ? attribute.stringValue : undefined;
+  return value !== undefined && value !== "" ? value : message.messageId;
 }

@@ -1,6 +1,6 @@
 import { unknownJob } from "../core/error-codes.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
-import { JOB_ID_ATTRIBUTE } from "../core/job-id.js";
+import { JOB_ID_ATTRIBUTE, jobIdOf } from "../core/job-id.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import {
   type DeadLetter,
@@ -150,7 +150,15 @@ export async function createEngineTransport(
         const messages = await engine.peekMessages({ QueueUrl: of(jobName).dlq, Limit: limit });
         return messages.map(
           (m): DeadLetter => ({
-            jobId: m.MessageAttributes[JOB_ID_ATTRIBUTE]?.StringValue || m.MessageId,
+            jobId: jobIdOf({
+              messageId: m.MessageId,
+              messageAttributes: {
+                jobId: {
+                  dataType: m.MessageAttributes[JOB_ID_ATTRIBUTE]?.DataType,
+                  stringValue: m.MessageAttributes[JOB_ID_ATTRIBUTE]?.StringValue,
+                },
+              },
+            }),
             messageId: m.MessageId,
             body: m.Body,
             attributes: Object.fromEntries(

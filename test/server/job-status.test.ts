@@ -1,6 +1,9 @@
+import { ListTopicsCommand, PublishCommand } from "@aws-sdk/client-sns";
+import { GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../../src/core/client.js";
 import type { JobPage, JobStatus } from "../../src/core/job-status.js";
+import { sdkClients } from "../support/sdk-clients.js";
 import { startTestServer } from "../support/server.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -124,5 +127,43 @@ describe("GET /jobs/:id, GET /jobs and DELETE /jobs/:id on the local server", ()
       idempotencyKey: "welcome once",
     });
     expect(second).toEqual({ status: 202, body: { jobId: first.body.jobId } });
+  });
+});
+
+describe("jobs sent over the SQS and SNS APIs", () => {
+  it("takes the publish's or the message's id as the job's id when the sender gives none", async () => {
+    const { server, log } = await startTestServer(JOBS, cleanups);
+    const aws = sdkClients(server.url);
+    cleanups.push(() => aws.destroy());
+    const { Topics } = await aws.sns.send(new ListTopicsCommand({}));
+    const TopicArn = Topics!.find((t) => t.TopicArn!.endsWith(":offload-jobs"))!.TopicArn!;
+    const published = await aws.sns.send(
+      new PublishCommand({
+        TopicArn,
+        Message: '{"name":"Sns"}',
+        MessageAttributes: { jobName: { DataType: "String", StringValue: "greet" } },
+      }),
+    );
+    const byPublish = await jobUntil(
+      server.url,
+      published.MessageId!,
+      (j) => j.state === "succeeded",
+    );
+    expect(byPublish.jobName).toBe("greet");
+    const greetedSns = await log.waitFor((l) => l.message === "greeted Sns");
+    expect((greetedSns.fields as { jobId?: string }).jobId).toBe(published.MessageId);
+
+    const { QueueUrl } = await aws.sqs.send(new GetQueueUrlCommand({ QueueName: "greet" }));
+    const sent = await aws.sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: '{"name":"Sqs"}',
+        // A jobId of another type is no job id: the message id is.
+        MessageAttributes: { jobId: { DataType: "Number", StringValue: "42" } },
+      }),
+    );
+    await jobUntil(server.url, sent.MessageId!, (j) => j.state === "succeeded");
+    const greetedSqs = await log.waitFor((l) => l.message === "greeted Sqs");
+    expect((greetedSqs.fields as { jobId?: string }).jobId).toBe(sent.MessageId);
   });
 });

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { JOB_ID_ATTRIBUTE } from "../../core/job-id.js";
 import { AWS_LIMITS } from "../../core/limits.js";
 import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
+import type { QueueRecord } from "../sqs/queue-store.js";
 import { insertMessage, prepareMessage } from "../sqs/send.js";
 import type { MessageAttributeValue } from "../sqs/types.js";
 import { isAttributeNumber, isMessageGroupId } from "../sqs/validate.js";
@@ -242,7 +244,7 @@ export function deliver(
       ...(raw
         ? {
             MessageBody: publish.sqsMessage,
-            MessageAttributes: toSqsAttributes(publish.attributes),
+            MessageAttributes: withJobId(ctx, queue, toSqsAttributes(publish.attributes), publish),
           }
         : { MessageBody: formatEnvelope(envelope(ctx, topic, sub, publish, now)) }),
       MessageGroupId: publish.messageGroupId,
@@ -256,6 +258,25 @@ export function deliver(
     }
     insertMessage(ctx, queue, prepared, now);
   }
+}
+
+/**
+ * A job published to the topic without a `jobId` attribute (over the SNS API) gets the publish's
+ * message id as its id in every job queue it reaches: the id its publisher was answered with.
+ */
+function withJobId(
+  ctx: EngineContext,
+  queue: QueueRecord,
+  attributes: Record<string, MessageAttributeValue> | undefined,
+  publish: PreparedPublish,
+): Record<string, MessageAttributeValue> | undefined {
+  if (ctx.jobs.queueOf(queue.id)?.role !== "queue") return attributes;
+  const given = attributes?.[JOB_ID_ATTRIBUTE];
+  if (given?.DataType === "String" && given.StringValue) return attributes;
+  return {
+    ...attributes,
+    [JOB_ID_ATTRIBUTE]: { DataType: "String", StringValue: publish.messageId },
+  };
 }
 
 function toSqsAttributes(

@@ -102,7 +102,8 @@ export function moveChunk(
     messageIdsJson === undefined
       ? ""
       : `AND (message_id IN (SELECT value FROM json_each(@ids))
-           OR json_extract(attributes, '$.jobId.StringValue') IN (SELECT value FROM json_each(@ids)))`;
+           OR (json_extract(attributes, '$.jobId.DataType') = 'String'
+             AND json_extract(attributes, '$.jobId.StringValue') IN (SELECT value FROM json_each(@ids))))`;
   const rows = ctx.stmts
     .get(
       `SELECT * FROM messages WHERE queue_id = @queue AND (sent_at, seq) > (@sentAt, @seq)
@@ -129,8 +130,8 @@ export function moveChunk(
     moved++;
     if (messageIdsJson !== undefined) {
       movedIds.push(row.message_id);
-      const jobId = receivedAttributes(row.attributes).jobId?.stringValue;
-      if (jobId !== undefined) movedIds.push(jobId);
+      const jobId = receivedAttributes(row.attributes).jobId;
+      if (jobId?.dataType === "String" && jobId.stringValue) movedIds.push(jobId.stringValue);
     }
   }
   for (const queueId of touched) ctx.committer.afterCommit(() => ctx.longPoll.notify(queueId));
