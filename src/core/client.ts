@@ -267,8 +267,15 @@ export const MAX_IDEMPOTENCY_KEY_CHARS = 256;
  * @throws OffloadError InvalidSendOptions naming what came.
  */
 export function checkIdempotencyKey(key: unknown, jobName: string): string {
-  if (typeof key === "string" && key.length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_CHARS)
-    return key;
+  if (typeof key === "string" && key.length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_CHARS) {
+    const bad = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u.exec(key);
+    if (bad === null) return key;
+    throw new OffloadError(
+      "InvalidSendOptions",
+      `idempotencyKey holds the character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} at index ${bad.index}, which SQS and SNS refuse in a message attribute (they take tab, newline, carriage return and U+0020 to U+10FFFF, without lone surrogates, U+FFFE or U+FFFF)`,
+      { jobName },
+    );
+  }
   throw new OffloadError(
     "InvalidSendOptions",
     `idempotencyKey must be a string of 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} characters; got ${typeof key === "string" ? `${key.length} characters` : typeof key}`,

@@ -64,8 +64,8 @@ export function checkJobId(jobId: unknown, jobName?: string): string {
 
 /**
  * The id of a received job: its `jobId` String attribute, or else (a message sent over the SQS
- * API without one, or with one of another type) its message id. The engine keys its records
- * the same way.
+ * API without one, or with one of another type, or one that breaks {@link JOB_ID_PATTERN}) its
+ * message id. The engine keys its records the same way.
  */
 export function jobIdOf(message: {
   messageId: string;
@@ -75,5 +75,5 @@ export function jobIdOf(message: {
 }): string {
   const attribute = message.messageAttributes?.[JOB_ID_ATTRIBUTE];
   const value = attribute?.dataType === "String" ? attribute.stringValue : undefined;
-  return value !== undefined && value !== "" ? value : message.messageId;
+  return value !== undefined && JOB_ID_PATTERN.test(value) ? value : message.messageId;
 }

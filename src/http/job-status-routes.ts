@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OffloadError } from "../core/errors.js";
+import { checkJobId } from "../core/job-id.js";
 import type { JobFilter, JobState, JobStatusStore } from "../core/job-status.js";
 import type { ApiBackend } from "./backend.js";
 import { quote } from "./describe.js";
@@ -23,30 +24,28 @@ const STATES: readonly JobState[] = [
   "deleted",
 ];
 
+/** An ISO 8601 date and time, as `since` takes it: 2026-12-07T09:00:00Z, with optional ms and offset. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 const listQuery = {
   job: z.string(),
   state: z.string().refine((s) => (STATES as readonly string[]).includes(s), {
     error: (i) =>
       `Query parameter state must be one of ${STATES.join(", ")}; got ${quote(String(i.input))}`,
   }),
-  since: z.string().refine((s) => !Number.isNaN(Date.parse(s)), {
+  since: z.string().refine((s) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)), {
     error: (i) =>
       `Query parameter since must be an ISO 8601 time such as 2026-12-07T09:00:00Z; got ${quote(String(i.input))}`,
   }),
-  limit: z
-    .string()
-    .regex(/^\d{1,10}$/)
-    .transform(Number)
-    .pipe(z.number().min(1).max(MAX_JOB_PAGE))
-    .or(
-      z.string().transform((s, ctx) => {
-        ctx.addIssue({
-          code: "custom",
-          message: `Query parameter limit must be a whole number from 1 to ${MAX_JOB_PAGE}; got ${quote(s)}`,
-        });
-        return z.NEVER;
-      }),
-    ),
+  limit: z.string().transform((s, ctx) => {
+    const n = Number(s);
+    if (/^\d{1,10}$/.test(s) && n >= 1 && n <= MAX_JOB_PAGE) return n;
+    ctx.addIssue({
+      code: "custom",
+      message: `Query parameter limit must be a whole number from 1 to ${MAX_JOB_PAGE}; got ${quote(s)}`,
+    });
+    return z.NEVER;
+  }),
   cursor: z.string(),
 };
 
@@ -77,7 +76,7 @@ export function listJobsRoute({ backend }: ResolvedApiOptions): RouteHandler {
 export function getJobRoute({ backend }: ResolvedApiOptions): RouteHandler {
   return async (c) => {
     parseQuery(c.req.queries(), {});
-    return c.json(await storeOf(backend).get(c.req.param("jobNameOrId") ?? ""));
+    return c.json(await storeOf(backend).get(checkJobId(c.req.param("jobNameOrId") ?? "")));
   };
 }
 
@@ -88,6 +87,6 @@ export function getJobRoute({ backend }: ResolvedApiOptions): RouteHandler {
 export function cancelJobRoute({ backend }: ResolvedApiOptions): RouteHandler {
   return async (c) => {
     parseQuery(c.req.queries(), {});
-    return c.json(await storeOf(backend).cancel(c.req.param("jobNameOrId") ?? ""));
+    return c.json(await storeOf(backend).cancel(checkJobId(c.req.param("jobNameOrId") ?? "")));
   };
 }

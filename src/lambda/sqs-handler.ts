@@ -557,6 +557,19 @@ function attemptEnd(
   return end;
 }
 
+/** A value as an error message shows it: its JSON when it has one, else its type. */
+function shownValue(value: unknown): string {
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "bigint") return `the bigint ${value}`;
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json.length > 200 ? `${json.slice(0, 200)}…` : json;
+  } catch {
+    // A cycle, say: its type says enough.
+  }
+  return typeof value;
+}
+
 /** What `ctx.progress` takes. */
 export type ProgressValue = number | { done: number; total: number };
 
@@ -582,7 +595,7 @@ export function checkProgress(
   if (!ok) {
     throw new OffloadError(
       "InvalidProgress",
-      `ctx.progress takes a number from 0 to 100, or { done, total } with whole numbers 0 ≤ done ≤ total; got ${typeof value === "object" ? JSON.stringify(value) : String(value)}`,
+      `ctx.progress takes a number from 0 to 100, or { done, total } with whole numbers 0 ≤ done ≤ total; got ${shownValue(value)}`,
       { jobName },
     );
   }

@@ -113,13 +113,26 @@ describe("job records: acceptance", () => {
     }
     expect(accepted).toMatchObject({ JobId: "accepted-1", Duplicate: false });
     expect((await engine.jobs.get("accepted-1")).idempotencyKey).toBe("k");
-    // A job id sent again over the SQS API starts the record's next life, its events kept.
-    await engine.sqs.sendMessage({
+    // The id of a job still queued, sent again over the SQS API, names that job only: the new
+    // message is a job of its own, named by its message id, which it carries as its jobId.
+    const again = await engine.sqs.sendMessage({
       QueueUrl: queue,
       MessageBody: "again",
       MessageAttributes: jobIdAttribute("order-1"),
     });
-    expect(types(await engine.jobs.get("order-1"))).toEqual(["accepted", "accepted"]);
+    expect(types(await engine.jobs.get("order-1"))).toEqual(["accepted"]);
+    expect((await engine.jobs.get(again.MessageId)).state).toBe("queued");
+    const carried = (await engine.peekMessages({ QueueUrl: queue, Limit: 10 })).find(
+      (m) => m.MessageId === again.MessageId,
+    );
+    expect(carried?.MessageAttributes.jobId?.StringValue).toBe(again.MessageId);
+    // So does a message without a jobId, or with one that is no job id.
+    const odd = await engine.sqs.sendMessage({
+      QueueUrl: queue,
+      MessageBody: "odd",
+      MessageAttributes: jobIdAttribute("has space"),
+    });
+    expect((await engine.jobs.get(odd.MessageId)).state).toBe("queued");
     // A queue nobody tracks keeps no records.
     const other = await te.createQueue("other");
     const { MessageId } = await engine.sqs.sendMessage({ QueueUrl: other, MessageBody: "e" });

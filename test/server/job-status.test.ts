@@ -1,5 +1,10 @@
 import { ListTopicsCommand, PublishCommand } from "@aws-sdk/client-sns";
-import { GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SendMessageCommand,
+  StartMessageMoveTaskCommand,
+} from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../../src/core/client.js";
 import type { JobPage, JobStatus } from "../../src/core/job-status.js";
@@ -16,6 +21,8 @@ const JOBS = {
     handler: async ({ name }, ctx) => { ctx.progress(100, "greeted"); ctx.logger.info({ name }, "greeted " + name); } });`,
   broken: `export default defineJob({ maxAttempts: 1,
     handler: async () => { throw new Error("no printer"); } });`,
+  refused: `export default defineJob({
+    handler: async () => { throw new Unrecoverable("no such printer"); } });`,
 };
 
 async function post(url: string, body: unknown) {
@@ -87,6 +94,31 @@ describe("GET /jobs/:id, GET /jobs and DELETE /jobs/:id on the local server", ()
     expect(await unknown.json()).toMatchObject({ error: { code: "JobNotFound" } });
     await expect(offload.getJob("not-a-job")).rejects.toMatchObject({ code: "JobNotFound" });
 
+    // The last attempt failed: the job has failed for good (it moves to its DLQ next).
+    expect(failed.state).toBe("failed");
+    expect(failed.runAt).toBeNull();
+
+    for (const [query, message] of [
+      ["limit=abc", 'Query parameter limit must be a whole number from 1 to 1000; got "abc"'],
+      ["limit=0", 'Query parameter limit must be a whole number from 1 to 1000; got "0"'],
+      [
+        "since=1",
+        'Query parameter since must be an ISO 8601 time such as 2026-12-07T09:00:00Z; got "1"',
+      ],
+    ] as const) {
+      const answer = await fetch(`${server.url}/jobs?${query}`);
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toMatchObject({ error: { code: "InvalidRequest", message } });
+    }
+    const slashed = await fetch(`${server.url}/jobs/a%2Fb`);
+    expect(slashed.status).toBe(400);
+    expect(await slashed.json()).toMatchObject({
+      error: {
+        code: "InvalidJobId",
+        message: expect.stringMatching(/^jobId must be 1 to 128 .*; got "a\/b"$/),
+      },
+    });
+
     const bad = await fetch(`${server.url}/jobs?state=done`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({
@@ -127,6 +159,25 @@ describe("GET /jobs/:id, GET /jobs and DELETE /jobs/:id on the local server", ()
       idempotencyKey: "welcome once",
     });
     expect(second).toEqual({ status: 202, body: { jobId: first.body.jobId } });
+
+    // A key SQS could not carry is refused, naming the character, and nothing is stored.
+    const before = (await (await fetch(`${server.url}/jobs?job=greet`)).json()) as JobPage;
+    const refused = await post(server.url, {
+      jobName: "greet",
+      payload: { name: "Nul" },
+      idempotencyKey: "a\u0000b",
+    });
+    expect(refused).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          code: "InvalidSendOptions",
+          message: expect.stringMatching(/^idempotencyKey holds the character U\+0000 at index 1/),
+        },
+      },
+    });
+    const after = (await (await fetch(`${server.url}/jobs?job=greet`)).json()) as JobPage;
+    expect(after.jobs).toHaveLength(before.jobs.length);
   });
 });
 
@@ -165,5 +216,42 @@ describe("jobs sent over the SQS and SNS APIs", () => {
     await jobUntil(server.url, sent.MessageId!, (j) => j.state === "succeeded");
     const greetedSqs = await log.waitFor((l) => l.message === "greeted Sqs");
     expect((greetedSqs.fields as { jobId?: string }).jobId).toBe(sent.MessageId);
+  });
+
+  it("keeps a wire-sent job's id through its DLQ and a move task back", async () => {
+    const { server } = await startTestServer(JOBS, cleanups);
+    const aws = sdkClients(server.url);
+    cleanups.push(() => aws.destroy());
+    const { QueueUrl } = await aws.sqs.send(new GetQueueUrlCommand({ QueueName: "refused" }));
+    const sent = await aws.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "{}" }));
+    const jobId = sent.MessageId!;
+    await jobUntil(server.url, jobId, (j) => j.state === "failed");
+    const { Attributes } = await aws.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: `${QueueUrl}-dlq`,
+        AttributeNames: ["QueueArn"],
+      }),
+    );
+    await aws.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: Attributes!.QueueArn! }));
+    // Back in its queue under the same id, it runs and is refused again, recorded there.
+    const again = await jobUntil(
+      server.url,
+      jobId,
+      (j) => j.events.some((e) => e.type === "redriven") && j.state === "failed",
+    );
+    expect(again.events.map((e) => e.type)).toEqual([
+      "accepted",
+      "started",
+      "dead-lettered",
+      "redriven",
+      "started",
+      "dead-lettered",
+    ]);
+    // The message carries its id too: the DLQ lists it under it, as the handler knew it.
+    const dlq = (await (await fetch(`${server.url}/api/queues/refused/dlq`)).json()) as {
+      messages: Array<{ jobId: string; messageId: string }>;
+    };
+    expect(dlq.messages.map((m) => m.jobId)).toEqual([jobId]);
+    expect(dlq.messages[0]?.messageId).not.toBe(jobId);
   });
 });

@@ -63,39 +63,45 @@ export class JobHooks {
   }
 
   /**
-   * A job's message entered its queue (a send, a publish's delivery). A job id still on record
-   * (a client of the SQS API reusing one) starts that record's next life: queued again, its
-   * events kept.
+   * A job's message entered its queue (a send, a publish's delivery). A job id of the same job
+   * still on record whose life is over or in its DLQ (a client of the SQS API sending it again,
+   * as a redrive by receive and send does) starts that record's next life: queued again, its
+   * events kept. False, recording nothing, when the id names another job that is not over, or
+   * one of another job name: the caller gives the message an id of its own.
    */
-  accepted(arrival: JobArrival, now: number): void {
+  accepted(arrival: JobArrival, now: number): boolean {
     let event = `{"type":"accepted","at":${now}`;
     if (arrival.runAt !== undefined) event += `,"runAt":${arrival.runAt}`;
     if (arrival.idempotencyKey !== undefined)
       event += `,"idempotencyKey":${JSON.stringify(arrival.idempotencyKey)}`;
     event += "}";
     // Positional values and the events array as text: this runs for every job sent.
-    this.#stmts
-      .get(
-        `INSERT INTO jobs (job_id, job_name, state, accepted_at, run_at, updated_at, idempotency_key,
+    return (
+      this.#stmts
+        .get(
+          `INSERT INTO jobs (job_id, job_name, state, accepted_at, run_at, updated_at, idempotency_key,
            message_seq, events, event_count)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
          ON CONFLICT (job_id) DO UPDATE SET job_name = excluded.job_name, state = excluded.state,
            accepted_at = excluded.accepted_at, run_at = excluded.run_at, updated_at = excluded.updated_at,
            finished_at = NULL, attempt_started_at = NULL, cancel_requested = 0,
            idempotency_key = excluded.idempotency_key, message_seq = excluded.message_seq,
-           ${appendEvent("json_extract(excluded.events, '$[0]')")}`,
-      )
-      .run(
-        arrival.jobId,
-        arrival.jobName,
-        arrival.runAt === undefined ? "queued" : "delayed",
-        now,
-        arrival.runAt ?? null,
-        now,
-        arrival.idempotencyKey ?? null,
-        arrival.seq,
-        `[${event}]`,
-      );
+           ${appendEvent("json_extract(excluded.events, '$[0]')")}
+         WHERE jobs.job_name = excluded.job_name
+           AND jobs.state IN ('failed', 'succeeded', 'cancelled', 'expired', 'deleted')`,
+        )
+        .run(
+          arrival.jobId,
+          arrival.jobName,
+          arrival.runAt === undefined ? "queued" : "delayed",
+          now,
+          arrival.runAt ?? null,
+          now,
+          arrival.idempotencyKey ?? null,
+          arrival.seq,
+          `[${event}]`,
+        ).changes > 0
+    );
   }
 
   /**

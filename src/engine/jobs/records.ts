@@ -306,12 +306,14 @@ function recordEnd(ctx: EngineContext, end: AttemptEnd): void {
       error,
     };
     if (end.retry) event.retry = { reason: end.retry.reason, at: end.retry.at };
-    // Only the attempt under way turns the job to retrying: a late report of an earlier one
-    // (or of a job since moved to its DLQ) only adds its event.
+    // Only the attempt under way turns the job to retrying (or, after its last attempt, to
+    // failed: the queue moves it to its DLQ at its next receive): a late report of an earlier
+    // one (or of a job since moved to its DLQ) only adds its event.
     stmts
       .get(
         `UPDATE jobs SET
-           state = CASE WHEN state = 'running' AND attempts = @attempt THEN 'retrying' ELSE state END,
+           state = CASE WHEN state = 'running' AND attempts = @attempt
+             THEN (CASE WHEN @retryAt IS NULL THEN 'failed' ELSE 'retrying' END) ELSE state END,
            run_at = CASE WHEN state = 'running' AND attempts = @attempt THEN @retryAt ELSE run_at END,
            attempt_started_at = CASE WHEN state = 'running' AND attempts = @attempt THEN NULL
              ELSE attempt_started_at END,

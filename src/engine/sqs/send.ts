@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { JOB_ID_ATTRIBUTE } from "../../core/job-id.js";
+import { JOB_ID_ATTRIBUTE, JOB_ID_PATTERN } from "../../core/job-id.js";
 import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
 import { sqsError } from "./errors.js";
 import { noteGroupedMessage } from "./fair.js";
 import { md5Hex, md5OfAttributes, md5OfStoredAttributes } from "./md5.js";
-import { serializeAttributes } from "./message-row.js";
+import { deserializeAttributes, serializeAttributes } from "./message-row.js";
 import type { QueueRecord } from "./queue-store.js";
 import type {
   BatchResultErrorEntry,
@@ -65,6 +65,28 @@ function stringAttribute(
   return value?.DataType === "String" && value.StringValue ? value.StringValue : undefined;
 }
 
+/** A `jobId` attribute that is a job id: a String that keeps the job-id rule. */
+function jobIdAttribute(attributes: SendMessageBatchRequestEntry["MessageAttributes"]) {
+  const value = stringAttribute(attributes, JOB_ID_ATTRIBUTE);
+  return value !== undefined && JOB_ID_PATTERN.test(value) ? value : undefined;
+}
+
+/**
+ * The message as stored with `jobId` as its jobId String attribute, so that every hop after
+ * (receive, the DLQ, a redrive) carries the id its record has. The sender's answer keeps the
+ * MD5s of what it sent.
+ */
+function withStoredJobId(message: PreparedMessage, jobId: string): PreparedMessage {
+  const attributes = deserializeAttributes(message.attributes);
+  attributes[JOB_ID_ATTRIBUTE] = { DataType: "String", StringValue: jobId };
+  return {
+    ...message,
+    attributes: serializeAttributes(attributes),
+    md5Attributes: md5OfAttributes(attributes),
+    jobId,
+  };
+}
+
 export function prepareMessage(
   queue: QueueRecord,
   entry: Omit<SendMessageBatchRequestEntry, "Id">,
@@ -95,7 +117,7 @@ export function prepareMessage(
     md5SystemAttributes: md5OfAttributes(entry.MessageSystemAttributes),
     messageGroupId,
     delaySeconds,
-    jobId: stringAttribute(entry.MessageAttributes, JOB_ID_ATTRIBUTE),
+    jobId: jobIdAttribute(entry.MessageAttributes),
     idempotencyKey: stringAttribute(entry.MessageAttributes, IDEMPOTENCY_KEY_ATTRIBUTE),
   };
 }
@@ -110,8 +132,13 @@ export function insertMessage(
 ): string {
   if (ctx.queues.byName(queue.name)?.id !== queue.id) throw sqsError.nonExistentQueue(queue.url);
   const tracked = ctx.jobs.queueOf(queue.id);
-  // A job's id: its jobId attribute, else (sent over the SQS API without one) its message id.
-  const jobId = tracked?.role === "queue" ? (message.jobId ?? messageId) : null;
+  // A job's id: its jobId attribute, else (sent over the SQS API without one, or with one that
+  // is no job id) its message id, which the stored message then carries as its jobId.
+  const stored =
+    tracked?.role === "queue" && message.jobId === undefined
+      ? withStoredJobId(message, messageId)
+      : message;
+  const jobId = tracked?.role === "queue" ? stored.jobId! : null;
   const { lastInsertRowid } = ctx.stmts
     .get(
       `INSERT INTO messages (queue_id, message_id, body, attributes, md5_body, md5_attributes,
@@ -123,9 +150,9 @@ export function insertMessage(
       queue.id,
       messageId,
       message.body,
-      message.attributes,
+      stored.attributes,
       message.md5Body,
-      message.md5Attributes ?? null,
+      stored.md5Attributes ?? null,
       message.systemAttributes,
       message.md5SystemAttributes ?? null,
       ctx.senderId,
@@ -135,16 +162,23 @@ export function insertMessage(
       jobId,
     );
   if (tracked && jobId !== null) {
-    ctx.jobs.accepted(
-      {
-        jobName: tracked.jobName,
-        jobId,
-        seq: Number(lastInsertRowid),
-        runAt: message.delaySeconds > 0 ? now + message.delaySeconds * 1000 : undefined,
-        idempotencyKey: message.idempotencyKey,
-      },
-      now,
-    );
+    const seq = Number(lastInsertRowid);
+    const arrival = {
+      jobName: tracked.jobName,
+      jobId,
+      seq,
+      runAt: message.delaySeconds > 0 ? now + message.delaySeconds * 1000 : undefined,
+      idempotencyKey: message.idempotencyKey,
+    };
+    if (!ctx.jobs.accepted(arrival, now)) {
+      // The id names another job that is not over (a client of the SQS API reusing it): this
+      // message is a job of its own, named by its message id.
+      const own = withStoredJobId(stored, messageId);
+      ctx.stmts
+        .get("UPDATE messages SET job_id = ?, attributes = ?, md5_attributes = ? WHERE seq = ?")
+        .run(messageId, own.attributes, own.md5Attributes ?? null, seq);
+      ctx.jobs.accepted({ ...arrival, jobId: messageId }, now);
+    }
   }
   if (message.messageGroupId !== undefined) noteGroupedMessage(ctx, queue.id);
   const queueId = queue.id;
