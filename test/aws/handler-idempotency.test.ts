@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   createDynamoIdempotencyStore,
   createJobFunction,
@@ -86,9 +87,10 @@ describe("an idempotent job's function", () => {
       release = r;
     });
     const job = defineJob({
+      schema: z.object({ order: z.string() }),
       timeout: "20s",
-      idempotency: { key: (p: { order: string }) => p.order, ttl: "1h" },
-      handler: async (payload: { order: string }, ctx) => {
+      idempotency: { key: (p) => p.order, ttl: "1h" },
+      handler: async (payload, ctx) => {
         ran.push(ctx.jobId);
         await released;
         return { charged: payload.order };
