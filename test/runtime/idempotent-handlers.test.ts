@@ -68,6 +68,20 @@ describe("idempotent handlers", () => {
     expect(job.result).toEqual({ charged: "o-1", attempt: 1 });
   });
 
+  it("keeps no result over 16 KiB as JSON, and says so", async () => {
+    app = await startTestApp({
+      big: `export default defineJob({ handler: async () => "x".repeat(20_000) });`,
+    });
+    const jobId = await app.send("big", {});
+    await app.until("job:done");
+    const job = await record(app, jobId, (j) => j.state === "succeeded");
+    expect(job.result).toBeNull();
+    expect(app.logs.find((l) => l.message?.includes("over 16 KiB"))?.fields).toMatchObject({
+      jobId,
+      chars: 20_002,
+    });
+  });
+
   it("answers a duplicate delivery of a job that succeeded with its result, unrun", async () => {
     const f = files();
     app = await startTestApp({ charge: CHARGE(`timeout: "5s", idempotency: { ttl: "1h" }`) });
@@ -163,6 +177,27 @@ describe("idempotent handlers", () => {
     });
     const job = await record(app, jobId, (j) => j.state === "succeeded");
     expect(job.result).toEqual({ charged: "o-9", attempt: 2 });
+  });
+
+  it("lets the retry of an attempt stopped at its timeout run once the hold has expired", async () => {
+    const f = files();
+    app = await startTestApp({
+      slow: `import { appendFileSync } from "node:fs";
+        export default defineJob({ timeout: "2s", retryDelay: "2s", idempotency: { ttl: "1h" },
+          handler: async (p, ctx) => {
+            appendFileSync(p.runs, "run\\n");
+            if (ctx.attempt === 1) await new Promise(() => {});
+          } });`,
+    });
+    const jobId = await app.send("slow", { runs: f.runs });
+    while (f.ran().length === 0) await new Promise((r) => setTimeout(r, 2));
+    expect(await probe(app, "slow", jobId)).toEqual({ status: "in-progress", jobId });
+    await app.te.advance(2_000);
+    const [failed] = await app.until("job:failed");
+    expect(failed?.error.code).toBe("Timeout");
+    const [done] = await app.until("job:done");
+    expect(done).toMatchObject({ jobId, attempt: 2 });
+    expect(f.ran()).toEqual(["run", "run"]);
   });
 
   it("frees the key of a failed attempt, so its retry runs", async () => {
