@@ -415,7 +415,8 @@ export function createSqsHandler(
         ? cancelledOutcome(item)
         : await failed(record, attempt, thrown, deadline);
     }
-    if (ref && outcome.status !== "succeeded") await releaseKey(ref);
+    // A failed or cancelled run frees its key: the next attempt (or job) with it may run.
+    if (ref && (outcome.status !== "succeeded" || job.cancelled)) await releaseKey(ref);
     await progress.flush();
     // Cancelled while it ran: whatever it did, it ends cancelled (and never runs again).
     return job.cancelled ? cancelledOutcome(item) : outcome;
