@@ -20,6 +20,10 @@ export {
   TOPIC_ARN_ENV,
 } from "./env.js";
 export {
+  createDynamoIdempotencyStore,
+  type DynamoIdempotencyOptions,
+} from "./handler-idempotency.js";
+export {
   createJobFunction,
   type JobFunctionOptions,
   type JobFunctionRecords,

@@ -1,9 +1,10 @@
 // Bundled into every job's Lambda (with @aws-sdk/* left to the Lambda runtime):
 // keep imports to the SQS and DynamoDB clients, offload/lambda's handler, the job records
 // and small local modules (not the API's: no Hono, no transport).
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Clock } from "../core/clock.js";
+import type { IdempotencyStore } from "../core/idempotency.js";
 import type { AttemptEnd, JobRecorder } from "../core/job-status.js";
 import type { AnyJobDefinition } from "../core/job-types.js";
 import type { Logger } from "../core/logger.js";
@@ -17,6 +18,7 @@ import {
   QUEUE_URL_ENV,
   requireEnv,
 } from "./env.js";
+import { createDynamoIdempotencyStore } from "./handler-idempotency.js";
 import { createJobAttemptRecords, type JobAttemptRecords } from "./job-records-attempts.js";
 import { createLambdaLogger } from "./lambda-logger.js";
 import { createSqsMessageActions } from "./message-actions.js";
@@ -38,7 +40,13 @@ export interface JobFunctionOptions {
    * (nothing recorded) when it is unset, as in a stack with `aws.jobHistory: false`
    */
   records?: JobFunctionRecords;
-  /** The default records' DynamoDB client. @defaultValue `new DynamoDBClient({})`: region and credentials from the Lambda environment */
+  /**
+   * Where an idempotent job (the `idempotency` option) keeps its keys and results.
+   * @defaultValue the job table named by env OFFLOAD_JOB_TABLE, for a job with that option; none
+   * otherwise (a job with the option then fails to load: IdempotencyUnavailable)
+   */
+  idempotency?: IdempotencyStore;
+  /** The default records' and idempotency store's DynamoDB client. @defaultValue `new DynamoDBClient({})`: region and credentials from the Lambda environment */
   dynamodb?: DynamoDBClient;
   /** @defaultValue JSON lines on stdout at env OFFLOAD_LOG_LEVEL (default info) */
   logger?: Logger;
@@ -81,15 +89,17 @@ export function createJobFunction(
   const dlqUrl = options.dlqUrl ?? requireEnv(env, DLQ_URL_ENV, "the job's DLQ URL");
   const sqs = options.sqs ?? new SQSClient({});
   const tableName = env[JOB_TABLE_ENV]?.trim();
-  const records =
-    options.records ??
-    (tableName
-      ? createJobAttemptRecords({
-          tableName,
-          ...(options.dynamodb === undefined ? {} : { dynamodb: options.dynamodb }),
-          ...(options.clock === undefined ? {} : { clock: options.clock }),
-        })
-      : undefined);
+  // One client for the records and the idempotency keys.
+  const dynamodb = tableName ? (options.dynamodb ?? new DynamoDBClient({})) : undefined;
+  const table = tableName && {
+    tableName,
+    dynamodb: dynamodb!,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  };
+  const records = options.records ?? (table ? createJobAttemptRecords(table) : undefined);
+  const idempotency =
+    options.idempotency ??
+    (table && job.options.idempotency ? createDynamoIdempotencyStore(table) : undefined);
   const maxAttempts = job.options.maxAttempts;
   const recorder: JobRecorder | undefined = records && {
     started: (attempts) => records.started(attempts),
@@ -106,6 +116,7 @@ export function createJobFunction(
     logger: options.logger ?? createLambdaLogger(env),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(recorder === undefined ? {} : { recorder }),
+    ...(idempotency === undefined ? {} : { idempotency }),
   });
   return handler;
 }

@@ -105,6 +105,7 @@ export class OffloadStack extends Stack {
       alertEmail: props.alertEmail,
       auth,
       corsOrigins,
+      ...(props.jobHistory === false ? { jobHistory: false } : {}),
     });
     this.warnings = Object.freeze([...warnings]);
     warnings.forEach((warning, i) => {

@@ -17,6 +17,8 @@ export interface StackInput {
   readonly alertEmail: string | undefined;
   readonly auth: "iam" | "none" | { jwt: { issuer: string; audience: readonly string[] } };
   readonly corsOrigins: readonly string[];
+  /** The stack keeps the job table (aws.jobHistory), where idempotent jobs keep their keys. @defaultValue true */
+  readonly jobHistory?: boolean;
 }
 
 /** Problems refuse the stack; warnings are advice (AWS guidance) that synthesis reports. */
@@ -57,6 +59,11 @@ export function validateStack(input: StackInput): StackValidation {
       problems.push(`${label} runs on Lambda but no function code was given for it`);
     }
     checkRetryDelay(label, job.options, problems, warnings);
+    if (job.options.idempotency && input.jobHistory === false) {
+      problems.push(
+        `${label} has the idempotency option, which keeps its keys in the stack's job table, but aws.jobHistory is false: the stack has no table. Set aws.jobHistory to true, or remove the option`,
+      );
+    }
   }
   for (const group of outputKeyClashes([...seen])) {
     problems.push(

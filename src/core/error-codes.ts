@@ -72,6 +72,15 @@ interface ErrorCatalogue {
   BatchHandlerContract: never;
   /** A message a batch handler reported as failed. */
   BatchItemFailed: never;
+  /**
+   * An idempotent job whose key another attempt holds (a duplicate delivery running at the same
+   * time): this attempt fails and is retried once that one has ended or its hold expired.
+   */
+  IdempotencyInProgress: never;
+  /** An idempotent job's `idempotency.key` function that threw or returned no usable key. */
+  InvalidIdempotencyKey: never;
+  /** An idempotent job run where no idempotency store is reachable (or it failed). */
+  IdempotencyUnavailable: never;
 
   // Loading jobs and running them locally.
   /** The jobs folder cannot be read. */

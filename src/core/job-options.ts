@@ -27,10 +27,11 @@ const MAX_IDEMPOTENCY_WINDOW_MS = 14 * 24 * 60 * 60 * SECOND;
 const KNOWN_OPTIONS = [
   "schema", "handler", "batchHandler", "timeout", "maxAttempts", "retryDelay", "backoff",
   "batchSize", "maxBatchingWindow", "concurrency", "delay", "alarm", "schedule", "runtime",
-  "idempotencyWindow",
+  "idempotencyWindow", "idempotency",
 ] as const;
 const BACKOFF_OPTIONS = ["initialDelay", "maxDelay", "jitter"] as const;
 const ALARM_OPTIONS = ["oldestMessageAge", "messages"] as const;
+const IDEMPOTENCY_OPTIONS = ["key", "ttl"] as const;
 
 /** Thrown when job options are invalid; `problems` holds one message per problem. */
 export class InvalidJobOptionsError extends OffloadError {
@@ -170,6 +171,9 @@ export function resolveJobOptions(options: unknown): {
     );
   }
 
+  const idempotency =
+    o.idempotency === undefined ? undefined : resolveIdempotency(o, timeout, problems);
+
   const backoff = o.backoff === undefined ? undefined : resolveBackoff(o.backoff, problems);
   const alarm = resolveAlarm(orDefault(o.alarm, { oldestMessageAge: "15m" }), problems);
 
@@ -208,6 +212,7 @@ export function resolveJobOptions(options: unknown): {
     schedule: schedule as string | undefined,
     runtime: runtime as "lambda" | "container",
     idempotencyWindowMs: idempotencyWindow!.ms,
+    idempotency,
   });
   return { resolved, warnings };
 }
@@ -256,6 +261,58 @@ function resolveBackoff(value: unknown, problems: string[]): ResolvedJobOptions[
     initialDelayMs: initial.ms,
     maxDelayMs: max.ms,
     jitter: jitter as "full" | "none",
+  });
+}
+
+function resolveIdempotency(
+  o: Record<string, unknown>,
+  timeout: DurationValue | undefined,
+  problems: string[],
+): ResolvedJobOptions["idempotency"] {
+  const value = o.idempotency;
+  if (!isPlainObject(value)) {
+    problems.push(
+      `idempotency ${describeValue(value)} is not an object: write e.g. { ttl: "1h" } or { key: (payload) => payload.orderId, ttl: "1h" }`,
+    );
+    return undefined;
+  }
+  if (o.batchHandler !== undefined) {
+    problems.push(
+      "idempotency is given with batchHandler: it applies to handler jobs only (a batch handler returns no result per job to keep); make the batch handler's work idempotent itself, or use handler",
+    );
+  }
+  problems.push(
+    ...unknownKeys(value, IDEMPOTENCY_OPTIONS, "option idempotency.", "idempotency's options"),
+  );
+  const { key } = value;
+  if (key !== undefined && typeof key !== "function") {
+    problems.push(
+      `idempotency.key ${describeValue(key)} is not a function: write e.g. key: (payload) => payload.orderId (or leave it out: the job's id is the key)`,
+    );
+  }
+  let ttl: DurationValue | undefined;
+  if (value.ttl === undefined) {
+    problems.push(
+      'idempotency.ttl is missing: how long a result answers for its key, from 1s to 14d, e.g. "1h"',
+    );
+  } else {
+    ttl = durationOption(value.ttl, "idempotency.ttl", 0, problems);
+    if (ttl && (ttl.ms < SECOND || ttl.ms > MAX_IDEMPOTENCY_WINDOW_MS)) {
+      problems.push(
+        `idempotency.ttl ${ttl.shown} is not from 1s to 14d: how long a result answers for its key, at most as long as a duplicate can come (a DLQ keeps a message 14 days)`,
+      );
+      ttl = undefined;
+    } else if (ttl && timeout && ttl.ms < timeout.ms) {
+      problems.push(
+        `idempotency.ttl ${ttl.shown} is shorter than timeout ${timeout.shown}: a result must answer at least as long as an attempt may run, or a duplicate waiting on it would run again`,
+      );
+      ttl = undefined;
+    }
+  }
+  if (!ttl) return undefined;
+  return Object.freeze({
+    key: typeof key === "function" ? (key as (payload: unknown) => string) : undefined,
+    ttlMs: ttl.ms,
   });
 }
 

@@ -105,11 +105,34 @@ interface CommonJobOptions<S extends StandardSchemaV1 | undefined> {
   idempotencyWindow?: Duration;
 }
 
+/** The `idempotency` option of a job. */
+export interface IdempotencyOptions<Payload> {
+  /**
+   * The key a run is kept under: jobs whose payloads give the same key run once within `ttl`.
+   * A non-empty string of at most 512 characters. @defaultValue the job's id (`ctx.jobId`)
+   */
+  key?: (payload: Payload) => string;
+  /** How long a success's result answers for its key, 1s–14d, e.g. `"1h"`. */
+  ttl: Duration;
+}
+
 /** A job handled one message at a time: resolve = done, throw = retry. */
 export interface SingleJobOptions<S extends StandardSchemaV1 | undefined>
   extends CommonJobOptions<S> {
-  handler: (payload: PayloadOf<S>, ctx: JobContext) => Promise<void> | void;
+  /**
+   * Resolves when the job is done; what it resolves with (a small JSON value, up to 16 KiB as
+   * JSON) is kept as the job's `result`.
+   */
+  handler: (payload: PayloadOf<S>, ctx: JobContext) => unknown;
   batchHandler?: never;
+  /**
+   * Makes the handler idempotent: its result is kept under a key for `ttl`, and a job that
+   * comes again with the same key (a duplicate delivery, a second job) succeeds with that result
+   * without running the handler. While an attempt runs, the key is held until the attempt's
+   * deadline: a duplicate arriving meanwhile fails with IdempotencyInProgress and is retried
+   * once the hold ends. Only for `handler`, not `batchHandler`. @defaultValue none
+   */
+  idempotency?: IdempotencyOptions<PayloadOf<S>>;
 }
 
 /** A job handled a batch at a time: resolves with the ids of the jobs that failed. */
@@ -120,6 +143,8 @@ export interface BatchJobOptions<S extends StandardSchemaV1 | undefined>
     ctx: BatchContext,
   ) => Promise<BatchResult> | BatchResult;
   handler?: never;
+  /** Idempotency applies to `handler` jobs only. */
+  idempotency?: never;
 }
 
 export type JobOptions<S extends StandardSchemaV1 | undefined = undefined> =
@@ -148,6 +173,14 @@ export interface ResolvedJobOptions {
   readonly schedule: string | undefined;
   readonly runtime: "lambda" | "container";
   readonly idempotencyWindowMs: number;
+  /** The handler's idempotency; undefined when the job has none. */
+  readonly idempotency:
+    | {
+        /** Undefined: the job's id is the key. */
+        readonly key: ((payload: unknown) => string) | undefined;
+        readonly ttlMs: number;
+      }
+    | undefined;
 }
 
 /** Marks a value made by defineJob (a registered symbol, so copies of the package agree). */
@@ -158,7 +191,7 @@ export interface JobDefinition<Payload = unknown, Input = Payload> {
   readonly [JOB_BRAND]: true;
   readonly options: ResolvedJobOptions;
   readonly schema: StandardSchemaV1 | undefined;
-  readonly handler: ((payload: Payload, ctx: JobContext) => Promise<void> | void) | undefined;
+  readonly handler: ((payload: Payload, ctx: JobContext) => unknown) | undefined;
   readonly batchHandler:
     | ((
         jobs: ReadonlyArray<BatchItem<Payload>>,

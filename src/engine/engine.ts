@@ -1,9 +1,11 @@
 import { type Clock, systemClock, type TimerHandle } from "../core/clock.js";
 import type { OffloadError } from "../core/errors.js";
+import type { IdempotencyStore } from "../core/idempotency.js";
 import { Committer } from "./committer.js";
 import type { EngineContext } from "./context.js";
 import { DatabaseFileGuard } from "./db/file-guard.js";
 import { type Durability, openDatabase } from "./db/open.js";
+import { createIdempotencyStore } from "./idempotency/store.js";
 import { JobHooks } from "./jobs/hooks.js";
 import { resolveJobHistoryOptions } from "./jobs/options.js";
 import {
@@ -109,6 +111,11 @@ export interface Engine {
    * every change of their message.
    */
   readonly jobs: EngineJobs;
+  /**
+   * The keys and results of idempotent handlers (the `idempotency` job option), kept beside
+   * the jobs; the runtime's workers reach it through the runtime.
+   */
+  readonly idempotency: IdempotencyStore;
   /**
    * Sends (to a queue) or publishes (to a topic) a job, in one commit with its checks: a job id
    * an earlier job still holds is refused (JobIdInUse), and an idempotency key a job of the
@@ -223,7 +230,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const moveTasks = new MoveTasks(ctx);
   const sns = createSnsApi(ctx);
   const records = createJobRecords(ctx, history, sns.publishOp);
-  const sweeper = new RetentionSweeper(ctx, options.sweepIntervalMs ?? 60_000, records.sweep);
+  const idempotency = createIdempotencyStore(ctx);
+  const sweeper = new RetentionSweeper(
+    ctx,
+    options.sweepIntervalMs ?? 60_000,
+    () => records.sweep() + idempotency.sweep(),
+  );
   moveTasks.resume();
   sweeper.start();
   let closed: Promise<void> | undefined;
@@ -233,6 +245,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     sqs: createSqsApi(ctx, moveTasks),
     sns: sns.api,
     jobs: records.jobs,
+    idempotency: {
+      claim: idempotency.claim,
+      complete: idempotency.complete,
+      release: idempotency.release,
+    },
     acceptJob: records.acceptJob,
     receiveMessages: async (input, receiveOptions) =>
       receiveMessages(ctx, queues.byUrl(input.QueueUrl), input, receiveOptions),

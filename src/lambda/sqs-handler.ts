@@ -2,12 +2,14 @@ import { retryDelaySeconds, withinVisibilityLimit } from "../core/backoff.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { isRetryLater, isUnrecoverable } from "../core/control-flow.js";
 import { OffloadError, toError } from "../core/errors.js";
+import type { IdempotencyStore } from "../core/idempotency.js";
 import { jobIdOf } from "../core/job-id.js";
 import type { AttemptEnd, JobProgress, JobRecorder } from "../core/job-status.js";
 import type { BatchItem, JobContext, JobDefinition } from "../core/job-types.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { formatIssues, validatePayload } from "../core/validate-payload.js";
+import { idempotencyKeyOf, type KeptResult, keptResult } from "./idempotency.js";
 import type { MessageActions } from "./message-actions.js";
 import type { LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "./sqs-types.js";
 
@@ -35,6 +37,11 @@ export interface SqsHandlerOptions {
    * to the engine). @defaultValue none: progress is checked and dropped
    */
   onProgress?: (jobId: string, progress: JobProgress) => void | Promise<void>;
+  /**
+   * Where an idempotent job (the `idempotency` option) keeps its keys and results. Required
+   * for such a job. @defaultValue none
+   */
+  idempotency?: IdempotencyStore;
 }
 
 /** The shortest interval between two progress records of one job: a chatty handler is thinned. */
@@ -44,7 +51,14 @@ export const MAX_PROGRESS_MESSAGE_CHARS = 200;
 
 /** How one record ended. */
 export type RecordOutcome =
-  | { messageId: string; jobId: string; status: "succeeded"; attempt: number }
+  | {
+      messageId: string;
+      jobId: string;
+      status: "succeeded";
+      attempt: number;
+      /** The handler's result (or, for an idempotent duplicate, the first run's), when kept. */
+      result?: unknown;
+    }
   | {
       messageId: string;
       jobId: string;
@@ -95,6 +109,12 @@ export interface SqsHandler {
  * concurrently. An error outside the per-record work (a failing action, a
  * batch handler naming an id that is not in the batch) fails the whole batch.
  *
+ * An idempotent job (its `idempotency` option) claims its key before the handler runs: a key
+ * whose run succeeded answers with that run's result, unrun; a key another attempt holds fails
+ * this attempt with IdempotencyInProgress, retried once the hold ends (the other attempt's
+ * deadline at the latest); a failed attempt frees its key.
+ *
+ * @throws OffloadError IdempotencyUnavailable for an idempotent job without `idempotency`.
  * @example
  * import { createSqsHandler } from "offload/lambda";
  * import job from "./jobs/greeting.js";
@@ -111,6 +131,14 @@ export function createSqsHandler(
   const random = options.random ?? Math.random;
   const { actions } = options;
   const resolved = definition.options;
+  const store = options.idempotency;
+  if (resolved.idempotency && !store) {
+    throw new OffloadError(
+      "IdempotencyUnavailable",
+      `${jobName} has the idempotency option, but no idempotency store is given to run it with (locally the engine keeps the keys; on AWS the stack's job table, which aws.jobHistory: false leaves out)`,
+      { jobName },
+    );
+  }
 
   const { recorder } = options;
   const progressSink =
@@ -255,7 +283,13 @@ export function createSqsHandler(
         ),
       };
     }
-    return { ok: true, record, jobId: jobIdOf(record), payload: result.value, attempt };
+    const jobId = jobIdOf(record);
+    if (!resolved.idempotency) return { ok: true, record, jobId, payload: result.value, attempt };
+    const key = idempotencyKeyOf(resolved.idempotency, result.value, jobId);
+    if ("problem" in key) {
+      return { ok: false, outcome: await deadLetter(record, attempt, key.problem) };
+    }
+    return { ok: true, record, jobId, payload: result.value, attempt, key: key.key };
   }
 
   async function deadLetter(
@@ -277,6 +311,8 @@ export function createSqsHandler(
     attempt: number,
     thrown: unknown,
     deadline: number,
+    /** A delay that replaces the job's own (a held idempotency key's). */
+    delaySeconds?: number,
   ): Promise<RecordOutcome> {
     if (isUnrecoverable(thrown))
       return deadLetter(record, attempt, `Unrecoverable: ${toError(thrown).message}`);
@@ -286,6 +322,9 @@ export function createSqsHandler(
     // RetryLater's own delay, else the job's backoff; else the queue's visibility timeout.
     if (isRetryLater(thrown)) {
       retryAfterSeconds = thrown.delaySeconds;
+      retryReason = "retry-later";
+    } else if (delaySeconds !== undefined) {
+      retryAfterSeconds = delaySeconds;
       retryReason = "retry-later";
     }
     if (retryAfterSeconds === undefined && resolved.backoff) {
@@ -359,18 +398,122 @@ export function createSqsHandler(
       logger: withFields(logger, { jobName, jobId, messageId: record.messageId, attempt }),
       progress: progress.report,
     };
+    const ref = item.key === undefined ? undefined : { jobName, key: item.key, jobId };
+    if (ref) {
+      const answered = await claimKey(item, ref, deadline);
+      if (answered) return answered;
+    }
     let outcome: RecordOutcome;
     try {
-      await definition.handler!(payload, ctx);
+      const value = await definition.handler!(payload, ctx);
+      const kept = keepResult(value, item);
       outcome = { messageId: record.messageId, jobId, status: "succeeded", attempt };
+      if (kept) outcome.result = kept.value;
+      if (ref && !job.cancelled) await completeKey(ref, kept);
     } catch (thrown) {
       outcome = job.cancelled
         ? cancelledOutcome(item)
         : await failed(record, attempt, thrown, deadline);
     }
+    // A failed or cancelled run frees its key: the next attempt (or job) with it may run.
+    if (ref && (outcome.status !== "succeeded" || job.cancelled)) await releaseKey(ref);
     await progress.flush();
     // Cancelled while it ran: whatever it did, it ends cancelled (and never runs again).
     return job.cancelled ? cancelledOutcome(item) : outcome;
+  }
+
+  /**
+   * Claims an idempotent job's key for the rest of the attempt (its deadline): undefined when
+   * claimed (the handler runs), else the attempt's outcome: a duplicate of a success answers
+   * with its result, unrun; a key held elsewhere (or a store that failed) fails the attempt.
+   */
+  async function claimKey(
+    item: Ready,
+    ref: { jobName: string; key: string; jobId: string },
+    deadline: number,
+  ): Promise<RecordOutcome | undefined> {
+    const { record, attempt, jobId } = item;
+    const fields = {
+      jobName,
+      jobId,
+      messageId: record.messageId,
+      attempt,
+      idempotencyKey: ref.key,
+    };
+    let claim: Awaited<ReturnType<IdempotencyStore["claim"]>>;
+    try {
+      claim = await store!.claim(ref, Math.max(1, deadline - clock.now()));
+    } catch (e) {
+      const cause = toError(e);
+      const error = new OffloadError(
+        "IdempotencyUnavailable",
+        `${jobName}: could not claim idempotency key ${JSON.stringify(ref.key)} (${cause.message}); the job is not run unguarded and is retried`,
+        { jobName, messageId: record.messageId, cause },
+      );
+      return failed(record, attempt, error, deadline);
+    }
+    if (claim.status === "claimed") return undefined;
+    if (claim.status === "done") {
+      logger.info(
+        { ...fields, firstJobId: claim.jobId },
+        "this idempotency key already succeeded: its result is returned, and the handler is not run",
+      );
+      const outcome: RecordOutcome = {
+        messageId: record.messageId,
+        jobId,
+        status: "succeeded",
+        attempt,
+      };
+      if (claim.result !== undefined) outcome.result = claim.result;
+      return outcome;
+    }
+    const seconds = Math.max(1, Math.ceil(claim.heldForMs / 1000));
+    const error = new OffloadError(
+      "IdempotencyInProgress",
+      `${jobName}: idempotency key ${JSON.stringify(ref.key)} is held by a running attempt of job ${claim.jobId} (for up to ${seconds} s more); this attempt does not run the handler, and is retried in ${seconds} s`,
+      { jobName, messageId: record.messageId },
+    );
+    return failed(record, attempt, error, deadline, seconds);
+  }
+
+  /** The handler's value as kept; one too large is kept nowhere (and said so). */
+  function keepResult(value: unknown, item: Ready): KeptResult | undefined {
+    const kept = keptResult(value);
+    if (kept && "tooLarge" in kept) {
+      logger.warn(
+        { jobName, jobId: item.jobId, messageId: item.record.messageId, chars: kept.tooLarge },
+        "the handler's result is over 16 KiB as JSON: it is not kept",
+      );
+      return undefined;
+    }
+    return kept;
+  }
+
+  async function completeKey(
+    ref: { jobName: string; key: string; jobId: string },
+    kept: KeptResult | undefined,
+  ): Promise<void> {
+    try {
+      await store!.complete(ref, kept?.json, resolved.idempotency!.ttlMs);
+    } catch (e) {
+      // The handler ran and succeeded: failing it now would run it again. The key stays held
+      // until the attempt's deadline; a duplicate after that runs again.
+      logger.warn(
+        { jobName, jobId: ref.jobId, idempotencyKey: ref.key, error: toError(e).message },
+        "could not record the idempotency key's success: a duplicate coming after this attempt's deadline runs again",
+      );
+    }
+  }
+
+  async function releaseKey(ref: { jobName: string; key: string; jobId: string }): Promise<void> {
+    try {
+      await store!.release(ref);
+    } catch (e) {
+      logger.warn(
+        { jobName, jobId: ref.jobId, idempotencyKey: ref.key, error: toError(e).message },
+        "could not free the idempotency key: the next attempt waits until this one's deadline",
+      );
+    }
   }
 
   /** ctx.progress for one job: checked, thinned to one record a second, the last one kept. */
@@ -507,6 +650,8 @@ interface Ready {
   jobId: string;
   payload: unknown;
   attempt: number;
+  /** The idempotency key, for an idempotent job. */
+  key?: string;
   running?: Running;
 }
 
@@ -554,6 +699,7 @@ function attemptEnd(
     }
   }
   if (outcome.status === "dead-lettered") end.reason = outcome.reason;
+  if (outcome.status === "succeeded" && outcome.result !== undefined) end.result = outcome.result;
   return end;
 }
 

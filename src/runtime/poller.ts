@@ -278,9 +278,21 @@ export class JobPoller {
         const message = byId.get(outcome.messageId);
         if (!message) continue;
         // A cancelled job is done with too: its message goes, and it never runs again.
-        if (outcome.status === "succeeded" || outcome.status === "cancelled")
+        if (outcome.status === "succeeded" || outcome.status === "cancelled") {
           succeeded.push(message.receiptHandle);
-        else if (outcome.status === "dead-lettered") {
+          // Its result is kept with the job's record before the delete finishes the job.
+          if (outcome.status === "succeeded" && outcome.result !== undefined) {
+            ends.push({
+              jobId: outcome.jobId,
+              jobName: job.name,
+              attempt: outcome.attempt,
+              startedAt: started,
+              at: clock.now(),
+              outcome: "succeeded",
+              result: outcome.result,
+            });
+          }
+        } else if (outcome.status === "dead-lettered") {
           await this.#note(message.messageId, {
             name: "DeadLettered",
             message: outcome.reason,
@@ -407,7 +419,7 @@ export class JobPoller {
     } catch (e) {
       this.#o.logger.warn(
         { jobName: this.#o.job.name, jobIds: ends.map((e) => e.jobId), error: toError(e).message },
-        "could not record the jobs' failed attempts",
+        "could not record how the jobs' attempts ended",
       );
     }
   }

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { type Clock, systemClock } from "../core/clock.js";
 import { toError } from "../core/errors.js";
+import type { IdempotencyStore } from "../core/idempotency.js";
 import type { JobProgress } from "../core/job-status.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import type { Transport } from "../core/transport.js";
@@ -36,6 +37,11 @@ export interface RuntimeOptions {
    * running jobs from: the engine's `engine.jobs`. @defaultValue none
    */
   records?: RuntimeJobRecords;
+  /**
+   * Where idempotent jobs (the `idempotency` option) keep their keys and results: the engine's
+   * `engine.idempotency`. A job with that option does not load without it. @defaultValue none
+   */
+  idempotency?: IdempotencyStore;
 }
 
 /** Processed and failed counts of one job since the runtime started. */
@@ -114,6 +120,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             }
           : {}),
         ...(options.workerMemoryMb === undefined ? {} : { memoryMb: options.workerMemoryMb }),
+        ...(options.idempotency ? { idempotency: options.idempotency } : {}),
       }),
   );
   try {

@@ -5,7 +5,7 @@ import { JOB_TABLE_ENV } from "../../src/aws/env.js";
 import { JOB_TABLE_ENV_NAME } from "../../src/cdk/job-table.js";
 import { resolveAwsConfig } from "../../src/cli/config-aws.js";
 import { JOB_TABLE, JOB_TABLE_NAME_OUTPUT } from "../../src/core/job-table.js";
-import { codeFolder, logicalId, tempFolder, twoJobStack } from "./support.js";
+import { codeFolder, jobOptions, logicalId, tempFolder, twoJobStack } from "./support.js";
 
 const folder = tempFolder();
 let code: string;
@@ -137,6 +137,21 @@ describe("aws.jobHistory: false", () => {
     expect(json).not.toContain(JOB_TABLE_ENV);
     // The rest of the stack is still there.
     t.resourceCountIs("AWS::Lambda::Function", 3);
+  });
+
+  it("refuses an idempotent job, whose keys the table keeps", () => {
+    const idempotent = jobOptions({ idempotency: { ttl: "1h" } });
+    expect(() =>
+      twoJobStack(code, {
+        jobHistory: false,
+        jobs: [{ name: "charge", options: idempotent, code }],
+      }),
+    ).toThrow(
+      `job "charge" has the idempotency option, which keeps its keys in the stack's job table, but aws.jobHistory is false: the stack has no table. Set aws.jobHistory to true, or remove the option`,
+    );
+    expect(() =>
+      twoJobStack(code, { jobs: [{ name: "charge", options: idempotent, code }] }),
+    ).not.toThrow();
   });
 
   it("is read from the config file, true by default, and refuses a value that is not a boolean", () => {

@@ -151,6 +151,20 @@ describe("defineJob typing", () => {
         retries: 3,
       }),
     ).toThrow(/unknown option retries/);
+    expect(() =>
+      defineJob({
+        schema: z.object({ a: z.string() }),
+        // @ts-expect-error: the key is computed from the schema's payload
+        idempotency: { key: (payload) => payload.b, ttl: "1h" },
+        handler: () => {},
+      }),
+    ).not.toThrow();
+    expect(() =>
+      // @ts-expect-error: idempotency is for handler jobs
+      defineJob({ batchHandler: () => {}, idempotency: { ttl: "1h" } }),
+    ).toThrow(/idempotency is given with batchHandler/);
+    // @ts-expect-error: ttl is required
+    expect(() => defineJob({ handler: () => {}, idempotency: {} })).toThrow(/ttl is missing/);
   });
 });
 

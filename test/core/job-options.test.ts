@@ -41,6 +41,7 @@ describe("resolveJobOptions defaults", () => {
       schedule: undefined,
       runtime: "lambda",
       idempotencyWindowMs: 86_400_000,
+      idempotency: undefined,
     });
     expect(warnings).toEqual([]);
   });
@@ -243,7 +244,7 @@ describe("resolveJobOptions errors", () => {
 
   describe("unknown keys", () => {
     const known =
-      "the options are schema, handler, batchHandler, timeout, maxAttempts, retryDelay, backoff, batchSize, maxBatchingWindow, concurrency, delay, alarm, schedule, runtime, idempotencyWindow";
+      "the options are schema, handler, batchHandler, timeout, maxAttempts, retryDelay, backoff, batchSize, maxBatchingWindow, concurrency, delay, alarm, schedule, runtime, idempotencyWindow, idempotency";
     it("names the key, suggests the nearest and lists the known ones", () => {
       expect(problemOf({ maxAttempt: 3 })).toBe(
         `unknown option maxAttempt (did you mean maxAttempts?): ${known}`,
@@ -468,6 +469,42 @@ describe("resolveJobOptions errors", () => {
         'schedule 5 is not a string: write e.g. "rate(5 minutes)" or "cron(0 12 * * ? *)"',
       );
     });
+  });
+
+  it("idempotency: an object with a ttl from 1s to 14d, at least the timeout, and a key function", () => {
+    const key = (p: { order: string }) => p.order;
+    expect(resolve({ idempotency: { ttl: "1h" } }).resolved.idempotency).toEqual({
+      key: undefined,
+      ttlMs: 3_600_000,
+    });
+    expect(resolve({ idempotency: { key, ttl: "14d" } }).resolved.idempotency?.key).toBe(key);
+    expect(problemOf({ idempotency: true })).toBe(
+      'idempotency true is not an object: write e.g. { ttl: "1h" } or { key: (payload) => payload.orderId, ttl: "1h" }',
+    );
+    expect(problemOf({ idempotency: {} })).toBe(
+      'idempotency.ttl is missing: how long a result answers for its key, from 1s to 14d, e.g. "1h"',
+    );
+    expect(problemOf({ idempotency: { ttl: "15d" } })).toBe(
+      "idempotency.ttl 15d is not from 1s to 14d: how long a result answers for its key, at most as long as a duplicate can come (a DLQ keeps a message 14 days)",
+    );
+    expect(problemOf({ timeout: "30s", idempotency: { ttl: "10s" } })).toBe(
+      "idempotency.ttl 10s is shorter than timeout 30s: a result must answer at least as long as an attempt may run, or a duplicate waiting on it would run again",
+    );
+    expect(problemOf({ idempotency: { ttl: "1h", key: "orderId" } })).toBe(
+      'idempotency.key "orderId" is not a function: write e.g. key: (payload) => payload.orderId (or leave it out: the job\'s id is the key)',
+    );
+    expect(problemOf({ idempotency: { ttl: "1h", keys: key } })).toBe(
+      "unknown option idempotency.keys (did you mean key?): idempotency's options are key, ttl",
+    );
+    expect(problemOf({ idempotency: { ttl: "soon" } })).toMatch(
+      /^idempotency\.ttl "soon" is not a duration/,
+    );
+  });
+
+  it("idempotency is for handler jobs, not batchHandler", () => {
+    expect(problemsOf({ batchHandler: handler, idempotency: { ttl: "1h" } }, false)).toEqual([
+      "idempotency is given with batchHandler: it applies to handler jobs only (a batch handler returns no result per job to keep); make the batch handler's work idempotent itself, or use handler",
+    ]);
   });
 
   it("runtime is lambda or container", () => {

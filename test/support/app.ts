@@ -83,6 +83,7 @@ export async function startTestApp(
       clock: te.clock,
       logger,
       records: te.engine.jobs,
+      idempotency: te.engine.idempotency,
       ...options,
     });
     const started = runtime;

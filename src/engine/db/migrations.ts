@@ -208,6 +208,27 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: "idempotent handlers' keys: a run held or done, and its result",
+    up(db) {
+      // One row per job name and key: 'held' until expires_at (the attempt's deadline), then
+      // free; 'done' with the result until expires_at (the job's idempotency ttl). The sweeper
+      // drops expired rows through the index.
+      db.exec(`
+        CREATE TABLE handler_idempotency (
+          job_name TEXT NOT NULL,
+          key TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('held', 'done')),
+          job_id TEXT NOT NULL,
+          result TEXT,
+          expires_at INTEGER NOT NULL,
+          PRIMARY KEY (job_name, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX handler_idempotency_by_expiry ON handler_idempotency (expires_at);
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Clock, TimerHandle } from "../../core/clock.js";
 import { OffloadError, toError } from "../../core/errors.js";
+import type { IdempotencyStore } from "../../core/idempotency.js";
 import type { JobProgress } from "../../core/job-status.js";
 import type { Logger } from "../../core/logger.js";
 import type { QueueMessage } from "../../core/transport.js";
@@ -13,7 +14,14 @@ import type { LoadedJob } from "../load-jobs.js";
 import { Outbox } from "../outbox.js";
 import { threadEntry } from "../thread-entry.js";
 import { DEFAULT_LOG_LIMITS, LOG_WINDOW_MS, type LogLimits } from "./log-limits.js";
-import type { FromWorker, RunAnswer, RunRequest, ToWorker, WorkerData } from "./protocol.js";
+import type {
+  FromWorker,
+  IdempotencyCall,
+  RunAnswer,
+  RunRequest,
+  ToWorker,
+  WorkerData,
+} from "./protocol.js";
 
 /** How a batch ended in its worker. */
 export type SandboxResult =
@@ -63,6 +71,8 @@ export interface JobSandboxOptions {
   output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
   /** Where the job's `ctx.progress` reports go. @defaultValue dropped */
   onProgress?: (jobId: string, progress: JobProgress) => void;
+  /** Where the job's workers keep idempotency keys (the engine's store). @defaultValue none */
+  idempotency?: IdempotencyStore;
 }
 
 /**
@@ -151,6 +161,7 @@ export class JobSandbox {
   readonly #logLimits: LogLimits;
   readonly #output: JobSandboxOptions["output"];
   readonly #onProgress: JobSandboxOptions["onProgress"];
+  readonly #idempotency: IdempotencyStore | undefined;
   #workerFile: string | undefined;
   readonly #all = new Set<PooledWorker>();
   /** Average event-loop busy time of a batch, ms; undefined until a batch has answered. */
@@ -171,6 +182,7 @@ export class JobSandbox {
     this.#logLimits = { ...DEFAULT_LOG_LIMITS, ...options.logLimits };
     this.#output = options.output;
     this.#onProgress = options.onProgress;
+    this.#idempotency = options.idempotency;
   }
 
   /**
@@ -347,6 +359,7 @@ export class JobSandbox {
       jobName: this.#job.name,
       ...this.#eventSource,
       logLimits: this.#logLimits,
+      idempotency: this.#idempotency !== undefined,
     };
     const output = this.#output;
     const worker = new Worker(this.#workerFile ?? workerMain.file, {
@@ -435,6 +448,8 @@ export class JobSandbox {
           this.#renewLogsLater(pooled);
         } else if (message.type === "progress") {
           this.#onProgress?.(message.jobId, message.progress);
+        } else if (message.type === "idempotency") {
+          void this.#idempotencyCall(pooled, message.id, message.call);
         } else {
           for (const answer of message.answers) pooled.running.get(answer.id)?.(answer);
         }
@@ -442,6 +457,34 @@ export class JobSandbox {
       worker.on("error", (error) => died(`uncaught ${error.name}: ${error.message}`));
       worker.on("exit", (code) => died(`the worker exited with code ${code}`));
     });
+  }
+
+  /** Makes a worker's idempotency call on the store, and answers it (unless the worker died). */
+  async #idempotencyCall(pooled: PooledWorker, id: number, call: IdempotencyCall): Promise<void> {
+    const store = this.#idempotency!;
+    let answer: ToWorker;
+    try {
+      const claim =
+        call.op === "claim"
+          ? await store.claim(call.ref, call.holdMs)
+          : call.op === "complete"
+            ? void (await store.complete(call.ref, call.resultJson, call.ttlMs))
+            : void (await store.release(call.ref));
+      answer = { type: "idempotency-answer", id, ...(claim ? { claim } : {}) };
+    } catch (e) {
+      const error = toError(e);
+      const code = (error as { code?: unknown }).code;
+      answer = {
+        type: "idempotency-answer",
+        id,
+        error: {
+          name: error.name,
+          message: error.message,
+          code: typeof code === "string" ? code : undefined,
+        },
+      };
+    }
+    if (!pooled.dead) pooled.worker.postMessage(answer);
   }
 
   /**

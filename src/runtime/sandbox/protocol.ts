@@ -1,3 +1,4 @@
+import type { IdempotencyClaim, IdempotencyRef } from "../../core/idempotency.js";
 import type { JobProgress } from "../../core/job-status.js";
 import type { QueueMessage } from "../../core/transport.js";
 import type { RecordOutcome } from "../../lambda/sqs-handler.js";
@@ -13,7 +14,15 @@ export interface WorkerData {
   eventSourceARN: string;
   awsRegion: string;
   logLimits: LogLimits;
+  /** The runtime has an idempotency store: the worker's calls reach it (see IdempotencyCall). */
+  idempotency: boolean;
 }
+
+/** A call of the worker's idempotency store, made by the runtime's (the engine's). */
+export type IdempotencyCall =
+  | { op: "claim"; ref: IdempotencyRef; holdMs: number }
+  | { op: "complete"; ref: IdempotencyRef; resultJson: string | undefined; ttlMs: number }
+  | { op: "release"; ref: IdempotencyRef };
 
 /**
  * A batch to run. It travels as the received messages, not as the SQS event: the worker builds
@@ -58,7 +67,14 @@ export type ToWorker =
   /** A new window of the worker's log allowance begins (see LogAllowance). */
   | { type: "log-credit" }
   /** Cancel this job if it runs here: its ctx.signal fires, and it ends cancelled. */
-  | { type: "cancel"; jobId: string };
+  | { type: "cancel"; jobId: string }
+  /** The answer to an `idempotency` call: a claim's, or undefined for the others. */
+  | {
+      type: "idempotency-answer";
+      id: number;
+      claim?: IdempotencyClaim;
+      error?: { name: string; message: string; code: string | undefined };
+    };
 
 /** Worker → runtime. */
 export type FromWorker =
@@ -67,6 +83,8 @@ export type FromWorker =
   | { type: "answers"; answers: RunAnswer[] }
   /** A handler's `ctx.progress` (thinned by the handler). */
   | { type: "progress"; jobId: string; progress: JobProgress }
+  /** A handler's idempotency store call; answered by `idempotency-answer` with the same id. */
+  | { type: "idempotency"; id: number; call: IdempotencyCall }
   /** The worker spent its log allowance: it drops lines until the next window (`log-credit`). */
   | { type: "log-exhausted" }
   | {

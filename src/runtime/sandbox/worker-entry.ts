@@ -1,12 +1,20 @@
 import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
 import { isJobDefinition } from "../../core/define-job.js";
-import { toError } from "../../core/errors.js";
+import { OffloadError, toError } from "../../core/errors.js";
+import type { IdempotencyClaim, IdempotencyStore } from "../../core/idempotency.js";
 import { CollectedActions } from "../../lambda/message-actions.js";
 import { createSqsHandler, errorInfo } from "../../lambda/sqs-handler.js";
 import { Outbox } from "../outbox.js";
 import { toSqsEvent } from "../sqs-event.js";
-import type { FromWorker, RunAnswer, RunRequest, ToWorker, WorkerData } from "./protocol.js";
+import type {
+  FromWorker,
+  IdempotencyCall,
+  RunAnswer,
+  RunRequest,
+  ToWorker,
+  WorkerData,
+} from "./protocol.js";
 import { boundedWorkerLogs } from "./worker-logs.js";
 
 /**
@@ -28,9 +36,11 @@ export async function serveJob(
   const logs = boundedWorkerLogs(post, data.jobName, data.logLimits);
   const logger = logs.logger;
   let cancel: (jobId: string) => void = () => {};
+  const idempotency = data.idempotency ? idempotencyProxy(post) : undefined;
   port.on("message", (message: ToWorker) => {
     if (message.type === "log-credit") logs.renew();
     else if (message.type === "cancel") cancel(message.jobId);
+    else if (message.type === "idempotency-answer") idempotency?.answer(message);
   });
 
   let mod: { default?: unknown };
@@ -58,6 +68,7 @@ export async function serveJob(
     },
     logger,
     onProgress: (jobId, progress) => post({ type: "progress", jobId, progress }),
+    ...(idempotency ? { idempotency: idempotency.store } : {}),
   });
   cancel = (jobId) => handler.cancel(jobId);
   // The answers of the batches that end in one event-loop turn go back in one message.
@@ -93,7 +104,7 @@ export async function serveJob(
         actions.retries.size === 0 &&
         actions.deadLetters.size === 0 &&
         result.outcomes.length === request.messages.length &&
-        result.outcomes.every((o) => o.status === "succeeded");
+        result.outcomes.every((o) => o.status === "succeeded" && o.result === undefined);
       // The common case answers in a few bytes: the runtime knows the batch's messages.
       if (allSucceeded) return { type: "succeeded", id: request.id, busyMs: busyMs() };
       return {
@@ -120,4 +131,52 @@ export async function serveJob(
     for (const request of message.runs) void run(request).then((answer) => answers.push(answer));
   });
   post({ type: "ready" });
+}
+
+/**
+ * The idempotency store of a worker: each call goes to the runtime, which makes it on the
+ * engine's store (in the engine's thread, where the keys are kept with the jobs).
+ */
+function idempotencyProxy(post: (message: FromWorker) => void): {
+  store: IdempotencyStore;
+  answer(message: Extract<ToWorker, { type: "idempotency-answer" }>): void;
+} {
+  const waiting = new Map<
+    number,
+    { resolve: (claim: IdempotencyClaim | undefined) => void; reject: (e: Error) => void }
+  >();
+  let nextId = 1;
+  const call = (c: IdempotencyCall) =>
+    new Promise<IdempotencyClaim | undefined>((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      post({ type: "idempotency", id, call: c });
+    });
+  return {
+    store: {
+      async claim(ref, holdMs) {
+        const claim = await call({ op: "claim", ref, holdMs });
+        if (!claim) throw new OffloadError("IdempotencyUnavailable", "the claim had no answer");
+        return claim;
+      },
+      async complete(ref, resultJson, ttlMs) {
+        await call({ op: "complete", ref, resultJson, ttlMs });
+      },
+      async release(ref) {
+        await call({ op: "release", ref });
+      },
+    },
+    answer(message) {
+      const pending = waiting.get(message.id);
+      if (!pending) return;
+      waiting.delete(message.id);
+      if (message.error) {
+        const error = new Error(message.error.message);
+        error.name = message.error.name;
+        pending.reject(error);
+      } else {
+        pending.resolve(message.claim);
+      }
+    },
+  };
 }

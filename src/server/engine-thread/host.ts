@@ -75,6 +75,7 @@ async function run(engine: Engine, jobs: LoadedJob[]): Promise<Current> {
     workerMemoryMb: options.workerMemoryMb,
     ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}),
     records: engine.jobs,
+    idempotency: engine.idempotency,
   });
   const definitions: Record<string, JobDefinition> = Object.fromEntries(
     jobs.map((j) => [j.name, j.definition]),
