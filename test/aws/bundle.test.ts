@@ -66,7 +66,9 @@ describe("the job function's bundle", () => {
         /^src\/aws\/(api-function|transport|dlq|stack-outputs|options|job-records|job-records-list)\.ts$/,
       ),
     ).toEqual([]);
-    expect(bytes).toBeLessThan(40_000);
+    // Job records (the job table), cancel, progress and idempotent handlers took it from about
+    // 28 KB to 44 KB (bench:bundle follows it against its 25 KB target).
+    expect(bytes).toBeLessThan(50_000);
 
     const { handler } = (await import(pathToFileURL(outfile).href)) as { handler: SqsHandler };
     const record = (messageId: string, body: string) => ({
