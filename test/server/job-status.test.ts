@@ -125,4 +125,15 @@ describe("GET /jobs/:id, GET /jobs and DELETE /jobs/:id on the local server", ()
     });
     expect(second).toEqual({ status: 202, body: { jobId: first.body.jobId } });
   });
+
+  it("records nothing with jobHistory off, and says so to a lookup", async () => {
+    const { server } = await startTestServer(JOBS, cleanups, { jobHistory: false });
+    const sent = await post(server.url, { jobName: "greet", payload: { name: "Ada" } });
+    expect(sent.status).toBe(202);
+    const response = await fetch(`${server.url}/jobs/${sent.body.jobId as string}`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({
+      error: { code: "JobNotFound", message: expect.stringMatching(/keeps no job history/) },
+    });
+  });
 });
