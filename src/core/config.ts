@@ -12,7 +12,8 @@ export interface OffloadConfig {
   durability?: "full" | "relaxed";
   /**
    * Whether the local engine records each job's status and history (`GET /jobs/:id`,
-   * `offload job`); false records nothing. On AWS, `aws.jobHistory` says. @defaultValue true
+   * `offload job`); false records nothing and checks no `idempotencyKey`. On AWS,
+   * `aws.jobHistory` says. @defaultValue true
    */
   jobHistory?: boolean;
   /** POSTs DLQ alarm changes here. */

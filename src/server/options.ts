@@ -26,7 +26,8 @@ export interface ServerOptions {
   durability?: "full" | "relaxed";
   /**
    * Whether the engine records each job's status and history (`GET /jobs/:id`, `offload
-   * job`). Off, nothing is recorded and every job lookup answers 404. @defaultValue true
+   * job`). Off, nothing is recorded, every job lookup answers 404, and an `idempotencyKey`
+   * is not checked (there is no record of the first job). @defaultValue true
    */
   jobHistory?: boolean;
   /**
