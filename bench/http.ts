@@ -13,6 +13,11 @@
  * A third contender, not a target: the same offload server taking in jobs
  * that it does not run during the round (a job whose delay is 15 minutes),
  * so one run shows what taking a job in costs apart from running it.
+ *
+ * A fourth: the same offload server with job history off
+ * (OFFLOAD_JOB_HISTORY=off). Each round's history on / off ratio comes from
+ * its own pair of runs. Target: ≥ 0.90 (history at most 10 % slower), median
+ * round.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -29,6 +34,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 64;
 const THREADS = 2;
+const TARGET_HISTORY_RATIO = 0.9;
 
 interface Run {
   warmup: WrkRun;
@@ -94,19 +100,22 @@ async function main(): Promise<void> {
     return script;
   };
   const noop = scriptFor("noop");
-  const scripts = { offload: noop, bare: noop, intake: scriptFor("held") };
+  const scripts = { offload: noop, noHistory: noop, bare: noop, intake: scriptFor("held") };
   const rounds: Array<{
     offload: Run;
+    noHistory: Run;
     bare: Run;
     intake: Run;
     ratio: number;
     intakeRatio: number;
+    /** offload with job history (the default) / without. */
+    historyRatio: number;
   }> = [];
   try {
     // The servers take turns, ROUNDS times, the order rotated each round, and each round's
     // ratios are taken from its own runs: this shared machine's speed drifts by a fifth within
     // minutes, and pairing runs minutes apart (the best of each, say) measures that drift too.
-    const contenders = ["offload", "bare", "intake"] as const;
+    const contenders = ["offload", "bare", "noHistory", "intake"] as const;
     for (let round = 1; round <= ROUNDS; round++) {
       const shift = (round - 1) % contenders.length;
       const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
@@ -125,6 +134,7 @@ async function main(): Promise<void> {
                 // A fresh database each run, so every run starts as the first: a run may leave
                 // a backlog, and a deeper queue is a different workload.
                 OFFLOAD_DB: join(work, `round-${round}-${name}.db`),
+                OFFLOAD_JOB_HISTORY: name === "noHistory" ? "off" : "on",
               });
         try {
           const warmup = await wrk(server.url, script, WARMUP);
@@ -142,6 +152,7 @@ async function main(): Promise<void> {
             if (held.processed !== 0 || held.inFlight !== 0)
               throw new Error(`the intake contender ran jobs: ${JSON.stringify(held)}`);
           } else {
+            // offload and noHistory: the same server, job history on and off.
             const api = httpJobsClient(server.url, undefined);
             const before = await api.queue("noop");
             const { result, cpu } = await timed();
@@ -158,14 +169,17 @@ async function main(): Promise<void> {
         }
       }
       const offload = runs.offload!;
+      const noHistory = runs.noHistory!;
       const bare = runs.bare!;
       const intake = runs.intake!;
       rounds.push({
         offload,
+        noHistory,
         bare,
         intake,
         ratio: offload.result.requestsPerSecond / bare.result.requestsPerSecond,
         intakeRatio: intake.result.requestsPerSecond / bare.result.requestsPerSecond,
+        historyRatio: offload.result.requestsPerSecond / noHistory.result.requestsPerSecond,
       });
     }
   } finally {
@@ -178,9 +192,20 @@ async function main(): Promise<void> {
   const bare = median.bare.result;
   const ratio = median.ratio;
   const errors = rounds.reduce(
-    (sum, r) => sum + errorsOf(r.offload.result) + errorsOf(r.offload.warmup),
+    (sum, r) =>
+      sum +
+      errorsOf(r.offload.result) +
+      errorsOf(r.offload.warmup) +
+      errorsOf(r.noHistory.result) +
+      errorsOf(r.noHistory.warmup),
     0,
   );
+  const historyRatios = rounds.map((r) => r.historyRatio).sort((a, b) => a - b);
+  const history = {
+    median: historyRatios[Math.floor(historyRatios.length / 2)]!,
+    min: historyRatios[0]!,
+    max: historyRatios.at(-1)!,
+  };
   const worstP99 = Math.max(...rounds.map((r) => r.offload.result.p99Ms));
   const report = {
     date: new Date().toISOString(),
@@ -196,7 +221,10 @@ async function main(): Promise<void> {
     },
     rounds,
     median: { offload, bare, ratio },
+    history,
     targets: {
+      [`offload with job history ≥ ${TARGET_HISTORY_RATIO} × without (median round)`]:
+        history.median >= TARGET_HISTORY_RATIO,
       "offload ≥ 60 % of bare (median round)": ratio >= 0.6,
       "offload p99 ≤ 25 ms (every round)": worstP99 <= 25,
       "no errors (every round, warm-ups included)": errors === 0,
@@ -217,16 +245,19 @@ async function main(): Promise<void> {
     console.log(`${"".padEnd(16)} ${describeBudget(r.offload.cpu)}`);
     console.log(row(`${i + 1} bare`, r.bare.result));
     console.log(`${"".padEnd(16)} ${describeBudget(r.bare.cpu)}`);
+    console.log(row(`${i + 1} no history`, r.noHistory.result));
+    console.log(`${"".padEnd(16)} ${describeBudget(r.noHistory.cpu)}`);
     console.log(row(`${i + 1} intake`, r.intake.result));
     console.log(`${"".padEnd(16)} ${describeBudget(r.intake.cpu)}`);
     console.log(
-      `${"".padEnd(16)} offload / bare: ${r.ratio.toFixed(2)}; offload ran ${r.offload.jobs!.perSecond.toFixed(0)} jobs/s meanwhile, ${r.offload.jobs!.queuedAtEnd} queued at the end; intake only / bare: ${r.intakeRatio.toFixed(2)}`,
+      `${"".padEnd(16)} offload / bare: ${r.ratio.toFixed(2)}; offload ran ${r.offload.jobs!.perSecond.toFixed(0)} jobs/s meanwhile, ${r.offload.jobs!.queuedAtEnd} queued at the end; intake only / bare: ${r.intakeRatio.toFixed(2)}; history on / off: ${r.historyRatio.toFixed(2)}`,
     );
   });
   console.log(`warm-ups (${WARMUP} s each, not in the figures above):`);
   rounds.forEach((r, i) => {
     console.log(row(`${i + 1} offload`, r.offload.warmup));
     console.log(row(`${i + 1} bare`, r.bare.warmup));
+    console.log(row(`${i + 1} no history`, r.noHistory.warmup));
     console.log(row(`${i + 1} intake`, r.intake.warmup));
   });
   console.log(
@@ -234,6 +265,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `intake only (jobs not run) / bare, by round: ${rounds.map((r) => r.intakeRatio.toFixed(2)).join(", ")} (not a target)`,
+  );
+  console.log(
+    `offload with job history / without, median of ${ROUNDS} rounds: ${history.median.toFixed(2)} (rounds: ${rounds.map((r) => r.historyRatio.toFixed(2)).join(", ")})`,
   );
   for (const [target, met] of Object.entries(report.targets))
     console.log(`${met ? "met   " : "MISSED"} ${target}`);

@@ -10,14 +10,19 @@
  *     appendfsync always, which is what fsync-per-commit durability costs Redis), `addBulk`,
  *     a Worker with concurrency 50. plainjob: better-sqlite3, WAL + synchronous FULL set after
  *     plainjob's own NORMAL, and NORMAL (plainjob's default) for reference, one worker.
- *     Targets: offload ≥ 2× BullMQ (everysec), offload > plainjob (FULL).
+ *     Targets: offload ≥ 2× BullMQ (everysec), offload > plainjob (FULL). offload runs twice
+ *     each round: with job history (the default) and without (`jobHistory: false`), and each
+ *     round's history on / off ratio comes from its own pair of runs (target ≥ 0.90: at most
+ *     10 % slower), reported as the median round with the range.
  * (2) Idle latency, send → handler start, one job at a time with a random pause; offload
  *     (durability "full") and BullMQ (both fsync settings). Targets: offload p50 ≤ 1 ms,
  *     p99 ≤ 5 ms.
  *
- * Every case runs in a process of its own; BENCH_RUNS (default 2) rounds run every case in
- * turn, and each case's best round is kept (the machine may be shared and noisy): drains by
- * jobs/s, latencies by p99. Writes bench/results/runtime.json and prints tables.
+ * Every case runs in a process of its own; BENCH_RUNS (default 3) rounds run every case in
+ * turn, the order rotated each round, and each case's best round is kept (the machine may be
+ * shared and noisy): drains by jobs/s, latencies by p99. Writes bench/results/runtime.json and
+ * prints tables. BENCH_ONLY=history runs only the two offload drains (history on and off),
+ * writes bench/results/runtime-history.json, and prints their table.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -31,7 +36,9 @@ import type { DrainRun, LatencyRun } from "./lib/runtime-results.js";
 import { round, table } from "./lib/stats.js";
 
 const JOBS = 100_000;
-const RUNS = Number(process.env.BENCH_RUNS ?? 2);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const HISTORY_ONLY = process.env.BENCH_ONLY === "history";
+const TARGET_HISTORY_RATIO = 0.9;
 const OFFLOAD_CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const OFFLOAD_SENDERS = 64;
 const SEND_BATCH_SAMPLE = 2_000;
@@ -49,14 +56,29 @@ const started = Date.now();
 const loadAtStart = loadavg();
 const n = (x: number) => x.toLocaleString("en-US");
 
-ensurePeers();
-const redisVersion = ensureRedisServer();
+if (!HISTORY_ONLY) ensurePeers();
+const redisVersion = HISTORY_ONLY ? "not run" : ensureRedisServer();
 
 const drainCases = {
   offload: {
     kind: "drain-offload",
     concurrency: OFFLOAD_CONCURRENCY,
-    options: { jobs: JOBS, senders: OFFLOAD_SENDERS, sendBatchSample: SEND_BATCH_SAMPLE },
+    options: {
+      jobs: JOBS,
+      senders: OFFLOAD_SENDERS,
+      sendBatchSample: SEND_BATCH_SAMPLE,
+      jobHistory: true,
+    },
+  },
+  offloadNoHistory: {
+    kind: "drain-offload",
+    concurrency: OFFLOAD_CONCURRENCY,
+    options: {
+      jobs: JOBS,
+      senders: OFFLOAD_SENDERS,
+      sendBatchSample: SEND_BATCH_SAMPLE,
+      jobHistory: false,
+    },
   },
   bullmqEverysec: {
     kind: "drain-bullmq",
@@ -94,8 +116,14 @@ const latencyCases = {
 } as const;
 type DrainName = keyof typeof drainCases;
 type LatencyName = keyof typeof latencyCases;
-const drainNames = Object.keys(drainCases) as DrainName[];
-const latencyNames = Object.keys(latencyCases) as LatencyName[];
+const historyNames: DrainName[] = ["offload", "offloadNoHistory"];
+const drainNames = HISTORY_ONLY ? historyNames : (Object.keys(drainCases) as DrainName[]);
+const latencyNames = HISTORY_ONLY ? [] : (Object.keys(latencyCases) as LatencyName[]);
+/** The cases in a round's order: rotated each round, so no case always follows another. */
+const rotate = <T>(names: readonly T[], run: number) => {
+  const shift = (run - 1) % Math.max(1, names.length);
+  return [...names.slice(shift), ...names.slice(0, shift)];
+};
 
 const drains = Object.fromEntries(drainNames.map((k) => [k, [] as DrainRun[]])) as Record<
   DrainName,
@@ -106,14 +134,112 @@ const latencies = Object.fromEntries(latencyNames.map((k) => [k, [] as LatencyRu
   LatencyRun[]
 >;
 for (let run = 1; run <= RUNS; run++) {
-  for (const name of drainNames) {
+  for (const name of rotate(drainNames, run)) {
     console.error(`run ${run}/${RUNS}: drain ${n(JOBS)}, ${name}...`);
     drains[name].push(await runInChild(drainCases[name]));
   }
-  for (const name of latencyNames) {
+  for (const name of rotate(latencyNames, run)) {
     console.error(`run ${run}/${RUNS}: idle latency, ${name}...`);
     latencies[name].push(await runInChild(latencyCases[name]));
   }
+}
+
+// History on / off: each round's ratio from its own pair of runs (the machine drifts between
+// rounds), the median round reported with the range.
+const historyRounds = drains.offload.map((on, i) => {
+  const off = drains.offloadNoHistory[i]!;
+  const mainOn = Number(on.extra.mainThreadCpuMicrosPerJob);
+  const mainOff = Number(off.extra.mainThreadCpuMicrosPerJob);
+  return {
+    drainRatio: round(on.drainPerSec / off.drainPerSec, 3),
+    enqueueRatio: round(on.enqueuePerSec / off.enqueuePerSec, 3),
+    drainPerSec: { on: on.drainPerSec, off: off.drainPerSec },
+    enqueuePerSec: { on: on.enqueuePerSec, off: off.enqueuePerSec },
+    cpuMicrosPerJob: { on: on.cpuMicrosPerJob, off: off.cpuMicrosPerJob },
+    mainThreadCpuMicrosPerJob: { on: mainOn, off: mainOff },
+  };
+});
+const spread = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    min: sorted[0]!,
+    max: sorted.at(-1)!,
+  };
+};
+const history = {
+  drainRatio: spread(historyRounds.map((r) => r.drainRatio)),
+  enqueueRatio: spread(historyRounds.map((r) => r.enqueueRatio)),
+  rounds: historyRounds,
+};
+const historyTarget = {
+  target: `offload drain with job history ≥ ${TARGET_HISTORY_RATIO} × without (median round)`,
+  value: history.drainRatio.median,
+  met: history.drainRatio.median >= TARGET_HISTORY_RATIO,
+};
+const printHistory = () => {
+  console.log(
+    `\ndrain ${n(JOBS)} jobs, offload with job history on vs off, ${RUNS} rounds (each round's ratio from its own runs)`,
+  );
+  console.log(
+    table([
+      [
+        "round",
+        "drain jobs/s on",
+        "off",
+        "on / off",
+        "enqueue on / off",
+        "main thread µs/job on",
+        "off",
+        "CPU µs/job on",
+        "off",
+      ],
+      ...historyRounds.map((r, i) => [
+        String(i + 1),
+        r.drainPerSec.on,
+        r.drainPerSec.off,
+        r.drainRatio,
+        r.enqueueRatio,
+        r.mainThreadCpuMicrosPerJob.on,
+        r.mainThreadCpuMicrosPerJob.off,
+        r.cpuMicrosPerJob.on,
+        r.cpuMicrosPerJob.off,
+      ]),
+    ]),
+  );
+  const d = history.drainRatio;
+  const e = history.enqueueRatio;
+  console.log(
+    `drain on / off: median ${d.median} (${d.min} to ${d.max}); enqueue on / off: median ${e.median} (${e.min} to ${e.max})`,
+  );
+  console.log(`${historyTarget.met ? "met   " : "MISSED"} ${historyTarget.target}`);
+};
+if (HISTORY_ONLY) {
+  const historyPath = join(here, "results/runtime-history.json");
+  mkdirSync(dirname(historyPath), { recursive: true });
+  const report = {
+    date: new Date(started).toISOString(),
+    durationSeconds: round((Date.now() - started) / 1000, 1),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      loadAverageAtStart: loadAtStart.map((l) => round(l, 2)),
+      loadAverageAtEnd: loadavg().map((l) => round(l, 2)),
+    },
+    config: { jobs: JOBS, runs: RUNS, concurrency: OFFLOAD_CONCURRENCY, senders: OFFLOAD_SENDERS },
+    history,
+    target: historyTarget,
+    allRuns: { on: drains.offload, off: drains.offloadNoHistory },
+  };
+  writeFileSync(historyPath, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`offload runtime bench, job history only — ${report.date}`);
+  console.log(
+    `load average at start ${report.machine.loadAverageAtStart.join(" ")}, at end ${report.machine.loadAverageAtEnd.join(" ")}`,
+  );
+  printHistory();
+  console.log(`\nwritten to ${historyPath} (${report.durationSeconds} s)`);
+  process.exit(0);
 }
 
 const bestDrain = (all: DrainRun[]) =>
@@ -128,9 +254,10 @@ const latency = Object.fromEntries(
   latencyNames.map((k) => [k, bestLatency(latencies[k])]),
 ) as Record<LatencyName, LatencyRun>;
 const ratio = (other: DrainName) => round(drain.offload.drainPerSec / drain[other].drainPerSec, 2);
+type PeerName = Exclude<DrainName, "offload" | "offloadNoHistory">;
 const ratios = Object.fromEntries(
-  drainNames.filter((k) => k !== "offload").map((k) => [k, ratio(k)]),
-) as Record<Exclude<DrainName, "offload">, number>;
+  drainNames.filter((k) => !historyNames.includes(k)).map((k) => [k, ratio(k)]),
+) as Record<PeerName, number>;
 
 const targets = {
   drainVsBullmq: {
@@ -143,6 +270,7 @@ const targets = {
     value: ratios.plainjobFull,
     met: ratios.plainjobFull > 1,
   },
+  drainHistory: historyTarget,
   latencyP50: {
     target: `offload idle send → handler start p50 ≤ ${TARGET_P50_MS} ms`,
     value: latency.offload.latency.p50Ms,
@@ -216,6 +344,7 @@ const report = {
   },
   drain,
   ratios,
+  history,
   latency,
   targets,
   allRuns: { drains, latencies },
@@ -231,6 +360,7 @@ console.log(
 console.log(`\n(1) drain ${n(JOBS)} pre-filled no-op jobs, durable; best of ${RUNS}`);
 const label: Record<DrainName, string> = {
   offload: `offload (full, concurrency ${OFFLOAD_CONCURRENCY})`,
+  offloadNoHistory: `offload, job history off (full, c ${OFFLOAD_CONCURRENCY})`,
   bullmqEverysec: `BullMQ ${report.versions.bullmq} (AOF everysec, c ${BULLMQ_CONCURRENCY})`,
   bullmqAlways: `BullMQ ${report.versions.bullmq} (AOF always, c ${BULLMQ_CONCURRENCY})`,
   plainjobFull: `plainjob ${report.versions.plainjob} (synchronous FULL)`,
@@ -245,7 +375,7 @@ console.log(
       label[k],
       drain[k].enqueuePerSec,
       drain[k].drainPerSec,
-      k === "offload" ? "" : ratios[k as Exclude<DrainName, "offload">],
+      historyNames.includes(k) ? "" : ratios[k as PeerName],
       drain[k].cpuMicrosPerJob,
       k.startsWith("bullmq") ? redisCpu(drain[k]) : "",
     ]),
@@ -256,6 +386,8 @@ console.log(
   `offload: main thread ${o.mainThreadCpuMicrosPerJob} µs CPU/job; drain ${n(Number(o.drainCommits))} commits, ` +
     `${o.drainOpsPerCommit} ops/commit; createClient().sendBatch (sequential sends) ${n(Number(o.clientSendBatchPerSec))} jobs/s`,
 );
+
+printHistory();
 
 console.log(
   `\n(2) idle latency send → handler start, ${n(LATENCY.samples)} samples; best of ${RUNS} by p99`,

@@ -25,17 +25,24 @@ export interface OffloadDrainOptions {
   senders: number;
   /** Jobs sent with one `createClient().sendBatch` after the drain, to time that path too. */
   sendBatchSample: number;
+  /** The engine's `jobHistory` option: whether each job's status and history is recorded. */
+  jobHistory: boolean;
 }
 
 /**
- * The engine on a temp file (durability "full"), the runtime on `bench/jobs/drain` (one no-op
- * job). The queue is pre-filled through `transport.send` — SNS publish → filter policy → SQS,
- * the path `createClient().send` takes — `senders` at a time; then the runtime starts, and the
- * drain is timed from its start (first worker warm) to the last `job:done`.
+ * The engine on a temp file (durability "full", job history as `options.jobHistory` says), the
+ * runtime on `bench/jobs/drain` (one no-op job). The queue is pre-filled through
+ * `transport.send` — SNS publish → filter policy → SQS, the path `createClient().send` takes —
+ * `senders` at a time; then the runtime starts, and the drain is timed from its start (first
+ * worker warm) to the last `job:done`.
  */
 export async function offloadDrain(options: OffloadDrainOptions): Promise<DrainRun> {
   const dir = tempDir("offload-bench-runtime-");
-  const engine = createEngine({ path: join(dir.path, "engine.db"), sweepIntervalMs: 3_600_000 });
+  const engine = createEngine({
+    path: join(dir.path, "engine.db"),
+    sweepIntervalMs: 3_600_000,
+    jobHistory: options.jobHistory,
+  });
   try {
     const jobs = await loadJobs(join(jobsRoot, "drain"));
     const job = jobs[0]!;
@@ -87,6 +94,7 @@ export async function offloadDrain(options: OffloadDrainOptions): Promise<DrainR
       extra: {
         concurrency: job.definition.options.concurrency,
         batchSize: job.definition.options.batchSize,
+        jobHistory: options.jobHistory,
         warmUpMs: round(start - warmStart),
         mainThreadCpuMicrosPerJob: round(mainCpuMicros / options.jobs, 2),
         drainCommits,

@@ -19,6 +19,8 @@ export interface ResolvedConfig {
   portFrom: string;
   host: string;
   durability: "full" | "relaxed";
+  /** Whether the local engine records each job's status and history. */
+  jobHistory: boolean;
   alertWebhook: string | undefined;
   apiKey: string | undefined;
   corsOrigins: string[];
@@ -38,6 +40,7 @@ export const environment = {
   OFFLOAD_PORT: "port (PORT works too)",
   OFFLOAD_HOST: "host to listen on",
   OFFLOAD_DURABILITY: "full | relaxed",
+  OFFLOAD_JOB_HISTORY: "on | off: record each job's status and history",
   OFFLOAD_ALERT_WEBHOOK: "URL that receives DLQ alarm changes",
   OFFLOAD_API_KEY: "the key for /jobs, /api/* and the SQS/SNS endpoint (required beyond loopback)",
   OFFLOAD_CORS_ORIGINS: "comma-separated origins allowed by CORS",
@@ -63,6 +66,7 @@ const KEYS = new Set<keyof OffloadConfig>([
   "port",
   "host",
   "durability",
+  "jobHistory",
   "alertWebhook",
   "apiKey",
   "corsOrigins",
@@ -165,6 +169,16 @@ export async function loadConfig(options: {
       `${where(durabilityFrom)} must be "full" or "relaxed"; got ${JSON.stringify(resolvedDurability)}`,
     );
   }
+  const [jobHistory] = pick("OFFLOAD_JOB_HISTORY", file.jobHistory, (raw) => {
+    const value = JOB_HISTORY_VALUES[raw.trim().toLowerCase()];
+    if (value === undefined) {
+      throw new OffloadError(
+        "InvalidConfig",
+        `${where("OFFLOAD_JOB_HISTORY")} must be on or off (or true, false, 1, 0); got ${JSON.stringify(raw)}`,
+      );
+    }
+    return value;
+  });
   const [bodyLimit] = pick(
     "OFFLOAD_BODY_LIMIT",
     file.bodyLimit,
@@ -237,6 +251,7 @@ export async function loadConfig(options: {
     host:
       options.overrides?.host ?? pick("OFFLOAD_HOST", file.host, (raw) => raw)[0] ?? "127.0.0.1",
     durability: resolvedDurability,
+    jobHistory: jobHistory ?? true,
     alertWebhook,
     apiKey: pick("OFFLOAD_API_KEY", file.apiKey, (raw) => raw)[0],
     corsOrigins: corsOrigins ?? [],
@@ -248,6 +263,16 @@ export async function loadConfig(options: {
     aws: resolveAwsConfig(file.aws, { root, env, where: configFile ?? "config" }),
   };
 }
+
+/** What OFFLOAD_JOB_HISTORY takes. */
+const JOB_HISTORY_VALUES: Record<string, boolean> = {
+  on: true,
+  off: false,
+  true: true,
+  false: false,
+  "1": true,
+  "0": false,
+};
 
 /** The largest request body a config may allow: 16 MiB. */
 const MAX_BODY_LIMIT = 16 * 1_048_576;
@@ -278,7 +303,9 @@ function checkFileValues(file: OffloadConfig, configFile: string): void {
     if (value !== undefined && (typeof value !== "string" || value.trim() === ""))
       refuse(key, "a non-empty string", value);
   }
-  const { port, bodyLimit, corsOrigins } = file;
+  const { port, bodyLimit, corsOrigins, jobHistory } = file;
+  if (jobHistory !== undefined && typeof jobHistory !== "boolean")
+    refuse("jobHistory", "true or false", jobHistory);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
     refuse("port", "an integer from 0 to 65535", port);
   if (
@@ -308,6 +335,7 @@ function fileKeyOf(envName: string): string {
     OFFLOAD_PORT: "port",
     OFFLOAD_HOST: "host",
     OFFLOAD_DURABILITY: "durability",
+    OFFLOAD_JOB_HISTORY: "jobHistory",
     OFFLOAD_ALERT_WEBHOOK: "alertWebhook",
     OFFLOAD_API_KEY: "apiKey",
     OFFLOAD_CORS_ORIGINS: "corsOrigins",

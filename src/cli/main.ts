@@ -380,6 +380,7 @@ function serverOptions(
     port: config.port,
     host: config.host,
     durability: config.durability,
+    jobHistory: config.jobHistory,
     ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
     corsOrigins: config.corsOrigins,
     bodyLimitBytes: config.bodyLimit,

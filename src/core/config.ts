@@ -10,6 +10,12 @@ export interface OffloadConfig {
   host?: string;
   /** @defaultValue "full" for `offload start`, "relaxed" for `offload dev` */
   durability?: "full" | "relaxed";
+  /**
+   * Whether the local engine records each job's status and history (`GET /jobs/:id`,
+   * `offload job`); false records nothing and checks no `idempotencyKey`. On AWS,
+   * `aws.jobHistory` says. @defaultValue true
+   */
+  jobHistory?: boolean;
   /** POSTs DLQ alarm changes here. */
   alertWebhook?: string;
   /**

@@ -25,6 +25,12 @@ export interface ServerOptions {
    */
   durability?: "full" | "relaxed";
   /**
+   * Whether the engine records each job's status and history (`GET /jobs/:id`, `offload
+   * job`). Off, nothing is recorded, every job lookup answers 404, and an `idempotencyKey`
+   * is not checked (there is no record of the first job). @defaultValue true
+   */
+  jobHistory?: boolean;
+  /**
    * When set, every request to /jobs, /api/* and the SQS/SNS endpoint needs it, from every
    * client, loopback included: as `Authorization: Bearer <key>`, or as the access key id of
    * the AWS SDKs and CLI. GET /health and the pages stay open. Required to listen beyond
@@ -59,6 +65,7 @@ export interface ResolvedServerOptions {
   readonly port: number;
   readonly host: string;
   readonly durability: "full" | "relaxed";
+  readonly jobHistory: boolean;
   readonly apiKey: string | undefined;
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
@@ -86,6 +93,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     port = 3000,
     host = "127.0.0.1",
     durability = "full",
+    jobHistory = true,
     apiKey,
     corsOrigins = [],
     bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
@@ -106,6 +114,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   }
   if (durability !== "full" && durability !== "relaxed") {
     problems.push(`durability must be "full" or "relaxed"; got ${describe(durability)}`);
+  }
+  if (typeof jobHistory !== "boolean") {
+    problems.push(`jobHistory must be true or false; got ${describe(jobHistory)}`);
   }
   if (options.pagesDir !== undefined && !isDirectory(path(options.pagesDir))) {
     problems.push(`pagesDir must be a folder of pages; ${path(options.pagesDir)} is not one`);
@@ -142,6 +153,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     port,
     host,
     durability,
+    jobHistory,
     apiKey,
     corsOrigins: Object.freeze([...corsOrigins]),
     bodyLimitBytes,

@@ -59,6 +59,7 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
         jobsDir: config.jobsDir,
         database: config.database,
         durability: config.durability,
+        jobHistory: config.jobHistory,
         queueUrlBase: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`,
         alertWebhook: config.alertWebhook,
         watch: config.watch,

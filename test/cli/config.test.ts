@@ -65,6 +65,7 @@ describe("config: the file's values", () => {
     ["{ apiKey: null }", "apiKey must be a non-empty string; got null"],
     ["{ host: ['0.0.0.0'] }", 'host must be a non-empty string; got an array (["0.0.0.0"])'],
     [`{ durability: "fast" }`, 'durability must be "full" or "relaxed"; got "fast"'],
+    [`{ jobHistory: "off" }`, 'jobHistory must be true or false; got string "off"'],
     [`{ logLevel: "verbose" }`, 'logLevel must be debug, info, warn or error; got "verbose"'],
     [`{ stage: "prod env" }`, 'stage must be 1-40 letters, digits or hyphens; got "prod env"'],
     [
@@ -79,6 +80,7 @@ describe("config: the file's values", () => {
 
   it.each([
     ["OFFLOAD_DURABILITY", "fast", 'must be "full" or "relaxed"; got "fast"'],
+    ["OFFLOAD_JOB_HISTORY", "no", 'must be on or off (or true, false, 1, 0); got "no"'],
     ["OFFLOAD_LOG_LEVEL", "verbose", 'must be debug, info, warn or error; got "verbose"'],
     ["OFFLOAD_STAGE", "prod env", 'must be 1-40 letters, digits or hyphens; got "prod env"'],
   ])("refuses %s=%s, naming the environment variable", async (name, value, message) => {
@@ -86,6 +88,14 @@ describe("config: the file's values", () => {
     await expect(load(dir, { [name]: value })).rejects.toThrow(
       `environment variable ${name} ${message}`,
     );
+  });
+
+  it("keeps job history unless the file or OFFLOAD_JOB_HISTORY turns it off", async () => {
+    expect((await load(app("{}").dir)).jobHistory).toBe(true);
+    const { dir } = app("{ jobHistory: false }");
+    expect((await load(dir)).jobHistory).toBe(false);
+    expect((await load(dir, { OFFLOAD_JOB_HISTORY: "on" })).jobHistory).toBe(true);
+    expect((await load(app("{}").dir, { OFFLOAD_JOB_HISTORY: "off" })).jobHistory).toBe(false);
   });
 
   it("refuses a webhook that is not an http(s) URL from the environment too", async () => {

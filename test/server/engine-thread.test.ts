@@ -41,6 +41,7 @@ async function start(
     jobsDir: join(app.dir, "jobs"),
     database: join(app.dir, "data", "app.db"),
     durability: "full",
+    jobHistory: true,
     queueUrlBase: "http://127.0.0.1:3000",
     alertWebhook: undefined,
     watch: false,

@@ -254,4 +254,15 @@ describe("jobs sent over the SQS and SNS APIs", () => {
     expect(dlq.messages.map((m) => m.jobId)).toEqual([jobId]);
     expect(dlq.messages[0]?.messageId).not.toBe(jobId);
   });
+
+  it("records nothing with jobHistory off, and says so to a lookup", async () => {
+    const { server } = await startTestServer(JOBS, cleanups, { jobHistory: false });
+    const sent = await post(server.url, { jobName: "greet", payload: { name: "Ada" } });
+    expect(sent.status).toBe(202);
+    const response = await fetch(`${server.url}/jobs/${sent.body.jobId as string}`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({
+      error: { code: "JobNotFound", message: expect.stringMatching(/keeps no job history/) },
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import type { Statements } from "../statements.js";
-import { appendEvent, capText, MAX_REASON_CHARS } from "./events.js";
+import { appendEvent, capText, MAX_JOB_EVENTS, MAX_REASON_CHARS } from "./events.js";
 
 /** A queue whose messages are jobs: a job's queue, or its dead-letter queue. */
 export interface TrackedQueue {
@@ -195,13 +195,28 @@ const MAX_BATCH = 10;
 
 const placeholders = (count: number) => Array.from({ length: count }, () => "?").join(", ");
 
+/**
+ * {@link appendEvent} for the statements every job runs (a receive, a success): below
+ * MAX_JOB_EVENTS the event's text goes in before the array's closing bracket, so SQLite
+ * neither parses the array nor checks the event. Sound because every writer of `events` keeps
+ * it minified JSON (json_insert's output, or text built as here) and every element is an
+ * object, so the text ends in `}]`. `eventText` gives an object's JSON text whose strings
+ * need no escaping (types, numbers); once MAX_JOB_EVENTS are kept, appendEvent's path runs.
+ */
+function appendEventText(eventText: string): string {
+  return `events = CASE WHEN jobs.event_count >= ${MAX_JOB_EVENTS}
+      THEN json_insert(json_remove(jobs.events, '$[1]'), '$[#]', json(${eventText}))
+      ELSE substr(jobs.events, 1, length(jobs.events) - 1) || ',' || ${eventText} || ']' END,
+    event_count = jobs.event_count + 1`;
+}
+
 /** Per batch size: the started attempts of the messages with these seqs (@now = now). */
 const STARTED = Array.from(
   { length: MAX_BATCH + 1 },
   (_, count) =>
     `UPDATE jobs SET state = 'running', attempts = m.receive_count, attempt_started_at = @now,
        run_at = NULL, updated_at = @now,
-       ${appendEvent("json_object('type', 'started', 'at', @now, 'attempt', m.receive_count)")}
+       ${appendEventText(`'{"type":"started","at":' || @now || ',"attempt":' || m.receive_count || '}'`)}
      FROM messages m WHERE m.seq IN (${placeholders(count)}) AND jobs.job_id = m.job_id`,
 );
 
@@ -213,11 +228,11 @@ const SUCCEEDED = Array.from(
        state = CASE WHEN cancel_requested THEN 'cancelled' WHEN state = 'running' THEN 'succeeded'
          ELSE 'deleted' END,
        finished_at = @now, run_at = NULL, updated_at = @now, attempt_started_at = NULL,
-       ${appendEvent(`CASE
-         WHEN cancel_requested THEN json_object('type', 'cancelled', 'at', @now, 'while', 'running')
-         WHEN state = 'running' THEN json_object('type', 'succeeded', 'at', @now, 'attempt', attempts,
-           'durationMs', @now - attempt_started_at)
-         ELSE json_object('type', 'deleted', 'at', @now, 'how', 'delete') END`)}
+       ${appendEventText(`CASE
+         WHEN cancel_requested THEN '{"type":"cancelled","at":' || @now || ',"while":"running"}'
+         WHEN state = 'running' THEN '{"type":"succeeded","at":' || @now || ',"attempt":' || attempts
+           || ',"durationMs":' || ifnull(@now - attempt_started_at, 'null') || '}'
+         ELSE '{"type":"deleted","at":' || @now || ',"how":"delete"}' END`)}
      WHERE job_id IN (${placeholders(count)}) AND finished_at IS NULL`,
 );
 

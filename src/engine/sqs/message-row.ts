@@ -1,3 +1,4 @@
+import { JOB_ID_ATTRIBUTE } from "../../core/job-id.js";
 import type { MessageAttributeValue, ReceivedAttributeValue } from "./types.js";
 
 /** A row of the messages table. Times are epoch milliseconds. */
@@ -109,13 +110,75 @@ export function deserializeAttributes(json: string | null): Record<string, Messa
 /**
  * Stored message attributes as a ReceivedMessage carries them. The messages of a queue mostly
  * carry the same attributes (a job's name, say), so the last distinct text is parsed once and
- * its result, frozen, serves every message that repeats it.
+ * its result, frozen, serves every message that repeats it. A job's message also carries its
+ * own `jobId`, which no other message repeats: the text around that id's value is parsed once
+ * the same way, and each message gets an object of its own (not frozen: no other message holds
+ * it) with its id and the shared frozen values of the rest. In a micro-benchmark this took a
+ * third off the 1.5 to 3 µs a job's message cost when its text was parsed whole.
  */
 export function receivedAttributes(
   json: string | null,
 ): Readonly<Record<string, Readonly<ReceivedAttributeValue>>> {
   if (!json) return NO_ATTRIBUTES;
   if (json === last.json) return last.attributes;
+  const jobId = jobIdValue(json);
+  if (jobId === undefined) {
+    const parsed = parseAttributes(json);
+    // A Uint8Array cannot be frozen: binary attributes are never shared.
+    if (parsed.shareable) last = { json, attributes: parsed.attributes };
+    return parsed.attributes;
+  }
+  const cached = lastAround;
+  if (
+    json.length - (jobId.end - jobId.start) !== cached.length ||
+    !json.startsWith(cached.before) ||
+    !json.endsWith(cached.after)
+  ) {
+    const before = json.slice(0, jobId.start);
+    const after = json.slice(jobId.end);
+    const parsed = parseAttributes(before + after);
+    if (!parsed.shareable) return parseAttributes(json).attributes;
+    lastAround = {
+      before,
+      after,
+      length: before.length + after.length,
+      attributes: parsed.attributes,
+    };
+  }
+  const out: Record<string, Readonly<ReceivedAttributeValue>> = Object.create(null);
+  const shared = lastAround.attributes;
+  for (const name in shared) {
+    out[name] =
+      name === JOB_ID_ATTRIBUTE
+        ? { dataType: "String", stringValue: json.slice(jobId.start, jobId.end) }
+        : shared[name]!;
+  }
+  return out;
+}
+
+/** How serializeAttributes writes a `jobId` attribute, up to its value. */
+const JOB_ID_PREFIX = `"${JOB_ID_ATTRIBUTE}":{"DataType":"String","StringValue":"`;
+
+/**
+ * Where the value of the `jobId` attribute lies in stored attributes' text, if it is there as
+ * serializeAttributes writes it and needs no unescaping; undefined otherwise (the text is then
+ * parsed whole). The prefix's quotes are unescaped, so it cannot be the inside of a string; the
+ * character before it must open an entry.
+ */
+function jobIdValue(json: string): { start: number; end: number } | undefined {
+  const at = json.indexOf(JOB_ID_PREFIX);
+  if (at < 1 || (json[at - 1] !== "{" && json[at - 1] !== ",")) return undefined;
+  const start = at + JOB_ID_PREFIX.length;
+  const end = json.indexOf('"', start);
+  if (end < 0 || json.charCodeAt(end + 1) !== 125 /* } */) return undefined;
+  if (json.lastIndexOf("\\", end) >= start) return undefined;
+  return { start, end };
+}
+
+function parseAttributes(json: string): {
+  attributes: Readonly<Record<string, Readonly<ReceivedAttributeValue>>>;
+  shareable: boolean;
+} {
   const stored = JSON.parse(json) as Record<string, StoredAttribute>;
   const out: Record<string, ReceivedAttributeValue> = Object.create(null);
   let binary = false;
@@ -131,13 +194,21 @@ export function receivedAttributes(
       out[name] = Object.freeze({ dataType: value.DataType, stringValue: value.StringValue ?? "" });
     }
   }
-  // A Uint8Array cannot be frozen: binary attributes are never shared.
-  if (!binary) last = { json, attributes: Object.freeze(out) };
-  return out;
+  return binary
+    ? { attributes: out, shareable: false }
+    : { attributes: Object.freeze(out), shareable: true };
 }
 
 const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
-let last: {
+type Cached = {
   json: string | undefined;
   attributes: Readonly<Record<string, Readonly<ReceivedAttributeValue>>>;
-} = { json: undefined, attributes: NO_ATTRIBUTES };
+};
+let last: Cached = { json: undefined, attributes: NO_ATTRIBUTES };
+/** The text around the last `jobId` value seen (see receivedAttributes), parsed. */
+let lastAround: {
+  before: string;
+  after: string;
+  length: number;
+  attributes: Readonly<Record<string, Readonly<ReceivedAttributeValue>>>;
+} = { before: "", after: "", length: -1, attributes: NO_ATTRIBUTES };

@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     engine = createEngine({
       path: options.database,
       durability: options.durability,
+      jobHistory: options.jobHistory,
       queueUrlBase: options.queueUrlBase,
       onDatabaseGone: (error) => {
         logger.error({ database: options.database, error: error.message }, error.message);

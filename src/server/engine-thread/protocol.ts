@@ -19,6 +19,8 @@ export interface EngineThreadOptions {
   jobsDir: string;
   database: string;
   durability: "full" | "relaxed";
+  /** Whether the engine records each job's status and history. */
+  jobHistory: boolean;
   /** Where queue URLs point (the app's address). */
   queueUrlBase: string;
   alertWebhook: string | undefined;
