@@ -29,6 +29,19 @@ export type JobState =
   | "expired"
   | "deleted";
 
+/** Every state, in the order of a job's life (for checks and listings). */
+export const JOB_STATES: readonly JobState[] = [
+  "queued",
+  "delayed",
+  "running",
+  "retrying",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "expired",
+  "deleted",
+];
+
 /**
  * How long a send's idempotencyKey holds unless the job's `idempotencyWindow` says: a day, as
  * Powertools and Stripe keep keys.

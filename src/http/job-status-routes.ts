@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { OffloadError } from "../core/errors.js";
 import { checkJobId } from "../core/job-id.js";
-import type { JobFilter, JobState, JobStatusStore } from "../core/job-status.js";
+import {
+  JOB_STATES,
+  type JobFilter,
+  type JobState,
+  type JobStatusStore,
+} from "../core/job-status.js";
 import type { ApiBackend } from "./backend.js";
 import { quote } from "./describe.js";
 import type { RouteHandler } from "./job-routes.js";
@@ -12,26 +17,14 @@ import { parseQuery } from "./schemas.js";
 export const MAX_JOB_PAGE = 1000;
 export const DEFAULT_JOB_PAGE = 100;
 
-const STATES: readonly JobState[] = [
-  "queued",
-  "delayed",
-  "running",
-  "retrying",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "expired",
-  "deleted",
-];
-
 /** An ISO 8601 date and time, as `since` takes it: 2026-12-07T09:00:00Z, with optional ms and offset. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 const listQuery = {
   job: z.string(),
-  state: z.string().refine((s) => (STATES as readonly string[]).includes(s), {
+  state: z.string().refine((s) => (JOB_STATES as readonly string[]).includes(s), {
     error: (i) =>
-      `Query parameter state must be one of ${STATES.join(", ")}; got ${quote(String(i.input))}`,
+      `Query parameter state must be one of ${JOB_STATES.join(", ")}; got ${quote(String(i.input))}`,
   }),
   since: z.string().refine((s) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)), {
     error: (i) =>

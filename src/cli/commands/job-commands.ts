@@ -1,20 +1,14 @@
-import type { JobEvent, JobFilter, JobState, JobStatus } from "../../core/job-status.js";
+import {
+  JOB_STATES,
+  type JobEvent,
+  type JobFilter,
+  type JobState,
+  type JobStatus,
+} from "../../core/job-status.js";
 import { table, truncate } from "../format.js";
 import type { JobsClient } from "../jobs-client.js";
 import { UsageError } from "../usage-error.js";
 import type { Output } from "./client-commands.js";
-
-const STATES: readonly JobState[] = [
-  "queued",
-  "delayed",
-  "running",
-  "retrying",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "expired",
-  "deleted",
-];
 
 /** `offload job <id>`: the job's state and its timeline. */
 export async function jobCommand(client: JobsClient, o: Output, jobId: string) {
@@ -83,10 +77,10 @@ export async function jobsCommand(
   const filter: JobFilter = {};
   if (options.job !== undefined) filter.jobName = options.job;
   if (options.state !== undefined) {
-    if (!(STATES as readonly string[]).includes(options.state)) {
+    if (!(JOB_STATES as readonly string[]).includes(options.state)) {
       throw new UsageError(
         "InvalidState",
-        `--state must be one of ${STATES.join(", ")}; got ${JSON.stringify(options.state)}`,
+        `--state must be one of ${JOB_STATES.join(", ")}; got ${JSON.stringify(options.state)}`,
       );
     }
     filter.state = options.state as JobState;

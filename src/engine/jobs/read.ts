@@ -1,13 +1,14 @@
 import { OffloadError } from "../../core/errors.js";
-import type {
-  JobAttempt,
-  JobError,
-  JobEvent,
-  JobFilter,
-  JobPage,
-  JobState,
-  JobStatus,
-  JobSummary,
+import {
+  JOB_STATES,
+  type JobAttempt,
+  type JobError,
+  type JobEvent,
+  type JobFilter,
+  type JobPage,
+  type JobState,
+  type JobStatus,
+  type JobSummary,
 } from "../../core/job-status.js";
 import type { EngineContext } from "../context.js";
 import { eventOf } from "./events.js";
@@ -139,17 +140,7 @@ export function attemptsOf(events: readonly JobEvent[]): JobAttempt[] {
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
 
-const STATES: ReadonlySet<JobState> = new Set<JobState>([
-  "queued",
-  "delayed",
-  "running",
-  "retrying",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "expired",
-  "deleted",
-]);
+const STATES: ReadonlySet<JobState> = new Set(JOB_STATES);
 
 /** SQL conditions for a state as a reader sees it (see currentState); `@now` is bound. */
 function stateCondition(state: JobState): string {
