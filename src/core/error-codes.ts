@@ -38,6 +38,8 @@ interface ErrorCatalogue {
   InvalidJobId: never;
   /** A caller's own job id that an earlier job still holds (within the history's retention). */
   JobIdInUse: never;
+  /** A job whose message reached no queue of its job (the queue refused it): nothing was stored. */
+  JobNotStored: never;
   /** A job id the status records do not hold (never accepted, or past the history's retention). */
   JobNotFound: never;
   /** A cancel of a job that has already finished (succeeded, cancelled, expired, deleted). */

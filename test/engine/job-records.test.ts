@@ -147,6 +147,19 @@ describe("job records: acceptance", () => {
     expect(message?.messageAttributes.jobId?.stringValue).toBe(JobId);
   });
 
+  it("fails acceptJob, storing nothing, when the job's queue refuses the topic's delivery", async () => {
+    // A queue that takes no message this long (set in process: the wire guards job queues).
+    await engine.sqs.setQueueAttributes({
+      QueueUrl: queue,
+      Attributes: { MaximumMessageSize: "1024" },
+    });
+    const error = await rejection(accept({ JobId: "too-big", MessageBody: "x".repeat(2000) }));
+    expect(error.code).toBe("JobNotStored");
+    expect(error.message).toContain("job too-big reached no queue of its job");
+    expect(await depth()).toBe(0);
+    expect((await rejection(engine.jobs.get("too-big"))).code).toBe("JobNotFound");
+  });
+
   it("refuses a job id still on record (JobIdInUse) and sends nothing", async () => {
     await accept({ JobId: "once" });
     const error = await rejection(accept({ JobId: "once" }));

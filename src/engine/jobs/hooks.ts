@@ -76,7 +76,7 @@ export class JobHooks {
       event += `,"idempotencyKey":${JSON.stringify(arrival.idempotencyKey)}`;
     event += "}";
     // Positional values and the events array as text: this runs for every job sent.
-    return (
+    const recorded =
       this.#stmts
         .get(
           `INSERT INTO jobs (job_id, job_name, state, accepted_at, run_at, updated_at, idempotency_key,
@@ -100,9 +100,16 @@ export class JobHooks {
           arrival.idempotencyKey ?? null,
           arrival.seq,
           `[${event}]`,
-        ).changes > 0
-    );
+        ).changes > 0;
+    if (recorded) this.lastAccepted = arrival.jobId;
+    return recorded;
   }
+
+  /**
+   * The id of the last job recorded as accepted: acceptJob checks that its send reached the
+   * job's queue (a topic delivers nothing to a queue that refuses the message).
+   */
+  lastAccepted: string | undefined;
 
   /**
    * Messages of a tracked job queue were received (their rows already marked): each job's

@@ -182,7 +182,18 @@ export function createJobRecords(
           );
         }
       }
-      return { JobId: jobId, MessageId: send(), Duplicate: false };
+      ctx.jobs.lastAccepted = undefined;
+      const messageId = send();
+      if (on && ctx.jobs.lastAccepted !== jobId) {
+        // Nothing reached the job's queue (it refused the topic's delivery): the op fails, and
+        // its publish is undone with it.
+        throw new OffloadError(
+          "JobNotStored",
+          `The ${input.JobName} job ${jobId} reached no queue of its job (the queue refused the message): nothing was stored`,
+          { jobName: input.JobName },
+        );
+      }
+      return { JobId: jobId, MessageId: messageId, Duplicate: false };
     });
   }
 
