@@ -76,6 +76,9 @@ describe("following a job by the id send returned", () => {
     );
     // The last attempt has no retry: the queue moves it to the DLQ at its next receive.
     expect(last.attempts[2]?.retry).toBeUndefined();
+    // One stack is kept, the latest failure's: a job failing often does not grow by one each time.
+    expect(last.attempts.map((a) => a.error?.stack === undefined)).toEqual([true, true, false]);
+    expect(last.state).toBe("failed");
     await app.te.advance(12_000);
     const failed = await until(app, jobId, (j) => j.state === "failed");
     expect(failed.events.map((e) => e.type)).toEqual([

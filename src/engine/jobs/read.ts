@@ -81,9 +81,15 @@ export function getJob(ctx: EngineContext, jobId: string): JobStatus | undefined
   if (!row) return undefined;
   const events = (JSON.parse(row.events!) as Array<Record<string, unknown>>).map(eventOf);
   const dropped = row.event_count - events.length;
+  const attempts = attemptsOf(events);
+  // The latest failure's stack, kept once (see recordEnd), goes with its attempt.
+  const lastFailed = attempts.findLast((a) => a.outcome === "failed");
+  const stack =
+    row.last_error === null ? undefined : (JSON.parse(row.last_error) as JobError).stack;
+  if (lastFailed?.error && stack !== undefined) lastFailed.error = { ...lastFailed.error, stack };
   return {
     ...common(row, ctx.clock.now()),
-    attempts: attemptsOf(events),
+    attempts,
     result: row.result === null ? null : JSON.parse(row.result),
     events,
     ...(dropped > 0 ? { eventsDropped: dropped } : {}),
@@ -219,9 +225,15 @@ export function listJobs(ctx: EngineContext, filter: JobFilter): JobPage {
       (row): JobSummary => ({
         ...common(row, now),
         attempts: row.attempts,
-        lastError: row.last_error === null ? null : (JSON.parse(row.last_error) as JobError),
+        // A listing names the error; the job's own status has its stack.
+        lastError: row.last_error === null ? null : listedError(row.last_error),
       }),
     ),
     nextCursor: rows.length > limit ? page.at(-1)!.job_id : null,
   };
+}
+
+function listedError(stored: string): JobError {
+  const { stack: _stack, ...error } = JSON.parse(stored) as JobError;
+  return error;
 }

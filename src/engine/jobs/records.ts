@@ -4,6 +4,7 @@ import {
   type AttemptEnd,
   type CancelResult,
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  type JobError,
   type JobFilter,
   type JobPage,
   type JobProgress,
@@ -314,7 +315,9 @@ function recordEnd(ctx: EngineContext, end: AttemptEnd): void {
       at: end.at,
       attempt: end.attempt,
       durationMs: Math.max(0, end.at - end.startedAt),
-      error,
+      // The stack is kept once, with the latest failure (last_error), so a job that fails many
+      // times holds one stack, not one per attempt.
+      error: withoutStack(error),
     };
     if (end.retry) event.retry = { reason: end.retry.reason, at: end.retry.at };
     // Only the attempt under way turns the job to retrying (or, after its last attempt, to
@@ -368,4 +371,9 @@ function recordEnd(ctx: EngineContext, end: AttemptEnd): void {
       .run({ now, jobId: end.jobId });
   }
   // dead-lettered: the move to the DLQ recorded it, in its own commit.
+}
+
+function withoutStack(error: JobError): JobError {
+  const { stack: _stack, ...rest } = error;
+  return rest;
 }
