@@ -31,16 +31,15 @@ export interface Failures {
   ): Promise<RecordOutcome>;
 }
 
-export function failures(options: {
-  jobName: string;
-  resolved: ResolvedJobOptions;
-  actions: MessageActions;
-  logger: Logger;
-  clock: Clock;
-  random: () => number;
-}): Failures {
-  const { jobName, resolved, actions, logger, clock, random } = options;
-
+/** `random` is the jitter source for backoff. */
+export function failures(
+  jobName: string,
+  resolved: ResolvedJobOptions,
+  actions: MessageActions,
+  logger: Logger,
+  clock: Clock,
+  random: () => number,
+): Failures {
   async function deadLetter(
     record: SQSRecord,
     attempt: number,
@@ -65,6 +64,7 @@ export function failures(options: {
     if (isUnrecoverable(thrown))
       return deadLetter(record, attempt, `Unrecoverable: ${toError(thrown).message}`);
     const error = toError(thrown);
+    const jobId = jobIdOf(record);
     let retryAfterSeconds: number | undefined;
     let retryReason: "error" | "retry-later" | "backoff" = "error";
     // RetryLater's own delay, else the job's backoff; else the queue's visibility timeout.
@@ -94,7 +94,7 @@ export function failures(options: {
         logger.warn(
           {
             jobName,
-            jobId: jobIdOf(record),
+            jobId,
             messageId: record.messageId,
             error: toError(e).message,
           },
@@ -106,7 +106,6 @@ export function failures(options: {
     // The queue moves the message to the DLQ at the receive after its last attempt, and says
     // nothing then (on AWS neither): this line is where a user watching the log learns of it.
     const last = attempt >= resolved.maxAttempts;
-    const jobId = jobIdOf(record);
     logger.warn(
       {
         jobName,

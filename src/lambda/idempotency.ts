@@ -9,6 +9,9 @@ import {
 } from "../core/idempotency.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import type { Logger } from "../core/logger.js";
+import type { Failures } from "./failures.js";
+import type { RecordOutcome } from "./outcomes.js";
+import type { SQSRecord } from "./sqs-types.js";
 
 /**
  * A job's idempotency key for a payload: the `idempotency.key` function's, or the job's id.
@@ -77,42 +80,38 @@ export function keepResult(
   return kept;
 }
 
-/** What claiming a key answers: run the handler, answer with the first run's result, or fail. */
-export type ClaimAnswer =
-  | { status: "claimed" }
-  /** The key's run succeeded: its result (when kept) is the answer, and the handler is not run. */
-  | { status: "done"; result?: unknown }
-  /** The key is held elsewhere, or the store failed: the attempt fails with `error`. */
-  | { status: "refused"; error: OffloadError; delaySeconds?: number };
-
 /** An idempotent job's steps around its handler: claim the key, then complete or release it. */
 export interface IdempotentRun {
   /**
-   * Claims the key for the rest of the attempt (its deadline). A key another attempt holds is
-   * refused with IdempotencyInProgress, retried once the hold ends; a store that fails, with
-   * IdempotencyUnavailable (the job is not run unguarded).
+   * Claims the key for the rest of the attempt (its deadline): undefined when claimed (the
+   * handler runs), else the attempt's outcome: a duplicate of a success answers with its
+   * result, unrun; a key held elsewhere fails the attempt with IdempotencyInProgress, retried
+   * once the hold ends; a store that fails, with IdempotencyUnavailable (never run unguarded).
    */
   claim(
     ref: IdempotencyRef,
-    attempt: { messageId: string; attempt: number; deadline: number },
-  ): Promise<ClaimAnswer>;
+    record: SQSRecord,
+    attempt: number,
+    deadline: number,
+  ): Promise<RecordOutcome | undefined>;
   /** Keeps a success's result under the key for the job's ttl. Never throws: logs. */
   complete(ref: IdempotencyRef, kept: KeptResult | undefined): Promise<void>;
   /** Frees the key of a failed or cancelled run. Never throws: logs. */
   release(ref: IdempotencyRef): Promise<void>;
 }
 
-export function idempotentRun(options: {
-  store: IdempotencyStore;
-  /** How long a success's result answers duplicates. */
-  ttlMs: number;
-  jobName: string;
-  logger: Logger;
-  clock: Clock;
-}): IdempotentRun {
-  const { store, ttlMs, jobName, logger, clock } = options;
+/** `ttlMs`: how long a success's result answers duplicates; `failed` ends a refused attempt. */
+export function idempotentRun(
+  store: IdempotencyStore,
+  ttlMs: number,
+  jobName: string,
+  logger: Logger,
+  clock: Clock,
+  failed: Failures["failed"],
+): IdempotentRun {
   return {
-    async claim(ref, { messageId, attempt, deadline }) {
+    async claim(ref, record, attempt, deadline) {
+      const { messageId } = record;
       let claim: Awaited<ReturnType<IdempotencyStore["claim"]>>;
       try {
         claim = await store.claim(ref, Math.max(1, deadline - clock.now()));
@@ -123,9 +122,9 @@ export function idempotentRun(options: {
           `${jobName}: could not claim idempotency key ${JSON.stringify(ref.key)} (${cause.message}); the job is not run unguarded and is retried`,
           { jobName, messageId, cause },
         );
-        return { status: "refused", error };
+        return failed(record, attempt, error, deadline);
       }
-      if (claim.status === "claimed") return { status: "claimed" };
+      if (claim.status === "claimed") return undefined;
       if (claim.status === "done") {
         logger.info(
           {
@@ -138,9 +137,14 @@ export function idempotentRun(options: {
           },
           "this idempotency key already succeeded: its result is returned, and the handler is not run",
         );
-        return claim.result === undefined
-          ? { status: "done" }
-          : { status: "done", result: claim.result };
+        const outcome: RecordOutcome = {
+          messageId,
+          jobId: ref.jobId,
+          status: "succeeded",
+          attempt,
+        };
+        if (claim.result !== undefined) outcome.result = claim.result;
+        return outcome;
       }
       const seconds = Math.max(1, Math.ceil(claim.heldForMs / 1000));
       const error = new OffloadError(
@@ -148,7 +152,7 @@ export function idempotentRun(options: {
         `${jobName}: idempotency key ${JSON.stringify(ref.key)} is held by a running attempt of job ${claim.jobId} (for up to ${seconds} s more); this attempt does not run the handler, and is retried in ${seconds} s`,
         { jobName, messageId },
       );
-      return { status: "refused", error, delaySeconds: seconds };
+      return failed(record, attempt, error, deadline, seconds);
     },
 
     async complete(ref, kept) {

@@ -23,16 +23,15 @@ export interface ProgressReporter {
 
 /**
  * A reporter per job: each report checked, then thinned to one record a second, the last one
- * kept. A failing sink is logged, never thrown into the handler.
+ * kept. A failing sink is logged, never thrown into the handler; with no sink, progress is
+ * checked and dropped.
  */
-export function progressReporters(options: {
-  jobName: string;
-  clock: Clock;
-  logger: Logger;
-  /** None: progress is checked and dropped. */
-  sink: ProgressSink | undefined;
-}): (jobId: string) => ProgressReporter {
-  const { jobName, clock, logger, sink } = options;
+export function progressReporters(
+  jobName: string,
+  clock: Clock,
+  logger: Logger,
+  sink: ProgressSink | undefined,
+): (jobId: string) => ProgressReporter {
   return (jobId) => {
     let lastAt = Number.NEGATIVE_INFINITY;
     let pending: JobProgress | undefined;
@@ -48,9 +47,9 @@ export function progressReporters(options: {
     };
     return {
       report(value: ProgressValue, message?: string): void {
-        const progress = checkProgress(value, message, jobName, clock.now());
-        if (!sink) return;
         const now = clock.now();
+        const progress = checkProgress(value, message, jobName, now);
+        if (!sink) return;
         if (now - lastAt >= PROGRESS_INTERVAL_MS) {
           lastAt = now;
           pending = undefined;

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { OffloadError } from "../core/errors.js";
 import type { IdempotencyStore } from "../core/idempotency.js";
 import { jobIdOf } from "../core/job-id.js";
-import type { JobProgress, JobRecorder } from "../core/job-status.js";
+import type { JobRecorder } from "../core/job-status.js";
 import type { BatchItem, JobContext, JobDefinition } from "../core/job-types.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { formatIssues, validatePayload } from "../core/validate-payload.js";
@@ -90,7 +90,6 @@ export function createSqsHandler(
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const random = options.random ?? Math.random;
-  const { actions } = options;
   const resolved = definition.options;
   const store = options.idempotency;
   if (resolved.idempotency && !store) {
@@ -102,19 +101,23 @@ export function createSqsHandler(
   }
 
   const { recorder } = options;
-  const progressReporter = progressReporters({
+  const progressReporter = progressReporters(
     jobName,
     clock,
     logger,
-    sink:
-      recorder === undefined
-        ? options.onProgress
-        : (jobId: string, progress: JobProgress) => recorder.progress(jobId, progress),
-  });
-  const { deadLetter, failed } = failures({ jobName, resolved, actions, logger, clock, random });
+    recorder ? recorder.progress.bind(recorder) : options.onProgress,
+  );
+  const { deadLetter, failed } = failures(
+    jobName,
+    resolved,
+    options.actions,
+    logger,
+    clock,
+    random,
+  );
   const idempotent =
     resolved.idempotency && store
-      ? idempotentRun({ store, ttlMs: resolved.idempotency.ttlMs, jobName, logger, clock })
+      ? idempotentRun(store, resolved.idempotency.ttlMs, jobName, logger, clock, failed)
       : undefined;
   /** The jobs running here, by id: what `cancel` aborts. */
   const running = new Map<string, Running>();
@@ -219,12 +222,15 @@ export function createSqsHandler(
       };
     }
     const jobId = jobIdOf(record);
-    if (!resolved.idempotency) return { ok: true, record, jobId, payload: result.value, attempt };
-    const key = idempotencyKeyOf(resolved.idempotency, result.value, jobId);
-    if ("problem" in key) {
-      return { ok: false, outcome: await deadLetter(record, attempt, key.problem) };
+    let key: string | undefined;
+    if (resolved.idempotency) {
+      const keyed = idempotencyKeyOf(resolved.idempotency, result.value, jobId);
+      if ("problem" in keyed) {
+        return { ok: false, outcome: await deadLetter(record, attempt, keyed.problem) };
+      }
+      key = keyed.key;
     }
-    return { ok: true, record, jobId, payload: result.value, attempt, key: key.key };
+    return { ok: true, record, jobId, payload: result.value, attempt, key };
   }
 
   async function runOne(item: Ready, deadline: number): Promise<RecordOutcome> {
@@ -243,24 +249,8 @@ export function createSqsHandler(
     };
     const ref = item.key === undefined ? undefined : { jobName, key: item.key, jobId };
     if (ref) {
-      const claim = await idempotent!.claim(ref, {
-        messageId: record.messageId,
-        attempt,
-        deadline,
-      });
-      if (claim.status === "refused") {
-        return failed(record, attempt, claim.error, deadline, claim.delaySeconds);
-      }
-      if (claim.status === "done") {
-        const outcome: RecordOutcome = {
-          messageId: record.messageId,
-          jobId,
-          status: "succeeded",
-          attempt,
-        };
-        if (claim.result !== undefined) outcome.result = claim.result;
-        return outcome;
-      }
+      const answered = await idempotent!.claim(ref, record, attempt, deadline);
+      if (answered) return answered;
     }
     let outcome: RecordOutcome;
     try {
@@ -288,7 +278,7 @@ export function createSqsHandler(
   ): Promise<RecordOutcome[]> {
     if (items.length === 0) return [];
     const batch: BatchItem<unknown>[] = items.map((i) => ({
-      jobId: jobIdOf(i.record),
+      jobId: i.jobId,
       messageId: i.record.messageId,
       payload: i.payload,
       attempt: i.attempt,
@@ -331,7 +321,7 @@ export function createSqsHandler(
     return Promise.all(
       items.map((i) =>
         i.running?.cancelled
-          ? Promise.resolve(cancelledOutcome(i))
+          ? cancelledOutcome(i)
           : failedSet.has(i.record.messageId)
             ? failed(
                 i.record,
@@ -342,12 +332,12 @@ export function createSqsHandler(
                 }),
                 deadline,
               )
-            : Promise.resolve<RecordOutcome>({
+            : ({
                 messageId: i.record.messageId,
-                jobId: jobIdOf(i.record),
+                jobId: i.jobId,
                 status: "succeeded",
                 attempt: i.attempt,
-              }),
+              } satisfies RecordOutcome),
       ),
     );
   }
