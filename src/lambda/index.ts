@@ -1,9 +1,9 @@
+export type { ErrorInfo } from "./error-info.js";
 export { CollectedActions, type MessageActions } from "./message-actions.js";
+export type { RecordOutcome } from "./outcomes.js";
 export {
   type BatchResult,
   createSqsHandler,
-  type ErrorInfo,
-  type RecordOutcome,
   type SqsHandler,
   type SqsHandlerOptions,
 } from "./sqs-handler.js";

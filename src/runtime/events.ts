@@ -1,5 +1,5 @@
 import type { AttemptEnd, JobProgress } from "../core/job-status.js";
-import type { ErrorInfo } from "../lambda/sqs-handler.js";
+import type { ErrorInfo } from "../lambda/error-info.js";
 
 /**
  * What the runtime tells the job records (the engine's `engine.jobs`), and hears from them:

@@ -4,7 +4,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { isJobDefinition } from "../core/define-job.js";
 import { describeImportError, OffloadError, toError } from "../core/errors.js";
 import type { JobDefinition } from "../core/job-types.js";
-import { LAMBDA_INIT_LIMIT_MS } from "../lambda/sqs-handler.js";
+import { LAMBDA_INIT_LIMIT_MS } from "../lambda/failures.js";
 import { importUserModule } from "./user-module.js";
 
 /** A job found in the jobs folder. */

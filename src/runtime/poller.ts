@@ -6,7 +6,7 @@ import type { AttemptEnd, RetryReason } from "../core/job-status.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import type { Logger } from "../core/logger.js";
 import type { QueueMessage, Transport } from "../core/transport.js";
-import { type ErrorInfo, errorInfo } from "../lambda/sqs-handler.js";
+import { type ErrorInfo, errorInfo } from "../lambda/error-info.js";
 import type { RuntimeEvents, RuntimeJobRecords } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import type { JobSandbox, SandboxResult, WorkerLease } from "./sandbox/job-sandbox.js";

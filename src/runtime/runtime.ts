@@ -5,7 +5,7 @@ import type { IdempotencyStore } from "../core/idempotency.js";
 import type { JobProgress } from "../core/job-status.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import type { Transport } from "../core/transport.js";
-import { errorInfo } from "../lambda/sqs-handler.js";
+import { errorInfo } from "../lambda/error-info.js";
 import { Alarms } from "./alarms.js";
 import type { RuntimeEvents, RuntimeJobRecords } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";

@@ -5,11 +5,9 @@ import type { IdempotencyStore } from "../../core/idempotency.js";
 import type { JobProgress } from "../../core/job-status.js";
 import type { Logger } from "../../core/logger.js";
 import type { QueueMessage } from "../../core/transport.js";
-import {
-  type ErrorInfo,
-  LAMBDA_INIT_LIMIT_MS,
-  type RecordOutcome,
-} from "../../lambda/sqs-handler.js";
+import type { ErrorInfo } from "../../lambda/error-info.js";
+import { LAMBDA_INIT_LIMIT_MS } from "../../lambda/failures.js";
+import type { RecordOutcome } from "../../lambda/outcomes.js";
 import type { LoadedJob } from "../load-jobs.js";
 import { Outbox } from "../outbox.js";
 import { threadEntry } from "../thread-entry.js";

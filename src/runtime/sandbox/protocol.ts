@@ -1,7 +1,7 @@
 import type { IdempotencyClaim, IdempotencyRef } from "../../core/idempotency.js";
 import type { JobProgress } from "../../core/job-status.js";
 import type { QueueMessage } from "../../core/transport.js";
-import type { RecordOutcome } from "../../lambda/sqs-handler.js";
+import type { RecordOutcome } from "../../lambda/outcomes.js";
 import type { LogLimits } from "./log-limits.js";
 
 /** What the worker is started with. */

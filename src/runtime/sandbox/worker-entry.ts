@@ -3,8 +3,9 @@ import { parentPort } from "node:worker_threads";
 import { isJobDefinition } from "../../core/define-job.js";
 import { OffloadError, toError } from "../../core/errors.js";
 import type { IdempotencyClaim, IdempotencyStore } from "../../core/idempotency.js";
+import { errorInfo } from "../../lambda/error-info.js";
 import { CollectedActions } from "../../lambda/message-actions.js";
-import { createSqsHandler, errorInfo } from "../../lambda/sqs-handler.js";
+import { createSqsHandler } from "../../lambda/sqs-handler.js";
 import { Outbox } from "../outbox.js";
 import { toSqsEvent } from "../sqs-event.js";
 import type {

@@ -1,5 +1,5 @@
 import type { Logger } from "../../core/logger.js";
-import { errorInfo } from "../../lambda/sqs-handler.js";
+import { errorInfo } from "../../lambda/error-info.js";
 import { cutLine, LogAllowance, type LogLimits } from "./log-limits.js";
 import type { FromWorker } from "./protocol.js";
 
