@@ -101,8 +101,22 @@ async function setup() {
     await log.waitFor(() => notes().length > before);
     return notes()[before]!;
   };
-  return { run, log, stdout, notes, nextWindow };
+  return { run, log, stdout, notes, nextWindow, clock };
 }
+
+describe("a job that logs steadily below the limit", () => {
+  it("has every line delivered, however many it logs over time", async () => {
+    const s = await setup();
+    const floods = () => s.log.records.filter((r) => r.message.startsWith("flood "));
+    // 600 lines a window, 3,000 in all: well over one window's allowance, never over the rate.
+    for (let window = 1; window <= 5; window++) {
+      await s.run({ op: "flood", via: "logger", lines: 600, size: 10 });
+      expect(floods()).toHaveLength(600 * window);
+      s.clock.advance(1000);
+    }
+    expect(s.notes()).toEqual([]);
+  });
+});
 
 describe("a job that logs heavily", () => {
   it("has at most a window's allowance of ctx.logger lines delivered, and a note of the rest", async () => {

@@ -36,6 +36,8 @@ const count = (n: number) => n.toLocaleString("en-US");
 export class LogAllowance {
   readonly #limits: LogLimits;
   readonly #exhausted: () => void;
+  /** Whether the next window was asked for in this one. */
+  #asked = false;
   #lines: number;
   #chars: number;
   #droppedLines = 0;
@@ -58,11 +60,19 @@ export class LogAllowance {
     if (this.#over === undefined && lines <= this.#lines && chars <= this.#chars) {
       this.#lines -= lines;
       this.#chars -= chars;
+      // Half spent: the next window is asked for now, so that a worker logging below the
+      // limit gets it before it runs out (the runtime grants it once this one has ended).
+      if (
+        this.#lines * 2 < this.#limits.linesPerSecond ||
+        this.#chars * 2 < this.#limits.charsPerSecond
+      ) {
+        this.#ask();
+      }
       return true;
     }
     if (this.#over === undefined) {
       this.#over = lines > this.#lines ? "lines" : "characters";
-      this.#exhausted();
+      this.#ask();
     }
     this.#droppedLines += lines;
     return false;
@@ -79,12 +89,20 @@ export class LogAllowance {
     this.#chars = this.#limits.charsPerSecond;
     this.#droppedLines = 0;
     this.#over = undefined;
+    this.#asked = false;
     if (dropped === 0) return undefined;
     const limit =
       over === "lines"
         ? `${count(this.#limits.linesPerSecond)} lines/s`
         : `${count(this.#limits.charsPerSecond)} characters/s`;
     return `[offload: ${count(dropped)} log lines dropped from job ${jobName}, over ${limit}]`;
+  }
+
+  /** Asks the runtime for the next window, once per window. */
+  #ask(): void {
+    if (this.#asked) return;
+    this.#asked = true;
+    this.#exhausted();
   }
 }
 

@@ -85,7 +85,10 @@ export type FromWorker =
   | { type: "progress"; jobId: string; progress: JobProgress }
   /** A handler's idempotency store call; answered by `idempotency-answer` with the same id. */
   | { type: "idempotency"; id: number; call: IdempotencyCall }
-  /** The worker spent its log allowance: it drops lines until the next window (`log-credit`). */
+  /**
+   * The worker has spent half its log allowance (or all of it, and drops lines): it asks for
+   * the next window (`log-credit`), which the runtime grants once this window has ended.
+   */
   | { type: "log-exhausted" }
   | {
       type: "log";
