@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { JOB_ID_ATTRIBUTE } from "../../core/job-id.js";
 import { AWS_LIMITS } from "../../core/limits.js";
 import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
-import type { QueueRecord } from "../sqs/queue-store.js";
 import { insertMessage, prepareMessage } from "../sqs/send.js";
 import type { MessageAttributeValue } from "../sqs/types.js";
 import { isAttributeNumber, isMessageGroupId } from "../sqs/validate.js";
@@ -244,7 +242,7 @@ export function deliver(
       ...(raw
         ? {
             MessageBody: publish.sqsMessage,
-            MessageAttributes: withJobId(ctx, queue, toSqsAttributes(publish.attributes), publish),
+            MessageAttributes: toSqsAttributes(publish.attributes),
           }
         : { MessageBody: formatEnvelope(envelope(ctx, topic, sub, publish, now)) }),
       MessageGroupId: publish.messageGroupId,
@@ -256,27 +254,10 @@ export function deliver(
       if (error instanceof AwsApiError) continue;
       throw error;
     }
-    insertMessage(ctx, queue, prepared, now);
+    // A job published without a jobId (over the SNS API) is named by the publish's message id
+    // in every job queue it reaches: the id its publisher was answered with.
+    insertMessage(ctx, queue, prepared, now, { jobIdIfNone: publish.messageId });
   }
-}
-
-/**
- * A job published to the topic without a `jobId` attribute (over the SNS API) gets the publish's
- * message id as its id in every job queue it reaches: the id its publisher was answered with.
- */
-function withJobId(
-  ctx: EngineContext,
-  queue: QueueRecord,
-  attributes: Record<string, MessageAttributeValue> | undefined,
-  publish: PreparedPublish,
-): Record<string, MessageAttributeValue> | undefined {
-  if (ctx.jobs.queueOf(queue.id)?.role !== "queue") return attributes;
-  const given = attributes?.[JOB_ID_ATTRIBUTE];
-  if (given?.DataType === "String" && given.StringValue) return attributes;
-  return {
-    ...attributes,
-    [JOB_ID_ATTRIBUTE]: { DataType: "String", StringValue: publish.messageId },
-  };
 }
 
 function toSqsAttributes(

@@ -128,15 +128,17 @@ export function insertMessage(
   queue: QueueRecord,
   message: PreparedMessage,
   now: number,
-  messageId: string = randomUUID(),
+  options: { messageId?: string; jobIdIfNone?: string } = {},
 ): string {
   if (ctx.queues.byName(queue.name)?.id !== queue.id) throw sqsError.nonExistentQueue(queue.url);
+  const messageId = options.messageId ?? randomUUID();
   const tracked = ctx.jobs.queueOf(queue.id);
   // A job's id: its jobId attribute, else (sent over the SQS API without one, or with one that
-  // is no job id) its message id, which the stored message then carries as its jobId.
+  // is no job id) `jobIdIfNone` (a publish's message id) or its message id, which the stored
+  // message then carries as its jobId.
   const stored =
     tracked?.role === "queue" && message.jobId === undefined
-      ? withStoredJobId(message, messageId)
+      ? withStoredJobId(message, options.jobIdIfNone ?? messageId)
       : message;
   const jobId = tracked?.role === "queue" ? stored.jobId! : null;
   const { lastInsertRowid } = ctx.stmts
