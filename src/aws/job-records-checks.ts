@@ -3,22 +3,12 @@
 
 import { OffloadError, toError } from "../core/errors.js";
 import { checkJobId } from "../core/job-id.js";
-import type { JobAcceptance, JobFilter, JobState } from "../core/job-status.js";
+import { JOB_STATES, type JobAcceptance, type JobFilter } from "../core/job-status.js";
 import { RECORD_LIMITS, utf8Bytes } from "./job-records-items.js";
 import { decodeCursor, type ListQuery } from "./job-records-list.js";
 
 const LIST_LIMIT = { min: 1, max: 1000, default: 100 } as const;
-const JOB_STATES: ReadonlySet<string> = new Set<JobState>([
-  "queued",
-  "delayed",
-  "running",
-  "retrying",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "expired",
-  "deleted",
-]);
+const STATES: ReadonlySet<string> = new Set(JOB_STATES);
 
 /** An acceptance checked: a valid id, a job name, times as finite numbers, a key within its cap. */
 export function checkAcceptance(acceptance: JobAcceptance): JobAcceptance {
@@ -59,9 +49,9 @@ export function checkFilter(filter: JobFilter, jobNames: readonly string[] | und
       `limit must be a whole number from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}; got ${JSON.stringify(limit)}`,
     );
   }
-  if (filter.state !== undefined && !JOB_STATES.has(filter.state)) {
+  if (filter.state !== undefined && !STATES.has(filter.state)) {
     throw invalid(
-      `state must be one of ${[...JOB_STATES].join(", ")}; got ${JSON.stringify(filter.state)}`,
+      `state must be one of ${JOB_STATES.join(", ")}; got ${JSON.stringify(filter.state)}`,
     );
   }
   let sinceMs: number | undefined;

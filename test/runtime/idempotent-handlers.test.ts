@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { JobStatus } from "../../src/core/job-status.js";
-import { startTestApp, type TestApp } from "../support/app.js";
+import { recordUntil, startTestApp, type TestApp } from "../support/app.js";
 import { tempDir } from "../support/temp.js";
 
 let app: TestApp | undefined;
@@ -36,16 +35,6 @@ const CHARGE = (options: string) => `import { appendFileSync, existsSync } from 
       return { charged: p.order, attempt: ctx.attempt };
     } });`;
 
-async function record(running: TestApp, jobId: string, ready: (j: JobStatus) => boolean) {
-  let job = await running.te.engine.jobs.get(jobId);
-  for (let i = 0; !ready(job) && i < 500; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    job = await running.te.engine.jobs.get(jobId);
-  }
-  expect(ready(job), JSON.stringify(job)).toBe(true);
-  return job;
-}
-
 /**
  * What the engine's store says of a key, asked as another job would: its claim's answer
  * (a probe that takes a free key gives it back at once).
@@ -64,7 +53,7 @@ describe("idempotent handlers", () => {
     app = await startTestApp({ plain: CHARGE(`timeout: "5s"`) });
     const jobId = await app.send("plain", { runs: f.runs, order: "o-1" });
     await app.until("job:done");
-    const job = await record(app, jobId, (j) => j.state === "succeeded");
+    const job = await recordUntil(app, jobId, (j) => j.state === "succeeded");
     expect(job.result).toEqual({ charged: "o-1", attempt: 1 });
   });
 
@@ -74,7 +63,7 @@ describe("idempotent handlers", () => {
     });
     const jobId = await app.send("big", {});
     await app.until("job:done");
-    const job = await record(app, jobId, (j) => j.state === "succeeded");
+    const job = await recordUntil(app, jobId, (j) => j.state === "succeeded");
     expect(job.result).toBeNull();
     expect(app.logs.find((l) => l.message?.includes("over 16 KiB"))?.fields).toMatchObject({
       jobId,
@@ -100,7 +89,7 @@ describe("idempotent handlers", () => {
     expect(f.ran()).toEqual(["o-1"]);
     const unrun = app.logs.find((l) => l.message?.includes("already succeeded"));
     expect(unrun?.fields).toMatchObject({ jobName: "charge", jobId, idempotencyKey: jobId });
-    const job = await record(app, jobId, (j) => j.state === "succeeded");
+    const job = await recordUntil(app, jobId, (j) => j.state === "succeeded");
     expect(job.result).toEqual({ charged: "o-1", attempt: 1 });
   });
 
@@ -114,7 +103,7 @@ describe("idempotent handlers", () => {
     const second = await app.send("charge", { runs: f.runs, order: "o-7" });
     await app.until("job:done", 2);
     expect(f.ran()).toEqual(["o-7"]);
-    const duplicate = await record(app, second, (j) => j.state === "succeeded");
+    const duplicate = await recordUntil(app, second, (j) => j.state === "succeeded");
     expect(duplicate.result).toEqual({ charged: "o-7", attempt: 1 });
     expect(app.logs.find((l) => l.message?.includes("already succeeded"))?.fields).toMatchObject({
       jobId: second,
@@ -152,7 +141,7 @@ describe("idempotent handlers", () => {
     await app.te.advance(failed!.retryAfterSeconds! * 1000);
     await app.until("job:done", 1, (d) => d.jobId === second);
     expect(f.ran()).toEqual(["o-3"]);
-    const duplicate = await record(app, second, (j) => j.state === "succeeded");
+    const duplicate = await recordUntil(app, second, (j) => j.state === "succeeded");
     expect(duplicate.result).toEqual({ charged: "o-3", attempt: 1 });
   });
 
@@ -175,7 +164,7 @@ describe("idempotent handlers", () => {
       jobId,
       result: { charged: "o-9", attempt: 2 },
     });
-    const job = await record(app, jobId, (j) => j.state === "succeeded");
+    const job = await recordUntil(app, jobId, (j) => j.state === "succeeded");
     expect(job.result).toEqual({ charged: "o-9", attempt: 2 });
   });
 
@@ -217,7 +206,7 @@ describe("idempotent handlers", () => {
     await app.te.advance(5_000);
     await app.until("job:done");
     expect(f.ran()).toEqual(["run", "run"]);
-    expect((await record(app, jobId, (j) => j.state === "succeeded")).result).toBe("ok");
+    expect((await recordUntil(app, jobId, (j) => j.state === "succeeded")).result).toBe("ok");
   });
 
   it("sends a job whose key function throws to its DLQ, saying why", async () => {

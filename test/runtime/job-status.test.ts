@@ -2,8 +2,7 @@ import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../../src/core/client.js";
-import type { JobStatus } from "../../src/core/job-status.js";
-import { startTestApp, type TestApp } from "../support/app.js";
+import { recordUntil, startTestApp, type TestApp } from "../support/app.js";
 import { tempDir } from "../support/temp.js";
 
 let app: TestApp | undefined;
@@ -21,21 +20,6 @@ function clientOf(running: TestApp) {
   return createClient({ transport: running.transport, records: running.te.engine.jobs });
 }
 
-/** Waits until the job's record satisfies `ready` (each read is a query; no time passes). */
-async function until(
-  running: TestApp,
-  jobId: string,
-  ready: (job: JobStatus) => boolean,
-): Promise<JobStatus> {
-  let job = await running.te.engine.jobs.get(jobId);
-  for (let i = 0; !ready(job) && i < 500; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    job = await running.te.engine.jobs.get(jobId);
-  }
-  expect(ready(job), JSON.stringify(job)).toBe(true);
-  return job;
-}
-
 describe("following a job by the id send returned", () => {
   it("through every failed attempt into its DLQ, and out again by a redrive of its id", async () => {
     const folder = tempDir("offload-flag-");
@@ -51,7 +35,7 @@ describe("following a job by the id send returned", () => {
     expect(jobId).toMatch(UUID_V7);
 
     await app.until("job:failed", 1);
-    const retrying = await until(app, jobId, (j) => j.state === "retrying");
+    const retrying = await recordUntil(app, jobId, (j) => j.state === "retrying");
     expect(retrying).toMatchObject({ jobName: "resize", state: "retrying" });
     expect(retrying.attempts).toHaveLength(1);
     const [first] = retrying.attempts;
@@ -69,7 +53,7 @@ describe("following a job by the id send returned", () => {
       await app.te.advance(12_000);
       await app.until("job:failed", attempt);
     }
-    const last = await until(
+    const last = await recordUntil(
       app,
       jobId,
       (j) => j.attempts.length === 3 && j.attempts[2]!.outcome === "failed",
@@ -80,7 +64,7 @@ describe("following a job by the id send returned", () => {
     expect(last.attempts.map((a) => a.error?.stack === undefined)).toEqual([true, true, false]);
     expect(last.state).toBe("failed");
     await app.te.advance(12_000);
-    const failed = await until(app, jobId, (j) => j.state === "failed");
+    const failed = await recordUntil(app, jobId, (j) => j.state === "failed");
     expect(failed.events.map((e) => e.type)).toEqual([
       "accepted",
       "started",
@@ -101,7 +85,7 @@ describe("following a job by the id send returned", () => {
     });
     const [done] = await app.until("job:done");
     expect(done).toMatchObject({ jobId, attempt: 1 });
-    const succeeded = await until(app, jobId, (j) => j.state === "succeeded");
+    const succeeded = await recordUntil(app, jobId, (j) => j.state === "succeeded");
     expect(succeeded.finishedAt).not.toBeNull();
     expect(succeeded.events.map((e) => e.type).slice(-3)).toEqual([
       "redriven",
@@ -120,7 +104,11 @@ describe("following a job by the id send returned", () => {
     });
     const jobId = await clientOf(app).send("counted", {});
     await app.until("job:done");
-    const job = await until(app, jobId, (j) => j.state === "succeeded" && j.progress !== null);
+    const job = await recordUntil(
+      app,
+      jobId,
+      (j) => j.state === "succeeded" && j.progress !== null,
+    );
     expect(job.progress).toMatchObject({ value: { done: 40, total: 40 }, message: "resized 40" });
   });
 
@@ -168,7 +156,7 @@ describe("cancelling a job", () => {
     const offload = clientOf(app);
     const jobId = await offload.send("long", {});
     await app.until("batch:start");
-    await until(app, jobId, (j) => j.state === "running");
+    await recordUntil(app, jobId, (j) => j.state === "running");
     // The handler is waiting on its signal (logged once it began).
     for (let i = 0; i < 500 && !app.logs.some((l) => l.message === "started"); i++) {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -184,7 +172,7 @@ describe("cancelling a job", () => {
       code: "JobCancelled",
       jobId,
     });
-    const job = await until(app, jobId, (j) => j.state === "cancelled");
+    const job = await recordUntil(app, jobId, (j) => j.state === "cancelled");
     expect(job.events.at(-1)).toMatchObject({ type: "cancelled", while: "running" });
     expect(await app.transport.stats("long")).toMatchObject({ visible: 0, inFlight: 0 });
     expect(app.seen("job:failed")).toEqual([]);
@@ -234,7 +222,7 @@ describe("a failed attempt's stack", () => {
     });
     const jobId = await clientOf(app).send("thrower", {});
     await app.until("job:failed");
-    const job = await until(app, jobId, (j) => j.attempts[0]?.outcome === "failed");
+    const job = await recordUntil(app, jobId, (j) => j.attempts[0]?.outcome === "failed");
     const stack = job.attempts[0]?.error?.stack ?? "";
     expect(stack).toMatch(/^Error: from line 4\n\s+at .*thrower\.ts:\d+:\d+/);
     expect(stack).not.toContain(".bundle.mjs");

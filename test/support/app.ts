@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { expect } from "vitest";
 import { newJobId } from "../../src/core/job-id.js";
+import type { JobStatus } from "../../src/core/job-status.js";
 import type { Logger } from "../../src/core/logger.js";
 import type { Transport } from "../../src/core/transport.js";
 import {
@@ -144,4 +146,23 @@ export async function startTestApp(
     folder.cleanup();
     throw e;
   }
+}
+
+/**
+ * The job's record once it satisfies `ready`: read again after each turn of the event loop
+ * (the runtime and the engine finish what they do in turns; no time passes), failing the test
+ * with the record as it stands if it never does.
+ */
+export async function recordUntil(
+  app: TestApp,
+  jobId: string,
+  ready: (job: JobStatus) => boolean,
+): Promise<JobStatus> {
+  let job = await app.te.engine.jobs.get(jobId);
+  for (let i = 0; !ready(job) && i < 500; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    job = await app.te.engine.jobs.get(jobId);
+  }
+  expect(ready(job), JSON.stringify(job)).toBe(true);
+  return job;
 }
