@@ -20,6 +20,7 @@ import type {
   ToWorker,
   WorkerData,
 } from "./protocol.js";
+import { SharingPolicy } from "./sharing.js";
 
 /** How a batch ended in its worker. */
 export type SandboxResult =
@@ -112,34 +113,12 @@ interface PooledWorker {
   end: (message: string, expected: boolean) => void;
 }
 
-/**
- * A job's batches share a worker while they are light: when, on average, a batch has kept its
- * worker's event loop busy for at most this long (the rest of its time it awaits I/O). A light
- * batch then waits at most this long per neighbour for the loop, and the job wakes one thread
- * per turn instead of one per batch. Heavier batches (CPU-bound work) get a worker each.
- */
-export const SHARE_BELOW_BUSY_MS = 5;
-/**
- * A job that shares a worker goes back to a worker per batch only once that average passes
- * this: between the two lines it keeps what it does, so a job whose batches sit near one line
- * does not switch at every batch (each switch to sharing strands the other workers idle).
- */
-export const STOP_SHARING_ABOVE_BUSY_MS = 2 * SHARE_BELOW_BUSY_MS;
-/** How much the newest batch weighs in that average. */
-const BUSY_WEIGHT = 0.2;
-/**
- * A batch that timed out or crashed its worker counts as one that kept its thread busy this
- * long, whatever it did: a shared worker is where one bad batch fails its neighbours, so the
- * job's next batches get a worker each until some 17 light ones have run.
- */
-const FAILED_BATCH_BUSY_MS = 1000;
-
 /** A worker that loads its job file as it is on disk (when it could not be bundled). */
 const workerMain = threadEntry(import.meta.url, "worker-main");
 
 /**
  * The worker threads of one job. Until its batches have shown they are light
- * (see SHARE_BELOW_BUSY_MS), each batch runs in a worker of its own, up to
+ * (see sharing.ts), each batch runs in a worker of its own, up to
  * the job's concurrency; light batches share one worker, which runs them
  * concurrently as one Node.js process runs concurrent requests. A batch that
  * times out has its worker stopped once the worker's other batches have
@@ -162,9 +141,7 @@ export class JobSandbox {
   readonly #idempotency: IdempotencyStore | undefined;
   #workerFile: string | undefined;
   readonly #all = new Set<PooledWorker>();
-  /** Average event-loop busy time of a batch, ms; undefined until a batch has answered. */
-  #busyMs: number | undefined;
-  #sharing = false;
+  readonly #sharing = new SharingPolicy();
   #nextId = 1;
   #closed = false;
 
@@ -225,7 +202,7 @@ export class JobSandbox {
 
   /** Whether the job's batches have shown they are light enough to share a worker. */
   get sharing(): boolean {
-    return this.#sharing;
+    return this.#sharing.sharing;
   }
 
   /** Runs a batch through the job's handler as the SQS event of these messages. */
@@ -290,16 +267,16 @@ export class JobSandbox {
       };
       const timer = this.#clock.setTimer(() => {
         pooled.retiring = true;
-        this.#noteBusy(FAILED_BATCH_BUSY_MS);
+        this.#sharing.noteFailed();
         finish({ kind: "timeout" });
       }, timeoutMs);
       pooled.running.set(id, (message) => {
         if (message.type === "died") {
-          this.#noteBusy(FAILED_BATCH_BUSY_MS);
+          this.#sharing.noteFailed();
           finish({ kind: "crashed", message: message.message });
           return;
         }
-        this.#noteBusy(message.busyMs);
+        this.#sharing.note(message.busyMs);
         if (message.type === "succeeded") finish({ kind: "succeeded" });
         else if (message.type === "result") {
           finish({
@@ -333,14 +310,6 @@ export class JobSandbox {
       }
     }
     return best;
-  }
-
-  #noteBusy(busyMs: number): void {
-    this.#busyMs =
-      this.#busyMs === undefined ? busyMs : this.#busyMs + BUSY_WEIGHT * (busyMs - this.#busyMs);
-    this.#sharing = this.#sharing
-      ? this.#busyMs <= STOP_SHARING_ABOVE_BUSY_MS
-      : this.#busyMs <= SHARE_BELOW_BUSY_MS;
   }
 
   async close(): Promise<void> {
