@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,6 +6,38 @@ import { toError } from "../../core/errors.js";
 import { ESM_REQUIRE_SHIM } from "../../core/esm-require-shim.js";
 import type { Logger } from "../../core/logger.js";
 import { packageModule } from "../../core/module-file.js";
+
+/** Worker folders are named for the process that made them: `offload-workers-<pid>-<random>`. */
+const FOLDER_PREFIX = "offload-workers-";
+const FOLDER_PATTERN = /^offload-workers-(\d+)-/;
+
+/**
+ * Removes the worker folders of processes that are gone (killed, so their `dispose` never
+ * ran). A folder whose process id now belongs to another live process is left.
+ */
+export function removeOrphans(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = FOLDER_PATTERN.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: alive, another user's.
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
 
 const entry = fileURLToPath(packageModule("./worker-entry", import.meta.url));
 
@@ -29,7 +61,8 @@ export async function bundleWorkers(
   jobs: ReadonlyArray<{ name: string; file: string }>,
   logger: Logger,
 ): Promise<WorkerBundles> {
-  const directory = mkdtempSync(join(tmpdir(), "offload-workers-"));
+  removeOrphans(tmpdir());
+  const directory = mkdtempSync(join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
   const files = new Map<string, string>();
   try {
     const { build } = await import("esbuild");
