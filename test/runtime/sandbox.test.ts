@@ -65,7 +65,20 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function setup(options: { memoryMb?: number } = {}): Promise<Setup> {
+/**
+ * What a batch of the kit job counts as having kept its worker busy: its spins' time, nothing
+ * for the rest. The worker's own measure is real time, which a loaded machine stretches.
+ */
+function declaredBusy(batch: readonly QueueMessage[]): number {
+  let ms = 0;
+  for (const m of batch) {
+    const p = JSON.parse(m.body) as { op: string; ms?: number };
+    if (p.op === "spin") ms += p.ms ?? 0;
+  }
+  return ms;
+}
+
+async function setup(options: { memoryMb?: number; measuredBusy?: boolean } = {}): Promise<Setup> {
   const folder = jobsFolder({ kit });
   cleanups.push(folder.cleanup);
   const [job] = await loadJobs(folder.dir);
@@ -84,7 +97,8 @@ async function setup(options: { memoryMb?: number } = {}): Promise<Setup> {
     clock,
     logger,
     workerFile: bundles.file("kit"),
-    ...options,
+    ...(options.memoryMb === undefined ? {} : { memoryMb: options.memoryMb }),
+    ...(options.measuredBusy ? {} : { busyOf: declaredBusy }),
   });
   cleanups.push(() => sandbox.close());
   await sandbox.warm();
@@ -144,12 +158,20 @@ describe("job workers", () => {
   });
 
   it("go back to a worker per batch when a sharing job's batches turn heavy", async () => {
-    // Where the lines are crossed is SharingPolicy's (test/runtime/sharing.test.ts, exact
-    // figures); here the worker's own busy measure must carry a heavy batch over the upper one.
+    // Where the lines are crossed is SharingPolicy's (test/runtime/sharing.test.ts).
     const s = await setup();
     await learn(s, { op: "none" });
     expect(s.sandbox.sharing).toBe(true);
     await learn(s, { op: "spin", ms: STOP_SHARING_ABOVE_BUSY_MS * 8 });
+    expect(s.sandbox.sharing).toBe(false);
+  });
+
+  it("learn how long a batch kept its worker busy from the worker's own measure", async () => {
+    const s = await setup({ measuredBusy: true });
+    expect(s.sandbox.averageBusyMs).toBeUndefined();
+    await learn(s, { op: "spin", ms: STOP_SHARING_ABOVE_BUSY_MS * 4 });
+    // A spin of 40 ms keeps the loop busy at least that long, however loaded the machine.
+    expect(s.sandbox.averageBusyMs).toBeGreaterThanOrEqual(STOP_SHARING_ABOVE_BUSY_MS * 4);
     expect(s.sandbox.sharing).toBe(false);
   });
 

@@ -72,6 +72,13 @@ export interface JobSandboxOptions {
   onProgress?: (jobId: string, progress: JobProgress) => void;
   /** Where the job's workers keep idempotency keys (the engine's store). @defaultValue none */
   idempotency?: IdempotencyStore;
+  /**
+   * How long a batch kept its worker's event loop busy, ms, given what the worker measured:
+   * what decides whether batches share a worker (see sharing.ts). The measure is real time, so
+   * tests that need a batch to count as light or heavy whatever the machine's load give their
+   * own. @defaultValue the worker's measure
+   */
+  busyOf?: (batch: readonly QueueMessage[], measuredMs: number) => number;
 }
 
 /**
@@ -142,6 +149,7 @@ export class JobSandbox {
   #workerFile: string | undefined;
   readonly #all = new Set<PooledWorker>();
   readonly #sharing = new SharingPolicy();
+  readonly #busyOf: NonNullable<JobSandboxOptions["busyOf"]>;
   #nextId = 1;
   #closed = false;
 
@@ -149,6 +157,7 @@ export class JobSandbox {
     this.#job = options.job;
     this.#eventSource = { eventSourceARN: options.eventSourceARN, awsRegion: options.awsRegion };
     this.#clock = options.clock;
+    this.#busyOf = options.busyOf ?? ((_, measuredMs) => measuredMs);
     this.#logger = options.logger;
     this.#idleMs = options.idleMs ?? 60_000;
     this.#startTimeoutMs = options.startTimeoutMs ?? LAMBDA_INIT_LIMIT_MS;
@@ -203,6 +212,11 @@ export class JobSandbox {
   /** Whether the job's batches have shown they are light enough to share a worker. */
   get sharing(): boolean {
     return this.#sharing.sharing;
+  }
+
+  /** The average time a batch kept its worker busy, ms (see sharing.ts); undefined at first. */
+  get averageBusyMs(): number | undefined {
+    return this.#sharing.averageBusyMs;
   }
 
   /** Runs a batch through the job's handler as the SQS event of these messages. */
@@ -276,7 +290,7 @@ export class JobSandbox {
           finish({ kind: "crashed", message: message.message });
           return;
         }
-        this.#sharing.note(message.busyMs);
+        this.#sharing.note(this.#busyOf(messages, message.busyMs));
         if (message.type === "succeeded") finish({ kind: "succeeded" });
         else if (message.type === "result") {
           finish({

@@ -34,6 +34,11 @@ export class SharingPolicy {
     return this.#sharing;
   }
 
+  /** The average busy time of a batch, ms; undefined until a batch has answered. */
+  get averageBusyMs(): number | undefined {
+    return this.#busyMs;
+  }
+
   /** A batch answered, having kept its worker's event loop busy for `busyMs`. */
   note(busyMs: number): void {
     this.#busyMs =
