@@ -10,7 +10,7 @@ import { Alarms } from "./alarms.js";
 import type { RuntimeEvents, RuntimeJobRecords } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import { JobPoller } from "./poller.js";
-import { JobSandbox } from "./sandbox/job-sandbox.js";
+import { JobSandbox, type JobSandboxOptions } from "./sandbox/job-sandbox.js";
 import { bundleWorkers } from "./sandbox/worker-bundle.js";
 
 export interface RuntimeOptions {
@@ -42,6 +42,12 @@ export interface RuntimeOptions {
    * `engine.idempotency`. A job with that option does not load without it. @defaultValue none
    */
   idempotency?: IdempotencyStore;
+  /**
+   * How long a batch kept its worker busy, given the worker's real-time measure: what decides
+   * whether a job's batches share a worker (see sandbox/sharing.ts). For tests that need
+   * batches to count as light on a loaded machine. @defaultValue the worker's measure
+   */
+  batchBusyOf?: JobSandboxOptions["busyOf"];
 }
 
 /** Processed and failed counts of one job since the runtime started. */
@@ -121,6 +127,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           : {}),
         ...(options.workerMemoryMb === undefined ? {} : { memoryMb: options.workerMemoryMb }),
         ...(options.idempotency ? { idempotency: options.idempotency } : {}),
+        ...(options.batchBusyOf ? { busyOf: options.batchBusyOf } : {}),
       }),
   );
   try {

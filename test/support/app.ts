@@ -12,6 +12,7 @@ import {
   loadJobs,
   type Runtime,
   type RuntimeEvents,
+  type RuntimeOptions,
   startRuntime,
 } from "../../src/runtime/index.js";
 import { openTestEngine, type TestEngine } from "./engine.js";
@@ -60,7 +61,10 @@ export interface TestApp {
 /** Job files + an engine on a temp file with a TestClock + a runtime, all real. */
 export async function startTestApp(
   sources: Record<string, string>,
-  options: { alertWebhook?: string; alarmIntervalMs?: number; workerMemoryMb?: number } = {},
+  options: Pick<
+    RuntimeOptions,
+    "alertWebhook" | "alarmIntervalMs" | "workerMemoryMb" | "batchBusyOf"
+  > = {},
 ): Promise<TestApp> {
   const folder = jobsFolder(sources);
   const te = openTestEngine();
