@@ -64,6 +64,7 @@ export {
   type RateSchedule,
   type Schedule,
 } from "./schedule.js";
+export type { ScheduleSummary } from "./schedule-summary.js";
 export {
   ALERT_TOPIC_ARN_OUTPUT,
   API_URL_OUTPUT,
