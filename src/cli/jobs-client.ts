@@ -2,6 +2,7 @@ import { OffloadError, toError } from "../core/errors.js";
 import { httpJobStatus } from "../core/http-jobs.js";
 import { postJob } from "../core/http-sender.js";
 import type { CancelResult, JobFilter, JobPage, JobStatus } from "../core/job-status.js";
+import type { ScheduleSummary } from "../core/schedule-summary.js";
 import type { ApiBackend, DlqMessage, JobQueueSummary, RedriveResult } from "../http/backend.js";
 import { AppClient } from "./http-client.js";
 
@@ -14,6 +15,8 @@ export interface JobsClient {
   send(jobName: string, json: string, options: CliSendOptions): Promise<string>;
   queues(): Promise<JobQueueSummary[]>;
   queue(jobName: string): Promise<JobQueueSummary>;
+  /** The jobs' recurring schedules: next due times, last run and its outcome. */
+  schedules(): Promise<ScheduleSummary[]>;
   dlqList(jobName: string, limit: number): Promise<DlqMessage[]>;
   /** All, or these job ids or message ids. */
   redrive(jobName: string, ids: string[] | undefined): Promise<RedriveResult>;
@@ -39,6 +42,8 @@ export function httpJobsClient(url: string, apiKey: string | undefined): JobsCli
     send: (jobName, json, options) => postJob(http.api, { jobName, body: json, ...options }),
     queues: async () => (await http.get<{ queues: JobQueueSummary[] }>("/api/queues")).queues,
     queue: (jobName) => http.get<JobQueueSummary>(path(jobName)),
+    schedules: async () =>
+      (await http.get<{ schedules: ScheduleSummary[] }>("/api/schedules")).schedules,
     dlqList: async (jobName, limit) =>
       (await http.get<{ messages: DlqMessage[] }>(`${path(jobName)}/dlq?limit=${limit}`)).messages,
     redrive: (jobName, ids) =>
@@ -81,6 +86,7 @@ export function backendJobsClient(backend: ApiBackend, where: string): JobsClien
       ),
     queues: () => call(() => backend.queues()),
     queue: (jobName) => call(() => backend.queue(jobName)),
+    schedules: () => call(async () => (await backend.schedules?.()) ?? []),
     dlqList: (jobName, limit) => call(() => backend.dlqList(jobName, { limit })),
     redrive: (jobName, ids) => call(() => backend.redrive(jobName, ids?.length ? { ids } : {})),
     purge: (jobName) => call(() => backend.purge(jobName)),

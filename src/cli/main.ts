@@ -13,6 +13,7 @@ import {
   statsCommand,
 } from "./commands/client-commands.js";
 import { cancelCommand, jobCommand, jobsCommand } from "./commands/job-commands.js";
+import { schedulesCommand } from "./commands/schedule-commands.js";
 import { appAddress, environment, loadConfig, type ResolvedConfig } from "./config.js";
 import { oneLine } from "./format.js";
 import { httpJobsClient, type JobsClient } from "./jobs-client.js";
@@ -203,6 +204,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   client(
     program.command("stats").description("queue depth, DLQ, alarm and counts of every job"),
   ).action(async (options: ClientOptions) => statsCommand(await appClient(options), output()));
+  client(
+    program
+      .command("schedules")
+      .description("the jobs' recurring schedules: next three due times, last run and its outcome"),
+  ).action(async (options: ClientOptions) => schedulesCommand(await appClient(options), output()));
   const dlq = program.command("dlq").description("inspect and act on a job's dead-letter queue");
   client(dlq.command("list <job>").description("the messages in the job's DLQ, oldest first"))
     .option("--limit <n>", "how many (1-1000)", intFlag("--limit", "InvalidLimit", 1, 1000), 100)

@@ -15,6 +15,7 @@ import {
   type EngineJobs,
 } from "./jobs/records.js";
 import type { Location } from "./location.js";
+import { createEngineSchedules, type EngineSchedules } from "./schedules/store.js";
 import { createSnsApi, type EngineSnsApi } from "./sns/api.js";
 import { deleteMessages, moveHeldToDeadLetterQueue } from "./sqs/acknowledge.js";
 import { createSqsApi, type EngineSqsApi } from "./sqs/api.js";
@@ -122,6 +123,11 @@ export interface Engine {
    * same name was accepted with within the window answers with that job's id, sending nothing.
    */
   acceptJob(input: AcceptJobInput): Promise<AcceptJobOutput>;
+  /**
+   * The recurring schedules' rows (next due time, last run): the local scheduler sends each
+   * due run and advances its row in one commit.
+   */
+  readonly schedules: EngineSchedules;
   /**
    * ReceiveMessage with every system and message attribute, for a consumer in this process
    * (the local runtime): the same claim, long poll, visibility, receive counts and redrive as
@@ -251,6 +257,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       release: idempotency.release,
     },
     acceptJob: records.acceptJob,
+    schedules: createEngineSchedules(ctx, records.acceptJobOp),
     receiveMessages: async (input, receiveOptions) =>
       receiveMessages(ctx, queues.byUrl(input.QueueUrl), input, receiveOptions),
     deleteMessages: async (input) =>

@@ -12,6 +12,13 @@ export type {
   AcceptJobOutput,
   EngineJobs,
 } from "./jobs/records.js";
+export type {
+  EngineSchedules,
+  FireScheduleInput,
+  FireScheduleOutput,
+  ScheduleDefinitionInput,
+  ScheduleRecord,
+} from "./schedules/store.js";
 export type { EngineSnsApi } from "./sns/api.js";
 export type * from "./sns/types.js";
 export type { EngineSqsApi } from "./sqs/api.js";

@@ -9,7 +9,7 @@ import { createWireHandler } from "./wire/index.js";
  * `@hono/node-server`, or to Lambda with `hono/aws-lambda`.
  *
  * Routes: `POST /jobs`, `POST /jobs/:jobName`, `GET /health`,
- * `GET /api/queues`, `GET /api/queues/:job`, `GET /api/queues/:job/dlq`,
+ * `GET /api/queues`, `GET /api/queues/:job`, `GET /api/queues/:job/dlq`, `GET /api/schedules`,
  * `POST /api/queues/:job/redrive`, `POST /api/queues/:job/purge`. Every
  * error is JSON `{ "error": { "code", "message", "details"? } }`. With
  * `wire`, AWS SQS/SNS protocol requests on `POST /` and

@@ -15,6 +15,7 @@ import {
   getQueueRoute,
   listDlqRoute,
   listQueuesRoute,
+  listSchedulesRoute,
   purgeRoute,
   redriveRoute,
 } from "./queue-routes.js";
@@ -51,6 +52,7 @@ function routeTable(
       },
     ],
     ["/api/queues", { GET: listQueuesRoute(options) }],
+    ["/api/schedules", { GET: listSchedulesRoute(options) }],
     ["/api/queues/:job", { GET: getQueueRoute(options) }],
     ["/api/queues/:job/dlq", { GET: listDlqRoute(options) }],
     ["/api/queues/:job/redrive", { POST: redriveRoute(options) }],

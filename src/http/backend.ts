@@ -6,6 +6,7 @@
  */
 
 import type { JobStatusStore } from "../core/job-status.js";
+import type { ScheduleSummary } from "../core/schedule-summary.js";
 import type { RedriveResult } from "../core/transport.js";
 
 export type { RedriveResult };
@@ -69,6 +70,11 @@ export interface ApiBackend {
   send(jobName: string, payload: unknown, options?: SendJobOptions): Promise<string>;
   queues(): Promise<JobQueueSummary[]>;
   queue(jobName: string): Promise<JobQueueSummary>;
+  /**
+   * The jobs' recurring schedules: next due times, last run and its outcome
+   * (`GET /api/schedules`). Absent: the backend keeps none (the list is empty).
+   */
+  schedules?(): Promise<ScheduleSummary[]>;
   /** Up to `limit` DLQ messages, oldest first. */
   dlqList(jobName: string, options: { limit: number }): Promise<DlqMessage[]>;
   /**

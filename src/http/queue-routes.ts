@@ -20,6 +20,14 @@ export function listQueuesRoute({ backend }: ResolvedApiOptions): RouteHandler {
   };
 }
 
+/** `GET /api/schedules`: every job's recurring schedules, their next due times and last run. */
+export function listSchedulesRoute({ backend }: ResolvedApiOptions): RouteHandler {
+  return async (c) => {
+    parseQuery(c.req.queries(), {});
+    return c.json({ schedules: (await backend.schedules?.()) ?? [] });
+  };
+}
+
 /** `GET /api/queues/:job`: one job's queue and DLQ. */
 export function getQueueRoute({ backend }: ResolvedApiOptions): RouteHandler {
   return async (c) => {

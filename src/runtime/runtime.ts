@@ -5,6 +5,7 @@ import type { IdempotencyStore } from "../core/idempotency.js";
 import type { JobProgress } from "../core/job-status.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import type { Transport } from "../core/transport.js";
+import type { EngineSchedules } from "../engine/index.js";
 import { errorInfo } from "../lambda/error-info.js";
 import { Alarms } from "./alarms.js";
 import type { RuntimeEvents, RuntimeJobRecords } from "./events.js";
@@ -12,6 +13,7 @@ import type { LoadedJob } from "./load-jobs.js";
 import { JobPoller } from "./poller.js";
 import { JobSandbox, type JobSandboxOptions } from "./sandbox/job-sandbox.js";
 import { bundleWorkers } from "./sandbox/worker-bundle.js";
+import { type Scheduler, startScheduler } from "./schedules/index.js";
 
 export interface RuntimeOptions {
   /** The app's jobs, from `loadJobs(dir)`. */
@@ -48,6 +50,12 @@ export interface RuntimeOptions {
    * batches to count as light on a loaded machine. @defaultValue the worker's measure
    */
   batchBusyOf?: JobSandboxOptions["busyOf"];
+  /**
+   * Where the jobs' recurring schedules keep their next due time and last run, and send their
+   * runs (to each job's queue): the engine's `engine.schedules`. Without it no schedule runs.
+   * @defaultValue none
+   */
+  schedules?: EngineSchedules;
 }
 
 /** Processed and failed counts of one job since the runtime started. */
@@ -177,12 +185,31 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   for (const poller of pollers) poller.start();
   alarms.start();
+  let scheduler: Scheduler | undefined;
+  if (options.schedules) {
+    try {
+      scheduler = await startScheduler({
+        jobs: options.jobs,
+        store: options.schedules,
+        clock,
+        logger,
+      });
+    } catch (e) {
+      unsubscribe?.();
+      await Promise.all(pollers.map((p) => p.stop()));
+      await alarms.stop();
+      await Promise.all(sandboxes.map((s) => s.close()));
+      bundles.dispose();
+      throw e;
+    }
+  }
   logger.info({ jobs: options.jobs.map((j) => j.name) }, "runtime started");
 
   let stopping: Promise<void> | undefined;
   const runtime = emitter as Runtime;
   runtime.stop = () => {
     stopping ??= (async () => {
+      await scheduler?.stop();
       unsubscribe?.();
       await Promise.all(pollers.map((p) => p.stop()));
       await alarms.stop();

@@ -229,6 +229,31 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    description: "recurring schedules: each one's next due time and its last run",
+    up(db) {
+      // One row per job schedule. `definition` is what the due times follow (expression, time
+      // zone, start, end) as JSON: a change recomputes next_due_at. A run is sent and its row
+      // advanced in one commit, so a run is sent once whatever stops the process; its job id
+      // (from the job, schedule and due time) is the one in last_job_id.
+      db.exec(`
+        CREATE TABLE schedules (
+          job_name TEXT NOT NULL,
+          schedule_name TEXT NOT NULL,
+          definition TEXT NOT NULL,
+          next_due_at INTEGER,
+          last_due_at INTEGER,
+          last_fired_at INTEGER,
+          last_job_id TEXT,
+          last_skipped_at INTEGER,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (job_name, schedule_name)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -91,6 +91,8 @@ export function createJobRecords(
 ): {
   jobs: EngineJobs;
   acceptJob(input: AcceptJobInput): Promise<AcceptJobOutput>;
+  /** acceptJob's checks and send as an op to run inside another committer op (a schedule's run). */
+  acceptJobOp(input: AcceptJobInput): () => AcceptJobOutput;
   sweep(): number;
 } {
   const { stmts, committer, clock } = ctx;
@@ -146,6 +148,10 @@ export function createJobRecords(
   };
 
   async function acceptJob(input: AcceptJobInput): Promise<AcceptJobOutput> {
+    return committer.run(acceptJobOp(input));
+  }
+
+  function acceptJobOp(input: AcceptJobInput): () => AcceptJobOutput {
     const jobId = input.JobId ?? newJobId(clock.now());
     const attributes: Record<string, MessageAttributeValue> = {
       ...input.MessageAttributes,
@@ -158,7 +164,7 @@ export function createJobRecords(
     };
     const send = sendOp(ctx, input, attributes, publishOp);
     const windowMs = input.IdempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
-    return committer.run((): AcceptJobOutput => {
+    return (): AcceptJobOutput => {
       if (on) {
         const now = clock.now();
         if (input.IdempotencyKey !== undefined) {
@@ -195,7 +201,7 @@ export function createJobRecords(
         );
       }
       return { JobId: jobId, MessageId: messageId, Duplicate: false };
-    });
+    };
   }
 
   /** Inside the sweeper's op: finished jobs past their retention, then beyond the cap. */
@@ -215,7 +221,7 @@ export function createJobRecords(
     return removed;
   }
 
-  return { jobs, acceptJob, sweep };
+  return { jobs, acceptJob, acceptJobOp, sweep };
 }
 
 /** Validates the send now; the returned op sends (or publishes) and gives the message id. */

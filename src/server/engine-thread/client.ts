@@ -130,6 +130,7 @@ export function startEngineThread(
     dlqList: (...args) => call("backend", "dlqList", args),
     redrive: (...args) => call("backend", "redrive", args),
     purge: (...args) => call("backend", "purge", args),
+    schedules: () => call("schedules", "list", []),
   };
   // Every method written out: the compiler checks each against SqsApi / SnsApi, and a call
   // reads a plain property (a Proxy's trap made a closure per call).

@@ -9,6 +9,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { toError } from "../../core/errors.js";
 import type { JobDefinition } from "../../core/job-types.js";
 import type { Logger } from "../../core/logger.js";
+import type { ScheduleSummary } from "../../core/schedule-summary.js";
 import { createEngine, type Engine } from "../../engine/index.js";
 import type { ApiBackend } from "../../http/backend.js";
 import { createTransportBackend } from "../../http/transport-backend.js";
@@ -20,6 +21,7 @@ import {
   loadJobs,
   orphanedJobQueues,
   type Runtime,
+  scheduleSummaries,
   startRuntime,
   subscribedJobQueues,
 } from "../../runtime/index.js";
@@ -56,6 +58,8 @@ const replies = new Outbox<Reply>((items) => post({ t: "replies", replies: items
 interface Current {
   runtime: Runtime;
   backend: ApiBackend;
+  /** The jobs' schedules, with their stored next due times and last runs. */
+  schedules: () => Promise<ScheduleSummary[]>;
   /** The queues the jobs topic routes to, of job files present or gone. */
   jobQueues: string[];
 }
@@ -76,6 +80,7 @@ async function run(engine: Engine, jobs: LoadedJob[]): Promise<Current> {
     ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}),
     records: engine.jobs,
     idempotency: engine.idempotency,
+    schedules: engine.schedules,
   });
   const definitions: Record<string, JobDefinition> = Object.fromEntries(
     jobs.map((j) => [j.name, j.definition]),
@@ -88,6 +93,7 @@ async function run(engine: Engine, jobs: LoadedJob[]): Promise<Current> {
       run: runtime,
       records: engine.jobs,
     }),
+    schedules: () => scheduleSummaries(jobs, engine.schedules, Date.now()),
     jobQueues: await subscribedJobQueues(engine),
   };
 }
@@ -127,6 +133,7 @@ async function main(): Promise<void> {
     sqs: ready.sqs,
     sns: ready.sns,
     wire: { sqsJson: (action, body, queueUrl) => wireJson(action, body, queueUrl, undefined) },
+    schedules: { list: () => current.schedules() },
   };
   const wireJson = (
     action: string,

@@ -8,6 +8,7 @@
 import { OffloadError, toError } from "../../core/errors.js";
 import type { JobStatusStore } from "../../core/job-status.js";
 import type { LogFn, Logger } from "../../core/logger.js";
+import type { ScheduleSummary } from "../../core/schedule-summary.js";
 import { AwsApiError } from "../../engine/errors.js";
 import type { SnsApi } from "../../engine/sns/types.js";
 import type { SqsApi } from "../../engine/sqs/types.js";
@@ -41,6 +42,8 @@ export interface Targets {
   sqs: SqsApi;
   sns: SnsApi;
   wire: WireTarget;
+  /** The jobs' recurring schedules: GET /api/schedules. */
+  schedules: { list(): Promise<ScheduleSummary[]> };
 }
 
 /**
