@@ -28,6 +28,11 @@ export interface EngineThreadOptions {
   watch: boolean;
   /** Each job worker's heap limit, MB: the config's `aws.memorySize`, as on Lambda. */
   workerMemoryMb: number;
+  /**
+   * Tests only (see startServerOnTestClock): the engine and the runtime run on a TestClock
+   * from this time (epoch ms), moved by the `clock` target alone. Undefined: the system clock.
+   */
+  testClockStartMs?: number | undefined;
 }
 
 /**
@@ -41,6 +46,8 @@ export interface Targets {
   sqs: SqsApi;
   sns: SnsApi;
   wire: WireTarget;
+  /** Moves the test clock (rejects unless the thread runs on one); no HTTP route calls it. */
+  clock: { advance(ms: number): Promise<void> };
 }
 
 /**
