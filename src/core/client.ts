@@ -117,10 +117,25 @@ export interface Client<Jobs extends Record<string, AnyJob>, Options = SendOptio
     options?: Options,
   ): Promise<string[]>;
   /**
-   * A job's status: state, attempts with their errors, events, progress.
+   * A job's status: state, attempts with their errors, events, progress, and its payload while
+   * its message exists.
    * @throws OffloadError JobNotFound (never accepted, past the history's retention, or no history kept).
    */
   getJob(jobId: string): Promise<JobStatus>;
+  /**
+   * A job's status, typed as a job of `jobName`: its `payload` has the type `send` takes for
+   * that job.
+   * @throws OffloadError JobNotFound as above, and when the id is a job of another name (the
+   *   message names both).
+   * @example
+   * const id = await offload.send("greeting", { friendName: "Ada" });
+   * const job = await offload.getJob("greeting", id);
+   * job.payload?.friendName; // string
+   */
+  getJob<Name extends keyof Jobs & string>(
+    jobName: Name,
+    jobId: string,
+  ): Promise<JobStatus<JobInput<Jobs[Name]>>>;
   /** Jobs newest first, filtered by job name, state and time, a page at a time. */
   listJobs(filter?: JobFilter): Promise<JobPage>;
   /**
@@ -237,10 +252,36 @@ function transportClient<Jobs extends Record<string, AnyJob>>(
       // All at once: they share commits. If one fails, the others may still have been sent.
       return Promise.all(requests.map((request) => transport.send(request)));
     },
-    getJob: async (jobId) => store().get(jobId),
+    getJob: typedGetJob<Jobs>(async (jobId) => store().get(jobId), jobs),
     listJobs: async (filter = {}) => store().list(filter),
     cancel: async (jobId) => store().cancel(jobId),
   };
+}
+
+/**
+ * Client's `getJob`, both forms, over `get` (by id): the typed form checks that the job's record
+ * is one of the named job, so that no status is returned typed as another job's. With `jobs`
+ * (the in-process client's), a name that is none of them is refused as `send` refuses it.
+ */
+export function typedGetJob<Jobs extends Record<string, AnyJob>>(
+  get: (jobId: string) => Promise<JobStatus>,
+  jobs?: Jobs,
+): Client<Jobs>["getJob"] {
+  async function getJob(...args: [jobId: string] | [jobName: string, jobId: string]) {
+    if (args.length === 1) return get(args[0]);
+    const [jobName, jobId] = args;
+    if (jobs && !Object.hasOwn(jobs, jobName)) throw unknownJob(jobName, Object.keys(jobs));
+    const status = await get(jobId);
+    if (status.jobName !== jobName) {
+      throw new OffloadError(
+        "JobNotFound",
+        `No ${jobName} job ${jobId}: job ${jobId} is a ${status.jobName} job`,
+        { jobName },
+      );
+    }
+    return status;
+  }
+  return getJob as Client<Jobs>["getJob"];
 }
 
 /**

@@ -1,15 +1,21 @@
+import { type Client, typedGetJob } from "./client.js";
 import type { AppApi } from "./http-api.js";
 import type { CancelResult, JobFilter, JobPage, JobStatus } from "./job-status.js";
+import type { AnyJobDefinition } from "./job-types.js";
 
 /**
  * Reading and cancelling jobs over an app's HTTP API (`GET /jobs/:id`, `GET /jobs`,
  * `DELETE /jobs/:id`): what createClient's URL mode and the CLI share. Errors are the app's,
  * as OffloadErrors (JobNotFound, JobFinished, …).
  */
-export function httpJobStatus(api: AppApi) {
+export function httpJobStatus<
+  Jobs extends Record<string, AnyJobDefinition> = Record<string, AnyJobDefinition>,
+>(api: AppApi): Pick<Client<Jobs>, "getJob" | "listJobs" | "cancel"> {
   const path = (jobId: string) => `/jobs/${encodeURIComponent(jobId)}`;
   return {
-    getJob: async (jobId: string) => (await api.request("GET", path(jobId))) as JobStatus,
+    getJob: typedGetJob<Jobs>(
+      async (jobId) => (await api.request("GET", path(jobId))) as JobStatus,
+    ),
     listJobs: async (filter: JobFilter = {}) =>
       (await api.request("GET", `/jobs${jobQuery(filter)}`)) as JobPage,
     cancel: async (jobId: string) => (await api.request("DELETE", path(jobId))) as CancelResult,

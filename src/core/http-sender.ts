@@ -98,7 +98,7 @@ export function createHttpSender<Jobs extends Record<string, AnyJobDefinition>>(
   }
 
   return {
-    ...httpJobStatus(api),
+    ...httpJobStatus<Jobs>(api),
     async send(jobName, payload, sendOptions = {}) {
       return postJob(api, prepare(jobName, payload, sendOptions));
     },

@@ -125,8 +125,11 @@ export type JobEvent =
   | { type: "expired"; at: string }
   | { type: "deleted"; at: string; how: "purge" | "delete" };
 
-/** A job's status: what `GET /jobs/:id` answers. */
-export interface JobStatus {
+/**
+ * A job's status: what `GET /jobs/:id` answers. `Payload` types `payload`: a typed client's
+ * `getJob(jobName, id)` gives the payload type its `send` takes for that job.
+ */
+export interface JobStatus<Payload = unknown> {
   jobId: string;
   jobName: string;
   state: JobState;
@@ -140,6 +143,12 @@ export interface JobStatus {
   progress: JobProgress | null;
   /** The handler's small JSON result, when the job keeps results; null otherwise. */
   result: unknown;
+  /**
+   * The job's payload as it was sent, parsed from JSON, while its message exists: queued,
+   * delayed, running, retrying, or in the DLQ (`failed`). Absent once the job is finished, and
+   * where it is not kept (on AWS: a payload over 16 KiB). Not in a listing's summaries.
+   */
+  payload?: Payload;
   idempotencyKey: string | null;
   /** A cancel asked while it ran: its signal fired, and it ends cancelled. */
   cancelRequested: boolean;
@@ -150,7 +159,10 @@ export interface JobStatus {
 }
 
 /** A job in a listing: its status without the events. */
-export type JobSummary = Omit<JobStatus, "events" | "eventsDropped" | "attempts" | "result"> & {
+export type JobSummary = Omit<
+  JobStatus,
+  "events" | "eventsDropped" | "attempts" | "result" | "payload"
+> & {
   /** Attempts started so far. */
   attempts: number;
   /** The last attempt's error, if it failed. */

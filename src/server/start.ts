@@ -36,7 +36,31 @@ export interface OffloadServer {
  * pages) on that port, and hands every queue operation to the engine thread:
  * parsing requests and writing the database run side by side, on two cores.
  */
-export async function startServer(options: ServerOptions): Promise<OffloadServer> {
+export function startServer(options: ServerOptions): Promise<OffloadServer> {
+  return start(options, undefined);
+}
+
+/** A server whose engine and runtime run on a TestClock that only its `advanceClock` moves. */
+export interface TestClockServer extends OffloadServer {
+  /** Moves the app's clock by `ms`, firing what falls due (retries, delays, alarms). */
+  advanceClock(ms: number): Promise<void>;
+}
+
+/**
+ * {@link startServer} on a TestClock starting at `startMs`, for tests that follow jobs through
+ * retry delays without waiting for them. Not exported by the package; no request reaches it.
+ */
+export function startServerOnTestClock(
+  options: ServerOptions,
+  startMs: number,
+): Promise<TestClockServer> {
+  return start(options, startMs) as Promise<TestClockServer>;
+}
+
+async function start(
+  options: ServerOptions,
+  testClockStartMs: number | undefined,
+): Promise<OffloadServer | TestClockServer> {
   const config = resolveServerOptions(options);
   const { logger } = config;
   // The port is taken first, so a clash fails before any job runs, and queue URLs carry the
@@ -64,6 +88,7 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
         alertWebhook: config.alertWebhook,
         watch: config.watch,
         workerMemoryMb: config.workerMemoryMb,
+        testClockStartMs,
       },
       logger,
     );
@@ -120,6 +145,7 @@ export async function startServer(options: ServerOptions): Promise<OffloadServer
 
   let stopping: Promise<void> | undefined;
   return {
+    ...(testClockStartMs === undefined ? {} : { advanceClock: running.advanceClock }),
     url,
     jobNames: () => running.backend.jobNames(),
     failed: running.failed,

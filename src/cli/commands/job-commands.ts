@@ -10,7 +10,10 @@ import type { JobsClient } from "../jobs-client.js";
 import { UsageError } from "../usage-error.js";
 import type { Output } from "./client-commands.js";
 
-/** `offload job <id>`: the job's state and its timeline. */
+/** The most of a payload's JSON the timeline shows. */
+const PAYLOAD_CHARS = 120;
+
+/** `offload job <id>`: the job's state, its payload while it has one, and its timeline. */
 export async function jobCommand(client: JobsClient, o: Output, jobId: string) {
   const job = await client.getJob(jobId);
   if (o.json) return o.out(JSON.stringify(job));
@@ -20,6 +23,10 @@ export async function jobCommand(client: JobsClient, o: Output, jobId: string) {
 /** A job's status as the lines a person reads: state first, then what happened, oldest first. */
 export function timeline(job: JobStatus): string {
   const lines = [`job ${job.jobId} (${job.jobName}): ${job.state}${where(job)}`];
+  // One line, cut: a payload may be a megabyte (`--json` has it whole).
+  if (job.payload !== undefined) {
+    lines.push(`payload    ${truncate(JSON.stringify(job.payload), PAYLOAD_CHARS)}`);
+  }
   if (job.progress) {
     const { value, message } = job.progress;
     const shown = typeof value === "number" ? `${value}%` : `${value.done} of ${value.total}`;

@@ -75,9 +75,19 @@ export function jobNotFound(jobId: string, historyOn: boolean): OffloadError {
   );
 }
 
-/** A job's status by id, or undefined. */
+/**
+ * A job's status by id, or undefined. Its payload is read from its message, while the job is
+ * not finished and the message is its own: a seq may be reused once its message is deleted.
+ */
 export function getJob(ctx: EngineContext, jobId: string): JobStatus | undefined {
-  const row = ctx.stmts.get("SELECT * FROM jobs WHERE job_id = ?").get(jobId) as JobRow | undefined;
+  const row = ctx.stmts
+    .get(
+      `SELECT jobs.*, m.body AS body FROM jobs
+       LEFT JOIN messages m ON m.seq = jobs.message_seq AND m.job_id = jobs.job_id
+         AND jobs.finished_at IS NULL
+       WHERE jobs.job_id = ?`,
+    )
+    .get(jobId) as (JobRow & { body: string | null }) | undefined;
   if (!row) return undefined;
   const events = (JSON.parse(row.events!) as Array<Record<string, unknown>>).map(eventOf);
   const dropped = row.event_count - events.length;
@@ -91,9 +101,23 @@ export function getJob(ctx: EngineContext, jobId: string): JobStatus | undefined
     ...common(row, ctx.clock.now()),
     attempts,
     result: row.result === null ? null : JSON.parse(row.result),
+    ...payloadOf(row.body),
     events,
     ...(dropped > 0 ? { eventsDropped: dropped } : {}),
   };
+}
+
+/**
+ * `{ payload }` from a job message's body; none without a message, or for a body that is not
+ * JSON (a message sent over the SQS API by hand: its job fails on its payload anyway).
+ */
+function payloadOf(body: string | null): { payload?: unknown } {
+  if (body === null) return {};
+  try {
+    return { payload: JSON.parse(body) };
+  } catch {
+    return {};
+  }
 }
 
 /** The attempts a job's events tell of, in order. */

@@ -46,6 +46,8 @@ export interface EngineThread {
   readonly failed: Promise<Error>;
   /** Stops the runtime (running jobs finish), closes the database, ends the thread. */
   stop(): Promise<void>;
+  /** Moves the engine thread's test clock (see EngineThreadOptions.testClockStartMs). */
+  advanceClock(ms: number): Promise<void>;
 }
 
 interface Pending {
@@ -204,6 +206,7 @@ export function startEngineThread(
             sqsJson,
             jobQueueNames: () => [...jobQueues],
             failed,
+            advanceClock: (ms) => call("clock", "advance", [ms]),
             stop() {
               stopping ??= lostError
                 ? Promise.resolve()

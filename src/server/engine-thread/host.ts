@@ -6,7 +6,8 @@
  */
 import { watch } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { toError } from "../../core/errors.js";
+import { type Clock, systemClock, TestClock } from "../../core/clock.js";
+import { OffloadError, toError } from "../../core/errors.js";
 import type { JobDefinition } from "../../core/job-types.js";
 import type { Logger } from "../../core/logger.js";
 import type { ScheduleSummary } from "../../core/schedule-summary.js";
@@ -43,6 +44,9 @@ const port = parentPort!;
 const options = (workerData as { options: EngineThreadOptions }).options;
 const post = (message: FromEngine) => port.postMessage(message);
 const logger = forwardingLogger(post);
+const testClock =
+  options.testClockStartMs === undefined ? undefined : new TestClock(options.testClockStartMs);
+const clock: Clock = testClock ?? systemClock;
 // Replies go as soon as the microtasks settling a commit's promises have run (measured: a few
 // percent more requests per second than waiting for the next turn, which may read more calls first).
 const replies = new Outbox<Reply>((items) => post({ t: "replies", replies: items }), {
@@ -76,6 +80,7 @@ async function run(engine: Engine, jobs: LoadedJob[]): Promise<Current> {
     jobs,
     transport,
     logger,
+    clock,
     workerMemoryMb: options.workerMemoryMb,
     ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}),
     records: engine.jobs,
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
       durability: options.durability,
       jobHistory: options.jobHistory,
       queueUrlBase: options.queueUrlBase,
+      clock,
       onDatabaseGone: (error) => {
         logger.error({ database: options.database, error: error.message }, error.message);
         post({ t: "unhealthy", reason: error.message });
@@ -134,6 +140,14 @@ async function main(): Promise<void> {
     sns: ready.sns,
     wire: { sqsJson: (action, body, queueUrl) => wireJson(action, body, queueUrl, undefined) },
     schedules: { list: () => current.schedules() },
+    clock: {
+      async advance(ms) {
+        if (!testClock) {
+          throw new OffloadError("InternalError", "this app runs on the system clock");
+        }
+        testClock.advance(ms);
+      },
+    },
   };
   const wireJson = (
     action: string,

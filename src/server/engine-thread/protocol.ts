@@ -29,6 +29,11 @@ export interface EngineThreadOptions {
   watch: boolean;
   /** Each job worker's heap limit, MB: the config's `aws.memorySize`, as on Lambda. */
   workerMemoryMb: number;
+  /**
+   * Tests only (see startServerOnTestClock): the engine and the runtime run on a TestClock
+   * from this time (epoch ms), moved by the `clock` target alone. Undefined: the system clock.
+   */
+  testClockStartMs?: number | undefined;
 }
 
 /**
@@ -44,6 +49,8 @@ export interface Targets {
   wire: WireTarget;
   /** The jobs' recurring schedules: GET /api/schedules. */
   schedules: { list(): Promise<ScheduleSummary[]> };
+  /** Moves the test clock (rejects unless the thread runs on one); no HTTP route calls it. */
+  clock: { advance(ms: number): Promise<void> };
 }
 
 /**
