@@ -66,6 +66,7 @@ export function recordUnrecordedStarts(
   selector: StartSelector,
   now: number,
 ): void {
+  // Every selector joins by the job_id index: no index has message_seq (a scan of jobs).
   const params: Record<string, unknown> = { now };
   let where: string;
   if ("jobId" in selector) {
@@ -75,7 +76,7 @@ export function recordUnrecordedStarts(
     if (selector.seqs.length === 0) return;
     where = `m.seq IN (${selector.seqs.map(() => "?").join(", ")})`;
   } else {
-    where = "m.queue_id = @queueId AND m.job_id = jobs.job_id";
+    where = "m.queue_id = @queueId";
     params.queueId = selector.queueId;
     if (selector.sentBefore !== undefined) {
       where += " AND m.sent_at <= @sentBefore";
@@ -86,6 +87,7 @@ export function recordUnrecordedStarts(
       run_at = NULL, updated_at = @now,
       ${appendEventsText(firstStartedEvent("m.first_receive_at"), "1")}
     FROM messages m WHERE ${where} AND m.seq = jobs.message_seq AND m.receive_count > 0
+      AND jobs.job_id = m.job_id
       AND jobs.state IN ('queued', 'delayed')`;
   const statement = stmts.get(sql);
   if ("seqs" in selector) statement.run(params, ...selector.seqs);
