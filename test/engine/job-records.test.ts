@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { OffloadError } from "../../src/core/errors.js";
 import type { JobStatus } from "../../src/core/job-status.js";
@@ -597,6 +598,157 @@ describe("job records: cancel", () => {
     expect(finished.code).toBe("JobFinished");
     expect(finished.message).toContain(`Job ${JobId} has already finished: succeeded at`);
     expect((await rejection(engine.jobs.cancel("nobody"))).code).toBe("JobNotFound");
+  });
+});
+
+describe("job records: a first attempt, written at its end", () => {
+  beforeEach(() => setUp());
+
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  /** The job's row as stored, read once the engine (which holds the file's lock) is closed. */
+  async function storedRow(jobId: string): Promise<{ state: string; events: string }> {
+    await engine.close();
+    const db = new Database(te.path, { readonly: true });
+    try {
+      return db.prepare("SELECT state, events FROM jobs WHERE job_id = ?").get(jobId) as {
+        state: string;
+        events: string;
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  it("writes nothing at a first receive; reads it running from its message, in every view", async () => {
+    const { JobId } = await accept();
+    const delayed = await engine.acceptJob({
+      JobName: "greet",
+      QueueUrl: queue,
+      MessageBody: "{}",
+      DelaySeconds: 5,
+    });
+    te.clock.advance(5_000);
+    const receivedAt = te.clock.now();
+    expect(await receive(2)).toHaveLength(2);
+    const untouched = await accept();
+    te.clock.advance(100);
+    for (const id of [JobId, delayed.JobId]) {
+      const status = await engine.jobs.get(id);
+      expect(status).toMatchObject({
+        state: "running",
+        runAt: null,
+        updatedAt: iso(receivedAt),
+        attempts: [{ attempt: 1, startedAt: iso(receivedAt) }],
+      });
+      expect(status.events.at(-1)).toEqual({ type: "started", at: iso(receivedAt), attempt: 1 });
+    }
+    const listed = (state: "running" | "queued" | "delayed") =>
+      engine.jobs.list({ state }).then((page) => page.jobs.map((j) => [j.jobId, j.attempts]));
+    expect(await listed("running")).toEqual([
+      [delayed.JobId, 1],
+      [JobId, 1],
+    ]);
+    expect(await listed("queued")).toEqual([[untouched.JobId, 0]]);
+    expect(await listed("delayed")).toEqual([]);
+    const stored = await storedRow(JobId);
+    expect(stored.state).toBe("queued");
+    expect(JSON.parse(stored.events)).toHaveLength(1);
+  });
+
+  it("records the start with the end: success, failure, a crash then a redelivery, a purge", async () => {
+    const ok = await accept();
+    const failing = await accept();
+    const cut = await accept();
+    const purged = await accept();
+    const firstAt = te.clock.now();
+    const messages = await receive(4);
+    te.clock.advance(300);
+    await engine.deleteMessages({ QueueUrl: queue, ReceiptHandles: [messages[0]!.receiptHandle] });
+    expect((await engine.jobs.get(ok.JobId)).events.map((e) => [e.type, e.at])).toEqual([
+      ["accepted", iso(firstAt)],
+      ["started", iso(firstAt)],
+      ["succeeded", iso(firstAt + 300)],
+    ]);
+    expect((await engine.jobs.get(ok.JobId)).attempts).toEqual([
+      expect.objectContaining({ attempt: 1, outcome: "succeeded", durationMs: 300 }),
+    ]);
+    await engine.jobs.ended([
+      {
+        jobId: failing.JobId,
+        jobName: "greet",
+        attempt: 1,
+        startedAt: firstAt,
+        at: te.clock.now(),
+        outcome: "failed",
+        error: { name: "Error", message: "boom" },
+        retry: { reason: "error", at: te.clock.now() + 60_000 },
+      },
+    ]);
+    expect(await engine.jobs.get(failing.JobId)).toMatchObject({
+      state: "retrying",
+      attempts: [{ attempt: 1, startedAt: iso(firstAt), outcome: "failed" }],
+    });
+    // The cut-off attempt's message comes back after its visibility timeout: the redelivery
+    // writes the first attempt's start (at its receive) before its own.
+    te.clock.advance(VISIBILITY_SECONDS * 1000);
+    const againAt = te.clock.now();
+    await engine.sqs.purgeQueue({ QueueUrl: queue });
+    expect((await engine.jobs.get(purged.JobId)).events.map((e) => e.type)).toEqual([
+      "accepted",
+      "started",
+      "deleted",
+    ]);
+    expect((await engine.jobs.get(cut.JobId)).attempts).toEqual([
+      { attempt: 1, startedAt: iso(firstAt) },
+    ]);
+    const { JobId } = await accept();
+    await receive();
+    te.clock.advance(VISIBILITY_SECONDS * 1000);
+    const redeliveredAt = te.clock.now();
+    await receive();
+    expect((await engine.jobs.get(JobId)).attempts).toEqual([
+      { attempt: 1, startedAt: iso(againAt) },
+      { attempt: 2, startedAt: iso(redeliveredAt) },
+    ]);
+    expect((await storedRow(JobId)).state).toBe("running");
+  });
+
+  it("signals a cancel of a first attempt under way, and moves it to the DLQ with its start", async () => {
+    await te.close();
+    await setUp();
+    await engine.sqs.setQueueAttributes({
+      QueueUrl: queue,
+      Attributes: {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: sqsArnOf("greet-dlq"),
+          maxReceiveCount: 1,
+        }),
+      },
+    });
+    const told: string[] = [];
+    engine.jobs.onCancelRequested((jobId) => told.push(jobId));
+    const cancelled = await accept();
+    const dead = await accept();
+    const firstAt = te.clock.now();
+    await receive(2);
+    expect(await engine.jobs.cancel(cancelled.JobId)).toEqual({
+      jobId: cancelled.JobId,
+      cancelled: "signalled",
+      state: "running",
+    });
+    expect(told).toEqual([cancelled.JobId]);
+    expect(await depth()).toBe(2);
+    // The other one's attempt is cut off; its next receive finds it received maxReceiveCount times.
+    te.clock.advance(VISIBILITY_SECONDS * 1000);
+    await receive();
+    const status = await engine.jobs.get(dead.JobId);
+    expect(status).toMatchObject({ state: "failed" });
+    expect(status.events.map((e) => [e.type, e.at])).toEqual([
+      ["accepted", iso(firstAt)],
+      ["started", iso(firstAt)],
+      ["dead-lettered", iso(te.clock.now())],
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Statements } from "../statements.js";
-import { appendEvent, capText, MAX_JOB_EVENTS, MAX_REASON_CHARS } from "./events.js";
+import { appendEvent, capText, MAX_REASON_CHARS } from "./events.js";
+import { appendEventsText, firstStartedEvent, recordUnrecordedStarts } from "./first-attempt.js";
 
 /** A queue whose messages are jobs: a job's queue, or its dead-letter queue. */
 export interface TrackedQueue {
@@ -112,15 +113,23 @@ export class JobHooks {
   lastAccepted: string | undefined;
 
   /**
-   * Messages of a tracked job queue were received (their rows already marked): each job's
-   * attempt starts, numbered by the message's receive count. One statement for the batch.
+   * Messages of a tracked job queue were received (their rows already marked, with their new
+   * receive counts): each job's attempt starts, numbered by the receive count. A first attempt
+   * writes nothing (see first-attempt.ts); a later one writes its start, after the first
+   * attempt's when that one ended unrecorded (its process stopped mid-attempt). One statement
+   * for the batch.
    */
-  received(seqs: readonly number[], now: number): void {
+  received(rows: readonly { seq: number; receive_count: number }[], now: number): void {
+    const seqs: number[] = [];
+    for (const row of rows) if (row.receive_count > 1) seqs.push(row.seq);
+    if (seqs.length === 0) return;
+    recordUnrecordedStarts(this.#stmts, { seqs }, now);
     this.#stmts.get(STARTED[seqs.length]!).run({ now }, ...seqs);
   }
 
   /** A job's message moved to its DLQ: failed for good (until a redrive), and why. */
   deadLettered(seq: number, reason: string, now: number): void {
+    recordUnrecordedStarts(this.#stmts, { seqs: [seq] }, now);
     this.#stmts
       .get(
         `UPDATE jobs SET state = 'failed', run_at = NULL, updated_at = @now, attempt_started_at = NULL,
@@ -131,14 +140,19 @@ export class JobHooks {
   }
 
   /**
-   * Received messages of these jobs (1–10) were deleted from a tracked queue. From a job queue:
-   * the running attempt succeeded (or, with a cancel asked, the job is cancelled); a job not
-   * running (its failure recorded) was deleted. From a DLQ: deleted.
+   * Received messages of these jobs (1–10) were deleted from a tracked queue, given as (job id,
+   * the message's first receive time) pairs, flat. From a job queue: the running attempt
+   * succeeded (or, with a cancel asked, the job is cancelled); a job not running (its failure
+   * recorded) was deleted. From a DLQ: deleted.
    */
-  deleted(role: "queue" | "dlq", jobIds: readonly string[], now: number): void {
-    this.#stmts
-      .get((role === "queue" ? SUCCEEDED : DELETED_BY_RECEIPT)[jobIds.length]!)
-      .run({ now }, ...jobIds);
+  deleted(role: "queue" | "dlq", pairs: readonly (string | number | null)[], now: number): void {
+    const count = pairs.length / 2;
+    if (role === "queue") {
+      this.#stmts.get(SUCCEEDED[count]!).run({ now }, ...pairs);
+      return;
+    }
+    const jobIds = pairs.filter((_, i) => i % 2 === 0);
+    this.#stmts.get(DELETED_BY_RECEIPT[count]!).run({ now }, ...jobIds);
   }
 
   /**
@@ -161,6 +175,7 @@ export class JobHooks {
 
   /** A job's message is about to be removed alone (retention at a receive). */
   removingMessage(seq: number, removal: Removal, now: number): void {
+    recordUnrecordedStarts(this.#stmts, { seqs: [seq] }, now);
     this.#stmts
       .get(
         `UPDATE jobs SET ${finish(removal)}
@@ -178,6 +193,11 @@ export class JobHooks {
       sentBefore === undefined
         ? "queue_id = @queueId AND job_id IS NOT NULL"
         : "queue_id = @queueId AND sent_at <= @sentBefore AND job_id IS NOT NULL";
+    recordUnrecordedStarts(
+      this.#stmts,
+      sentBefore === undefined ? { queueId } : { queueId, sentBefore },
+      now,
+    );
     this.#stmts
       .get(
         `UPDATE jobs SET ${finish(removal)}
@@ -202,45 +222,45 @@ const MAX_BATCH = 10;
 
 const placeholders = (count: number) => Array.from({ length: count }, () => "?").join(", ");
 
-/**
- * {@link appendEvent} for the statements every job runs (a receive, a success): below
- * MAX_JOB_EVENTS the event's text goes in before the array's closing bracket, so SQLite
- * neither parses the array nor checks the event. Sound because every writer of `events` keeps
- * it minified JSON (json_insert's output, or text built as here) and every element is an
- * object, so the text ends in `}]`. `eventText` gives an object's JSON text whose strings
- * need no escaping (types, numbers); once MAX_JOB_EVENTS are kept, appendEvent's path runs.
- */
-function appendEventText(eventText: string): string {
-  return `events = CASE WHEN jobs.event_count >= ${MAX_JOB_EVENTS}
-      THEN json_insert(json_remove(jobs.events, '$[1]'), '$[#]', json(${eventText}))
-      ELSE substr(jobs.events, 1, length(jobs.events) - 1) || ',' || ${eventText} || ']' END,
-    event_count = jobs.event_count + 1`;
-}
-
-/** Per batch size: the started attempts of the messages with these seqs (@now = now). */
+/** Per batch size: the started attempts (not the first) of the messages with these seqs. */
 const STARTED = Array.from(
   { length: MAX_BATCH + 1 },
   (_, count) =>
     `UPDATE jobs SET state = 'running', attempts = m.receive_count, attempt_started_at = @now,
        run_at = NULL, updated_at = @now,
-       ${appendEventText(`'{"type":"started","at":' || @now || ',"attempt":' || m.receive_count || '}'`)}
+       ${appendEventsText(`'{"type":"started","at":' || @now || ',"attempt":' || m.receive_count || '}'`, "1")}
      FROM messages m WHERE m.seq IN (${placeholders(count)}) AND jobs.job_id = m.job_id`,
 );
 
-/** Per job count: a job queue's jobs whose held messages were deleted. */
+/** A first attempt's start, unrecorded until its end (see first-attempt.ts). */
+const UNRECORDED = "state IN ('queued', 'delayed')";
+
+/**
+ * Per job count: a job queue's jobs whose held messages were deleted, given as (job id, the
+ * message's first receive) pairs: the start of a first attempt that wrote none.
+ */
 const SUCCEEDED = Array.from(
   { length: MAX_BATCH + 1 },
   (_, count) =>
     `UPDATE jobs SET
-       state = CASE WHEN cancel_requested THEN 'cancelled' WHEN state = 'running' THEN 'succeeded'
-         ELSE 'deleted' END,
+       state = CASE WHEN cancel_requested THEN 'cancelled'
+         WHEN state = 'running' OR ${UNRECORDED} THEN 'succeeded' ELSE 'deleted' END,
+       attempts = CASE WHEN ${UNRECORDED} THEN 1 ELSE attempts END,
        finished_at = @now, run_at = NULL, updated_at = @now, attempt_started_at = NULL,
-       ${appendEventText(`CASE
+       ${appendEventsText(
+         `CASE
+         WHEN ${UNRECORDED} THEN ${firstStartedEvent("d.column2")} || ',' || CASE
+           WHEN cancel_requested THEN '{"type":"cancelled","at":' || @now || ',"while":"running"}'
+           ELSE '{"type":"succeeded","at":' || @now || ',"attempt":1,"durationMs":'
+             || (@now - d.column2) || '}' END
          WHEN cancel_requested THEN '{"type":"cancelled","at":' || @now || ',"while":"running"}'
          WHEN state = 'running' THEN '{"type":"succeeded","at":' || @now || ',"attempt":' || attempts
            || ',"durationMs":' || ifnull(@now - attempt_started_at, 'null') || '}'
-         ELSE '{"type":"deleted","at":' || @now || ',"how":"delete"}' END`)}
-     WHERE job_id IN (${placeholders(count)}) AND finished_at IS NULL`,
+         ELSE '{"type":"deleted","at":' || @now || ',"how":"delete"}' END`,
+         `CASE WHEN ${UNRECORDED} THEN 2 ELSE 1 END`,
+       )}
+     FROM (VALUES ${Array.from({ length: count }, () => "(?, ?)").join(", ")}) AS d
+     WHERE jobs.job_id = d.column1 AND jobs.finished_at IS NULL`,
 );
 
 /** Per job count: a DLQ's jobs whose held messages were deleted. */

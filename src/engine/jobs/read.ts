@@ -12,6 +12,12 @@ import {
 } from "../../core/job-status.js";
 import type { EngineContext } from "../context.js";
 import { eventOf } from "./events.js";
+import {
+  type RowWithStart,
+  UNRECORDED_START,
+  UNRECORDED_START_AT,
+  withUnrecordedStart,
+} from "./first-attempt.js";
 
 /** A row of the jobs table, as read for a status (events only for `get`). */
 export interface JobRow {
@@ -80,15 +86,16 @@ export function jobNotFound(jobId: string, historyOn: boolean): OffloadError {
  * not finished and the message is its own: a seq may be reused once its message is deleted.
  */
 export function getJob(ctx: EngineContext, jobId: string): JobStatus | undefined {
-  const row = ctx.stmts
+  const stored = ctx.stmts
     .get(
-      `SELECT jobs.*, m.body AS body FROM jobs
+      `SELECT jobs.*, m.body AS body, ${UNRECORDED_START_AT} AS unrecorded_start FROM jobs
        LEFT JOIN messages m ON m.seq = jobs.message_seq AND m.job_id = jobs.job_id
          AND jobs.finished_at IS NULL
        WHERE jobs.job_id = ?`,
     )
-    .get(jobId) as (JobRow & { body: string | null }) | undefined;
-  if (!row) return undefined;
+    .get(jobId) as (RowWithStart & { body: string | null }) | undefined;
+  if (!stored) return undefined;
+  const row = withUnrecordedStart(stored);
   const events = (JSON.parse(row.events!) as Array<Record<string, unknown>>).map(eventOf);
   const dropped = row.event_count - events.length;
   const attempts = attemptsOf(events);
@@ -172,14 +179,21 @@ const DEFAULT_LIMIT = 100;
 
 const STATES: ReadonlySet<JobState> = new Set(JOB_STATES);
 
-/** SQL conditions for a state as a reader sees it (see currentState); `@now` is bound. */
+/**
+ * SQL conditions for a state as a reader sees it (see currentState, and first-attempt.ts for a
+ * first attempt under way); `@now` is bound. No index on the state: the listing walks the rows
+ * newest first, and a `queued` or `delayed` row's message is one rowid lookup.
+ */
 function stateCondition(state: JobState): string {
   switch (state) {
     case "queued":
-      return `(state = 'queued' OR (state = 'delayed' AND run_at <= @now)
+      return `(((state = 'queued' OR (state = 'delayed' AND run_at <= @now))
+          AND NOT ${UNRECORDED_START})
         OR (state = 'retrying' AND run_at <= @now))`;
     case "delayed":
-      return `(state = 'delayed' AND run_at > @now)`;
+      return `(state = 'delayed' AND run_at > @now AND NOT ${UNRECORDED_START})`;
+    case "running":
+      return `(state = 'running' OR ${UNRECORDED_START})`;
     case "retrying":
       return `(state = 'retrying' AND (run_at IS NULL OR run_at > @now))`;
     default:
@@ -239,11 +253,12 @@ export function listJobs(ctx: EngineContext, filter: JobFilter): JobPage {
   const rows = ctx.stmts
     .get(
       `SELECT seq, job_id, job_name, state, accepted_at, run_at, updated_at, finished_at, attempts,
-         idempotency_key, progress, last_error, cancel_requested, event_count
+         idempotency_key, progress, last_error, cancel_requested, event_count, message_seq,
+         ${UNRECORDED_START_AT} AS unrecorded_start
        FROM jobs ${where} ORDER BY seq DESC LIMIT @limit`,
     )
-    .all(params) as JobRow[];
-  const page = rows.slice(0, limit);
+    .all(params) as RowWithStart[];
+  const page = rows.slice(0, limit).map(withUnrecordedStart);
   return {
     jobs: page.map(
       (row): JobSummary => ({

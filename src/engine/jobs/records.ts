@@ -16,6 +16,7 @@ import type { PublishOp } from "../sns/api.js";
 import { IDEMPOTENCY_KEY_ATTRIBUTE, insertMessage, prepareMessage } from "../sqs/send.js";
 import type { MessageAttributeValue } from "../sqs/types.js";
 import { appendEvent, capError, MAX_RESULT_CHARS } from "./events.js";
+import { recordUnrecordedStarts } from "./first-attempt.js";
 import { currentState, getJob, type JobRow, jobNotFound, listJobs } from "./read.js";
 
 /** What the engine keeps of jobs, resolved from EngineOptions. */
@@ -274,6 +275,8 @@ function cancel(
 ): CancelResult {
   const { stmts } = ctx;
   const now = ctx.clock.now();
+  // A first attempt under way is running, though its receive wrote nothing (first-attempt.ts).
+  recordUnrecordedStarts(stmts, { jobId }, now);
   const row = stmts
     .get("SELECT job_name, state, run_at, finished_at, message_seq FROM jobs WHERE job_id = ?")
     .get(jobId) as
@@ -314,6 +317,8 @@ function cancel(
 function recordEnd(ctx: EngineContext, end: AttemptEnd): void {
   const { stmts } = ctx;
   const now = end.at;
+  // The attempt may be a first one, whose start its receive did not write (first-attempt.ts).
+  if (end.outcome !== "succeeded") recordUnrecordedStarts(stmts, { jobId: end.jobId }, now);
   if (end.outcome === "failed") {
     const error = capError(end.error ?? { name: "Error", message: "the attempt failed" });
     const event: Record<string, unknown> = {

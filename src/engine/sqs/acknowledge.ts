@@ -63,14 +63,17 @@ export function deleteReceipts(ctx: EngineContext, receipts: readonly Receipt[])
       ctx.stmts.get(DELETE_RECEIPTS[chunk.length]!).run(values);
       continue;
     }
-    // The deleted rows' jobs, by id: a lookup each, where matching the receipts again to find
+    // The deleted rows' jobs, by id, with their first receive (a first attempt's start, which
+    // its receive did not write): a lookup each, where matching the receipts again to find
     // them cost more than the delete itself.
     const deleted = ctx.stmts.raw(DELETE_RECEIPTS_RETURNING[chunk.length]!).all(values) as Array<
-      [string | null]
+      [string | null, number | null]
     >;
-    const jobIds: string[] = [];
-    for (const [jobId] of deleted) if (jobId !== null) jobIds.push(jobId);
-    if (jobIds.length > 0) ctx.jobs.deleted(tracked.role, jobIds, now);
+    const pairs: Array<string | number | null> = [];
+    for (const [jobId, firstReceiveAt] of deleted) {
+      if (jobId !== null) pairs.push(jobId, firstReceiveAt);
+    }
+    if (pairs.length > 0) ctx.jobs.deleted(tracked.role, pairs, now);
   }
 }
 
@@ -83,7 +86,9 @@ const DELETE_RECEIPTS = Array.from(
       () => "(seq = ? AND queue_id = ? AND receipt = ?)",
     ).join(" OR ")}`,
 );
-const DELETE_RECEIPTS_RETURNING = DELETE_RECEIPTS.map((sql) => `${sql} RETURNING job_id`);
+const DELETE_RECEIPTS_RETURNING = DELETE_RECEIPTS.map(
+  (sql) => `${sql} RETURNING job_id, first_receive_at`,
+);
 
 function changeOne(
   ctx: EngineContext,

@@ -165,10 +165,7 @@ export function claim(
   }
   const claimed = deliver(ctx, rows, current.id, now, visibilitySeconds);
   if (tracked?.role === "queue" && rows.length > 0) {
-    ctx.jobs.received(
-      rows.map((row) => row.seq),
-      now,
-    );
+    ctx.jobs.received(rows, now);
   }
   return claimed;
 }
