@@ -184,9 +184,17 @@ export function itemEvents(item: Item): StoredEvent[] {
   return (item.events?.L ?? []).map((value) => JSON.parse(value.S ?? "null") as StoredEvent);
 }
 
-/** The attempts a job's events tell of, in order. */
+/**
+ * The attempts a job's events tell of, in the order they started. An attempt's number is its
+ * message's receive count, which starts again at 1 when a redrive moves the job back to its
+ * queue: each redrive appends attempts after the old ones. An end goes to the latest attempt
+ * started with its number (ends can come after a later attempt's start: two deliveries of one
+ * message overlap when its visibility timeout runs out).
+ */
 export function attemptsOf(events: readonly JobEvent[]): JobAttempt[] {
-  const attempts = new Map<number, JobAttempt>();
+  const attempts: JobAttempt[] = [];
+  /** The latest attempt started with each number. */
+  const latest = new Map<number, JobAttempt>();
   let last: JobAttempt | undefined;
   for (const event of events) {
     if (event.type === "started") {
@@ -195,12 +203,13 @@ export function attemptsOf(events: readonly JobEvent[]): JobAttempt[] {
         startedAt: event.at,
         ...(event.worker === undefined ? {} : { worker: event.worker }),
       };
-      attempts.set(event.attempt, last);
+      attempts.push(last);
+      latest.set(event.attempt, last);
       continue;
     }
     const attempt =
       "attempt" in event
-        ? attempts.get(event.attempt)
+        ? latest.get(event.attempt)
         : event.type === "cancelled"
           ? last
           : undefined;
@@ -221,7 +230,7 @@ export function attemptsOf(events: readonly JobEvent[]): JobAttempt[] {
       else attempt.outcome = "dead-lettered";
     } else if (event.type === "cancelled" && event.while === "running") ended("cancelled");
   }
-  return [...attempts.values()];
+  return attempts;
 }
 
 /** A job's item as its JobSummary (no events needed). */

@@ -263,6 +263,13 @@ describe("attempts", () => {
       "started",
       "succeeded",
     ]);
+    // The redriven job's receive count starts again: its attempt 1 follows the old ones.
+    expect(done.attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, "failed"],
+      [2, "failed"],
+      [3, "dead-lettered"],
+      [1, "succeeded"],
+    ]);
     const page = await store.list({ jobName: "a" });
     expect(page.jobs[0]).toMatchObject({ jobId, attempts: 1, lastError: null });
   });
