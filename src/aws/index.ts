@@ -24,6 +24,7 @@ export {
   type DynamoIdempotencyOptions,
 } from "./handler-idempotency.js";
 export {
+  CANCEL_CHECK_INTERVAL_MS,
   createJobFunction,
   type JobFunctionOptions,
   type JobFunctionRecords,

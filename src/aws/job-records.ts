@@ -131,7 +131,8 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
   const table = openJobTable(options);
   const { tableName, dynamodb, clock, pk, key, write, each, unfinishedTtl } = table;
   const jobNames = options.jobNames;
-  const { started, ended, progress, reportProgress, cancelRequested } = attemptRecords(table);
+  const { started, ended, progress, reportProgress, cancelRequested, cancelsRequested } =
+    attemptRecords(table);
 
   async function accept(acceptance: JobAcceptance): Promise<AcceptResult> {
     const { jobId, jobName, at, runAt, idempotencyKey } = checkAcceptance(acceptance);
@@ -323,7 +324,7 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
         allows: (old: Item | undefined) => old?.state?.S === state,
       };
       if (state === "running") {
-        // On AWS the running function learns of it at its next progress write (or next attempt).
+        // Its function learns of it at its next cancel check or progress write (or next attempt).
         if (Item.cancelRequested?.BOOL !== true) {
           const outcome = await write(jobId, {
             set: { cancelRequested: { BOOL: true }, updatedAt: n(at) },
@@ -364,6 +365,7 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
     progress,
     reportProgress,
     cancelRequested,
+    cancelsRequested,
     redriven,
     get,
     list,
