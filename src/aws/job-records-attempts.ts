@@ -115,7 +115,7 @@ export function attemptRecords(table: JobTable): JobAttemptRecords {
             finishedAt: n(at),
             expiresAt: unfinishedTtl(at),
           },
-          remove: ["runAt"],
+          remove: ["runAt", "payload"],
           events: [{ type: "cancelled", at, while: "running" }],
           condition: {
             expression: "#state <> :c_cancelled",
@@ -178,7 +178,7 @@ export function attemptRecords(table: JobTable): JobAttemptRecords {
             expiresAt: finishedTtl(at),
             ...(result === undefined ? {} : { result }),
           },
-          remove: ["runAt", "lastError", ...(result === undefined ? ["result"] : [])],
+          remove: ["runAt", "lastError", "payload", ...(result === undefined ? ["result"] : [])],
           events: [{ type: "succeeded", at, attempt: end.attempt, durationMs }],
         };
       }
@@ -216,7 +216,7 @@ export function attemptRecords(table: JobTable): JobAttemptRecords {
             finishedAt: n(at),
             expiresAt: finishedTtl(at),
           },
-          remove: ["runAt"],
+          remove: ["runAt", "payload"],
           events: [{ type: "cancelled", at, while: "running" }],
         };
     }

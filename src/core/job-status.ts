@@ -140,6 +140,8 @@ export interface JobStatus {
   progress: JobProgress | null;
   /** The handler's small JSON result, when the job keeps results; null otherwise. */
   result: unknown;
+  /** The job's payload (its parsed JSON) while it is unfinished; absent once finished, or when not kept. */
+  payload?: unknown;
   idempotencyKey: string | null;
   /** A cancel asked while it ran: its signal fired, and it ends cancelled. */
   cancelRequested: boolean;

@@ -80,6 +80,8 @@ describe("a job cancelled while it runs on AWS, its handler reporting no progres
         status: 200,
         body: { jobId: a, cancelled: "signalled", state: "running" },
       });
+      // Unfinished while it runs: its payload is there.
+      expect((await s.get(a)).payload).toEqual({ name: "a" });
       const aborted = new Promise<unknown>((resolve) => {
         signals.get("a")!.addEventListener("abort", () => resolve(signals.get("a")!.reason));
       });
@@ -113,6 +115,7 @@ describe("a job cancelled while it runs on AWS, its handler reporting no progres
         attempts: [{ attempt: 1, outcome: "cancelled" }],
       });
       expect(status.events.at(-1)).toMatchObject({ type: "cancelled", while: "running" });
+      expect(status).not.toHaveProperty("payload");
       expect((await s.get(b)).state).toBe("succeeded");
     } finally {
       release();

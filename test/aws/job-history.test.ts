@@ -80,7 +80,12 @@ describe("a job's history on AWS (API function → SQS → job function → job 
     const sent = await s.post({ jobName: "greeting", payload: { friendName: "Hank" } });
     expect(sent.status).toBe(202);
     const jobId = sent.body.jobId as string;
-    expect(await s.get(jobId)).toMatchObject({ jobId, jobName: "greeting", state: "queued" });
+    expect(await s.get(jobId)).toMatchObject({
+      jobId,
+      jobName: "greeting",
+      state: "queued",
+      payload: { friendName: "Hank" },
+    });
 
     const { outcomes } = await s.deliver("greeting");
     expect(outcomes).toMatchObject([{ jobId, status: "succeeded" }]);
@@ -90,6 +95,7 @@ describe("a job's history on AWS (API function → SQS → job function → job 
       attempts: [{ attempt: 1, outcome: "succeeded" }],
     });
     expect(status.finishedAt).not.toBeNull();
+    expect(status).not.toHaveProperty("payload");
     expect(status.events.map((e) => e.type)).toEqual(["accepted", "started", "succeeded"]);
 
     const listed = await s.post({ jobName: "greeting", payload: { friendName: "Ada" } });
