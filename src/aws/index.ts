@@ -24,6 +24,7 @@ export {
   type DynamoIdempotencyOptions,
 } from "./handler-idempotency.js";
 export {
+  CANCEL_CHECK_INTERVAL_MS,
   createJobFunction,
   type JobFunctionOptions,
   type JobFunctionRecords,
@@ -37,6 +38,7 @@ export {
 export { createLambdaLogger, LOG_LEVEL_ENV } from "./lambda-logger.js";
 export { createSqsMessageActions, type SqsMessageActionsOptions } from "./message-actions.js";
 export {
+  type AwsJobAcceptance,
   type AwsJobQueues,
   type AwsTransportOptions,
   type AwsTransportRecords,

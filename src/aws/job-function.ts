@@ -56,8 +56,20 @@ export interface JobFunctionOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** What the job function writes to the job table: attempts, and progress that tells of a cancel. */
-export type JobFunctionRecords = Pick<JobAttemptRecords, "started" | "ended" | "reportProgress">;
+/**
+ * What the job function writes to the job table: attempts, and progress that tells of a
+ * cancel; and (when given) where it checks its running jobs for cancels.
+ */
+export type JobFunctionRecords = Pick<JobAttemptRecords, "started" | "ended" | "reportProgress"> &
+  Partial<Pick<JobAttemptRecords, "cancelsRequested">>;
+
+/**
+ * How often a job function checks the job table for cancels of the jobs it is running: every
+ * 5 s of a batch, one BatchGetItem for the batch's running jobs (a batch that ends sooner reads
+ * nothing). A cancelled job's `ctx.signal` fires within this long, or at its next
+ * `ctx.progress` call if that comes first.
+ */
+export const CANCEL_CHECK_INTERVAL_MS = 5_000;
 
 /**
  * The Lambda handler of one job, for its SQS event source (with
@@ -69,8 +81,9 @@ export type JobFunctionRecords = Pick<JobAttemptRecords, "started" | "ended" | "
  * starts and ends. A failed last attempt (the job's `maxAttempts`, the queue's
  * maxReceiveCount) is recorded `failed`, dead-lettered: SQS moves the message to the DLQ at its
  * next receive and the function never sees it again. A job cancelled while queued is dropped
- * unrun; one cancelled while it runs learns of it at its next `ctx.progress` write, when its
- * `ctx.signal` fires (a handler that reports no progress runs to its end).
+ * unrun; one cancelled while it runs has its `ctx.signal` fired at the batch's next cancel
+ * check (every {@link CANCEL_CHECK_INTERVAL_MS}) or its next `ctx.progress` write, whichever
+ * comes first.
  *
  * @throws OffloadError InvalidEnvironment naming the variable when a value is neither given nor in the environment.
  * @example
@@ -117,6 +130,14 @@ export function createJobFunction(
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(recorder === undefined ? {} : { recorder }),
     ...(idempotency === undefined ? {} : { idempotency }),
+    ...(records?.cancelsRequested === undefined
+      ? {}
+      : {
+          cancelCheck: {
+            intervalMs: CANCEL_CHECK_INTERVAL_MS,
+            cancelsRequested: (jobIds: readonly string[]) => records.cancelsRequested!(jobIds),
+          },
+        }),
   });
   return handler;
 }

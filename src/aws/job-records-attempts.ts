@@ -1,7 +1,7 @@
 // What a job function writes to the job table: each attempt's start and end, and progress
 // (which also tells of a cancel). Apart from the rest of the records so that the job
 // functions' bundle holds no accept, listing or cancel code. See job-records.ts for the layout.
-import { GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { BatchGetItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import type {
   AttemptEnd,
   AttemptStart,
@@ -39,6 +39,12 @@ export interface JobAttemptRecords extends JobRecorder {
   reportProgress(jobId: string, progress: JobProgress): Promise<{ cancelRequested: boolean }>;
   /** Whether a cancel was asked for the job while it ran (one strongly consistent read). */
   cancelRequested(jobId: string): Promise<boolean>;
+  /**
+   * Which of these running jobs a cancel was asked for: one eventually consistent BatchGetItem
+   * per 100 ids (half a read unit per job whose record is under 4 KB). Ids DynamoDB leaves
+   * unprocessed are left out, for the next check.
+   */
+  cancelsRequested(jobIds: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -51,6 +57,9 @@ export interface JobAttemptRecords extends JobRecorder {
 export function createJobAttemptRecords(options: JobTableOptions): JobAttemptRecords {
   return attemptRecords(openJobTable(options));
 }
+
+/** BatchGetItem reads at most 100 keys (API reference, BatchGetItem). */
+const BATCH_GET_KEYS = 100;
 
 /** The attempt records over an opened table (job-records.ts shares it). */
 export function attemptRecords(table: JobTable): JobAttemptRecords {
@@ -106,7 +115,7 @@ export function attemptRecords(table: JobTable): JobAttemptRecords {
             finishedAt: n(at),
             expiresAt: unfinishedTtl(at),
           },
-          remove: ["runAt"],
+          remove: ["runAt", "payload"],
           events: [{ type: "cancelled", at, while: "running" }],
           condition: {
             expression: "#state <> :c_cancelled",
@@ -169,7 +178,7 @@ export function attemptRecords(table: JobTable): JobAttemptRecords {
             expiresAt: finishedTtl(at),
             ...(result === undefined ? {} : { result }),
           },
-          remove: ["runAt", "lastError", ...(result === undefined ? ["result"] : [])],
+          remove: ["runAt", "lastError", "payload", ...(result === undefined ? ["result"] : [])],
           events: [{ type: "succeeded", at, attempt: end.attempt, durationMs }],
         };
       }
@@ -207,7 +216,7 @@ export function attemptRecords(table: JobTable): JobAttemptRecords {
             finishedAt: n(at),
             expiresAt: finishedTtl(at),
           },
-          remove: ["runAt"],
+          remove: ["runAt", "payload"],
           events: [{ type: "cancelled", at, while: "running" }],
         };
     }
@@ -259,7 +268,30 @@ export function attemptRecords(table: JobTable): JobAttemptRecords {
     return Item?.cancelRequested?.BOOL === true;
   }
 
-  return { started, ended, progress, reportProgress, cancelRequested };
+  async function cancelsRequested(jobIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const asked = new Set<string>();
+    const unique = [...new Set(jobIds)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
+      const answer = await dynamodb.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [tableName]: {
+              Keys: unique.slice(i, i + BATCH_GET_KEYS).map(key),
+              ProjectionExpression: "#pk, #cancelRequested",
+              ExpressionAttributeNames: { "#pk": pk, "#cancelRequested": "cancelRequested" },
+            },
+          },
+        }),
+      );
+      for (const item of answer.Responses?.[tableName] ?? []) {
+        const jobId = item[pk]?.S;
+        if (jobId !== undefined && item.cancelRequested?.BOOL === true) asked.add(jobId);
+      }
+    }
+    return asked;
+  }
+
+  return { started, ended, progress, reportProgress, cancelRequested, cancelsRequested };
 }
 
 function withoutStack(error: JobError): JobError {

@@ -19,8 +19,9 @@ export type Item = Record<string, AttributeValue>;
  * The caps, in UTF-8 bytes of their JSON form. Their sum bounds an item below DynamoDB's
  * 400 KB (409,600 bytes, attribute names included; DynamoDB developer guide, "Service,
  * account, and table quotas"): 100 events of at most 3,700 bytes (370,000), the last error
- * (3,700), a result (16,384), progress (512) and the scalar attributes (under 1,000):
- * about 391,600 bytes at worst.
+ * (3,700), a payload or a result (16,384: the write that keeps the result removes the
+ * payload), an idempotency key (1,024), progress (512) and the other scalar attributes (under
+ * 1,000): about 392,600 bytes at worst.
  */
 export const RECORD_LIMITS = Object.freeze({
   /** Events kept per job: the `accepted` event and the newest 99; the rest are counted as dropped. */
@@ -35,6 +36,8 @@ export const RECORD_LIMITS = Object.freeze({
   progressMessageBytes: 256,
   /** A handler's result; a larger one is not kept (the status shows `result: null`). */
   resultBytes: 16_384,
+  /** A job's payload, kept while it is unfinished; a larger one is not kept (`payload` absent). */
+  payloadBytes: 16_384,
   /** An idempotency key (it is part of a partition key, at most 2,048 bytes). */
   idempotencyKeyBytes: 1_024,
 });
@@ -125,6 +128,12 @@ export function resultValue(result: unknown): AttributeValue | undefined {
   return { S: text };
 }
 
+/** The payload as stored (its JSON, as sent), or undefined when it is over its cap. */
+export function payloadValue(body: string | undefined): AttributeValue | undefined {
+  if (body === undefined || utf8Bytes(body) > RECORD_LIMITS.payloadBytes) return undefined;
+  return { S: body };
+}
+
 /** Progress as stored (its time in epoch ms). */
 export function progressValue(progress: JobProgress): AttributeValue {
   const stored = {
@@ -184,9 +193,17 @@ export function itemEvents(item: Item): StoredEvent[] {
   return (item.events?.L ?? []).map((value) => JSON.parse(value.S ?? "null") as StoredEvent);
 }
 
-/** The attempts a job's events tell of, in order. */
+/**
+ * The attempts a job's events tell of, in the order they started. An attempt's number is its
+ * message's receive count, which starts again at 1 when a redrive moves the job back to its
+ * queue: each redrive appends attempts after the old ones. An end goes to the latest attempt
+ * started with its number (ends can come after a later attempt's start: two deliveries of one
+ * message overlap when its visibility timeout runs out).
+ */
 export function attemptsOf(events: readonly JobEvent[]): JobAttempt[] {
-  const attempts = new Map<number, JobAttempt>();
+  const attempts: JobAttempt[] = [];
+  /** The latest attempt started with each number. */
+  const latest = new Map<number, JobAttempt>();
   let last: JobAttempt | undefined;
   for (const event of events) {
     if (event.type === "started") {
@@ -195,12 +212,13 @@ export function attemptsOf(events: readonly JobEvent[]): JobAttempt[] {
         startedAt: event.at,
         ...(event.worker === undefined ? {} : { worker: event.worker }),
       };
-      attempts.set(event.attempt, last);
+      attempts.push(last);
+      latest.set(event.attempt, last);
       continue;
     }
     const attempt =
       "attempt" in event
-        ? attempts.get(event.attempt)
+        ? latest.get(event.attempt)
         : event.type === "cancelled"
           ? last
           : undefined;
@@ -221,7 +239,7 @@ export function attemptsOf(events: readonly JobEvent[]): JobAttempt[] {
       else attempt.outcome = "dead-lettered";
     } else if (event.type === "cancelled" && event.while === "running") ended("cancelled");
   }
-  return [...attempts.values()];
+  return attempts;
 }
 
 /** A job's item as its JobSummary (no events needed). */
@@ -263,10 +281,12 @@ export function toStatus(item: Item): JobStatus {
   ) {
     failed.error = { ...failed.error, stack: lastError.stack };
   }
+  const payload = json<unknown>(item, "payload");
   return {
     ...summary,
     attempts,
     result: json<unknown>(item, "result") ?? null,
+    ...(payload === undefined ? {} : { payload }),
     events,
   };
 }

@@ -16,6 +16,7 @@
  * | events | L of S | JSON events, times in epoch ms; at most 100 (the first and the newest) |
  * | droppedEvents? | N | events dropped to stay within 100 |
  * | progress?, result?, lastError? | S | JSON; lastError is the latest failure with its stack |
+ * | payload? | S | the payload's JSON, at most 16 KiB, while the job is unfinished (a failed job's too: a redrive brings it back) |
  * | idempotencyKey? | S | the key it was accepted with |
  * | cancelRequested? | BOOL | a cancel asked while it ran |
  * | rev | N | bumped by every write; guards the rare rewrite that drops old events |
@@ -75,6 +76,7 @@ import {
   idempotencyItemKey,
   listKey,
   n,
+  payloadValue,
   type StoredEvent,
   s,
   toStatus,
@@ -87,6 +89,7 @@ import {
   MAX_TRIES,
   openJobTable,
 } from "./job-records-table.js";
+import type { AwsJobAcceptance } from "./options.js";
 
 /** What {@link createDynamoJobRecords} takes. */
 export interface DynamoJobRecordsOptions extends JobTableOptions {
@@ -110,7 +113,7 @@ export interface DynamoJobRecords extends JobAttemptRecords, JobStatusStore {
    *
    * @throws OffloadError JobIdInUse when the job id is already recorded.
    */
-  accept(acceptance: JobAcceptance): Promise<AcceptResult>;
+  accept(acceptance: AwsJobAcceptance): Promise<AcceptResult>;
   /** Undoes an accept whose send failed: removes the job's item and frees its idempotency key. */
   withdraw(acceptance: Pick<JobAcceptance, "jobId" | "jobName" | "idempotencyKey">): Promise<void>;
   /** Records jobs moved from their DLQ back to their queue (they keep their ids). */
@@ -131,10 +134,12 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
   const table = openJobTable(options);
   const { tableName, dynamodb, clock, pk, key, write, each, unfinishedTtl } = table;
   const jobNames = options.jobNames;
-  const { started, ended, progress, reportProgress, cancelRequested } = attemptRecords(table);
+  const { started, ended, progress, reportProgress, cancelRequested, cancelsRequested } =
+    attemptRecords(table);
 
-  async function accept(acceptance: JobAcceptance): Promise<AcceptResult> {
+  async function accept(acceptance: AwsJobAcceptance): Promise<AcceptResult> {
     const { jobId, jobName, at, runAt, idempotencyKey } = checkAcceptance(acceptance);
+    const payload = payloadValue(acceptance.body);
     const state: JobState = runAt !== undefined && runAt > at ? "delayed" : "queued";
     const accepted: StoredEvent = {
       type: "accepted",
@@ -153,6 +158,7 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
       attempts: n(0),
       events: { L: [eventValue(accepted)] },
       ...(idempotencyKey === undefined ? {} : { idempotencyKey: s(idempotencyKey) }),
+      ...(payload === undefined ? {} : { payload }),
       rev: n(1),
       expiresAt: unfinishedTtl(Math.max(at, runAt ?? at)),
     };
@@ -323,7 +329,7 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
         allows: (old: Item | undefined) => old?.state?.S === state,
       };
       if (state === "running") {
-        // On AWS the running function learns of it at its next progress write (or next attempt).
+        // Its function learns of it at its next cancel check or progress write (or next attempt).
         if (Item.cancelRequested?.BOOL !== true) {
           const outcome = await write(jobId, {
             set: { cancelRequested: { BOOL: true }, updatedAt: n(at) },
@@ -341,7 +347,7 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
           finishedAt: n(at),
           expiresAt: unfinishedTtl(at),
         },
-        remove: ["runAt"],
+        remove: ["runAt", "payload"],
         events: [
           {
             type: "cancelled",
@@ -364,6 +370,7 @@ export function createDynamoJobRecords(options: DynamoJobRecordsOptions): Dynamo
     progress,
     reportProgress,
     cancelRequested,
+    cancelsRequested,
     redriven,
     get,
     list,

@@ -5,6 +5,15 @@ import { OffloadError } from "../core/errors.js";
 import type { JobAcceptance } from "../core/job-status.js";
 import type { Logger } from "../core/logger.js";
 
+/** A job accepted on AWS: its record, and the payload it is sent with. */
+export interface AwsJobAcceptance extends JobAcceptance {
+  /**
+   * The payload's JSON (the message body). The record keeps it while the job is unfinished
+   * when it is at most 16 KiB, for `GET /jobs/:id`'s `payload`. @defaultValue none: not kept
+   */
+  body?: string;
+}
+
 /**
  * What the AWS transport writes to the stack's job table (`createDynamoJobRecords` gives it):
  * a job accepted before it is sent, withdrawn if the send fails, and jobs redriven by id.
@@ -15,7 +24,7 @@ export interface AwsTransportRecords {
    * first job's id, and nothing is sent.
    * @throws OffloadError JobIdInUse when the job id is already recorded.
    */
-  accept(acceptance: JobAcceptance): Promise<{ jobId: string; duplicate: boolean }>;
+  accept(acceptance: AwsJobAcceptance): Promise<{ jobId: string; duplicate: boolean }>;
   /** Undoes an accept whose send failed. */
   withdraw(acceptance: Pick<JobAcceptance, "jobId" | "jobName" | "idempotencyKey">): Promise<void>;
   /** Records jobs moved from their DLQ back to their queue. */

@@ -10,7 +10,6 @@ import { systemClock } from "../core/clock.js";
 import { unknownJob } from "../core/error-codes.js";
 import { OffloadError, toError } from "../core/errors.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
-import type { JobAcceptance } from "../core/job-status.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import { silentLogger } from "../core/logger.js";
 import {
@@ -24,6 +23,7 @@ import { fromQueueAttributes, toQueueMessage } from "./attributes.js";
 import { sendToDeadLetterQueue } from "./dead-letter.js";
 import { createSqsDeadLetterQueue, type DlqTarget, peekOldestSentAt, queueCounts } from "./dlq.js";
 import {
+  type AwsJobAcceptance,
   type AwsTransportOptions,
   type ResolvedJobQueues,
   resolveAwsTransportOptions,
@@ -134,12 +134,13 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
   }
 
   /** What the job table records of a send. */
-  function acceptanceOf(request: SendRequest, delaySeconds: number): JobAcceptance {
+  function acceptanceOf(request: SendRequest, delaySeconds: number): AwsJobAcceptance {
     const at = clock.now();
     return {
       jobId: request.jobId,
       jobName: request.jobName,
       at,
+      body: request.body,
       ...(delaySeconds > 0 ? { runAt: at + delaySeconds * 1000 } : {}),
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
       ...(request.idempotencyWindowMs === undefined

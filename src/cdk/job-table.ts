@@ -49,12 +49,13 @@ export class JobTable extends Construct {
 
   /**
    * A job function's grant: record its attempts (UpdateItem; GetItem for the rare rewrite of a
-   * job's full event list), on the table only, not its index.
+   * job's full event list) and check its running jobs for cancels (BatchGetItem), on the table
+   * only, not its index.
    */
   grantRecordAttempts(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
-      actions: ["dynamodb:UpdateItem", "dynamodb:GetItem"],
+      actions: ["dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:BatchGetItem"],
       resourceArns: [this.table.tableArn],
     });
   }

@@ -1,3 +1,4 @@
+export type { CancelCheck } from "./cancel-checks.js";
 export type { ErrorInfo } from "./error-info.js";
 export { CollectedActions, type MessageActions } from "./message-actions.js";
 export type { RecordOutcome } from "./outcomes.js";

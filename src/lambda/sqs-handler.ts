@@ -3,10 +3,12 @@ import { OffloadError } from "../core/errors.js";
 import type { IdempotencyStore } from "../core/idempotency.js";
 import { jobIdOf } from "../core/job-id.js";
 import type { JobRecorder } from "../core/job-status.js";
-import type { BatchItem, JobContext, JobDefinition } from "../core/job-types.js";
+import type { JobContext, JobDefinition } from "../core/job-types.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { formatIssues, validatePayload } from "../core/validate-payload.js";
 import { recordEnds, recordStarts } from "./attempt-records.js";
+import { runBatch } from "./batch-run.js";
+import { type CancelCheck, startCancelChecks } from "./cancel-checks.js";
 import { failures } from "./failures.js";
 import { idempotencyKeyOf, idempotentRun, keepResult } from "./idempotency.js";
 import { withFields } from "./log-fields.js";
@@ -41,6 +43,12 @@ export interface SqsHandlerOptions {
    * for such a job. @defaultValue none
    */
   idempotency?: IdempotencyStore;
+  /**
+   * Asked while a batch runs, every `intervalMs`, whether a cancel was asked for its running
+   * jobs; those it names are cancelled as by {@link SqsHandler.cancel}, so a handler that
+   * reports no progress still sees its `ctx.signal` fire. @defaultValue none
+   */
+  cancelCheck?: CancelCheck;
 }
 
 export interface BatchResult extends SQSBatchResponse {
@@ -168,18 +176,47 @@ export function createSqsHandler(
         ready = ready.filter((item) => !dropped.has(item.jobId));
       }
       for (const item of ready) {
-        const job: Running = { controller: new AbortController(), cancelled: false };
+        const job: Running = {
+          controller: new AbortController(),
+          cancelled: false,
+          settled: false,
+        };
         jobs.push(job);
         item.running = job;
         running.set(item.jobId, job);
       }
+      const checks =
+        options.cancelCheck && ready.length > 0
+          ? startCancelChecks(
+              options.cancelCheck,
+              clock,
+              logger,
+              jobName,
+              () =>
+                ready
+                  .filter((i) => !i.running!.cancelled && !i.running!.settled)
+                  .map((i) => i.jobId),
+              (jobId) => handler.cancel(jobId),
+            )
+          : undefined;
       try {
         if (definition.batchHandler) {
-          outcomes.push(...(await runBatch(ready, controller.signal, deadline)));
+          outcomes.push(
+            ...(await runBatch(
+              definition,
+              jobName,
+              logger,
+              failed,
+              ready,
+              controller.signal,
+              deadline,
+            )),
+          );
         } else {
           outcomes.push(...(await Promise.all(ready.map((item) => runOne(item, deadline)))));
         }
       } finally {
+        checks?.stop();
         for (const item of ready) running.delete(item.jobId);
       }
       const order = new Map(records.map((r, i) => [r.messageId, i]));
@@ -254,7 +291,12 @@ export function createSqsHandler(
     }
     let outcome: RecordOutcome;
     try {
-      const value = await definition.handler!(payload, ctx);
+      let value: unknown;
+      try {
+        value = await definition.handler!(payload, ctx);
+      } finally {
+        job.settled = true;
+      }
       const kept = keepResult(value, logger, { jobName, jobId, messageId: record.messageId });
       outcome = { messageId: record.messageId, jobId, status: "succeeded", attempt };
       if (kept) outcome.result = kept.value;
@@ -269,77 +311,6 @@ export function createSqsHandler(
     await progress.flush();
     // Cancelled while it ran: whatever it did, it ends cancelled (and never runs again).
     return job.cancelled ? cancelledOutcome(item) : outcome;
-  }
-
-  async function runBatch(
-    items: Ready[],
-    signal: AbortSignal,
-    deadline: number,
-  ): Promise<RecordOutcome[]> {
-    if (items.length === 0) return [];
-    const batch: BatchItem<unknown>[] = items.map((i) => ({
-      jobId: i.jobId,
-      messageId: i.record.messageId,
-      payload: i.payload,
-      attempt: i.attempt,
-    }));
-    let failedIds: ReadonlyArray<string>;
-    try {
-      failedIds =
-        (await definition.batchHandler!(batch, {
-          jobName,
-          signal,
-          deadline,
-          logger: withFields(logger, { jobName }),
-        })) ?? [];
-    } catch (thrown) {
-      return Promise.all(
-        items.map((i) =>
-          i.running?.cancelled
-            ? cancelledOutcome(i)
-            : failed(i.record, i.attempt, thrown, deadline),
-        ),
-      );
-    }
-    if (!Array.isArray(failedIds)) {
-      throw new OffloadError(
-        "BatchHandlerContract",
-        `${jobName}: batchHandler must resolve with an array of failed message ids (or nothing); got ${typeof failedIds}`,
-        { jobName },
-      );
-    }
-    const known = new Set(items.map((i) => i.record.messageId));
-    const unknown = failedIds.find((id) => !known.has(id));
-    if (unknown !== undefined) {
-      throw new OffloadError(
-        "BatchHandlerContract",
-        `${jobName}: batchHandler returned message id ${JSON.stringify(unknown)}, which is not in the batch`,
-        { jobName, messageId: String(unknown) },
-      );
-    }
-    const failedSet = new Set(failedIds);
-    return Promise.all(
-      items.map((i) =>
-        i.running?.cancelled
-          ? cancelledOutcome(i)
-          : failedSet.has(i.record.messageId)
-            ? failed(
-                i.record,
-                i.attempt,
-                new OffloadError("BatchItemFailed", "batchHandler reported this job as failed", {
-                  jobName,
-                  messageId: i.record.messageId,
-                }),
-                deadline,
-              )
-            : ({
-                messageId: i.record.messageId,
-                jobId: i.jobId,
-                status: "succeeded",
-                attempt: i.attempt,
-              } satisfies RecordOutcome),
-      ),
-    );
   }
 
   const handler = (async (event: SQSEvent, context?: LambdaContext): Promise<SQSBatchResponse> => {
@@ -374,10 +345,11 @@ interface Ready extends ReceivedJob {
   running?: Running;
 }
 
-/** A job while it runs: its own signal, and whether a cancel came. */
+/** A job while it runs: its own signal, whether a cancel came, whether its handler is done. */
 interface Running {
   controller: AbortController;
   cancelled: boolean;
+  settled: boolean;
 }
 
 /** Cancels kept for jobs not running yet (see createSqsHandler): enough for any batch in hand. */

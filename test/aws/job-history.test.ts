@@ -3,26 +3,14 @@
  * job table before publishing it, the job function records its attempts as it runs the real
  * SQS messages, and GET /jobs/:id answers from the table.
  */
-import { randomBytes } from "node:crypto";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  createApiFunction,
-  createDynamoJobRecords,
-  createJobFunction,
-  JOB_TABLE_ENV,
-  QUEUES_ENV,
-  TOPIC_ARN_ENV,
-} from "../../src/aws/index.js";
+import { createDynamoJobRecords } from "../../src/aws/index.js";
 import { defineJob } from "../../src/core/define-job.js";
 import { newJobId } from "../../src/core/job-id.js";
-import type { JobPage, JobStatus } from "../../src/core/job-status.js";
-import { JOB_TABLE } from "../../src/core/job-table.js";
-import { silentLogger } from "../../src/core/logger.js";
-import { toSqsEvent } from "../../src/runtime/sqs-event.js";
-import { httpApiEvent, type TestRequest } from "./http-api-event.js";
-import { type AwsLayout, createLayout, type MotoClients, startMotoClients } from "./support.js";
+import { jobStack } from "./job-stack.js";
+import { type MotoClients, startMotoClients } from "./support.js";
 
 let clients: MotoClients;
 let dynamodb: DynamoDBClient;
@@ -78,116 +66,13 @@ const jobs = {
     },
   }),
 };
-type JobName = keyof typeof jobs;
 
-/** A stack on moto: its queues, its job table, the API function and each job's function. */
-async function stack() {
-  const layout: AwsLayout = await createLayout(clients, [
-    { name: "greeting" },
+/** A stack on moto running these jobs. */
+const stack = () =>
+  jobStack(clients, dynamodb, jobs, {
     // Visible again at once after a failure: the next receive is its next attempt.
-    { name: "failing", maxAttempts: 2, visibilityTimeoutSeconds: 0 },
-    { name: "waiter" },
-  ]);
-  const tableName = `jobs-${randomBytes(4).toString("hex")}`;
-  const { byJobName } = JOB_TABLE;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [{ AttributeName: JOB_TABLE.partitionKey, KeyType: "HASH" }],
-      AttributeDefinitions: [
-        { AttributeName: JOB_TABLE.partitionKey, AttributeType: "S" },
-        { AttributeName: byJobName.partitionKey, AttributeType: "S" },
-        { AttributeName: byJobName.sortKey, AttributeType: "S" },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: byJobName.name,
-          KeySchema: [
-            { AttributeName: byJobName.partitionKey, KeyType: "HASH" },
-            { AttributeName: byJobName.sortKey, KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "KEYS_ONLY" },
-        },
-      ],
-    }),
-  );
-  // The environment the stack gives the functions.
-  const api = createApiFunction({
-    jobs,
-    env: {
-      [TOPIC_ARN_ENV]: layout.topicArn,
-      [QUEUES_ENV]: JSON.stringify(layout.queues),
-      [JOB_TABLE_ENV]: tableName,
-    },
-    sqs: clients.sqs,
-    sns: clients.sns,
-    dynamodb,
-    logger: silentLogger,
+    specs: [{ name: "failing", maxAttempts: 2, visibilityTimeoutSeconds: 0 }],
   });
-  const functions = Object.fromEntries(
-    (Object.keys(jobs) as JobName[]).map((name) => [
-      name,
-      createJobFunction(jobs[name], {
-        env: {
-          OFFLOAD_JOB_NAME: name,
-          OFFLOAD_QUEUE_URL: layout.queues[name]!.queueUrl,
-          OFFLOAD_DLQ_URL: layout.queues[name]!.dlqUrl,
-          [JOB_TABLE_ENV]: tableName,
-        },
-        sqs: clients.sqs,
-        dynamodb,
-        logger: silentLogger,
-      }),
-    ]),
-  ) as Record<JobName, ReturnType<typeof createJobFunction>>;
-  const transport = layout.transport();
-
-  const call = async (request: TestRequest) => {
-    const response = await api(httpApiEvent(request));
-    return {
-      status: response.statusCode,
-      body: JSON.parse(response.body) as Record<string, unknown>,
-    };
-  };
-  return {
-    layout,
-    tableName,
-    functions,
-    post: (body: unknown) =>
-      call({
-        method: "POST",
-        path: "/jobs",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      }),
-    get: async (jobId: string) => {
-      const { status, body } = await call({ method: "GET", path: `/jobs/${jobId}` });
-      expect(status).toBe(200);
-      return body as unknown as JobStatus;
-    },
-    cancel: (jobId: string) => call({ method: "DELETE", path: `/jobs/${jobId}` }),
-    list: async (query: string) => {
-      const { status, body } = await call({ method: "GET", path: "/jobs", query });
-      expect(status).toBe(200);
-      return body as unknown as JobPage;
-    },
-    redrive: (name: JobName, ids: string[]) =>
-      call({
-        method: "POST",
-        path: `/api/queues/${name}/redrive`,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ids }),
-      }),
-    /** Receives the job's messages as Lambda's event source would, and runs its function on them. */
-    async deliver(name: JobName) {
-      const messages = await transport.receive(name, { maxMessages: 10, waitTimeSeconds: 0 });
-      expect(messages.length).toBeGreaterThan(0);
-      const event = toSqsEvent(messages, transport.queueArn(name), transport.region);
-      return functions[name].process(event);
-    },
-  };
-}
 
 describe("a job's history on AWS (API function → SQS → job function → job table)", () => {
   it("a job sent through the API and run by its function reads as succeeded, with its attempt", async () => {
@@ -195,7 +80,12 @@ describe("a job's history on AWS (API function → SQS → job function → job 
     const sent = await s.post({ jobName: "greeting", payload: { friendName: "Hank" } });
     expect(sent.status).toBe(202);
     const jobId = sent.body.jobId as string;
-    expect(await s.get(jobId)).toMatchObject({ jobId, jobName: "greeting", state: "queued" });
+    expect(await s.get(jobId)).toMatchObject({
+      jobId,
+      jobName: "greeting",
+      state: "queued",
+      payload: { friendName: "Hank" },
+    });
 
     const { outcomes } = await s.deliver("greeting");
     expect(outcomes).toMatchObject([{ jobId, status: "succeeded" }]);
@@ -205,6 +95,7 @@ describe("a job's history on AWS (API function → SQS → job function → job 
       attempts: [{ attempt: 1, outcome: "succeeded" }],
     });
     expect(status.finishedAt).not.toBeNull();
+    expect(status).not.toHaveProperty("payload");
     expect(status.events.map((e) => e.type)).toEqual(["accepted", "started", "succeeded"]);
 
     const listed = await s.post({ jobName: "greeting", payload: { friendName: "Ada" } });
@@ -252,6 +143,22 @@ describe("a job's history on AWS (API function → SQS → job function → job 
     const again = await s.get(jobId);
     expect(again.state).toBe("queued");
     expect(again.events.at(-1)).toMatchObject({ type: "redriven" });
+
+    // Its receive count starts again: the new attempt 1 follows the old ones.
+    await s.deliver("failing");
+    const redriven = await s.get(jobId);
+    expect(redriven.state).toBe("retrying");
+    expect(redriven.attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, "failed"],
+      [2, "dead-lettered"],
+      [1, "failed"],
+    ]);
+    expect(redriven.events.map((e) => e.type)).toEqual([
+      "accepted",
+      ...["started", "attempt-failed", "started", "attempt-failed", "dead-lettered"],
+      "redriven",
+      ...["started", "attempt-failed"],
+    ]);
   });
 
   it("a duplicate idempotencyKey is answered with the first job's id, and nothing more is sent", async () => {

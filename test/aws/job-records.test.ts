@@ -75,9 +75,9 @@ function boom(i: number): JobError {
   };
 }
 
-async function acceptOne(store: DynamoJobRecords, clock: TestClock, jobName = "a") {
+async function acceptOne(store: DynamoJobRecords, clock: TestClock, jobName = "a", body?: string) {
   const jobId = newJobId(clock.now());
-  await store.accept({ jobId, jobName, at: clock.now() });
+  await store.accept({ jobId, jobName, at: clock.now(), ...(body === undefined ? {} : { body }) });
   return jobId;
 }
 
@@ -262,6 +262,13 @@ describe("attempts", () => {
       "redriven",
       "started",
       "succeeded",
+    ]);
+    // The redriven job's receive count starts again: its attempt 1 follows the old ones.
+    expect(done.attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, "failed"],
+      [2, "failed"],
+      [3, "dead-lettered"],
+      [1, "succeeded"],
     ]);
     const page = await store.list({ jobName: "a" });
     expect(page.jobs[0]).toMatchObject({ jobId, attempts: 1, lastError: null });
@@ -521,9 +528,9 @@ describe("cost per job", () => {
    * Write units as DynamoDB counts them: 1 per started KB of the larger of the item before and
    * after each write, plus 1 for the index entry written at accept (keys only, under 1 KB).
    */
-  async function followed(failures: number) {
+  async function followed(failures: number, body?: string) {
     const { store, clock, raw } = await records();
-    const jobId = await acceptOne(store, clock);
+    const jobId = await acceptOne(store, clock, "a", body);
     const sizes = [itemBytes((await raw(jobId))!)];
     let units = 1 + Math.ceil(sizes[0]! / 1024);
     const step = async (write: () => Promise<unknown>) => {
@@ -561,5 +568,20 @@ describe("cost per job", () => {
     expect(once.bytes).toBeLessThan(1024);
     expect(thrice.units).toBe(20);
     expect(thrice.bytes).toBeLessThan(2 * 1024);
+  });
+
+  it("grows with the payload kept while the job is unfinished: 16 write units with 4 KB, 52 with 16 KiB", async () => {
+    const small = await followed(0, JSON.stringify({ email: "ada@example.com", plan: "pro" }));
+    const fourKb = await followed(0, JSON.stringify({ note: "n".repeat(4000) }));
+    const largest = await followed(0, JSON.stringify("n".repeat(RECORD_LIMITS.payloadBytes - 2)));
+    console.info(
+      `job records with a payload: 45 bytes ${JSON.stringify(small)}; 4 KB ${JSON.stringify(fourKb)}; 16 KiB ${JSON.stringify(largest)}`,
+    );
+    // The accept, start and end each count the payload (the end's item before it is removed).
+    expect(small.units).toBe(4);
+    expect(fourKb.units).toBe(16);
+    expect(largest.units).toBe(52);
+    // Gone once the job succeeded.
+    expect(fourKb.bytes).toBeLessThan(1024);
   });
 });

@@ -79,12 +79,12 @@ describe("the job table", () => {
   });
 
   it.each(["A", "B"])(
-    "lets job %s's function UpdateItem and GetItem on the table alone, named in its environment",
+    "lets job %s's function UpdateItem, GetItem and BatchGetItem on the table alone, named in its environment",
     (job) => {
       const role = logicalId(template, "AWS::IAM::Role", `${job}JobRole`);
       expect(dynamoStatements(template, role)).toEqual([
         {
-          Action: ["dynamodb:UpdateItem", "dynamodb:GetItem"],
+          Action: ["dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:BatchGetItem"],
           Effect: "Allow",
           Resource: tableArn(),
         },
