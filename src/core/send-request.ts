@@ -1,4 +1,4 @@
-import { parseDuration } from "./duration.js";
+import { describeValue, parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
 import type { Duration } from "./job-types.js";
 import { AWS_LIMITS } from "./limits.js";
@@ -7,25 +7,138 @@ import { AWS_LIMITS } from "./limits.js";
 export const MAX_DELAY_SECONDS = AWS_LIMITS.sqs.maxDelaySeconds;
 
 /**
+ * The longest delay a send takes: 365 days. Up to {@link MAX_DELAY_SECONDS} a transport
+ * delays the message itself (SQS's DelaySeconds); beyond, it schedules the send (the local
+ * engine holds the message until it is due; on AWS an EventBridge Scheduler one-time schedule
+ * sends it).
+ */
+export const MAX_SCHEDULED_DELAY_SECONDS = 31_536_000;
+
+const DAY_SECONDS = 86_400;
+
+/** How long a send waits: after a duration, or until a time. */
+export interface SendTiming {
+  /** Deliver after this long, up to 365 days. */
+  delay?: Duration | undefined;
+  /** Deliver at this time: a Date, or an ISO 8601 date-time with its offset. */
+  at?: Date | string | undefined;
+}
+
+/**
  * A send's `delay` in whole seconds, for both ways of sending (a transport, or
  * an app's HTTP API); `undefined` when no delay is given.
  *
- * @throws OffloadError `InvalidDuration` when it is no duration string,
- *   `DelayTooLong` past 15 minutes.
+ * @throws OffloadError `InvalidDuration` when it is no duration string, `DelayTooLong` past
+ *   365 days.
  * @example
- * delaySecondsOf("2m", "greeting"); // 120
+ * delaySecondsOf("2h", "greeting"); // 7200
  */
 export function delaySecondsOf(delay: Duration | undefined, jobName: string): number | undefined {
   if (delay === undefined) return undefined;
   const ms = parseDuration(delay, "delay");
-  if (ms > MAX_DELAY_SECONDS * 1000) {
-    throw new OffloadError(
-      "DelayTooLong",
-      `delay ${delay} is longer than 15m, the longest SQS delays a message; longer delays need a scheduled job`,
-      { jobName },
-    );
+  if (ms > MAX_SCHEDULED_DELAY_SECONDS * 1000) {
+    throw delayTooLong(`delay ${delay}`, ms / 1000, jobName);
   }
   return Math.round(ms / 1000);
+}
+
+/**
+ * A send's timing as whole seconds from `now` (epoch ms): its `delay`, or the time until its
+ * `at`, rounded up so the job is never due before `at` (an `at` already past: 0);
+ * `undefined` when neither is given.
+ *
+ * @throws OffloadError `InvalidSendOptions` for both `delay` and `at`, or an `at` that is no
+ *   date; `InvalidDuration` for a bad `delay`; `DelayTooLong` past 365 days from `now`.
+ * @example
+ * sendDelaySeconds({ at: "2026-01-01T02:00:00Z" }, "greeting", Date.UTC(2026, 0, 1)); // 7200
+ */
+export function sendDelaySeconds(
+  timing: SendTiming,
+  jobName: string,
+  now: number,
+): number | undefined {
+  if (timing.at === undefined) return delaySecondsOf(timing.delay, jobName);
+  refuseDelayAndAt(timing, jobName);
+  const due = parseSendAt(timing.at, "at", jobName);
+  const seconds = Math.max(0, Math.ceil((due - now) / 1000));
+  if (seconds > MAX_SCHEDULED_DELAY_SECONDS) {
+    throw delayTooLong(`at ${new Date(due).toISOString()}`, seconds, jobName);
+  }
+  return seconds;
+}
+
+/**
+ * A send takes `delay` or `at`, not both.
+ * @throws OffloadError `InvalidSendOptions` naming both values.
+ */
+export function refuseDelayAndAt(timing: SendTiming, jobName: string): void {
+  if (timing.delay === undefined || timing.at === undefined) return;
+  throw new OffloadError(
+    "InvalidSendOptions",
+    `A send takes delay or at, not both; got delay ${describeValue(timing.delay)} and at ${describeValue(timing.at)}`,
+    { jobName },
+  );
+}
+
+// A date, a time to the minute at least, and an offset: a time without one is local to
+// whoever reads it, so it would run at different moments on a laptop and on AWS.
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * A send's due time, epoch ms: a valid Date, or an ISO 8601 date-time with its offset
+ * (`2026-03-01T09:00:00Z`, `2026-03-01T10:00+01:00`). `field` names it in the error
+ * (`at`, `runAt`).
+ *
+ * @throws OffloadError `InvalidSendOptions` naming the field, what it takes and what came.
+ * @example
+ * parseSendAt("2026-03-01T09:00:00Z", "at", "greeting"); // 1772355600000
+ */
+export function parseSendAt(value: unknown, field: string, jobName: string): number {
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (Number.isFinite(ms)) return ms;
+    throw badAt(field, "an Invalid Date", jobName);
+  }
+  if (typeof value !== "string") throw badAt(field, describeValue(value), jobName);
+  const match = ISO_DATE_TIME.exec(value);
+  const ms = match ? Date.parse(value.replace(",", ".")) : Number.NaN;
+  // Date.parse rolls 2026-02-30 over to March 2: the fields must read back as written.
+  const [, year, month, day, hour, minute, second = "0"] = match ?? [];
+  const fields = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  if (
+    !Number.isFinite(ms) ||
+    fields.getUTCFullYear() !== Number(year) ||
+    fields.getUTCMonth() !== Number(month) - 1 ||
+    fields.getUTCDate() !== Number(day) ||
+    Number(hour) > 23 ||
+    Number(minute) > 59 ||
+    Number(second) > 59
+  ) {
+    throw badAt(field, JSON.stringify(value), jobName);
+  }
+  return ms;
+}
+
+function badAt(field: string, got: string, jobName: string): OffloadError {
+  return new OffloadError(
+    "InvalidSendOptions",
+    `${field} must be a Date or an ISO 8601 date-time with its offset, e.g. "2026-03-01T09:00:00Z" or "2026-03-01T10:00:00+01:00"; got ${got}`,
+    { jobName },
+  );
+}
+
+function delayTooLong(what: string, seconds: number, jobName: string): OffloadError {
+  return new OffloadError(
+    "DelayTooLong",
+    `${what} is ${formatDays(seconds)} away, beyond the longest a send waits: 365 days (${MAX_SCHEDULED_DELAY_SECONDS} seconds)`,
+    { jobName },
+  );
+}
+
+function formatDays(seconds: number): string {
+  const days = seconds / DAY_SECONDS;
+  return Number.isInteger(days) ? `${days} days` : `${days.toFixed(1)} days`;
 }
 
 /**
