@@ -59,10 +59,19 @@ export function sendDelaySeconds(
 ): number | undefined {
   if (timing.at === undefined) return delaySecondsOf(timing.delay, jobName);
   refuseDelayAndAt(timing, jobName);
-  const due = parseSendAt(timing.at, "at", jobName);
+  return secondsUntil(parseSendAt(timing.at, "at", jobName), now, "at", jobName);
+}
+
+/**
+ * Whole seconds from `now` until `due` (epoch ms), rounded up so a job is never due early; 0
+ * for a time already past. `field` names it in the error.
+ *
+ * @throws OffloadError `DelayTooLong` past 365 days.
+ */
+export function secondsUntil(due: number, now: number, field: string, jobName: string): number {
   const seconds = Math.max(0, Math.ceil((due - now) / 1000));
   if (seconds > MAX_SCHEDULED_DELAY_SECONDS) {
-    throw delayTooLong(`at ${new Date(due).toISOString()}`, seconds, jobName);
+    throw delayTooLong(`${field} ${new Date(due).toISOString()}`, seconds, jobName);
   }
   return seconds;
 }
@@ -87,45 +96,54 @@ const ISO_DATE_TIME =
 
 /**
  * A send's due time, epoch ms: a valid Date, or an ISO 8601 date-time with its offset
- * (`2026-03-01T09:00:00Z`, `2026-03-01T10:00+01:00`). `field` names it in the error
- * (`at`, `runAt`).
+ * (`2026-03-01T09:00:00Z`, `2026-03-01T10:00+01:00`). `field` names it in the error.
  *
  * @throws OffloadError `InvalidSendOptions` naming the field, what it takes and what came.
  * @example
  * parseSendAt("2026-03-01T09:00:00Z", "at", "greeting"); // 1772355600000
  */
 export function parseSendAt(value: unknown, field: string, jobName: string): number {
-  if (value instanceof Date) {
-    const ms = value.getTime();
-    if (Number.isFinite(ms)) return ms;
-    throw badAt(field, "an Invalid Date", jobName);
-  }
-  if (typeof value !== "string") throw badAt(field, describeValue(value), jobName);
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === "string"
+        ? parseIsoDateTime(value)
+        : undefined;
+  if (ms !== undefined && Number.isFinite(ms)) return ms;
+  const got = value instanceof Date ? "an Invalid Date" : describeValue(value);
+  throw new OffloadError(
+    "InvalidSendOptions",
+    `${field} must be a Date or ${ISO_DATE_TIME_HINT}; got ${got}`,
+    { jobName },
+  );
+}
+
+/** What an ISO 8601 due time must look like, for error messages. */
+export const ISO_DATE_TIME_HINT =
+  'an ISO 8601 date-time with its offset, e.g. "2026-03-01T09:00:00Z" or "2026-03-01T10:00:00+01:00"';
+
+/**
+ * An ISO 8601 date-time with its offset as epoch ms; `undefined` for anything else (no offset,
+ * a date alone, a day or hour out of range).
+ */
+export function parseIsoDateTime(value: string): number | undefined {
   const match = ISO_DATE_TIME.exec(value);
-  const ms = match ? Date.parse(value.replace(",", ".")) : Number.NaN;
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute, second = "0"] = match;
   // Date.parse rolls 2026-02-30 over to March 2: the fields must read back as written.
-  const [, year, month, day, hour, minute, second = "0"] = match ?? [];
-  const fields = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
   if (
-    !Number.isFinite(ms) ||
-    fields.getUTCFullYear() !== Number(year) ||
-    fields.getUTCMonth() !== Number(month) - 1 ||
-    fields.getUTCDate() !== Number(day) ||
+    date.getUTCFullYear() !== Number(year) ||
+    date.getUTCMonth() !== Number(month) - 1 ||
+    date.getUTCDate() !== Number(day) ||
     Number(hour) > 23 ||
     Number(minute) > 59 ||
     Number(second) > 59
   ) {
-    throw badAt(field, JSON.stringify(value), jobName);
+    return undefined;
   }
-  return ms;
-}
-
-function badAt(field: string, got: string, jobName: string): OffloadError {
-  return new OffloadError(
-    "InvalidSendOptions",
-    `${field} must be a Date or an ISO 8601 date-time with its offset, e.g. "2026-03-01T09:00:00Z" or "2026-03-01T10:00:00+01:00"; got ${got}`,
-    { jobName },
-  );
+  const ms = Date.parse(value.replace(",", "."));
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function delayTooLong(what: string, seconds: number, jobName: string): OffloadError {

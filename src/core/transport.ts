@@ -69,6 +69,11 @@ export interface JobQueueStats {
   inFlight: number;
   delayed: number;
   oldestMessageAgeSeconds: number;
+  /**
+   * Epoch ms the first delayed job is due, where the backend knows it (the local engine);
+   * absent when none is delayed or the backend cannot tell.
+   */
+  nextDueAt?: number;
   dlq: { visible: number; oldestMessageAgeSeconds: number };
 }
 
