@@ -29,6 +29,8 @@ export interface JobsClient {
 /** What `offload send` takes besides the payload. */
 export interface CliSendOptions {
   delaySeconds?: number | undefined;
+  /** When the job is due, ISO 8601 with its offset: the app counts it from its clock. */
+  runAt?: string | undefined;
   jobId?: string | undefined;
   idempotencyKey?: string | undefined;
 }

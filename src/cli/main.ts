@@ -183,7 +183,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       .command("send <job> <payload>")
       .description("send a job; <payload> is JSON, or @file to read it from a file"),
   )
-    .option("--delay <delay>", 'deliver later: seconds, "90s" or "2m" (up to 15m)')
+    .option("--delay <delay>", 'deliver later: seconds, "90s", "2m", "2h" or "30d" (up to 365d)')
+    .option(
+      "--at <time>",
+      'deliver at this ISO 8601 time with its offset, e.g. "2026-03-01T09:00:00Z"',
+    )
     .option("--job-id <id>", "the job's own id (default: a new UUIDv7)")
     .option(
       "--idempotency-key <key>",
@@ -193,10 +197,16 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       async (
         job: string,
         payload: string,
-        options: ClientOptions & { delay?: string; jobId?: string; idempotencyKey?: string },
+        options: ClientOptions & {
+          delay?: string;
+          at?: string;
+          jobId?: string;
+          idempotencyKey?: string;
+        },
       ) =>
         sendCommand(await appClient(options), output(), job, payload, {
           delay: options.delay,
+          at: options.at,
           jobId: options.jobId,
           idempotencyKey: options.idempotencyKey,
         }),

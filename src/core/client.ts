@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "./clock.js";
 import { unknownJob } from "./error-codes.js";
 import { OffloadError } from "./errors.js";
 import type { AppApiOptions } from "./http-api.js";
@@ -6,19 +7,32 @@ import { checkMessageSize } from "./job-attributes.js";
 import { checkJobId, newJobId } from "./job-id.js";
 import type { CancelResult, JobFilter, JobPage, JobStatus, JobStatusStore } from "./job-status.js";
 import type { AnyJobDefinition, Duration, JobInput } from "./job-types.js";
-import { delaySecondsOf, serializePayload } from "./send-request.js";
+import { sendDelaySeconds, serializePayload } from "./send-request.js";
 import type { SendRequest, Transport } from "./transport.js";
 import { InvalidPayloadError, validatePayload } from "./validate-payload.js";
 
 export { MAX_PAYLOAD_BYTES } from "./job-attributes.js";
-export { MAX_DELAY_SECONDS } from "./send-request.js";
+export { MAX_DELAY_SECONDS, MAX_SCHEDULED_DELAY_SECONDS } from "./send-request.js";
 export { InvalidPayloadError } from "./validate-payload.js";
 
 type AnyJob = AnyJobDefinition;
 
 export interface SendOptions {
-  /** Deliver after this long, up to 15 minutes. @defaultValue the job's `delay` */
+  /**
+   * Deliver after this long, up to 365 days (`"90s"`, `"2h"`, `"30d"`). Up to 15 minutes it is
+   * SQS's DelaySeconds; beyond, the send is scheduled (see {@link SendRequest.delaySeconds}).
+   * Not with `at`.
+   * @defaultValue the job's `delay`
+   */
   delay?: Duration;
+  /**
+   * Deliver at this time, up to 365 days ahead: a Date, or an ISO 8601 date-time with its
+   * offset (`"2026-03-01T09:00:00Z"`). Counted from the client's clock in whole seconds,
+   * rounded up, so the job is never due before it; a time already past sends now. Not with
+   * `delay`.
+   * @defaultValue none: the job's `delay`
+   */
+  at?: Date | string;
   /**
    * The job's own id, instead of a new UUIDv7: 1–128 of letters, digits and `-_.:`. An id an
    * earlier job still holds is refused (JobIdInUse). Not with sendBatch.
@@ -36,7 +50,7 @@ export interface SendOptions {
 }
 
 /** What a send over an app's HTTP API takes: the API carries no trace context. */
-export type HttpSendOptions = Pick<SendOptions, "delay" | "jobId" | "idempotencyKey">;
+export type HttpSendOptions = Pick<SendOptions, "delay" | "at" | "jobId" | "idempotencyKey">;
 
 /** createClient in process: jobs go straight to a transport (the local engine, or AWS). */
 export interface TransportClientOptions<Jobs extends Record<string, AnyJob>> {
@@ -53,6 +67,8 @@ export interface TransportClientOptions<Jobs extends Record<string, AnyJob>> {
    * @defaultValue none: any job name, payloads unchecked
    */
   jobs?: Jobs;
+  /** What an `at` is counted from (the engine's clock, in the local server). @defaultValue the system clock */
+  clock?: Clock;
   url?: never;
 }
 
@@ -155,7 +171,7 @@ export interface Client<Jobs extends Record<string, AnyJob>, Options = SendOptio
  *   of the deployed stack. The app validates the payloads; the type parameter, written
  *   with `import type` of the job files, types them, so no job code is bundled.
  *
- * Either way a delay is at most 15 minutes (`DelayTooLong`), and errors are
+ * Either way a delay (or an `at`) is at most 365 days ahead (`DelayTooLong`), and errors are
  * OffloadErrors with a stable `code`; a payload that fails its schema is an
  * {@link InvalidPayloadError} whose `issues` name each field.
  *
@@ -206,6 +222,7 @@ function transportClient<Jobs extends Record<string, AnyJob>>(
   options: TransportClientOptions<Jobs>,
 ): Client<Jobs> {
   const { transport, jobs, records } = options;
+  const clock = options.clock ?? systemClock;
   const store = (): JobStatusStore => {
     if (records) return records;
     throw new OffloadError(
@@ -224,7 +241,7 @@ function transportClient<Jobs extends Record<string, AnyJob>>(
       throw new InvalidPayloadError(jobName, checked.issues);
     }
     const body = serializePayload(jobName, payload);
-    const delaySeconds = delaySecondsOf(send.delay, jobName);
+    const delaySeconds = sendDelaySeconds(send, jobName, clock.now());
     const request: SendRequest = {
       jobName,
       jobId: send.jobId === undefined ? newJobId(Date.now()) : checkJobId(send.jobId, jobName),

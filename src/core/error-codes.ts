@@ -15,9 +15,12 @@ interface ErrorCatalogue {
   InvalidPayload: never;
   /** A message over SNS's/SQS's size limit (payload and attributes; see limits.ts). */
   PayloadTooLarge: never;
-  /** A delay that is not a whole number of seconds from 0 to the limit. */
+  /**
+   * A delay that is not a whole number of seconds from 0 to the limit, or a `runAt` over HTTP
+   * that is no ISO 8601 date-time with its offset.
+   */
   InvalidDelay: never;
-  /** A delay longer than the 15 minutes SQS can delay a message. */
+  /** A send's delay (or its `at` / `runAt`) more than 365 days ahead, the longest a send waits. */
   DelayTooLong: never;
   /** A DLQ purge within 60 s of the last one (SQS allows one a minute). */
   PurgeInProgress: never;
@@ -30,7 +33,7 @@ interface ErrorCatalogue {
   StaleReceipt: never;
   /** `createClient` options that break a rule (both a transport and a url, a bad header, …). */
   InvalidClientOptions: never;
-  /** Send options that cannot be carried or do not go together (traceparent over HTTP, a jobId for a batch, a bad idempotencyKey). */
+  /** Send options that cannot be carried or do not go together (traceparent over HTTP, a jobId for a batch, a bad idempotencyKey, both delay and at, an `at` that is no date). */
   InvalidSendOptions: never;
   /** A success answer to `POST /jobs` without the job's id. */
   NoJobId: never;

@@ -11,7 +11,7 @@ import { httpJobStatus } from "./http-jobs.js";
 import { checkMessageSize } from "./job-attributes.js";
 import { checkJobId } from "./job-id.js";
 import type { AnyJobDefinition } from "./job-types.js";
-import { delaySecondsOf, serializePayload } from "./send-request.js";
+import { delaySecondsOf, parseSendAt, refuseDelayAndAt, serializePayload } from "./send-request.js";
 
 /**
  * Requests a batch keeps in flight: enough to fill the engine's shared commits,
@@ -25,12 +25,14 @@ export interface HttpJob {
   jobName: string;
   body: string;
   delaySeconds?: number | undefined;
+  /** When the job is due, ISO 8601: the app counts the delay from its own clock. */
+  runAt?: string | undefined;
   jobId?: string | undefined;
   idempotencyKey?: string | undefined;
 }
 
 /**
- * `POST /jobs/:jobName?delaySeconds=&jobId=&idempotencyKey=` with the payload as the body:
+ * `POST /jobs/:jobName?delaySeconds=&runAt=&jobId=&idempotencyKey=` with the payload as the body:
  * resolves with the job id of the app's 202.
  *
  * @throws OffloadError with the app's code (UnknownJob, Unauthorized, ...);
@@ -41,6 +43,7 @@ export interface HttpJob {
 export async function postJob(api: AppApi, job: HttpJob): Promise<string> {
   const query = new URLSearchParams();
   if (job.delaySeconds !== undefined) query.set("delaySeconds", String(job.delaySeconds));
+  if (job.runAt !== undefined) query.set("runAt", job.runAt);
   if (job.jobId !== undefined) query.set("jobId", job.jobId);
   if (job.idempotencyKey !== undefined) query.set("idempotencyKey", job.idempotencyKey);
   const search = query.size === 0 ? "" : `?${query}`;
@@ -77,14 +80,14 @@ export function createHttpSender<Jobs extends Record<string, AnyJobDefinition>>(
     if ((send as Record<string, unknown>).traceparent !== undefined) {
       throw new OffloadError(
         "InvalidSendOptions",
-        "traceparent is not sent over an app's HTTP API, which takes the payload, delay, jobId and idempotencyKey; send with a transport to set it",
+        "traceparent is not sent over an app's HTTP API, which takes the payload, delay or at, jobId and idempotencyKey; send with a transport to set it",
         { jobName },
       );
     }
     const job = {
       jobName,
       body: serializePayload(jobName, payload),
-      delaySeconds: delaySecondsOf(send.delay, jobName),
+      ...timing(jobName, send),
       jobId: send.jobId === undefined ? undefined : checkJobId(send.jobId, jobName),
       idempotencyKey:
         send.idempotencyKey === undefined
@@ -95,6 +98,16 @@ export function createHttpSender<Jobs extends Record<string, AnyJobDefinition>>(
     // (The id the app draws is as long as any id it takes.)
     checkMessageSize({ ...job, jobId: job.jobId ?? "x".repeat(128) });
     return job;
+  }
+
+  /**
+   * An `at` goes as `runAt`, for the app to count from its own clock (the one its jobs run
+   * by); both and bad ones are refused here, before any upload.
+   */
+  function timing(jobName: string, send: HttpSendOptions): Pick<HttpJob, "delaySeconds" | "runAt"> {
+    if (send.at === undefined) return { delaySeconds: delaySecondsOf(send.delay, jobName) };
+    refuseDelayAndAt(send, jobName);
+    return { runAt: new Date(parseSendAt(send.at, "at", jobName)).toISOString() };
   }
 
   return {

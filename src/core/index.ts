@@ -7,6 +7,7 @@ export {
   type HttpSendOptions,
   InvalidPayloadError,
   MAX_PAYLOAD_BYTES,
+  MAX_SCHEDULED_DELAY_SECONDS,
   type SendOptions,
   type TransportClientOptions,
 } from "./client.js";

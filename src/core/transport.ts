@@ -15,7 +15,14 @@ export interface SendRequest {
   jobId: string;
   /** The payload, serialized as JSON: the message body. */
   body: string;
-  /** Delivery delay in seconds (0–900). */
+  /**
+   * Delivery delay in whole seconds, 0 to 31,536,000 (365 days,
+   * `MAX_SCHEDULED_DELAY_SECONDS`). Up to 900 (SQS's DelaySeconds) the transport delays the
+   * message itself; beyond, it schedules the send: the local engine holds the message until it
+   * is due (its retention counting from then), AWS creates an EventBridge Scheduler one-time
+   * `at()` schedule that sends it, with the seconds past the schedule's minute as its
+   * DelaySeconds. Absent: the job's default delay (its queue's DelaySeconds).
+   */
   delaySeconds?: number;
   /**
    * Message attribute `idempotencyKey`: a second job of the same name with the same key within
@@ -62,6 +69,11 @@ export interface JobQueueStats {
   inFlight: number;
   delayed: number;
   oldestMessageAgeSeconds: number;
+  /**
+   * Epoch ms the first delayed job is due, where the backend knows it (the local engine);
+   * absent when none is delayed or the backend cannot tell.
+   */
+  nextDueAt?: number;
   dlq: { visible: number; oldestMessageAgeSeconds: number };
 }
 

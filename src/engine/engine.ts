@@ -92,6 +92,8 @@ export interface QueueStats {
   delayed: number;
   /** Seconds since the oldest message came into the queue (sent, or moved to this DLQ), 0 when empty. */
   oldestMessageAgeSeconds: number;
+  /** Epoch ms the first delayed message becomes due; absent when none is delayed. */
+  nextDueAt?: number;
 }
 
 /** What {@link Engine.moveMessages} did. */
@@ -312,6 +314,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           counts.oldestEnteredAt === undefined
             ? 0
             : Math.max(0, Math.floor((now - counts.oldestEnteredAt) / 1000)),
+        ...(counts.nextDueAt === undefined ? {} : { nextDueAt: counts.nextDueAt }),
       };
     },
     commitStats: () => committer.stats,

@@ -22,6 +22,8 @@ export interface JobQueueSummary {
   delayed: number;
   /** Age in seconds of the oldest message in the queue, 0 when empty. */
   oldestMessageAgeSeconds: number;
+  /** ISO time the first delayed job is due, where the backend knows it; null when none is delayed. */
+  nextDueAt: string | null;
   dlq: { visible: number; oldestMessageAgeSeconds: number };
   /** The DLQ alarm, where the backend evaluates one. */
   alarm: "OK" | "ALARM" | null;
@@ -47,7 +49,13 @@ export interface DlqMessage {
 }
 
 export interface SendJobOptions {
+  /** 0 to 31,536,000 (365 days). Not with `runAt`. */
   delaySeconds?: number;
+  /**
+   * When the job is due: an ISO 8601 date-time with its offset, counted from the backend's
+   * clock (a time past: now). Not with `delaySeconds`.
+   */
+  runAt?: string;
   /** The caller's own job id (see job-id.ts). @defaultValue a new UUIDv7 */
   jobId?: string;
   /** A second send of the job with this key within its idempotencyWindow answers the first job's id. */
@@ -65,7 +73,7 @@ export interface ApiBackend {
   /**
    * Validates against the job's schema and enqueues durably; resolves with the job id.
    * Rejects with OffloadError code UnknownJob, InvalidPayload (with `issues`), PayloadTooLarge,
-   * DelayTooLong, InvalidJobId, JobIdInUse or InvalidSendOptions.
+   * DelayTooLong (a runAt over 365 days ahead), InvalidJobId, JobIdInUse or InvalidSendOptions.
    */
   send(jobName: string, payload: unknown, options?: SendJobOptions): Promise<string>;
   queues(): Promise<JobQueueSummary[]>;

@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { MAX_DELAY_SECONDS } from "../core/client.js";
+import {
+  ISO_DATE_TIME_HINT,
+  MAX_SCHEDULED_DELAY_SECONDS,
+  parseIsoDateTime,
+} from "../core/send-request.js";
 import { describeValue, quote } from "./describe.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
 
@@ -10,7 +14,16 @@ export const DEFAULT_DLQ_LIMIT = 100;
 type Issue = z.core.$ZodRawIssue;
 
 const delayMessage = (where: string) => (issue: Issue) =>
-  `${where} must be a whole number of seconds from 0 to ${MAX_DELAY_SECONDS}; got ${describeValue(issue.input)}`;
+  `${where} must be a whole number of seconds from 0 to ${MAX_SCHEDULED_DELAY_SECONDS} (365 days); got ${describeValue(issue.input)}`;
+
+const runAtMessage = (where: string) => (issue: Issue) =>
+  `${where} must be ${ISO_DATE_TIME_HINT}; got ${typeof issue.input === "string" ? quote(issue.input) : describeValue(issue.input)}`;
+
+/** A due time: an ISO 8601 date-time with its offset, kept as given (the backend counts from it). */
+const runAtSchema = (where: string) =>
+  z
+    .string({ error: runAtMessage(where) })
+    .refine((value) => parseIsoDateTime(value) !== undefined, { error: runAtMessage(where) });
 
 const unknownFields = (fields: string) => (issue: Issue) =>
   issue.code === "unrecognized_keys"
@@ -31,8 +44,9 @@ export const jobEnvelopeSchema = z.strictObject(
       .number({ error: delayMessage("delaySeconds") })
       .int({ error: delayMessage("delaySeconds") })
       .min(0, { error: delayMessage("delaySeconds") })
-      .max(MAX_DELAY_SECONDS, { error: delayMessage("delaySeconds") })
+      .max(MAX_SCHEDULED_DELAY_SECONDS, { error: delayMessage("delaySeconds") })
       .optional(),
+    runAt: runAtSchema("runAt").optional(),
     jobId: z
       .string({ error: (i) => `jobId must be a string; got ${describeValue(i.input)}` })
       .optional(),
@@ -41,7 +55,9 @@ export const jobEnvelopeSchema = z.strictObject(
       .optional(),
   },
   {
-    error: unknownFields("jobName, payload, and optionally delaySeconds, jobId and idempotencyKey"),
+    error: unknownFields(
+      "jobName, payload, and optionally delaySeconds or runAt, jobId and idempotencyKey",
+    ),
   },
 );
 export type JobEnvelope = z.infer<typeof jobEnvelopeSchema>;
@@ -81,7 +97,9 @@ const wholeNumber = (name: string, min: number, max: number) => {
 };
 
 /** `?delaySeconds=` of `POST /jobs/:jobName`. */
-export const delayQuerySchema = wholeNumber("delaySeconds", 0, MAX_DELAY_SECONDS);
+export const delayQuerySchema = wholeNumber("delaySeconds", 0, MAX_SCHEDULED_DELAY_SECONDS);
+/** `?runAt=` of `POST /jobs/:jobName`. */
+export const runAtQuerySchema = runAtSchema("Query parameter runAt");
 /** `?jobId=` and `?idempotencyKey=` of `POST /jobs/:jobName`: checked by the client that sends. */
 export const textQuerySchema = z.string();
 /** `?limit=` of `GET /api/queues/:job/dlq`. */

@@ -1,9 +1,11 @@
 import { createClient } from "../core/client.js";
+import { type Clock, systemClock } from "../core/clock.js";
 import { unknownJob } from "../core/error-codes.js";
 import type { JobStatusStore } from "../core/job-status.js";
 import type { AnyJobDefinition } from "../core/job-types.js";
+import { parseSendAt, secondsUntil } from "../core/send-request.js";
 import type { JobQueueStats, Transport } from "../core/transport.js";
-import type { ApiBackend, JobQueueSummary } from "./backend.js";
+import type { ApiBackend, JobQueueSummary, SendJobOptions } from "./backend.js";
 
 /** Where the jobs run in this process: counters and alarm states (absent on AWS). */
 export interface LocalRunInfo {
@@ -18,6 +20,8 @@ export interface TransportBackendOptions {
   run?: LocalRunInfo;
   /** Jobs by id (status, history, cancel): the engine's records, or the stack's table. @defaultValue none */
   records?: JobStatusStore;
+  /** What a `runAt` is counted from. @defaultValue the system clock */
+  clock?: Clock;
 }
 
 /**
@@ -27,7 +31,8 @@ export interface TransportBackendOptions {
  */
 export function createTransportBackend(options: TransportBackendOptions): ApiBackend {
   const { jobs, transport, run, records } = options;
-  const client = createClient({ transport, jobs });
+  const clock = options.clock ?? systemClock;
+  const client = createClient({ transport, jobs, clock });
   const names = Object.keys(jobs).sort();
   const known = (jobName: string) => {
     if (!Object.hasOwn(jobs, jobName)) {
@@ -40,20 +45,28 @@ export function createTransportBackend(options: TransportBackendOptions): ApiBac
     inFlight: stats.inFlight,
     delayed: stats.delayed,
     oldestMessageAgeSeconds: stats.oldestMessageAgeSeconds,
+    nextDueAt: stats.nextDueAt === undefined ? null : new Date(stats.nextDueAt).toISOString(),
     dlq: { ...stats.dlq },
     alarm: run?.alarmState(jobName) ?? null,
     processed: run ? run.counters(jobName).processed : null,
     failed: run ? run.counters(jobName).failed : null,
   });
 
+  /** A runAt as seconds from this backend's clock: its errors name runAt. */
+  const delayOf = (jobName: string, given: SendJobOptions): { delay?: `${number}s` } => {
+    const seconds =
+      given.runAt === undefined
+        ? given.delaySeconds
+        : secondsUntil(parseSendAt(given.runAt, "runAt", jobName), clock.now(), "runAt", jobName);
+    return seconds === undefined ? {} : { delay: `${seconds}s` };
+  };
+
   return {
     ...(records ? { jobs: records } : {}),
     jobNames: () => [...names],
     send: (jobName, payload, sendOptions = {}) =>
       client.send(jobName, payload as never, {
-        ...(sendOptions.delaySeconds === undefined
-          ? {}
-          : { delay: `${sendOptions.delaySeconds}s` as const }),
+        ...delayOf(jobName, sendOptions),
         ...(sendOptions.jobId === undefined ? {} : { jobId: sendOptions.jobId }),
         ...(sendOptions.idempotencyKey === undefined
           ? {}

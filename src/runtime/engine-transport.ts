@@ -88,7 +88,9 @@ export async function createEngineTransport(
       checkMessageSize(request, attributes);
       const delay = request.delaySeconds;
       // SNS has no per-message delay: a job sent with a delay goes straight to its queue, as on
-      // AWS. So does an explicit 0, which overrides the job's default delay (the queue's).
+      // AWS. So does an explicit 0, which overrides the job's default delay (the queue's). A
+      // delay beyond 900 s is held by the engine as a delayed message, counted as sent (for its
+      // retention) when it is due, as the Scheduler's send is on AWS.
       const { queue } = of(request.jobName);
       const target = delay === undefined ? { TopicArn } : { QueueUrl: queue, DelaySeconds: delay };
       // One commit checks the job id and the idempotency key and sends (see Engine.acceptJob).
@@ -209,6 +211,7 @@ export async function createEngineTransport(
         inFlight: main.inFlight,
         delayed: main.delayed,
         oldestMessageAgeSeconds: main.oldestMessageAgeSeconds,
+        ...(main.nextDueAt === undefined ? {} : { nextDueAt: main.nextDueAt }),
         dlq: {
           visible: dead.visible + dead.inFlight + dead.delayed,
           oldestMessageAgeSeconds: dead.oldestMessageAgeSeconds,

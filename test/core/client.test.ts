@@ -113,15 +113,74 @@ describe("createClient", () => {
     });
   });
 
-  it("delays delivery, up to 15 minutes", async () => {
+  it("delays delivery, up to 365 days", async () => {
     const offload = createClient({ transport, jobs });
     await offload.send("greeting", { friendName: "Later" }, { delay: "2m" });
     expect((await te.engine.queueStats(queue("greeting"))).delayed).toBe(1);
     await te.advance(120_000);
     expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(1);
     await expect(
-      offload.send("greeting", { friendName: "x" }, { delay: "16m" }),
+      offload.send("greeting", { friendName: "x" }, { delay: "366d" }),
     ).rejects.toMatchObject({ code: "DelayTooLong" });
+  });
+
+  it("holds a job sent with delay 2h, or at a time, until then by the engine's clock", async () => {
+    const offload = createClient({ transport, jobs, clock: te.clock });
+    const start = te.clock.now();
+    await offload.send("greeting", { friendName: "Delay" }, { delay: "2h" });
+    await offload.send("greeting", { friendName: "At" }, { at: new Date(start + 90 * 60_000) });
+    await offload.send(
+      "greeting",
+      { friendName: "AtText" },
+      { at: new Date(start + 3 * 3_600_000).toISOString().replace("Z", "+00:00") },
+    );
+    expect(await te.engine.queueStats(queue("greeting"))).toMatchObject({
+      visible: 0,
+      delayed: 3,
+      nextDueAt: start + 90 * 60_000,
+    });
+    const received = async () =>
+      (
+        await te.engine.sqs.receiveMessage({
+          QueueUrl: queue("greeting"),
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 43_200,
+        })
+      ).Messages?.map((m) => JSON.parse(m.Body).friendName) ?? [];
+    for (const [minutes, expected] of [
+      [90, ["At"]],
+      [120, ["Delay"]],
+      [180, ["AtText"]],
+    ] as const) {
+      te.clock.set(start + minutes * 60_000 - 1);
+      expect(await received()).toEqual([]);
+      te.clock.advance(1);
+      expect(await received()).toEqual(expected);
+    }
+  });
+
+  it("refuses both delay and at, an at that is no date, and one beyond a year, sending nothing", async () => {
+    const offload = createClient({ transport, jobs, clock: te.clock });
+    await expect(
+      offload.send("greeting", { friendName: "x" }, { delay: "2h", at: new Date() }),
+    ).rejects.toMatchObject({ code: "InvalidSendOptions", jobName: "greeting" });
+    await expect(
+      offload.send("greeting", { friendName: "x" }, { at: "next tuesday" }),
+    ).rejects.toMatchObject({
+      code: "InvalidSendOptions",
+      message: expect.stringMatching(
+        /^at must be a Date or an ISO 8601 date-time .*; got "next tuesday"$/,
+      ),
+    });
+    await expect(
+      offload.send("greeting", { friendName: "x" }, { at: "2027-01-01T00:00:01Z" }),
+    ).rejects.toMatchObject({
+      code: "DelayTooLong",
+      message:
+        "at 2027-01-01T00:00:01.000Z is 365.0 days away, beyond the longest a send waits: 365 days (31536000 seconds)",
+    });
+    const stats = await te.engine.queueStats(queue("greeting"));
+    expect(stats.visible + stats.delayed).toBe(0);
   });
 
   it("validates a whole batch before sending any of it", async () => {

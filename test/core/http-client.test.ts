@@ -150,16 +150,52 @@ describe("createClient with a url: a running app over HTTP", () => {
     expect(signed).toEqual([`POST ${server.url}/jobs/greeting`]);
   });
 
-  it("refuses a delay over 15 minutes before sending anything", async () => {
+  it("sends a delay of 2h, and an at as runAt the app counts from its clock", async () => {
     const counting = countingFetch();
     const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY, ...counting });
-    const sending = offload.send("greeting", { friendName: "Fay" }, { delay: "16m" });
+    const before = (await queue("greeting")).delayed;
+    await offload.send("greeting", { friendName: "Hours" }, { delay: "2h" });
+    const at = new Date(Date.now() + 3 * 3_600_000);
+    await offload.send("greeting", { friendName: "At" }, { at });
+    expect(counting.sent).toEqual([
+      `POST ${server.url}/jobs/greeting?delaySeconds=7200`,
+      `POST ${server.url}/jobs/greeting?runAt=${encodeURIComponent(at.toISOString())}`,
+    ]);
+    expect((await queue("greeting")).delayed).toBe(before + 2);
+  });
+
+  it("refuses a delay over 365 days, both delay and at, and a bad at before sending anything", async () => {
+    const counting = countingFetch();
+    const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY, ...counting });
+    const sending = offload.send("greeting", { friendName: "Fay" }, { delay: "366d" });
     await expect(sending).rejects.toMatchObject({ code: "DelayTooLong", jobName: "greeting" });
-    await expect(sending).rejects.toThrow(/^delay 16m is longer than 15m/);
+    await expect(sending).rejects.toThrow(/^delay 366d is 366 days away/);
     await expect(
-      offload.sendBatch("greeting", [{ friendName: "G" }], { delay: "1h" }),
+      offload.sendBatch("greeting", [{ friendName: "G" }], { delay: "400d" }),
     ).rejects.toMatchObject({ code: "DelayTooLong" });
+    await expect(
+      offload.send("greeting", { friendName: "G" }, { delay: "1h", at: new Date() }),
+    ).rejects.toMatchObject({ code: "InvalidSendOptions" });
+    await expect(
+      offload.send("greeting", { friendName: "G" }, { at: "2026-03-01 09:00" }),
+    ).rejects.toThrow(/^at must be a Date or an ISO 8601 date-time with its offset/);
     expect(counting.sent).toEqual([]);
+  });
+
+  it("answers DelayTooLong from the app for an at over 365 days ahead of its clock", async () => {
+    const offload = createClient<Jobs>({ url: server.url, apiKey: API_KEY });
+    await expect(
+      offload.send(
+        "greeting",
+        { friendName: "Far" },
+        { at: new Date(Date.now() + 400 * 86_400_000) },
+      ),
+    ).rejects.toMatchObject({
+      code: "DelayTooLong",
+      message: expect.stringMatching(
+        /^runAt \S+ is [\d.]+ days away, beyond the longest a send waits: 365 days/,
+      ),
+    });
   });
 
   it("refuses the trace context the HTTP API cannot carry, rather than drop it", async () => {

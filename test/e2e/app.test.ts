@@ -229,6 +229,62 @@ describe("offload start, end to end", () => {
     expect(existsSync(flag)).toBe(true);
   });
 
+  it("schedules jobs with send --delay 2h and --at, shown by stats and job, and cancels one", async () => {
+    const before = Date.now();
+    const later = await cli([
+      "send",
+      "greet",
+      '{"name":"Later"}',
+      "--delay",
+      "2h",
+      "--json",
+      "--url",
+      server.url,
+    ]);
+    expect(later).toMatchObject({ code: 0, stderr: "" });
+    const { jobId } = JSON.parse(later.stdout) as { jobId: string };
+    const after = Date.now();
+    const runAt = new Date(after + 3 * 3_600_000).toISOString();
+    const at = await cli([
+      "send",
+      "greet",
+      '{"name":"At"}',
+      "--at",
+      runAt,
+      "--json",
+      "--url",
+      server.url,
+    ]);
+    const atAnswered = Date.now();
+    expect(at).toMatchObject({ code: 0, stderr: "" });
+    const atJobId = (JSON.parse(at.stdout) as { jobId: string }).jobId;
+
+    const stats = await cli(["stats", "--json", "--url", server.url]);
+    const greet = (JSON.parse(stats.stdout).queues as JobQueueSummary[]).find(
+      (q) => q.jobName === "greet",
+    );
+    expect(greet?.delayed).toBe(2);
+    // Due two hours after the app stored it: between the CLI's start and its answer, plus 2h.
+    const due = Date.parse(greet?.nextDueAt ?? "");
+    expect(due).toBeGreaterThanOrEqual(before + 7_200_000);
+    expect(due).toBeLessThanOrEqual(after + 7_200_000);
+    const table = await cli(["stats", "--url", server.url]);
+    expect(table.stdout).toMatch(/next due/);
+    expect(table.stdout).toContain(greet?.nextDueAt);
+
+    const shown = JSON.parse((await cli(["job", atJobId, "--json", "--url", server.url])).stdout);
+    expect(shown.state).toBe("delayed");
+    // An at is counted in whole seconds from the app's clock, rounded up: never early, less than
+    // a second late (plus the time the app took to store it, within the CLI's call).
+    const lateBy = Date.parse(shown.runAt) - Date.parse(runAt);
+    expect(lateBy).toBeGreaterThanOrEqual(0);
+    expect(lateBy).toBeLessThan(1000 + (atAnswered - after));
+    const cancelled = await cli(["cancel", jobId, "--json", "--url", server.url]);
+    expect(cancelled.code).toBe(0);
+    expect((await cli(["cancel", atJobId, "--json", "--url", server.url])).code).toBe(0);
+    expect(await queue("greet")).toMatchObject({ delayed: 0, nextDueAt: null });
+  });
+
   it("refuses bad input in the CLI with one clear line and a non-zero exit", async () => {
     const unknown = await cli(["send", "nope", "{}", "--url", server.url]);
     expect(unknown.code).toBe(1);
@@ -261,11 +317,19 @@ describe("offload start, end to end", () => {
     const usageErrors: Array<[string[], string]> = [
       [
         ["send", "greet", "{}", "--delay", "abc"],
-        '--delay must be seconds ("90"), "90s" or "2m"; got "abc"',
+        '--delay must be whole seconds ("90") or a duration ("90s", "2m", "2h", "30d"); got "abc"',
       ],
       [
-        ["send", "greet", "{}", "--delay", "20m"],
-        '--delay must be at most 15m (900 seconds, the longest SQS delays a message); got "20m"',
+        ["send", "greet", "{}", "--delay", "366d"],
+        '--delay must be at most 365d (31536000 seconds); got "366d"',
+      ],
+      [
+        ["send", "greet", "{}", "--at", "2026-03-01 09:00"],
+        '--at must be an ISO 8601 date-time with its offset, e.g. "2026-03-01T09:00:00Z" or "2026-03-01T10:00:00+01:00"; got "2026-03-01 09:00"',
+      ],
+      [
+        ["send", "greet", "{}", "--delay", "2h", "--at", "2026-03-01T09:00:00Z"],
+        '--delay and --at do not go together: give one; got --delay "2h" and --at "2026-03-01T09:00:00Z"',
       ],
       [
         ["stats", "--url", "localhost:3000"],

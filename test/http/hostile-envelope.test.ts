@@ -84,14 +84,55 @@ const cases: HostileCase[] = [
     send: post("/jobs", greetingEnvelope({ delaySeconds: "5" })),
     status: 400,
     code: "InvalidDelay",
-    message: /delaySeconds must be a whole number of seconds from 0 to 900; got a string \("5"\)/,
+    message:
+      /delaySeconds must be a whole number of seconds from 0 to 31536000 \(365 days\); got a string \("5"\)/,
   },
   {
-    name: "delaySeconds over 900",
-    send: post("/jobs", greetingEnvelope({ delaySeconds: 901 })),
+    name: "delaySeconds over 365 days",
+    send: post("/jobs", greetingEnvelope({ delaySeconds: 31_536_001 })),
     status: 400,
     code: "InvalidDelay",
-    message: /delaySeconds .* from 0 to 900; got a number \(901\)/,
+    message:
+      /^delaySeconds must be a whole number of seconds from 0 to 31536000 \(365 days\); got a number \(31536001\)$/,
+  },
+  {
+    name: "runAt that is no date",
+    send: post("/jobs", greetingEnvelope({ runAt: "tomorrow" })),
+    status: 400,
+    code: "InvalidDelay",
+    message:
+      /^runAt must be an ISO 8601 date-time with its offset, e.g. "2026-03-01T09:00:00Z" or "2026-03-01T10:00:00\+01:00"; got "tomorrow"$/,
+    details: { issues: [{ path: "runAt", message: expect.any(String) }] },
+  },
+  {
+    name: "runAt without an offset",
+    send: post("/jobs", greetingEnvelope({ runAt: "2026-03-01T09:00:00" })),
+    status: 400,
+    code: "InvalidDelay",
+    message: /^runAt must be an ISO 8601 date-time with its offset.*; got "2026-03-01T09:00:00"$/,
+  },
+  {
+    name: "runAt as a number",
+    send: post("/jobs", greetingEnvelope({ runAt: 1772355600000 })),
+    status: 400,
+    code: "InvalidDelay",
+    message: /^runAt must be an ISO 8601 date-time .*; got a number \(1772355600000\)$/,
+  },
+  {
+    name: "runAt more than 365 days ahead (of the server's clock, 2026-01-01)",
+    send: post("/jobs", greetingEnvelope({ runAt: "2027-01-02T00:00:00Z" })),
+    status: 400,
+    code: "DelayTooLong",
+    message:
+      /^runAt 2027-01-02T00:00:00\.000Z is 366 days away, beyond the longest a send waits: 365 days \(31536000 seconds\)$/,
+  },
+  {
+    name: "both delaySeconds and runAt",
+    send: post("/jobs", greetingEnvelope({ delaySeconds: 60, runAt: "2026-01-01T02:00:00Z" })),
+    status: 400,
+    code: "InvalidSendOptions",
+    message:
+      /^A job takes delaySeconds or runAt, not both; got delaySeconds 60 and runAt "2026-01-01T02:00:00Z"$/,
   },
   {
     name: "negative delaySeconds",
@@ -112,14 +153,29 @@ const cases: HostileCase[] = [
     send: post("/jobs/greeting?delaySeconds=soon", { friendName: "Hank" }),
     status: 400,
     code: "InvalidDelay",
-    message: /Query parameter delaySeconds must be a whole number from 0 to 900; got "soon"/,
+    message: /Query parameter delaySeconds must be a whole number from 0 to 31536000; got "soon"/,
   },
   {
-    name: "?delaySeconds= over 900",
-    send: post("/jobs/greeting?delaySeconds=901", { friendName: "Hank" }),
+    name: "?delaySeconds= over 365 days",
+    send: post("/jobs/greeting?delaySeconds=31536001", { friendName: "Hank" }),
     status: 400,
     code: "InvalidDelay",
-    message: /Query parameter delaySeconds .* from 0 to 900; got 901/,
+    message: /Query parameter delaySeconds .* from 0 to 31536000; got 31536001/,
+  },
+  {
+    name: "?runAt= that is no date",
+    send: post("/jobs/greeting?runAt=2026-02-30T09:00:00Z", { friendName: "Hank" }),
+    status: 400,
+    code: "InvalidDelay",
+    message:
+      /^Query parameter runAt must be an ISO 8601 date-time with its offset.*; got "2026-02-30T09:00:00Z"$/,
+  },
+  {
+    name: "?runAt= with ?delaySeconds=",
+    send: post("/jobs/greeting?runAt=2026-01-01T02:00:00Z&delaySeconds=5", { friendName: "Hank" }),
+    status: 400,
+    code: "InvalidSendOptions",
+    message: /^A job takes delaySeconds or runAt, not both; got delaySeconds 5 and runAt/,
   },
   {
     name: "?delaySeconds= negative",

@@ -6,8 +6,9 @@ import { serve } from "@hono/node-server";
 import { z } from "zod";
 import { TestClock } from "../../src/core/clock.js";
 import { defineJob } from "../../src/core/define-job.js";
+import type { JobStatusStore } from "../../src/core/job-status.js";
 import type { Transport } from "../../src/core/transport.js";
-import { createEngine, type Engine } from "../../src/engine/index.js";
+import { createEngine, type Engine, type EngineOptions } from "../../src/engine/index.js";
 import type { ApiBackend } from "../../src/http/backend.js";
 import { createApi } from "../../src/http/index.js";
 import type { ApiOptions } from "../../src/http/options.js";
@@ -37,8 +38,11 @@ export type JobName = keyof typeof jobs;
 export const JOB_NAMES = Object.keys(jobs).sort() as JobName[];
 
 /** The ApiBackend the local server builds, over this test's jobs (no runtime: alarm and counters are null). */
-export function engineBackend(transport: Transport): ApiBackend {
-  return createTransportBackend({ jobs, transport });
+export function engineBackend(
+  transport: Transport,
+  extra: { clock?: TestClock; records?: JobStatusStore } = {},
+): ApiBackend {
+  return createTransportBackend({ jobs, transport, ...extra });
 }
 
 export interface ApiStack {
@@ -68,21 +72,28 @@ export interface ApiStack {
 export async function startApiStack(
   options: Omit<ApiOptions, "backend"> & {
     backend?: (backend: ApiBackend) => ApiBackend;
+    /** Serve the engine's job records (GET /jobs/:id, DELETE /jobs/:id). @defaultValue false */
+    jobRecords?: boolean;
+    /** More engine options (a long fileCheckIntervalMs for tests that move days). */
+    engine?: Omit<EngineOptions, "path" | "clock">;
   } = {},
 ): Promise<ApiStack> {
   const { dir, cleanup } = tempDir("offload-http-");
   const clock = new TestClock();
   const path = join(dir, "offload.db");
-  const engine = createEngine({ path, clock });
+  const engine = createEngine({ ...options.engine, path, clock });
   let server: Server | undefined;
   try {
     const transport = await createEngineTransport(
       engine,
       JOB_NAMES.map((name) => ({ name, definition: jobs[name] })),
     );
-    const real = engineBackend(transport);
+    const real = engineBackend(transport, {
+      clock,
+      ...(options.jobRecords ? { records: engine.jobs } : {}),
+    });
     const backend = options.backend ? options.backend(real) : real;
-    const { backend: _, ...apiOptions } = options;
+    const { backend: _, jobRecords: __, engine: ___, ...apiOptions } = options;
     const app = createApi({ ...apiOptions, backend });
     server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
     if (!server.listening) await once(server, "listening");

@@ -1,7 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { MAX_DELAY_SECONDS } from "../../core/client.js";
+import { parseDuration } from "../../core/duration.js";
 import { OffloadError, toError } from "../../core/errors.js";
+import {
+  ISO_DATE_TIME_HINT,
+  MAX_SCHEDULED_DELAY_SECONDS,
+  parseIsoDateTime,
+} from "../../core/send-request.js";
 import { age, table, truncate } from "../format.js";
 import type { JobsClient } from "../jobs-client.js";
 import { UsageError } from "../usage-error.js";
@@ -20,11 +25,19 @@ export async function sendCommand(
   input: string,
   options: {
     delay?: string | undefined;
+    at?: string | undefined;
     jobId?: string | undefined;
     idempotencyKey?: string | undefined;
   },
 ) {
+  if (options.delay !== undefined && options.at !== undefined) {
+    throw new UsageError(
+      "InvalidSendOptions",
+      `--delay and --at do not go together: give one; got --delay ${JSON.stringify(options.delay)} and --at ${JSON.stringify(options.at)}`,
+    );
+  }
   const seconds = options.delay === undefined ? undefined : delaySeconds(options.delay);
+  const runAt = options.at === undefined ? undefined : checkAt(options.at);
   const body = input.startsWith("@") ? await readPayloadFile(input.slice(1)) : input;
   try {
     JSON.parse(body);
@@ -33,6 +46,7 @@ export async function sendCommand(
   }
   const jobId = await client.send(jobName, body, {
     delaySeconds: seconds,
+    runAt,
     jobId: options.jobId,
     idempotencyKey: options.idempotencyKey,
   });
@@ -50,22 +64,45 @@ async function readPayloadFile(path: string): Promise<string> {
   }
 }
 
-/** "90s", "2m", or plain seconds → whole seconds, up to 15 minutes. */
+/**
+ * Plain seconds ("90") or a duration ("90s", "2m", "2h", "30d") → whole seconds, up to 365 days:
+ * up to 15 minutes it is SQS's DelaySeconds, beyond it a scheduled send.
+ */
 function delaySeconds(delay: string): number {
-  const match = /^(\d+)(s|m)?$/.exec(delay.trim());
-  if (!match)
+  const text = delay.trim();
+  let ms: number | undefined;
+  if (/^\d+$/.test(text)) ms = Number(text) * 1000;
+  else {
+    try {
+      ms = parseDuration(text, "--delay");
+    } catch {
+      ms = undefined;
+    }
+  }
+  if (ms === undefined || ms % 1000 !== 0) {
     throw new UsageError(
       "InvalidDelay",
-      `--delay must be seconds ("90"), "90s" or "2m"; got ${JSON.stringify(delay)}`,
-    );
-  const seconds = Number(match[1]) * (match[2] === "m" ? 60 : 1);
-  if (seconds > MAX_DELAY_SECONDS) {
-    throw new UsageError(
-      "InvalidDelay",
-      `--delay must be at most 15m (${MAX_DELAY_SECONDS} seconds, the longest SQS delays a message); got ${JSON.stringify(delay)}`,
+      `--delay must be whole seconds ("90") or a duration ("90s", "2m", "2h", "30d"); got ${JSON.stringify(delay)}`,
     );
   }
-  return seconds;
+  if (ms > MAX_SCHEDULED_DELAY_SECONDS * 1000) {
+    throw new UsageError(
+      "InvalidDelay",
+      `--delay must be at most 365d (${MAX_SCHEDULED_DELAY_SECONDS} seconds); got ${JSON.stringify(delay)}`,
+    );
+  }
+  return ms / 1000;
+}
+
+/** An ISO 8601 date-time with its offset, sent as runAt: the app counts it from its clock. */
+function checkAt(at: string): string {
+  if (parseIsoDateTime(at.trim()) === undefined) {
+    throw new UsageError(
+      "InvalidDelay",
+      `--at must be ${ISO_DATE_TIME_HINT}; got ${JSON.stringify(at)}`,
+    );
+  }
+  return at.trim();
 }
 
 /** `offload stats` */
@@ -80,6 +117,7 @@ export async function statsCommand(client: JobsClient, o: Output) {
         "visible",
         "in flight",
         "delayed",
+        "next due",
         "oldest",
         "dlq",
         "dlq oldest",
@@ -92,6 +130,7 @@ export async function statsCommand(client: JobsClient, o: Output) {
         q.visible,
         q.inFlight,
         q.delayed,
+        q.nextDueAt ?? "-",
         q.visible + q.inFlight + q.delayed > 0 ? age(q.oldestMessageAgeSeconds) : "-",
         q.dlq.visible,
         q.dlq.visible > 0 ? age(q.dlq.oldestMessageAgeSeconds) : "-",

@@ -40,7 +40,7 @@ export interface AcceptJobInput {
   MessageBody: string;
   /** The message's attributes; `jobId` (and `idempotencyKey`, when given) are set from below. */
   MessageAttributes?: Record<string, MessageAttributeValue>;
-  /** With `QueueUrl` only: the message's delay. */
+  /** With `QueueUrl` only: the message's delay, 0 to 31,536,000 s (beyond 900, a scheduled send). */
   DelaySeconds?: number;
   /** The job's id, a caller's own or drawn by the client; drawn here (UUIDv7) when absent. */
   JobId?: string;
@@ -261,7 +261,8 @@ function sendOp(
       MessageAttributes: attributes,
       ...(input.DelaySeconds === undefined ? {} : { DelaySeconds: input.DelaySeconds }),
     },
-    {},
+    // A job's delay may be scheduled beyond SQS's 15 minutes (see SendRequest.delaySeconds).
+    { allowLongDelay: true },
   );
   return () => insertMessage(ctx, queue, message, ctx.clock.now());
 }

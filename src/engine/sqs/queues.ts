@@ -33,6 +33,8 @@ export interface QueueCounts {
    * of a dead-letter queue counts from the move; retention still counts from the send).
    */
   oldestEnteredAt: number | undefined;
+  /** Epoch ms the first of the delayed messages becomes due, if any is delayed. */
+  nextDueAt: number | undefined;
 }
 
 /**
@@ -40,8 +42,9 @@ export interface QueueCounts {
  * polling them never holds the engine from taking in work:
  * - how many messages it holds is kept in `queue_counts` by triggers (schema version 4), in the
  *   statement that adds, deletes or moves a message, so it is exact after a crash too;
- * - in flight and delayed are counted by one range scan of the visibility index over the
- *   messages not visible at `now`: those being handled or delayed, few however deep the queue
+ * - in flight and delayed (and the next delayed one's due time) are counted by one range scan
+ *   of the visibility index over the messages not visible at `now`: those being handled or
+ *   delayed, few however deep the queue
  *   (a queue of mostly delayed messages is the exception, and costs that many index entries);
  * - visible is the rest;
  * - the oldest message is the first entry of the age index, or of the moved-in index when
@@ -52,10 +55,11 @@ export function queueCounts(ctx: EngineContext, queue: QueueRecord, now: number)
   const total = storedCounts(ctx, queue);
   const hidden = ctx.stmts
     .get(
-      `SELECT COUNT(*) AS n, COALESCE(SUM(receive_count = 0), 0) AS delayed FROM messages
+      `SELECT COUNT(*) AS n, COALESCE(SUM(receive_count = 0), 0) AS delayed,
+         MIN(CASE WHEN receive_count = 0 THEN visible_at END) AS next_due FROM messages
        WHERE queue_id = ? AND visible_at > ?`,
     )
-    .get(queue.id, now) as { n: number; delayed: number };
+    .get(queue.id, now) as { n: number; delayed: number; next_due: number | null };
   const sent =
     total.moved === total.messages
       ? null
@@ -80,6 +84,7 @@ export function queueCounts(ctx: EngineContext, queue: QueueRecord, now: number)
     inFlight: hidden.n - hidden.delayed,
     delayed: hidden.delayed,
     oldestEnteredAt: oldest ?? undefined,
+    nextDueAt: hidden.next_due ?? undefined,
   };
 }
 

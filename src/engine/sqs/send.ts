@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { JOB_ID_ATTRIBUTE, JOB_ID_PATTERN } from "../../core/job-id.js";
+import { MAX_SCHEDULED_DELAY_SECONDS } from "../../core/send-request.js";
 import type { EngineContext } from "../context.js";
 import { AwsApiError } from "../errors.js";
 import { sqsError } from "./errors.js";
@@ -30,8 +31,9 @@ import {
 /** Engine-only send options (not part of the SQS request). */
 export interface SendOptions {
   /**
-   * Accept a DelaySeconds above SQS's 900 s, up to the queue's retention
-   * period. For scheduled jobs; the SQS API itself never allows it.
+   * Accept a DelaySeconds above SQS's 900 s, up to 365 days
+   * (MAX_SCHEDULED_DELAY_SECONDS): a job's scheduled send. The SQS API itself never allows it.
+   * Such a message counts as sent when it is due (see {@link insertMessage}).
    */
   allowLongDelay?: boolean;
 }
@@ -94,7 +96,7 @@ export function prepareMessage(
 ): PreparedMessage {
   const body = validateBody(entry.MessageBody);
   const messageGroupId = validateMessageGroupId(entry.MessageGroupId);
-  const maxDelay = options.allowLongDelay ? queue.retentionSeconds : limits.maxDelaySeconds;
+  const maxDelay = options.allowLongDelay ? MAX_SCHEDULED_DELAY_SECONDS : limits.maxDelaySeconds;
   const delaySeconds =
     intParameter("DelaySeconds", entry.DelaySeconds, 0, maxDelay) ?? queue.delaySeconds;
   const size =
@@ -122,7 +124,15 @@ export function prepareMessage(
   };
 }
 
-/** Inserts inside a committer op. Returns the message id. */
+/**
+ * Inserts inside a committer op. Returns the message id.
+ *
+ * A delay beyond SQS's 900 s is a scheduled send: on AWS an EventBridge Scheduler schedule sends
+ * the message when it is due, so its SentTimestamp, and the retention period counted from it,
+ * start then. Here the message is stored at once (durable from the send) but counts as sent when
+ * it is due, so a 30-day delay outlives a 4-day (or 14-day) retention: neither the sweeper nor a
+ * receive expires it before it is due, and it then has the queue's whole retention to run.
+ */
 export function insertMessage(
   ctx: EngineContext,
   queue: QueueRecord,
@@ -141,6 +151,8 @@ export function insertMessage(
       ? withStoredJobId(message, options.jobIdIfNone ?? messageId)
       : message;
   const jobId = tracked?.role === "queue" ? stored.jobId! : null;
+  const dueAt = now + message.delaySeconds * 1000;
+  const sentAt = message.delaySeconds > limits.maxDelaySeconds ? dueAt : now;
   const { lastInsertRowid } = ctx.stmts
     .get(
       `INSERT INTO messages (queue_id, message_id, body, attributes, md5_body, md5_attributes,
@@ -158,8 +170,8 @@ export function insertMessage(
       message.systemAttributes,
       message.md5SystemAttributes ?? null,
       ctx.senderId,
-      now,
-      now + message.delaySeconds * 1000,
+      sentAt,
+      dueAt,
       message.messageGroupId ?? null,
       jobId,
     );
@@ -169,7 +181,7 @@ export function insertMessage(
       jobName: tracked.jobName,
       jobId,
       seq,
-      runAt: message.delaySeconds > 0 ? now + message.delaySeconds * 1000 : undefined,
+      runAt: message.delaySeconds > 0 ? dueAt : undefined,
       idempotencyKey: message.idempotencyKey,
     };
     if (!ctx.jobs.accepted(arrival, now)) {
