@@ -25,6 +25,12 @@ export type { OffloadErrorCode } from "./error-codes.js";
 export { OffloadError, type OffloadErrorOptions, toError } from "./errors.js";
 export { checkJobId, JOB_ID_RULE, jobIdOf, newJobId } from "./job-id.js";
 export { InvalidJobOptionsError, resolveJobOptions } from "./job-options.js";
+export {
+  checkSchedulePayloads,
+  DEFAULT_SCHEDULE_NAME,
+  SCHEDULE_NAME_PATTERN,
+  scheduledJobId,
+} from "./job-schedules.js";
 export type * from "./job-status.js";
 export { FINISHED_JOB_STATES } from "./job-status.js";
 export {
@@ -42,8 +48,10 @@ export {
   type JobInput,
   type JobOptions,
   type JobPayload,
+  type JobSchedule,
   type PayloadOf,
   type ResolvedJobOptions,
+  type ScheduleOption,
   type SingleJobOptions,
 } from "./job-types.js";
 export { type LogFn, type Logger, silentLogger } from "./logger.js";
@@ -68,6 +76,7 @@ export {
   TOPIC_ARN_OUTPUT,
 } from "./stack-layout.js";
 export type { StandardSchemaV1 } from "./standard-schema.js";
+export { checkTimeZone, isTimeZone } from "./time-zone.js";
 export type * from "./transport.js";
 export {
   formatPath,

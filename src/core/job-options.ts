@@ -1,9 +1,10 @@
 import { describeValue, formatDuration, parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
+import { resolveSchedules } from "./job-schedules.js";
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS } from "./job-status.js";
 import type { ResolvedJobOptions } from "./job-types.js";
 import { AWS_LIMITS } from "./limits.js";
-import { parseSchedule } from "./schedule.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -26,8 +27,8 @@ const MAX_IDEMPOTENCY_WINDOW_MS = 14 * 24 * 60 * 60 * SECOND;
 // biome-ignore format: one option list, in the order of JobOptions
 const KNOWN_OPTIONS = [
   "schema", "handler", "batchHandler", "timeout", "maxAttempts", "retryDelay", "backoff",
-  "batchSize", "maxBatchingWindow", "concurrency", "delay", "alarm", "schedule", "runtime",
-  "idempotencyWindow", "idempotency",
+  "batchSize", "maxBatchingWindow", "concurrency", "delay", "alarm", "schedule", "timezone",
+  "runtime", "idempotencyWindow", "idempotency",
 ] as const;
 const BACKOFF_OPTIONS = ["initialDelay", "maxDelay", "jitter"] as const;
 const ALARM_OPTIONS = ["oldestMessageAge", "messages"] as const;
@@ -77,7 +78,7 @@ export function resolveJobOptions(options: unknown): {
   problems.push(...unknownKeys(o, KNOWN_OPTIONS, "option", "the options"));
 
   checkHandlers(o, problems);
-  checkSchema(o.schema, problems);
+  const hasSchema = checkSchema(o.schema, problems);
 
   const timeout = durationOption(o.timeout, "timeout", DEFAULT_TIMEOUT_MS, problems);
   checkSeconds("timeout", timeout, problems, {
@@ -177,20 +178,8 @@ export function resolveJobOptions(options: unknown): {
   const backoff = o.backoff === undefined ? undefined : resolveBackoff(o.backoff, problems);
   const alarm = resolveAlarm(orDefault(o.alarm, { oldestMessageAge: "15m" }), problems);
 
-  const schedule = o.schedule;
-  if (typeof schedule === "string") {
-    const before = problems.length;
-    collect(problems, () => parseSchedule(schedule));
-    if (problems.length === before) {
-      warnings.push(
-        `schedule ${JSON.stringify(schedule)} is checked but not run yet: scheduled jobs are not built, so nothing sends this job on its schedule`,
-      );
-    }
-  } else if (schedule !== undefined) {
-    problems.push(
-      `schedule ${describeValue(schedule)} is not a string: write e.g. "rate(5 minutes)" or "cron(0 12 * * ? *)"`,
-    );
-  }
+  const schema = hasSchema ? (o.schema as StandardSchemaV1) : undefined;
+  const schedules = resolveSchedules(o.schedule, o.timezone, schema, problems);
 
   const runtime = orDefault(o.runtime, "lambda");
   if (runtime !== "lambda" && runtime !== "container") {
@@ -209,7 +198,7 @@ export function resolveJobOptions(options: unknown): {
     concurrency: concurrency as number,
     delayMs: delay!.ms,
     alarm: alarm!,
-    schedule: schedule as string | undefined,
+    schedules,
     runtime: runtime as "lambda" | "container",
     idempotencyWindowMs: idempotencyWindow!.ms,
     idempotency,
@@ -370,15 +359,18 @@ function checkHandlers(o: Record<string, unknown>, problems: string[]): void {
 
 type MaybeStandardSchema = { "~standard"?: { version?: unknown; validate?: unknown } };
 
-function checkSchema(schema: unknown, problems: string[]): void {
-  if (schema === undefined) return;
+/** Whether `schema` is a Standard Schema (false, with a problem recorded, when given but not one). */
+function checkSchema(schema: unknown, problems: string[]): boolean {
+  if (schema === undefined) return false;
   // Not only objects qualify: arktype's schemas are functions.
   const props = (schema as MaybeStandardSchema | null)?.["~standard"];
   if (props?.version !== 1 || typeof props.validate !== "function") {
     problems.push(
       `schema ${describeValue(schema)} is not a Standard Schema v1 (standardschema.dev; zod 4, valibot and arktype schemas are)`,
     );
+    return false;
   }
+  return true;
 }
 
 /** Parses a duration option; `undefined` (with a problem recorded) when it is not a duration. */

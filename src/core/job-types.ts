@@ -1,4 +1,5 @@
 import type { Logger } from "./logger.js";
+import type { Schedule } from "./schedule.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 
 /** A duration: `"500ms"`, `"15s"`, `"10m"`, `"2h"`, `"1d"`. */
@@ -94,8 +95,23 @@ interface CommonJobOptions<S extends StandardSchemaV1 | undefined> {
   delay?: Duration;
   /** When the DLQ raises its alarm. @defaultValue { oldestMessageAge: "15m" } */
   alarm?: AlarmOptions;
-  /** Run on a schedule: `"rate(5 minutes)"` or `"cron(0 12 * * ? *)"` (EventBridge syntax). @defaultValue none */
-  schedule?: string;
+  /**
+   * Send this job on a recurring schedule, in EventBridge Scheduler's syntax: `"rate(5 minutes)"`,
+   * `"cron(0 12 * * ? *)"`, a {@link ScheduleOption} (with a name, time zone, payload, start and
+   * end), or a list of them (each with its own `name`). A lone schedule without a name is named
+   * `"default"`. @defaultValue none
+   * @example
+   * schedule: { expression: "cron(0 9 ? * MON-FRI *)", timezone: "Europe/Paris", payload: { kind: "daily" } }
+   */
+  schedule?:
+    | string
+    | ScheduleOption<InputOf<S>>
+    | ReadonlyArray<string | ScheduleOption<InputOf<S>>>;
+  /**
+   * The IANA time zone the job's cron schedules read their fields in (a schedule's own
+   * `timezone` overrides it). Rate schedules ignore time zones. @defaultValue "UTC"
+   */
+  timezone?: string;
   /** Where it runs on AWS: a Lambda function, or the container worker on Fargate. @defaultValue "lambda" */
   runtime?: "lambda" | "container";
   /**
@@ -103,6 +119,46 @@ interface CommonJobOptions<S extends StandardSchemaV1 | undefined> {
    * within it sends nothing and returns the first job's id. 1s–14d. @defaultValue "1d"
    */
   idempotencyWindow?: Duration;
+}
+
+/** One recurring schedule of a job (the `schedule` option). */
+export interface ScheduleOption<Input = unknown> {
+  /** `"rate(value unit)"` or `"cron(minutes hours day-of-month month day-of-week year)"`. */
+  expression: string;
+  /**
+   * 1–32 of letters, digits, `_`, `.` and `-`; unique within the job, required when it has
+   * several schedules. Its runs' job ids are named from it. @defaultValue "default"
+   */
+  name?: string;
+  /** IANA time zone of a cron expression's fields. @defaultValue the job's `timezone`, else "UTC" */
+  timezone?: string;
+  /** The payload each run is sent with; checked against the job's schema when the job is defined. @defaultValue {} */
+  payload?: Input;
+  /** No run before this (a Date or an ISO 8601 date); a rate schedule's runs count from it. @defaultValue none */
+  start?: Date | string;
+  /** No run after this (a Date or an ISO 8601 date). @defaultValue none */
+  end?: Date | string;
+  /**
+   * Runs missed while the app was down (locally): `"once"` sends one run at start for all of
+   * them, `"skip"` sends none and waits for the next due time. On AWS, EventBridge Scheduler
+   * never stops, so nothing is missed. @defaultValue "once"
+   */
+  catchUp?: "once" | "skip";
+}
+
+/** A schedule after defaults and validation. Frozen. */
+export interface JobSchedule {
+  readonly name: string;
+  readonly expression: string;
+  readonly schedule: Schedule;
+  /** IANA time zone; "UTC" unless given. */
+  readonly timezone: string;
+  /** The JSON value each run is sent with: `{}` unless given. */
+  readonly payload: unknown;
+  /** Epoch ms; undefined when not given. */
+  readonly start: number | undefined;
+  readonly end: number | undefined;
+  readonly catchUp: "once" | "skip";
 }
 
 /** The `idempotency` option of a job. */
@@ -170,7 +226,8 @@ export interface ResolvedJobOptions {
   readonly alarm:
     | { readonly kind: "oldestMessageAge"; readonly seconds: number }
     | { readonly kind: "messages"; readonly count: number };
-  readonly schedule: string | undefined;
+  /** The job's recurring schedules, in the order given; empty when it has none. */
+  readonly schedules: ReadonlyArray<JobSchedule>;
   readonly runtime: "lambda" | "container";
   readonly idempotencyWindowMs: number;
   /** The handler's idempotency; undefined when the job has none. */

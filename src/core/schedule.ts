@@ -1,4 +1,5 @@
 import { OffloadError } from "./errors.js";
+import { firstInstantOf, wallClockOf } from "./time-zone.js";
 
 /**
  * Recurring schedules in EventBridge Scheduler's syntax, the one syntax offload
@@ -16,7 +17,7 @@ export interface RateSchedule {
   readonly intervalMs: number;
 }
 
-/** `cron(minutes hours day-of-month month day-of-week year)`, in UTC. Values are sorted. */
+/** `cron(minutes hours day-of-month month day-of-week year)`, read in the schedule's time zone. Values are sorted. */
 export interface CronSchedule {
   readonly kind: "cron";
   readonly expression: string;
@@ -291,24 +292,51 @@ function parseValue(text: string, spec: FieldSpec): number {
 }
 
 /**
- * The first run strictly after `afterEpochMs`, in epoch milliseconds (UTC), or
- * `undefined` when a cron schedule never runs again (its years are past, or it
- * names a day that does not exist, such as February 30).
+ * The first run strictly after `afterEpochMs`, in epoch milliseconds, or `undefined` when a
+ * cron schedule never runs again (its years are past, or it names a day that does not
+ * exist, such as February 30).
  *
- * A rate schedule runs every interval from when it starts (as EventBridge
- * Scheduler does), so pass the previous run, or the start, as `afterEpochMs`.
+ * A cron schedule reads its fields as wall-clock time in `timeZone` (IANA, default UTC), and
+ * handles daylight saving time as EventBridge Scheduler does: a time skipped when clocks move
+ * forward does not run that day (`cron(30 2 * * ? *)` in Europe/Paris has no run on the last
+ * Sunday of March), and a time repeated when they move back runs once, at its first
+ * occurrence (02:30 on the last Sunday of October runs at 00:30 UTC, not again at 01:30 UTC).
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#daylist-savings-time
+ *
+ * A rate schedule ignores time zones (a day is 24 hours, as on EventBridge) and runs every
+ * interval from when it starts, so pass the previous run, or the start, as `afterEpochMs`.
  *
  * @example
  * nextRun(parseSchedule("cron(0 12 * * ? *)"), Date.UTC(2026, 0, 1, 13)); // 2026-01-02T12:00Z
+ * nextRun(parseSchedule("cron(0 9 * * ? *)"), Date.UTC(2026, 6, 1), "Europe/Paris"); // 07:00Z
  */
-export function nextRun(schedule: Schedule, afterEpochMs: number): number | undefined {
+export function nextRun(
+  schedule: Schedule,
+  afterEpochMs: number,
+  timeZone = "UTC",
+): number | undefined {
   if (schedule.kind === "rate") return afterEpochMs + schedule.intervalMs;
+  if (timeZone === "UTC") return nextWallRun(schedule, afterEpochMs);
+  // Walk the matching wall-clock times after the wall clock of `afterEpochMs`; in the hour
+  // repeated when clocks move back that wall clock is behind the first pass, so a match whose
+  // first instant is not after `afterEpochMs` has run already and is passed over.
+  let wall: number | undefined = wallClockOf(afterEpochMs, timeZone);
+  for (;;) {
+    wall = nextWallRun(schedule, wall);
+    if (wall === undefined) return undefined;
+    const instant = firstInstantOf(wall, timeZone);
+    if (instant !== undefined && instant > afterEpochMs) return instant;
+  }
+}
+
+/** The next matching time after `afterWallMs`, both read as UTC fields. */
+function nextWallRun(schedule: CronSchedule, afterWallMs: number): number | undefined {
   const minutes = new Set(schedule.minutes);
   const hours = new Set(schedule.hours);
   const months = new Set(schedule.months);
   const years = new Set(schedule.years);
-  // Cron runs on whole minutes: start at the first whole minute after `afterEpochMs`.
-  let t = Math.floor(afterEpochMs / 60_000) * 60_000 + 60_000;
+  // Cron runs on whole minutes: start at the first whole minute after `afterWallMs`.
+  let t = Math.floor(afterWallMs / 60_000) * 60_000 + 60_000;
   // Each step moves to the start of the next candidate year, month, day, hour or
   // minute, so this ends: at worst a day at a time until the last year (2199).
   for (;;) {

@@ -38,7 +38,7 @@ describe("resolveJobOptions defaults", () => {
       concurrency: 5,
       delayMs: 0,
       alarm: { kind: "oldestMessageAge", seconds: 900 },
-      schedule: undefined,
+      schedules: [],
       runtime: "lambda",
       idempotencyWindowMs: 86_400_000,
       idempotency: undefined,
@@ -116,14 +116,20 @@ describe("resolveJobOptions defaults", () => {
       concurrency: 1000,
       delayMs: 900_000,
       alarm: { kind: "messages", count: 3 },
-      schedule: "rate(5 minutes)",
+      schedules: [
+        expect.objectContaining({
+          name: "default",
+          expression: "rate(5 minutes)",
+          timezone: "UTC",
+          payload: {},
+          catchUp: "once",
+        }),
+      ],
       runtime: "container",
       idempotencyWindowMs: 7_200_000,
     });
-    // The schedule is checked; running it is not built, and the warning says so.
-    expect(warnings).toEqual([
-      'schedule "rate(5 minutes)" is checked but not run yet: scheduled jobs are not built, so nothing sends this job on its schedule',
-    ]);
+    // The runtime sends scheduled jobs: no warning that the schedule will not run.
+    expect(warnings).toEqual([]);
   });
 
   it("accepts the lower limits", () => {
@@ -244,7 +250,7 @@ describe("resolveJobOptions errors", () => {
 
   describe("unknown keys", () => {
     const known =
-      "the options are schema, handler, batchHandler, timeout, maxAttempts, retryDelay, backoff, batchSize, maxBatchingWindow, concurrency, delay, alarm, schedule, runtime, idempotencyWindow, idempotency";
+      "the options are schema, handler, batchHandler, timeout, maxAttempts, retryDelay, backoff, batchSize, maxBatchingWindow, concurrency, delay, alarm, schedule, timezone, runtime, idempotencyWindow, idempotency";
     it("names the key, suggests the nearest and lists the known ones", () => {
       expect(problemOf({ maxAttempt: 3 })).toBe(
         `unknown option maxAttempt (did you mean maxAttempts?): ${known}`,
@@ -460,13 +466,13 @@ describe("resolveJobOptions errors", () => {
       expect(problemOf({ schedule: "rate(5 minute)" })).toBe(
         'schedule "rate(5 minute)": the unit must be plural when the value is not 1: write "rate(5 minutes)"',
       );
-      expect(resolve({ schedule: "cron(0 12 * * ? *)" }).resolved.schedule).toBe(
+      expect(resolve({ schedule: "cron(0 12 * * ? *)" }).resolved.schedules[0]?.expression).toBe(
         "cron(0 12 * * ? *)",
       );
     });
-    it("is a string", () => {
+    it("is a string or an object", () => {
       expect(problemOf({ schedule: 5 })).toBe(
-        'schedule 5 is not a string: write e.g. "rate(5 minutes)" or "cron(0 12 * * ? *)"',
+        'schedule 5 is not a string or an object: write e.g. "rate(5 minutes)" or { expression: "cron(0 9 * * ? *)", name: "morning" }',
       );
     });
   });
