@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import {
@@ -19,10 +20,12 @@ import {
   parseQueuesEnv,
   processEnv,
   requireEnv,
+  schedulingFromEnv,
   TOPIC_ARN_ENV,
 } from "./env.js";
 import { createDynamoJobRecords, type DynamoJobRecords } from "./job-records.js";
 import { createLambdaLogger } from "./lambda-logger.js";
+import { cancellingSchedules, createScheduledSends } from "./scheduled-sends.js";
 import { createAwsTransport } from "./transport.js";
 
 /** An API Gateway HTTP API event, payload format 2.0. */
@@ -64,6 +67,12 @@ export interface ApiFunctionOptions {
   sqs?: SQSClient;
   /** The default transport's SNS client. @defaultValue `new SNSClient({ region })` */
   sns?: SNSClient;
+  /**
+   * The Scheduler client for delays over 900 s (and their cancel), with env
+   * OFFLOAD_SCHEDULE_GROUP and OFFLOAD_SCHEDULER_ROLE_ARN.
+   * @defaultValue `new SchedulerClient({})`, created at the first long delay
+   */
+  scheduler?: SchedulerClient;
   /** The default records' DynamoDB client. @defaultValue `new DynamoDBClient({})`: region and credentials from the Lambda environment */
   dynamodb?: DynamoDBClient;
   /** The default transport's logger, and where requests answered 500 are logged. @defaultValue JSON lines on stdout at env OFFLOAD_LOG_LEVEL */
@@ -90,7 +99,8 @@ export function createApiFunction(options: ApiFunctionOptions): ApiFunction {
   const env: Environment = options.env ?? processEnv();
   const logger = options.logger ?? createLambdaLogger(env);
   const tableName = env[JOB_TABLE_ENV]?.trim();
-  const records =
+  const scheduling = schedulingFromEnv(env);
+  const stored =
     options.records ??
     (tableName
       ? createDynamoJobRecords({
@@ -99,6 +109,15 @@ export function createApiFunction(options: ApiFunctionOptions): ApiFunction {
           ...(options.dynamodb === undefined ? {} : { dynamodb: options.dynamodb }),
         })
       : undefined);
+  // A cancelled job delayed beyond 900 s loses its schedule too.
+  const records =
+    stored && scheduling
+      ? cancellingSchedules(
+          stored,
+          createScheduledSends({ scheduling, partition: "aws", ...schedulerOf(options) }),
+          logger,
+        )
+      : stored;
   const transport = options.transport ?? defaultTransport(options, env, logger, records);
   // No wire endpoint on Lambda: createHttpApp leaves its code out of the bundle.
   const app = createHttpApp({
@@ -121,14 +140,21 @@ function defaultTransport(
   logger: Logger,
   records: DynamoJobRecords | undefined,
 ): Transport {
+  const scheduling = schedulingFromEnv(env);
   return createAwsTransport({
     topicArn: requireEnv(env, TOPIC_ARN_ENV, "the ARN of the SNS topic jobs are published to"),
     queues: parseQueuesEnv(env, Object.keys(options.jobs)),
     ...(options.sqs === undefined ? {} : { sqs: options.sqs }),
     ...(options.sns === undefined ? {} : { sns: options.sns }),
+    ...schedulerOf(options),
+    ...(scheduling === undefined ? {} : { scheduling }),
     ...(records === undefined ? {} : { records }),
     logger,
   });
+}
+
+function schedulerOf(options: ApiFunctionOptions): { scheduler?: SchedulerClient } {
+  return options.scheduler === undefined ? {} : { scheduler: options.scheduler };
 }
 
 /**

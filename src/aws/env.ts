@@ -1,5 +1,6 @@
 import { OffloadError } from "../core/errors.js";
 import type { AwsJobQueues } from "./options.js";
+import type { AwsScheduling } from "./scheduled-sends.js";
 
 /** Environment variables, as `process.env` holds them. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -23,6 +24,25 @@ export const QUEUES_ENV = "OFFLOAD_QUEUES";
  * function's environment; unset when the stack keeps no job history (`aws.jobHistory: false`).
  */
 export const JOB_TABLE_ENV = "OFFLOAD_JOB_TABLE";
+
+/** The stack's schedule group, in the API function's environment (long delays are scheduled there). */
+export const SCHEDULE_GROUP_ENV = "OFFLOAD_SCHEDULE_GROUP";
+/** The role the stack's schedules send with, in the API function's environment. */
+export const SCHEDULER_ROLE_ARN_ENV = "OFFLOAD_SCHEDULER_ROLE_ARN";
+/** The stack's scheduler DLQ, in the API function's environment. */
+export const SCHEDULER_DLQ_ARN_ENV = "OFFLOAD_SCHEDULER_DLQ_ARN";
+
+/**
+ * The stack's scheduling from OFFLOAD_SCHEDULE_GROUP, OFFLOAD_SCHEDULER_ROLE_ARN and
+ * OFFLOAD_SCHEDULER_DLQ_ARN; undefined when the group or the role is unset.
+ */
+export function schedulingFromEnv(env: Environment): AwsScheduling | undefined {
+  const groupName = env[SCHEDULE_GROUP_ENV]?.trim();
+  const roleArn = env[SCHEDULER_ROLE_ARN_ENV]?.trim();
+  const dlqArn = env[SCHEDULER_DLQ_ARN_ENV]?.trim();
+  if (!groupName || !roleArn) return undefined;
+  return { groupName, roleArn, ...(dlqArn ? { dlqArn } : {}) };
+}
 
 /** The API function's CORS origins, comma-separated (empty: CORS off). */
 export const CORS_ORIGINS_ENV = "OFFLOAD_CORS_ORIGINS";

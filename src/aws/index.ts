@@ -17,6 +17,9 @@ export {
   JOB_TABLE_ENV,
   QUEUE_URL_ENV,
   QUEUES_ENV,
+  SCHEDULE_GROUP_ENV,
+  SCHEDULER_DLQ_ARN_ENV,
+  SCHEDULER_ROLE_ARN_ENV,
   TOPIC_ARN_ENV,
 } from "./env.js";
 export {
@@ -47,11 +50,22 @@ export {
   resolveAwsTransportOptions,
 } from "./options.js";
 export {
+  type AwsScheduling,
+  cancellingSchedules,
+  createScheduledSends,
+  type OneTimeSend,
+  oneTimeSchedule,
+  type ScheduledSends,
+  type ScheduledSendsOptions,
+  scheduleNameOf,
+} from "./scheduled-sends.js";
+export {
   type AwsTransportTarget,
   awsTransportTargetFromOutputs,
   jobTableNameFromOutputs,
   readStackOutputs,
   type StackOutputs,
   type StackOutputsFile,
+  schedulingFromOutputs,
 } from "./stack-outputs.js";
 export { createAwsTransport } from "./transport.js";

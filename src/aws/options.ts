@@ -1,9 +1,11 @@
+import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Clock } from "../core/clock.js";
 import { OffloadError } from "../core/errors.js";
 import type { JobAcceptance } from "../core/job-status.js";
 import type { Logger } from "../core/logger.js";
+import type { AwsScheduling } from "./scheduled-sends.js";
 
 /** A job accepted on AWS: its record, and the payload it is sent with. */
 export interface AwsJobAcceptance extends JobAcceptance {
@@ -58,6 +60,15 @@ export interface AwsTransportOptions {
   /** @defaultValue `new SNSClient({ region, endpoint })` */
   sns?: SNSClient;
   /**
+   * The stack's schedule group, scheduler role and scheduler DLQ (stack outputs
+   * `ScheduleGroupName`, `SchedulerRoleArn`, `SchedulerDlqArn`): a send delayed more than 900 s
+   * becomes a one-time schedule there.
+   * @defaultValue none: a delay over 900 s is refused (DelayTooLong)
+   */
+  scheduling?: AwsScheduling;
+  /** @defaultValue `new SchedulerClient({ region, endpoint })`, created at the first long delay (needs @aws-sdk/client-scheduler) */
+  scheduler?: SchedulerClient;
+  /**
    * The region of the default clients and of `transport.region`; a queue
    * whose URL names its region (`sqs.<region>.amazonaws.com`) keeps that one
    * in its ARN.
@@ -95,12 +106,18 @@ export interface ResolvedAwsTransportOptions {
   readonly partition: string;
   readonly queues: ReadonlyMap<string, ResolvedJobQueues>;
   readonly endpoint: string | undefined;
+  readonly scheduling: Readonly<AwsScheduling> | undefined;
 }
 
 /** `arn:<partition>:sns:<region>:<account>:<name>` (topic names: 1–256 of A-Z a-z 0-9 - _, `.fifo` allowed). */
 const TOPIC_ARN = /^arn:(aws[a-z-]*):sns:([a-z0-9-]+):(\d{12}):[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 /** Queue names: 1–80 of A-Z a-z 0-9 - _, `.fifo` allowed (SQS CreateQueue). */
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+/** Schedule group names: 1–64 of [0-9a-zA-Z-_.] (API reference, CreateScheduleGroup). */
+const GROUP_NAME = /^[0-9A-Za-z_.-]{1,64}$/;
+/** The pattern of Scheduler's Target.RoleArn (API reference, Target). */
+const ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** `sqs.<region>.amazonaws.com[.cn]` and the legacy `<region>.queue.amazonaws.com[.cn]`. */
 const QUEUE_HOST = /^(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?$/;
@@ -153,6 +170,24 @@ export function resolveAwsTransportOptions(
         queues.set(jobName, { queueUrl: job.queueUrl, queueArn, dlqUrl: job.dlqUrl, dlqArn });
     }
   }
+  const scheduling = options.scheduling;
+  if (scheduling !== undefined) {
+    if (!GROUP_NAME.test(String(scheduling.groupName))) {
+      problems.push(
+        `scheduling.groupName must be a schedule group name (1 to 64 of letters, digits, '-', '_', '.'); got ${JSON.stringify(scheduling.groupName)}`,
+      );
+    }
+    if (!ROLE_ARN.test(String(scheduling.roleArn))) {
+      problems.push(
+        `scheduling.roleArn must be an IAM role ARN like arn:aws:iam::123456789012:role/my-app-scheduler; got ${JSON.stringify(scheduling.roleArn)}`,
+      );
+    }
+    if (scheduling.dlqArn !== undefined && !QUEUE_ARN.test(String(scheduling.dlqArn))) {
+      problems.push(
+        `scheduling.dlqArn must be an SQS queue ARN like arn:aws:sqs:us-east-1:123456789012:my-app-scheduler-dlq; got ${JSON.stringify(scheduling.dlqArn)}`,
+      );
+    }
+  }
   if (problems.length > 0) {
     throw new OffloadError(
       "InvalidAwsTransportOptions",
@@ -165,6 +200,7 @@ export function resolveAwsTransportOptions(
     partition,
     queues,
     endpoint: options.endpoint,
+    scheduling: scheduling === undefined ? undefined : Object.freeze({ ...scheduling }),
   });
 }
 

@@ -1,8 +1,16 @@
 import { readFileSync } from "node:fs";
 import { OffloadError } from "../core/errors.js";
 import { JOB_TABLE_NAME_OUTPUT } from "../core/job-table.js";
-import { type JobOutput, jobOutputKey, TOPIC_ARN_OUTPUT } from "../core/stack-layout.js";
+import {
+  type JobOutput,
+  jobOutputKey,
+  SCHEDULE_GROUP_NAME_OUTPUT,
+  SCHEDULER_DLQ_ARN_OUTPUT,
+  SCHEDULER_ROLE_ARN_OUTPUT,
+  TOPIC_ARN_OUTPUT,
+} from "../core/stack-layout.js";
 import type { AwsJobQueues } from "./options.js";
+import type { AwsScheduling } from "./scheduled-sends.js";
 
 /** One stack's outputs, by output key. */
 export type StackOutputs = Readonly<Record<string, string>>;
@@ -18,6 +26,8 @@ export interface StackOutputsFile {
 export interface AwsTransportTarget {
   topicArn: string;
   queues: Record<string, Required<AwsJobQueues>>;
+  /** The stack's schedule group and role; absent for a stack deployed before scheduling. */
+  scheduling?: AwsScheduling;
 }
 
 /**
@@ -127,7 +137,20 @@ export function awsTransportTargetFromOutputs(
       `The stack outputs lack ${missing.join(", ")}: deploy the app again (\`offload deploy\`) so the stack has every job of the jobs folder`,
     );
   }
-  return { topicArn, queues };
+  const scheduling = schedulingFromOutputs(outputs);
+  return { topicArn, queues, ...(scheduling === undefined ? {} : { scheduling }) };
+}
+
+/**
+ * The stack's schedule group, scheduler role and scheduler DLQ (outputs `ScheduleGroupName`,
+ * `SchedulerRoleArn`, `SchedulerDlqArn`); undefined for a stack deployed before they existed.
+ */
+export function schedulingFromOutputs(outputs: StackOutputs): AwsScheduling | undefined {
+  const groupName = outputs[SCHEDULE_GROUP_NAME_OUTPUT];
+  const roleArn = outputs[SCHEDULER_ROLE_ARN_OUTPUT];
+  const dlqArn = outputs[SCHEDULER_DLQ_ARN_OUTPUT];
+  if (!groupName || !roleArn) return undefined;
+  return { groupName, roleArn, ...(dlqArn ? { dlqArn } : {}) };
 }
 
 /**

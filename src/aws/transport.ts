@@ -1,3 +1,4 @@
+import type { CreateScheduleCommandInput } from "@aws-sdk/client-scheduler";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import {
   ChangeMessageVisibilityCommand,
@@ -28,6 +29,10 @@ import {
   type ResolvedJobQueues,
   resolveAwsTransportOptions,
 } from "./options.js";
+import { createScheduledSends, type ScheduledSends } from "./scheduled-sends.js";
+
+/** The longest delay a send may ask for: 365 days (31,536,000 s); beyond SQS's 900 s it is scheduled. */
+const MAX_SCHEDULED_DELAY_SECONDS = 31_536_000;
 
 /** DeleteMessageBatch takes at most 10 entries. */
 const SQS_BATCH = AWS_LIMITS.sqs.maxBatchEntries;
@@ -41,8 +46,12 @@ const SQS_BATCH = AWS_LIMITS.sqs.maxBatchEntries;
  *   its queue with `DelaySeconds`, since SNS has no per-message delay. It
  *   resolves with the job's id, which travels as the `jobId` attribute (SNS's
  *   and SQS's message ids differ: SNS delivers a copy).
- *   Longer delays are refused (`DelayTooLong`): they need EventBridge
- *   Scheduler, which this transport does not use yet.
+ *   A longer delay (up to 365 days) becomes an EventBridge Scheduler one-time
+ *   schedule in the stack's group (option `scheduling`), which sends the job
+ *   to its queue at the due minute with the seconds left as DelaySeconds: the
+ *   job starts at the asked time at the earliest, and within the minute after
+ *   it (Scheduler's precision). Without `scheduling` such a delay is refused
+ *   (`DelayTooLong`).
  * - `stats`: `oldestMessageAgeSeconds` of the queue is always 0, because SQS
  *   reports it only as the CloudWatch metric ApproximateAgeOfOldestMessage,
  *   and peeking would count as a receive towards maxReceiveCount. The
@@ -71,6 +80,14 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
   const clock = options.clock ?? systemClock;
   const { topicArn, queues } = resolved;
   const { records } = options;
+  const scheduled: ScheduledSends | undefined =
+    resolved.scheduling &&
+    createScheduledSends({
+      scheduling: resolved.scheduling,
+      partition: resolved.partition,
+      clientConfig,
+      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+    });
 
   const of = (jobName: string): ResolvedJobQueues => {
     const found = queues.get(jobName);
@@ -96,8 +113,17 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
     request: SendRequest,
     attributes: ReturnType<typeof jobMessageAttributes>,
     delay: number,
+    schedule: CreateScheduleCommandInput | undefined,
   ): Promise<void> {
     const { queueUrl } = of(request.jobName);
+    if (schedule !== undefined) {
+      await scheduled!.create(schedule, request);
+      logger.debug(
+        { jobName: request.jobName, jobId: request.jobId, delaySeconds: delay },
+        "job scheduled",
+      );
+      return;
+    }
     let messageId: string | undefined;
     const direct = request.delaySeconds !== undefined;
     if (direct) {
@@ -157,7 +183,19 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
       of(request.jobName);
       const attributes = jobMessageAttributes(request);
       checkMessageSize(request, attributes);
-      const delay = checkDelay(request);
+      const delay = checkDelay(request, scheduled !== undefined);
+      // A long delay's schedule is made (and its size checked) before any call.
+      const schedule =
+        delay > AWS_LIMITS.sqs.maxDelaySeconds
+          ? scheduled!.prepare({
+              jobName: request.jobName,
+              jobId: request.jobId,
+              queueUrl: of(request.jobName).queueUrl,
+              body: request.body,
+              attributes,
+              dueMs: clock.now() + delay * 1000,
+            })
+          : undefined;
       const acceptance = records === undefined ? undefined : acceptanceOf(request, delay);
       if (records !== undefined && acceptance !== undefined) {
         const accepted = await records.accept(acceptance);
@@ -174,7 +212,7 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
         }
       }
       try {
-        await publish(request, attributes, delay);
+        await publish(request, attributes, delay, schedule);
       } catch (e) {
         // Unsent: free the id and the key, so the caller can send it again with them.
         if (records !== undefined && acceptance !== undefined) {
@@ -304,19 +342,26 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
   };
 }
 
-function checkDelay(request: SendRequest): number {
+function checkDelay(request: SendRequest, canSchedule: boolean): number {
   const delay = request.delaySeconds ?? 0;
   if (!Number.isInteger(delay) || delay < 0) {
     throw new OffloadError(
       "InvalidDelay",
-      `delaySeconds must be a whole number of seconds from 0 to ${AWS_LIMITS.sqs.maxDelaySeconds}; got ${delay}`,
+      `delaySeconds must be a whole number of seconds from 0 to ${MAX_SCHEDULED_DELAY_SECONDS}; got ${delay}`,
       { jobName: request.jobName },
     );
   }
-  if (delay > AWS_LIMITS.sqs.maxDelaySeconds) {
+  if (delay > MAX_SCHEDULED_DELAY_SECONDS) {
     throw new OffloadError(
       "DelayTooLong",
-      `delaySeconds ${delay} is longer than ${AWS_LIMITS.sqs.maxDelaySeconds} (15 minutes), the longest SQS delays a message; longer delays need EventBridge Scheduler, which the AWS transport does not support until scheduling lands`,
+      `delaySeconds ${delay} is longer than ${MAX_SCHEDULED_DELAY_SECONDS} (365 days), the longest a job can be delayed`,
+      { jobName: request.jobName },
+    );
+  }
+  if (delay > AWS_LIMITS.sqs.maxDelaySeconds && !canSchedule) {
+    throw new OffloadError(
+      "DelayTooLong",
+      `delaySeconds ${delay} is longer than ${AWS_LIMITS.sqs.maxDelaySeconds} (15 minutes), the longest SQS delays a message; longer delays go through EventBridge Scheduler, and this AWS transport has no \`scheduling\` option (stack outputs ScheduleGroupName and SchedulerRoleArn: deploy the app again to get them)`,
       { jobName: request.jobName },
     );
   }

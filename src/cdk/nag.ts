@@ -1,6 +1,7 @@
 import { Validations } from "aws-cdk-lib";
 import type { AwsApiConfig } from "../core/config.js";
 import type { ApiResources } from "./api-resources.js";
+import type { StackScheduling } from "./schedules.js";
 
 /**
  * The cdk-nag AwsSolutions findings the stack accepts, each with its reason.
@@ -12,7 +13,22 @@ import type { ApiResources } from "./api-resources.js";
 export function acknowledgeNagFindings(
   api: ApiResources,
   auth: NonNullable<AwsApiConfig["auth"]>,
+  scheduling?: StackScheduling,
 ): void {
+  if (scheduling) {
+    // The group's ARN pattern is the narrowest a schedule can be named by: schedules come and go
+    // with the jobs delayed beyond 900 s, each named from its job id.
+    Validations.of(api.function.role ?? api.function).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduling.groupName}/*]`,
+      reason:
+        "The API function creates and deletes one-time schedules (jobs delayed beyond 900 s), named from job ids, in the stack's schedule group only.",
+    });
+    Validations.of(scheduling.dlq).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason:
+        "This queue is a dead-letter queue: EventBridge Scheduler's, for scheduled sends that failed all their retries (a target's DeadLetterConfig, which cdk-nag does not see).",
+    });
+  }
   if (auth === "none") {
     for (const route of api.routes) {
       // On the route's CfnRoute only: the integration and permission below it are not at issue.

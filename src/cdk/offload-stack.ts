@@ -14,6 +14,10 @@ import {
   API_URL_OUTPUT,
   jobOutputKey,
   pascalCase,
+  SCHEDULE_GROUP_NAME_OUTPUT,
+  SCHEDULER_DLQ_ARN_OUTPUT,
+  SCHEDULER_DLQ_URL_OUTPUT,
+  SCHEDULER_ROLE_ARN_OUTPUT,
   TOPIC_ARN_OUTPUT,
 } from "../core/stack-layout.js";
 import { ApiResources } from "./api-resources.js";
@@ -21,6 +25,7 @@ import { JobResources } from "./job-resources.js";
 import { JobTable } from "./job-table.js";
 import { acknowledgeNagFindings } from "./nag.js";
 import { jobQueueNames, topicNames } from "./names.js";
+import { SCHEDULING_ENV, StackScheduling } from "./schedules.js";
 import { assertValidStack } from "./validate.js";
 
 /** One job of the stack, as plain data. */
@@ -88,6 +93,8 @@ export class OffloadStack extends Stack {
   readonly jobs: ReadonlyMap<string, JobResources>;
   /** The HTTP API serving POST /jobs and its function. */
   readonly api: ApiResources;
+  /** The schedule group, role and DLQ of long delays and recurring schedules, and those schedules. */
+  readonly scheduling: StackScheduling;
   /** Each job's status and history; undefined when `jobHistory` is false. */
   readonly jobTable: JobTable | undefined;
   /** Advice that is not an error (also added as warning annotations). */
@@ -173,8 +180,22 @@ export class OffloadStack extends Stack {
       jobTable: this.jobTable,
     });
 
+    this.scheduling = new StackScheduling(this, "Scheduling", {
+      jobs: props.jobs.map((job) => ({
+        name: job.name,
+        queue: jobs.get(job.name)!.queue,
+        schedules: job.options.schedules,
+      })),
+      alertTopic: this.alertTopic,
+    });
+    // The API function schedules sends delayed beyond 900 s, and deletes them on cancel.
+    this.scheduling.grantSchedule(this.api.function);
+    this.api.function.addEnvironment(SCHEDULING_ENV.groupName, this.scheduling.groupName);
+    this.api.function.addEnvironment(SCHEDULING_ENV.roleArn, this.scheduling.role.roleArn);
+    this.api.function.addEnvironment(SCHEDULING_ENV.dlqArn, this.scheduling.dlq.queueArn);
+
     this.addOutputs();
-    acknowledgeNagFindings(this.api, auth);
+    acknowledgeNagFindings(this.api, auth, this.scheduling);
   }
 
   /** Outputs are direct children of the stack, so their logical ids are exactly the layout's keys. */
@@ -197,6 +218,24 @@ export class OffloadStack extends Stack {
         description: "The DynamoDB table holding each job's status and history",
         value: this.jobTable.tableName,
       });
+    }
+    const scheduling: Record<string, [value: string, description: string]> = {
+      [SCHEDULE_GROUP_NAME_OUTPUT]: [
+        this.scheduling.groupName,
+        "The EventBridge Scheduler group of long delays and recurring schedules",
+      ],
+      [SCHEDULER_ROLE_ARN_OUTPUT]: [
+        this.scheduling.role.roleArn,
+        "The role EventBridge Scheduler sends scheduled jobs with",
+      ],
+      [SCHEDULER_DLQ_ARN_OUTPUT]: [
+        this.scheduling.dlq.queueArn,
+        "Where EventBridge Scheduler puts a scheduled send that failed all its retries",
+      ],
+      [SCHEDULER_DLQ_URL_OUTPUT]: [this.scheduling.dlq.queueUrl, "The scheduler DLQ's URL"],
+    };
+    for (const [key, [value, description]] of Object.entries(scheduling)) {
+      new CfnOutput(this, key, { description, value });
     }
     for (const [name, job] of this.jobs) {
       const outputs = {

@@ -7,6 +7,7 @@ import {
   readStackOutputs,
 } from "../aws/stack-outputs.js";
 import { createAwsTransport } from "../aws/transport.js";
+import { silentLogger } from "../core/logger.js";
 import type { Transport } from "../core/transport.js";
 import { createTransportBackend } from "../http/transport-backend.js";
 import { type LoadedJob, loadJobs } from "../runtime/index.js";
@@ -60,6 +61,18 @@ export async function connectToStack(
       ...(endpoint ? { endpoint } : {}),
     });
     records = createDynamoJobRecords({ tableName, dynamodb, jobNames });
+    if (target.scheduling !== undefined) {
+      // A cancelled job delayed beyond 900 s loses its one-time schedule too.
+      const { cancellingSchedules, createScheduledSends } = await import(
+        "../aws/scheduled-sends.js"
+      );
+      const sends = createScheduledSends({
+        scheduling: target.scheduling,
+        partition: target.topicArn.split(":")[1] ?? "aws",
+        clientConfig: { ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) },
+      });
+      records = cancellingSchedules(records, sends, silentLogger);
+    }
   }
   const transport = createAwsTransport({
     ...target,

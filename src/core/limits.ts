@@ -37,6 +37,17 @@ export const AWS_LIMITS = Object.freeze({
     /** SNS's largest message, attributes included: 256 KiB (API reference, Publish). */
     maxPublishBytes: 262_144,
   }),
+  scheduler: Object.freeze({
+    /** A schedule's target input: at most 256 KiB (EventBridge Scheduler quotas, "Maximum payload size"). */
+    maxInputBytes: 262_144,
+    /** A schedule or schedule group name: 1 to 64 of [0-9a-zA-Z-_.] (API reference, CreateSchedule, Name). */
+    maxNameChars: 64,
+    /** A one-time `at()` schedule fires at a whole minute: its precision is one minute (User Guide, "Schedule types"). */
+    precisionSeconds: 60,
+    /** A target's retries: at most 185 attempts within 24 hours (API reference, RetryPolicy). */
+    maxRetryAttempts: 185,
+    maxEventAgeSeconds: 86_400,
+  }),
   lambda: Object.freeze({
     /** Longest function timeout: 900 s, 15 minutes (Lambda quotas, "Function timeout"). */
     maxTimeoutSeconds: 900,

@@ -72,3 +72,12 @@ export function outputKeyClashes(jobNames: readonly string[]): string[][] {
   }
   return [...byKey.values()].filter((names) => names.length > 1);
 }
+
+/**
+ * Scheduling's outputs: the stack's EventBridge Scheduler group, the role its schedules send
+ * with, and the queue holding the sends that failed all their retries.
+ */
+export const SCHEDULE_GROUP_NAME_OUTPUT = "ScheduleGroupName";
+export const SCHEDULER_ROLE_ARN_OUTPUT = "SchedulerRoleArn";
+export const SCHEDULER_DLQ_ARN_OUTPUT = "SchedulerDlqArn";
+export const SCHEDULER_DLQ_URL_OUTPUT = "SchedulerDlqUrl";

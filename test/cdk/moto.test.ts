@@ -82,7 +82,11 @@ describe("the template applied to moto", () => {
     const keys = ["a", "b"].flatMap((job) =>
       (["QueueUrl", "QueueName", "DlqUrl", "DlqName"] as const).map((o) => jobOutputKey(job, o)),
     );
-    expect(Object.keys(outputs).sort()).toEqual(["AlertTopicArn", "TopicArn", ...keys].sort());
+    // Scheduling's outputs that moto resolves: the group's name and the scheduler DLQ's.
+    const scheduling = ["ScheduleGroupName", "SchedulerDlqArn", "SchedulerDlqUrl"];
+    expect(Object.keys(outputs).sort()).toEqual(
+      ["AlertTopicArn", "TopicArn", ...scheduling, ...keys].sort(),
+    );
     expect(outputs.TopicArn).toMatch(/^arn:aws:sns:us-east-1:\d{12}:demo-dev-jobs$/);
     expect(outputs.JobAQueueName).toBe("demo-dev-a");
     expect(outputs.JobADlqName).toBe("demo-dev-a-dlq");

@@ -55,13 +55,21 @@ describe.each(auths)("cdk-nag AwsSolutions, $name auth", ({ auth }) => {
       expect(typeof a.reason).toBe("string");
       expect((a.reason as string).trim().length).toBeGreaterThan(20);
     }
-    expect(found.map((a) => `${a.path} ${a.rule}`)).toEqual(
-      auth === "none"
-        ? [
-            "demo-dev/Api/HttpApi/POST--jobs/Resource Annotation::AwsSolutions-APIG4",
-            "demo-dev/Api/HttpApi/POST--jobs--{jobName}/Resource Annotation::AwsSolutions-APIG4",
-          ]
-        : [],
+    // Scheduling's, whatever the auth: the sender's schedules in the stack's group, Scheduler's DLQ.
+    const scheduling = [
+      "demo-dev/Api/Role Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/demo-dev/*]",
+      "demo-dev/Scheduling/Dlq Annotation::AwsSolutions-SQS3",
+    ];
+    expect(found.map((a) => `${a.path} ${a.rule}`).sort()).toEqual(
+      [
+        ...(auth === "none"
+          ? [
+              "demo-dev/Api/HttpApi/POST--jobs/Resource Annotation::AwsSolutions-APIG4",
+              "demo-dev/Api/HttpApi/POST--jobs--{jobName}/Resource Annotation::AwsSolutions-APIG4",
+            ]
+          : []),
+        ...scheduling,
+      ].sort(),
     );
   });
 });

@@ -256,17 +256,24 @@ describe.each([
 
 describe("the stack", () => {
   it("has exactly these resources for two jobs", () => {
-    template.resourceCountIs("AWS::SQS::Queue", 4);
+    // Each job's queue and DLQ, and EventBridge Scheduler's DLQ.
+    template.resourceCountIs("AWS::SQS::Queue", 5);
     template.resourceCountIs("AWS::SNS::Topic", 2);
     template.resourceCountIs("AWS::SNS::Subscription", 3);
     template.resourceCountIs("AWS::Lambda::Function", 3);
     template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
-    template.resourceCountIs("AWS::CloudWatch::Alarm", 2);
+    template.resourceCountIs("AWS::CloudWatch::Alarm", 3);
+    template.resourceCountIs("AWS::Scheduler::ScheduleGroup", 1);
+    template.resourceCountIs("AWS::Scheduler::Schedule", 0);
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
       [
         "AlertTopicArn",
         "ApiUrl",
         "JobTableName",
+        "ScheduleGroupName",
+        "SchedulerDlqArn",
+        "SchedulerDlqUrl",
+        "SchedulerRoleArn",
         "TopicArn",
         ...["A", "B"].flatMap((j) =>
           ["QueueUrl", "QueueName", "DlqUrl", "DlqName"].map((o) => `Job${j}${o}`),
@@ -282,9 +289,9 @@ describe("the stack", () => {
       apiCode: code,
     });
     const t = Template.fromStack(stack);
-    t.resourceCountIs("AWS::SQS::Queue", 2);
+    t.resourceCountIs("AWS::SQS::Queue", 3);
     t.resourceCountIs("AWS::SNS::Subscription", 1);
-    t.resourceCountIs("AWS::CloudWatch::Alarm", 1);
+    t.resourceCountIs("AWS::CloudWatch::Alarm", 2);
     t.resourceCountIs("AWS::Lambda::EventSourceMapping", 0);
     // Only the API's function.
     t.resourceCountIs("AWS::Lambda::Function", 1);
@@ -327,7 +334,7 @@ describe("the stack", () => {
     });
     t.hasOutput("JobAQueueUrl", Match.anyValue());
     t.hasOutput("JobAQueueUrlQueueUrl", Match.anyValue());
-    t.resourceCountIs("AWS::SQS::Queue", 4);
+    t.resourceCountIs("AWS::SQS::Queue", 5);
   });
 
   it("refuses jobs whose output keys clash", () => {

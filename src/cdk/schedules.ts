@@ -1,0 +1,215 @@
+import { createHash } from "node:crypto";
+import { Duration, Stack } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as scheduler from "aws-cdk-lib/aws-scheduler";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { JOB_ID_ATTRIBUTE } from "../core/job-id.js";
+import type { JobSchedule } from "../core/job-types.js";
+import { AWS_LIMITS } from "../core/limits.js";
+import {
+  SCHEDULE_RETRY_POLICY,
+  sendMessageInput,
+  sqsSendMessageTargetArn,
+} from "../core/scheduled-send.js";
+import { QUEUE_RETENTION_DAYS } from "./validate.js";
+
+/** One job's recurring schedules and the queue they send to. */
+export interface ScheduledJob {
+  readonly name: string;
+  readonly queue: sqs.IQueue;
+  readonly schedules: ReadonlyArray<JobSchedule>;
+}
+
+/** What {@link StackScheduling} is made from. */
+export interface StackSchedulingProps {
+  /** Every job of the stack: the scheduler role may send to each queue (long delays). */
+  readonly jobs: ReadonlyArray<ScheduledJob>;
+  /** Where the scheduler DLQ's alarm goes. */
+  readonly alertTopic: sns.ITopic;
+}
+
+const MAX_NAME = AWS_LIMITS.scheduler.maxNameChars;
+
+/**
+ * The API function's environment for scheduling (offload/aws reads the same names; the construct
+ * imports no runtime code).
+ */
+export const SCHEDULING_ENV = Object.freeze({
+  groupName: "OFFLOAD_SCHEDULE_GROUP",
+  roleArn: "OFFLOAD_SCHEDULER_ROLE_ARN",
+  dlqArn: "OFFLOAD_SCHEDULER_DLQ_ARN",
+});
+
+/**
+ * The stack's schedule group: its name, cut to Scheduler's 64 characters with a hash of the
+ * whole name when longer.
+ */
+export function scheduleGroupName(stackName: string): string {
+  return withinNameLimit(stackName);
+}
+
+/** A recurring schedule's name in the stack's group: `<job>.<schedule>` (64 characters at most). */
+export function recurringScheduleName(jobName: string, scheduleName: string): string {
+  return withinNameLimit(`${jobName}.${scheduleName}`);
+}
+
+/**
+ * The job id of a recurring run on AWS: `<job>:<schedule>:<scheduled time>`, the time as
+ * Scheduler substitutes it (`2026-03-29T00:30:00Z`), so a run retried by Scheduler keeps its id.
+ */
+export function recurringJobIdTemplate(jobName: string, scheduleName: string): string {
+  return `${jobName}:${scheduleName}:<aws.scheduler.scheduled-time>`;
+}
+
+/**
+ * EventBridge Scheduler for the stack: a schedule group named for the stack; a role Scheduler
+ * assumes, trusted by `scheduler.amazonaws.com` for this account's group only, that may send to
+ * the job queues and the scheduler DLQ and nothing else; that DLQ (sends that failed all their
+ * retries, with an alarm); and one schedule per job schedule, each sending the job to its queue
+ * through the universal SQS SendMessage target with the `jobName` and `jobId` attributes.
+ *
+ * Failed sends go to a DLQ of their own, not the job's: what Scheduler dead-letters is the
+ * SendMessage request (queue URL, body, attributes), not a job message, and a redrive of the
+ * job's DLQ would send it to the job as its payload.
+ *
+ * The queues are encrypted with SQS-managed keys, so the role needs no KMS grant.
+ *
+ * @example
+ * const scheduling = new StackScheduling(this, "Scheduling", { jobs, alertTopic });
+ * scheduling.grantSchedule(api.function.role!);
+ */
+export class StackScheduling extends Construct {
+  readonly group: scheduler.CfnScheduleGroup;
+  readonly groupName: string;
+  readonly role: iam.Role;
+  readonly dlq: sqs.Queue;
+  readonly alarm: cloudwatch.Alarm;
+  /** Each recurring schedule, by `<job>.<schedule>`. */
+  readonly schedules: ReadonlyMap<string, scheduler.CfnSchedule>;
+
+  constructor(scope: Construct, id: string, props: StackSchedulingProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.groupName = scheduleGroupName(stack.stackName);
+    this.group = new scheduler.CfnScheduleGroup(this, "Group", { name: this.groupName });
+
+    this.dlq = new sqs.Queue(this, "Dlq", {
+      // `_` is in no stack or job name: this never equals a job's queue name (`<stack>-<job>`).
+      queueName: `${stack.stackName}_scheduler-dlq`.slice(0, AWS_LIMITS.sqs.maxQueueNameChars),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
+    });
+    this.alarm = new cloudwatch.Alarm(this, "DlqAlarm", {
+      alarmDescription:
+        "offload scheduling: EventBridge Scheduler could not send a scheduled job to its queue",
+      metric: this.dlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarm.addAlarmAction(new SnsAction(props.alertTopic));
+
+    // Confused deputy: only this account's schedules in this group may assume it.
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
+        conditions: {
+          StringEquals: { "aws:SourceAccount": stack.account },
+          ArnEquals: { "aws:SourceArn": this.groupArn },
+        },
+      }),
+      description: "offload scheduling: send scheduled jobs to their queues",
+    });
+    for (const job of props.jobs) job.queue.grantSendMessages(this.role);
+    this.dlq.grantSendMessages(this.role);
+
+    const schedules = new Map<string, scheduler.CfnSchedule>();
+    for (const job of props.jobs) {
+      for (const schedule of job.schedules) {
+        const key = `${job.name}.${schedule.name}`;
+        schedules.set(key, this.recurring(job, schedule, stack));
+      }
+    }
+    this.schedules = schedules;
+  }
+
+  /** `arn:<partition>:scheduler:<region>:<account>:schedule-group/<group>`. */
+  get groupArn(): string {
+    const stack = Stack.of(this);
+    return `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule-group/${this.groupName}`;
+  }
+
+  /**
+   * Lets a sender (the API function, a client's role) create and delete schedules in the
+   * stack's group only, and pass the scheduler role to Scheduler only.
+   */
+  grantSchedule(grantee: iam.IGrantable): void {
+    const stack = Stack.of(this);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
+      resourceArns: [
+        `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${this.groupName}/*`,
+      ],
+    });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["iam:PassRole"],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+      }),
+    );
+  }
+
+  private recurring(job: ScheduledJob, schedule: JobSchedule, stack: Stack): scheduler.CfnSchedule {
+    const input = sendMessageInput(
+      {
+        queueUrl: job.queue.queueUrl,
+        body: JSON.stringify(schedule.payload),
+        attributes: { jobName: { DataType: "String", StringValue: job.name } },
+      },
+      { [JOB_ID_ATTRIBUTE]: recurringJobIdTemplate(job.name, schedule.name) },
+    );
+    const resource = new scheduler.CfnSchedule(this, `Schedule-${job.name}-${schedule.name}`, {
+      name: recurringScheduleName(job.name, schedule.name),
+      groupName: this.groupName,
+      description: `offload job ${job.name}, schedule ${schedule.name}: ${schedule.expression}`,
+      scheduleExpression: schedule.expression,
+      scheduleExpressionTimezone: schedule.timezone,
+      flexibleTimeWindow: { mode: "OFF" },
+      state: "ENABLED",
+      // Scheduler refuses a StartDate more than 5 minutes past; a start already past is no start.
+      ...(schedule.start !== undefined && schedule.start > Date.now()
+        ? { startDate: new Date(schedule.start).toISOString() }
+        : {}),
+      ...(schedule.end === undefined ? {} : { endDate: new Date(schedule.end).toISOString() }),
+      target: {
+        arn: sqsSendMessageTargetArn(stack.partition),
+        roleArn: this.role.roleArn,
+        input,
+        retryPolicy: {
+          maximumRetryAttempts: SCHEDULE_RETRY_POLICY.MaximumRetryAttempts,
+          maximumEventAgeInSeconds: SCHEDULE_RETRY_POLICY.MaximumEventAgeInSeconds,
+        },
+        deadLetterConfig: { arn: this.dlq.queueArn },
+      },
+    });
+    resource.addDependency(this.group);
+    return resource;
+  }
+}
+
+function withinNameLimit(name: string): string {
+  const cleaned = name.replace(/[^0-9A-Za-z_.-]/g, "_");
+  if (cleaned === name && name.length <= MAX_NAME) return name;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
+  return `${cleaned.slice(0, MAX_NAME - hash.length - 1)}-${hash}`;
+}

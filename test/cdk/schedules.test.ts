@@ -1,0 +1,207 @@
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  SCHEDULE_GROUP_ENV,
+  SCHEDULER_DLQ_ARN_ENV,
+  SCHEDULER_ROLE_ARN_ENV,
+} from "../../src/aws/env.js";
+import {
+  recurringScheduleName,
+  SCHEDULING_ENV,
+  scheduleGroupName,
+} from "../../src/cdk/schedules.js";
+import { resolveJobOptions } from "../../src/core/job-options.js";
+import { codeFolder, JOB_A_OPTIONS, jobOptions, tempFolder, twoJobStack } from "./support.js";
+
+const folder = tempFolder();
+let template: Template;
+let nagViolations: unknown[];
+
+beforeAll(() => {
+  const code = codeFolder(folder.dir);
+  const report = resolveJobOptions({
+    schema: z.object({ kind: z.string() }),
+    handler: async () => {},
+    schedule: {
+      expression: "cron(0/5 * * * ? *)",
+      timezone: "Europe/Paris",
+      payload: { kind: "<daily>" },
+    },
+  }).resolved;
+  let app: Parameters<AwsSolutionsChecks["validateScope"]>[0];
+  ({ app, template } = twoJobStack(code, {
+    jobs: [
+      { name: "a", options: jobOptions(JOB_A_OPTIONS), code },
+      { name: "report", options: report, code },
+    ],
+  }));
+  nagViolations = new AwsSolutionsChecks().validateScope(app).violations;
+}, 120_000);
+afterAll(() => folder.cleanup());
+
+/** The resolved `Fn::Join` of a template value, tokens written as `{Ref}` / `{Logical.Attr}`. */
+function joined(value: unknown): string {
+  if (typeof value === "string") return value;
+  const v = value as Record<string, unknown>;
+  if (v["Fn::Join"]) {
+    const [sep, parts] = v["Fn::Join"] as [string, unknown[]];
+    return parts.map(joined).join(sep);
+  }
+  if (v.Ref) return `{${v.Ref}}`;
+  if (v["Fn::GetAtt"]) return `{${(v["Fn::GetAtt"] as string[]).join(".")}}`;
+  return JSON.stringify(value);
+}
+
+function logicalIdOf(type: string, match: (props: Record<string, unknown>) => boolean): string {
+  const found = Object.entries(template.findResources(type)).filter(([, r]) =>
+    match(r.Properties ?? {}),
+  );
+  expect(found).toHaveLength(1);
+  return found[0]![0];
+}
+
+describe("the stack's scheduling", () => {
+  it("has a schedule group named for the stack, and a DLQ with an alarm", () => {
+    template.hasResourceProperties("AWS::Scheduler::ScheduleGroup", { Name: "demo-dev" });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "demo-dev_scheduler-dlq",
+      SqsManagedSseEnabled: true,
+    });
+    const dlq = logicalIdOf("AWS::SQS::Queue", (p) => p.QueueName === "demo-dev_scheduler-dlq");
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlq, "QueueName"] } }],
+      Threshold: 1,
+    });
+    expect(nagViolations).toEqual([]);
+  });
+
+  it("has a role only Scheduler assumes, for this account's group, sending to the job queues only", () => {
+    const role = logicalIdOf("AWS::IAM::Role", (p) =>
+      JSON.stringify(p.AssumeRolePolicyDocument).includes("scheduler.amazonaws.com"),
+    );
+    const { Properties } = template.findResources("AWS::IAM::Role")[role]!;
+    const [trust] = Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust.Principal).toEqual({ Service: "scheduler.amazonaws.com" });
+    expect(Object.keys(trust.Condition).sort()).toEqual(["ArnEquals", "StringEquals"]);
+    expect(joined(trust.Condition.ArnEquals["aws:SourceArn"])).toBe(
+      "arn:{AWS::Partition}:scheduler:{AWS::Region}:{AWS::AccountId}:schedule-group/demo-dev",
+    );
+
+    const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((p) =>
+      (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === role),
+    );
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const actions = new Set(statements.flatMap((s) => [s.Action].flat()));
+    expect([...actions].sort()).toEqual([
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:SendMessage",
+    ]);
+    const queues = statements.flatMap((s) => [s.Resource].flat()).map((r) => r["Fn::GetAtt"][0]);
+    const queueIds = Object.keys(template.findResources("AWS::SQS::Queue"));
+    const named = (prefix: string) => queueIds.filter((id) => id.startsWith(prefix));
+    // The job queues and Scheduler's DLQ; never a job's DLQ.
+    expect(queues.sort()).toEqual(
+      [...named("AJobQueue"), ...named("ReportJobQueue"), ...named("SchedulingDlq")].sort(),
+    );
+  });
+
+  it("lets the API function schedule in the stack's group only, and pass only the scheduler role", () => {
+    const statements = Object.values(template.findResources("AWS::IAM::Policy"))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes("ApiRole"))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const scheduling = statements.find((s) => JSON.stringify(s.Action).includes("scheduler:"));
+    expect(scheduling.Action).toEqual(["scheduler:CreateSchedule", "scheduler:DeleteSchedule"]);
+    expect(joined(scheduling.Resource)).toBe(
+      "arn:{AWS::Partition}:scheduler:{AWS::Region}:{AWS::AccountId}:schedule/demo-dev/*",
+    );
+    const pass = statements.find((s) => s.Action === "iam:PassRole");
+    expect(pass.Condition).toEqual({
+      StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" },
+    });
+    expect(pass.Resource["Fn::GetAtt"][0]).toMatch(/^SchedulingRole/);
+
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: "offload HTTP API: POST /jobs",
+      Environment: {
+        Variables: Match.objectLike({
+          [SCHEDULE_GROUP_ENV]: "demo-dev",
+          [SCHEDULER_ROLE_ARN_ENV]: {
+            "Fn::GetAtt": [Match.stringLikeRegexp("^SchedulingRole"), "Arn"],
+          },
+          [SCHEDULER_DLQ_ARN_ENV]: {
+            "Fn::GetAtt": [Match.stringLikeRegexp("^SchedulingDlq"), "Arn"],
+          },
+        }),
+      },
+    });
+    expect(SCHEDULING_ENV).toEqual({
+      groupName: SCHEDULE_GROUP_ENV,
+      roleArn: SCHEDULER_ROLE_ARN_ENV,
+      dlqArn: SCHEDULER_DLQ_ARN_ENV,
+    });
+  });
+
+  it("outputs the group, the role and the DLQ for the transport", () => {
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.ScheduleGroupName.Value).toBe("demo-dev");
+    expect(outputs.SchedulerRoleArn.Value["Fn::GetAtt"][0]).toMatch(/^SchedulingRole/);
+    expect(outputs.SchedulerDlqArn.Value["Fn::GetAtt"][0]).toMatch(/^SchedulingDlq/);
+    expect(outputs.SchedulerDlqUrl.Value.Ref).toMatch(/^SchedulingDlq/);
+  });
+});
+
+describe("a job's recurring schedule", () => {
+  it("is one Scheduler schedule sending the job to its queue with its name and a run id", () => {
+    const schedules = template.findResources("AWS::Scheduler::Schedule");
+    expect(Object.keys(schedules)).toHaveLength(1);
+    const [schedule] = Object.values(schedules);
+    const props = schedule!.Properties;
+    expect(props).toMatchObject({
+      Name: "report.default",
+      GroupName: "demo-dev",
+      ScheduleExpression: "cron(0/5 * * * ? *)",
+      ScheduleExpressionTimezone: "Europe/Paris",
+      FlexibleTimeWindow: { Mode: "OFF" },
+      State: "ENABLED",
+      Target: {
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      },
+    });
+    expect(schedule!.DependsOn).toEqual([expect.stringMatching(/^SchedulingGroup/)]);
+    expect(joined(props.Target.Arn)).toBe(
+      "arn:{AWS::Partition}:scheduler:::aws-sdk:sqs:sendMessage",
+    );
+    expect(props.Target.RoleArn["Fn::GetAtt"][0]).toMatch(/^SchedulingRole/);
+    expect(props.Target.DeadLetterConfig.Arn["Fn::GetAtt"][0]).toMatch(/^SchedulingDlq/);
+    const input = JSON.parse(joined(props.Target.Input));
+    expect(input).toEqual({
+      QueueUrl: expect.stringMatching(/^\{ReportJobQueue/),
+      MessageBody: '{"kind":"<daily>"}',
+      MessageAttributes: {
+        jobId: {
+          DataType: "String",
+          StringValue: "report:default:<aws.scheduler.scheduled-time>",
+        },
+        jobName: { DataType: "String", StringValue: "report" },
+      },
+    });
+    // Only the run id's keyword is left for Scheduler to replace; the payload's `<` is escaped.
+    expect(joined(props.Target.Input).match(/</g)).toHaveLength(1);
+  });
+});
+
+describe("names", () => {
+  it("cut a long stack or schedule name to Scheduler's 64 characters, keeping them apart", () => {
+    expect(scheduleGroupName("demo-dev")).toBe("demo-dev");
+    const long = `app-${"x".repeat(80)}`;
+    const [a, b] = [scheduleGroupName(`${long}-a`), scheduleGroupName(`${long}-b`)];
+    expect(a).toHaveLength(64);
+    expect(a).toMatch(/^[0-9A-Za-z_.-]+$/);
+    expect(a).not.toBe(b);
+    expect(recurringScheduleName("report", "default")).toBe("report.default");
+    expect(recurringScheduleName("r".repeat(63), "s".repeat(32))).toHaveLength(64);
+  });
+});
