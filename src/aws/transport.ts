@@ -13,6 +13,7 @@ import { OffloadError, toError } from "../core/errors.js";
 import { checkMessageSize, jobMessageAttributes } from "../core/job-attributes.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import { silentLogger } from "../core/logger.js";
+import { MAX_SCHEDULED_DELAY_SECONDS } from "../core/send-request.js";
 import {
   isStaleReceiptCode,
   type JobQueueStats,
@@ -30,9 +31,6 @@ import {
   resolveAwsTransportOptions,
 } from "./options.js";
 import { createScheduledSends, type ScheduledSends } from "./scheduled-sends.js";
-
-/** The longest delay a send may ask for: 365 days (31,536,000 s); beyond SQS's 900 s it is scheduled. */
-const MAX_SCHEDULED_DELAY_SECONDS = 31_536_000;
 
 /** DeleteMessageBatch takes at most 10 entries. */
 const SQS_BATCH = AWS_LIMITS.sqs.maxBatchEntries;
