@@ -96,17 +96,21 @@ describe("the job function's bundle", () => {
 });
 
 describe("the API function's bundle", () => {
-  it("needs no SQLite, engine, wire endpoint or file system: only the AWS clients", async () => {
+  it("needs no SQLite, engine, wire endpoint or file system: only the AWS clients and crypto", async () => {
     const { externals, inputs } = await bundle(
       `import { createApiFunction } from "./src/aws/api-function.ts";
        export const handler = createApiFunction({ jobs: {}, env: {
          OFFLOAD_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:app-jobs", OFFLOAD_QUEUES: "{}" } });`,
       "api.mjs",
     );
+    // The Scheduler client sends delays beyond 15 minutes (in Lambda's Node.js runtime, as the
+    // others are); node:crypto names their schedules.
     expect(externals).toEqual([
       "@aws-sdk/client-dynamodb",
+      "@aws-sdk/client-scheduler",
       "@aws-sdk/client-sns",
       "@aws-sdk/client-sqs",
+      "node:crypto",
     ]);
     expect(
       inside(inputs, /better-sqlite3|^src\/(runtime|cli|http\/wire|engine\/(?!errors\.ts))/),
