@@ -190,7 +190,8 @@ describe("the AWS CLI against the local endpoint", () => {
       back.Messages[0]!.ReceiptHandle,
     );
     expect(await aws("sqs", "receive-message", "--queue-url", url)).toEqual({});
-  }, 60_000);
+    // Sixteen runs of the AWS CLI, each a Python start of 1 to 4 s on a loaded machine.
+  }, 180_000);
 
   it("reports AWS's error code for a queue that does not exist", async () => {
     await expect(aws("sqs", "get-queue-url", "--queue-name", "cli-nope")).rejects.toThrow(
