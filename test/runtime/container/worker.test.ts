@@ -51,9 +51,9 @@ afterEach(async () => {
 
 async function start(withAgent = true) {
   const layout = await createLayout(clients, [{ name: "long", visibilityTimeoutSeconds: 30 }]);
-  const transport = layout.transport() as AwsTransport;
-  const clock = new TestClock();
   const log = recordingLogger();
+  const transport = layout.transport({ logger: log.logger }) as AwsTransport;
+  const clock = new TestClock();
   if (withAgent) agent = await startFakeEcsAgent();
   worker = await startWorker({
     jobs,
