@@ -68,4 +68,4 @@ export {
   type StackOutputsFile,
   schedulingFromOutputs,
 } from "./stack-outputs.js";
-export { createAwsTransport } from "./transport.js";
+export { type AwsTransport, createAwsTransport } from "./transport.js";

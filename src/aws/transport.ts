@@ -1,8 +1,10 @@
 import type { CreateScheduleCommandInput } from "@aws-sdk/client-scheduler";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
@@ -66,7 +68,18 @@ const SQS_BATCH = AWS_LIMITS.sqs.maxBatchEntries;
  * });
  * const offload = createClient({ transport, jobs: { greeting } });
  */
-export function createAwsTransport(options: AwsTransportOptions): Transport {
+/** The AWS transport: a Transport that can tell when its aborted long polls have ended. */
+export interface AwsTransport extends Transport {
+  /**
+   * Resolves once every long poll aborted so far has ended and what it received is visible
+   * again. An aborted receive resolves with no message at once, but its request goes on to its
+   * end (SQS's answer is the only place its messages' receipts are): a shutdown awaits this
+   * before the process exits, so no message is left hidden for its visibility timeout.
+   */
+  settled(): Promise<void>;
+}
+
+export function createAwsTransport(options: AwsTransportOptions): AwsTransport {
   const resolved = resolveAwsTransportOptions(options);
   const clientConfig = {
     region: resolved.region,
@@ -173,9 +186,37 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
     };
   }
 
+  /** Long polls aborted and still under way: each makes what it receives visible again. */
+  const abandoned = new Set<Promise<void>>();
+  /** Messages a poll received after its caller stopped waiting: visible again at once. */
+  async function returnUnwanted(jobName: string, queueUrl: string, messages: Message[]) {
+    for (let i = 0; i < messages.length; i += SQS_BATCH) {
+      const Entries = messages
+        .slice(i, i + SQS_BATCH)
+        .map((m, n) => ({ Id: `m${n}`, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }));
+      const { Failed = [] } = await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries }),
+      );
+      if (Failed.length > 0) {
+        logger.warn(
+          { jobName, failed: Failed.length, code: Failed[0]?.Code },
+          "could not make the messages of an aborted long poll visible again; they come back after their visibility timeout",
+        );
+      }
+    }
+    logger.info(
+      { jobName, messageIds: messages.map((m) => m.MessageId) },
+      `an aborted long poll received ${messages.length} message(s): made visible again at once`,
+    );
+  }
+
   return {
     region: resolved.region,
     queueArn: (jobName) => of(jobName).queueArn,
+
+    async settled() {
+      while (abandoned.size > 0) await Promise.all(abandoned);
+    },
 
     async send(request: SendRequest) {
       of(request.jobName);
@@ -234,23 +275,54 @@ export function createAwsTransport(options: AwsTransportOptions): Transport {
       const { queueUrl } = of(jobName);
       const { signal } = request;
       if (signal?.aborted) return [];
-      try {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: request.maxMessages,
-            WaitTimeSeconds: request.waitTimeSeconds,
-            MessageSystemAttributeNames: ["All"],
-            MessageAttributeNames: ["All"],
-          }),
-          signal === undefined ? {} : { abortSignal: signal },
-        );
+      // The request is not cancelled on abort: SQS may have taken messages for it already, and
+      // only its answer holds their receipts. The caller gets no message at once; what the
+      // request brings is made visible again (see settled()).
+      const receiving = sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: request.maxMessages,
+          WaitTimeSeconds: request.waitTimeSeconds,
+          MessageSystemAttributeNames: ["All"],
+          MessageAttributeNames: ["All"],
+        }),
+      );
+      if (signal === undefined) {
+        const { Messages = [] } = await receiving;
         return Messages.map((m) => toQueueMessage(m, queueUrl));
-      } catch (e) {
-        // An aborted long poll is a shutdown, not a failure.
-        if (signal?.aborted) return [];
-        throw e;
       }
+      let onAbort = () => {};
+      const aborted = new Promise<"aborted">((resolve) => {
+        onAbort = () => resolve("aborted");
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+      try {
+        const answer = await Promise.race([receiving, aborted]);
+        if (answer !== "aborted") {
+          return (answer.Messages ?? []).map((m) => toQueueMessage(m, queueUrl));
+        }
+      } catch (e) {
+        // A poll that fails as it is aborted is a shutdown, not a failure.
+        if (signal.aborted) return [];
+        throw e;
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+      const returning = receiving.then(
+        ({ Messages = [] }) =>
+          Messages.length === 0 ? undefined : returnUnwanted(jobName, queueUrl, Messages),
+        () => undefined,
+      );
+      const tracked: Promise<void> = returning
+        .catch((e: unknown) =>
+          logger.warn(
+            { jobName, error: toError(e).message },
+            "could not make the messages of an aborted long poll visible again; they come back after their visibility timeout",
+          ),
+        )
+        .finally(() => abandoned.delete(tracked));
+      abandoned.add(tracked);
+      return [];
     },
 
     async deleteMessages(jobName, receiptHandles) {

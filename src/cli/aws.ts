@@ -6,9 +6,8 @@ import {
   jobTableNameFromOutputs,
   readStackOutputs,
 } from "../aws/stack-outputs.js";
-import { createAwsTransport } from "../aws/transport.js";
+import { type AwsTransport, createAwsTransport } from "../aws/transport.js";
 import { silentLogger } from "../core/logger.js";
-import type { Transport } from "../core/transport.js";
 import { createTransportBackend } from "../http/transport-backend.js";
 import { type LoadedJob, loadJobs } from "../runtime/index.js";
 import type { ResolvedConfig } from "./config.js";
@@ -27,7 +26,7 @@ export interface AwsTargetOptions {
 /** The deployed stack as the commands see it. */
 export interface ConnectedStack {
   jobs: LoadedJob[];
-  transport: Transport;
+  transport: AwsTransport;
   stackName: string;
   /** The stack's job table, when asked for and the stack has one (output JobTableName). */
   records: DynamoJobRecords | undefined;

@@ -337,8 +337,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         );
         const config = await configFor("start");
         const logger = await cliLogger(config.logLevel, "json");
-        const runtime = await workerCommand(config, logger, names, options);
-        exitOnSignals(() => runtime.stop(), logger);
+        const worker = await workerCommand(config, logger, names, options);
+        exitOnSignals(() => worker.shutdown(), logger);
         await new Promise(() => {}); // runs until a signal
       },
     );

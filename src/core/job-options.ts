@@ -12,6 +12,8 @@ const MINUTE = 60 * SECOND;
 const { sqs, lambda } = AWS_LIMITS;
 const MAX_TIMEOUT_MS = lambda.maxTimeoutSeconds * SECOND;
 const MAX_VISIBILITY_MS = sqs.maxVisibilityTimeoutSeconds * SECOND;
+/** A container job's longest timeout: SQS's 12 hours from the receive. */
+const MAX_CONTAINER_TIMEOUT_MS = MAX_VISIBILITY_MS;
 const MAX_BATCHING_WINDOW_MS = lambda.maxBatchingWindowSeconds * SECOND;
 const MAX_DELAY_MS = sqs.maxDelaySeconds * SECOND;
 /** CloudWatch's standard metric period (SQS metrics are published per minute). */
@@ -80,14 +82,17 @@ export function resolveJobOptions(options: unknown): {
   checkHandlers(o, problems);
   const hasSchema = checkSchema(o.schema, problems);
 
+  // Read first (its problem is listed in option order, below): it sets the timeout's limit.
+  const runtime = orDefault(o.runtime, "lambda");
+  const container = runtime === "container";
+
   const timeout = durationOption(o.timeout, "timeout", DEFAULT_TIMEOUT_MS, problems);
-  checkSeconds("timeout", timeout, problems, {
-    minMs: SECOND,
-    belowWhy: "Lambda timeouts are whole seconds from 1 to 900",
-    wholeWhy: "Lambda timeouts are whole seconds from 1 to 900",
-    maxMs: MAX_TIMEOUT_MS,
-    aboveWhy: "Lambda's maximum timeout is 900 seconds",
-  });
+  checkSeconds(
+    "timeout",
+    timeout,
+    problems,
+    container ? CONTAINER_TIMEOUT_RULE : LAMBDA_TIMEOUT_RULE,
+  );
 
   const window = durationOption(o.maxBatchingWindow, "maxBatchingWindow", 0, problems);
   const windowValid = checkSeconds("maxBatchingWindow", window, problems, {
@@ -101,11 +106,19 @@ export function resolveJobOptions(options: unknown): {
   const windowMs = windowValid && window ? window.ms : 0;
   const windowShown = windowMs > 0 && window ? ` + maxBatchingWindow ${window.shown}` : "";
   const advisedMs = timeout ? timeout.ms * ADVISED_RETRY_DELAY_FACTOR + windowMs : undefined;
+  // A container job's worker extends its messages' visibility while they run (the heartbeat), so
+  // its retryDelay need not cover the timeout; by default it is Lambda's advice, within SQS's 12 h.
+  const defaultRetryMs =
+    container && advisedMs !== undefined ? Math.min(advisedMs, MAX_VISIBILITY_MS) : advisedMs;
   const retryDelay =
-    o.retryDelay === undefined && advisedMs === undefined
+    o.retryDelay === undefined && defaultRetryMs === undefined
       ? undefined
-      : durationOption(o.retryDelay, "retryDelay", advisedMs ?? 0, problems);
-  if (checkSeconds("retryDelay", retryDelay, problems, VISIBILITY_RULE) && retryDelay) {
+      : durationOption(o.retryDelay, "retryDelay", defaultRetryMs ?? 0, problems);
+  if (
+    checkSeconds("retryDelay", retryDelay, problems, VISIBILITY_RULE) &&
+    retryDelay &&
+    !container
+  ) {
     if (timeout && retryDelay.ms < timeout.ms + windowMs) {
       problems.push(
         windowMs > 0
@@ -181,7 +194,6 @@ export function resolveJobOptions(options: unknown): {
   const schema = hasSchema ? (o.schema as StandardSchemaV1) : undefined;
   const schedules = resolveSchedules(o.schedule, o.timezone, schema, problems);
 
-  const runtime = orDefault(o.runtime, "lambda");
   if (runtime !== "lambda" && runtime !== "container") {
     problems.push(`runtime ${describeValue(runtime)} is not "lambda" or "container"`);
   }
@@ -205,6 +217,28 @@ export function resolveJobOptions(options: unknown): {
   });
   return { resolved, warnings };
 }
+
+/** A Lambda job's timeout: its function's, whole seconds from 1 to 900. */
+const LAMBDA_TIMEOUT_RULE: SecondsRule = {
+  minMs: SECOND,
+  belowWhy: "Lambda timeouts are whole seconds from 1 to 900",
+  wholeWhy: "Lambda timeouts are whole seconds from 1 to 900",
+  maxMs: MAX_TIMEOUT_MS,
+  aboveWhy: `Lambda's maximum timeout is 900 seconds (runtime: "container" runs jobs up to ${formatDuration(MAX_CONTAINER_TIMEOUT_MS)})`,
+};
+
+/**
+ * A container job's timeout: whole seconds up to 12 hours, as SQS hides a received message at
+ * most 12 hours from its receive (the visibility heartbeat cannot extend it further).
+ */
+const CONTAINER_TIMEOUT_RULE: SecondsRule = {
+  minMs: SECOND,
+  belowWhy: "timeouts are whole seconds of at least 1",
+  wholeWhy: "timeouts are whole seconds",
+  maxMs: MAX_CONTAINER_TIMEOUT_MS,
+  aboveWhy:
+    "a container job runs at most 12 hours: SQS hides a received message at most 12 hours from its receive",
+};
 
 /** Visibility timeouts (retryDelay, backoff): whole seconds up to SQS's maximum. */
 const VISIBILITY_RULE: SecondsRule = {

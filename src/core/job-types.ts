@@ -69,14 +69,19 @@ type InputOf<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferInput<S> : 
 interface CommonJobOptions<S extends StandardSchemaV1 | undefined> {
   /** Validates the payload on send and on receive; the payload types come from it. */
   schema?: S;
-  /** The Lambda timeout, and the local hard kill. At most 15 minutes. @defaultValue "15s" */
+  /**
+   * The Lambda timeout, and the local hard kill. At most 15 minutes; a `runtime: "container"`
+   * job's at most 12 hours (SQS hides a received message at most 12 hours from its receive).
+   * @defaultValue "15s"
+   */
   timeout?: Duration;
   /** Receives before the message moves to the DLQ (`maxReceiveCount`), 1–1000. @defaultValue 5 */
   maxAttempts?: number;
   /**
    * The queue's visibility timeout: how long a failed job waits before its next attempt.
-   * Must be at least `timeout` + `maxBatchingWindow`; AWS advises 6 × timeout + window.
-   * @defaultValue 6 × timeout + maxBatchingWindow
+   * Must be at least `timeout` + `maxBatchingWindow`; AWS advises 6 × timeout + window. A
+   * container job's may be shorter: its worker extends a running job's visibility (heartbeat).
+   * @defaultValue 6 × timeout + maxBatchingWindow (for a container job, at most 12 hours)
    */
   retryDelay?: Duration;
   /** Exponential backoff instead of a fixed retryDelay. @defaultValue none */

@@ -66,4 +66,9 @@ export const AWS_LIMITS = Object.freeze({
     /** MaximumBatchingWindowInSeconds: 300 s, 5 minutes (API reference, CreateEventSourceMapping). */
     maxBatchingWindowSeconds: 300,
   }),
+  ecs: Object.freeze({
+    /** Task scale-in protection: ExpiresInMinutes from 1 to 2,880 (48 hours) (ECS developer guide, "Amazon ECS task scale-in protection endpoint"). */
+    minProtectionMinutes: 1,
+    maxProtectionMinutes: 2_880,
+  }),
 });

@@ -10,7 +10,13 @@ export {
 } from "./engine-transport.js";
 export type { AlarmEvent, RuntimeEvents, RuntimeJobRecords } from "./events.js";
 export { importJob, type LoadedJob, loadJobs } from "./load-jobs.js";
-export { type JobCounters, type Runtime, type RuntimeOptions, startRuntime } from "./runtime.js";
+export {
+  type JobCounters,
+  type Runtime,
+  type RuntimeOptions,
+  type RuntimeStopOptions,
+  startRuntime,
+} from "./runtime.js";
 export {
   type ScheduledRun,
   type Scheduler,

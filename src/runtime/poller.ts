@@ -7,12 +7,17 @@ import { AWS_LIMITS } from "../core/limits.js";
 import type { Logger } from "../core/logger.js";
 import type { QueueMessage, Transport } from "../core/transport.js";
 import { type ErrorInfo, errorInfo } from "../lambda/error-info.js";
+import { workerSettings } from "./container/settings.js";
+import type { WorkGuard } from "./container/task-protection.js";
 import type { RuntimeEvents, RuntimeJobRecords } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import type { JobSandbox, SandboxResult, WorkerLease } from "./sandbox/job-sandbox.js";
+import { type Heartbeat, startHeartbeat } from "./visibility-heartbeat.js";
 
 const SQS_MAX_RECEIVE = AWS_LIMITS.sqs.maxReceiveMessages;
 const LONG_POLL_SECONDS = AWS_LIMITS.sqs.maxWaitTimeSeconds;
+/** A guard's hold covers a batch's timeout plus this: its worker's start, its deletes. */
+const GUARD_MARGIN_MS = 60_000;
 
 /** A batch handed to a worker: the messages it ran, how it ended, when it started. */
 interface Invocation {
@@ -30,6 +35,11 @@ export interface PollerOptions {
   clock: Clock;
   logger: Logger;
   emit: <K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]) => void;
+  /**
+   * Held from before a batch runs until it is finished: the ECS task's scale-in protection in
+   * `offload worker`. @defaultValue none
+   */
+  guard?: WorkGuard;
 }
 
 /**
@@ -46,9 +56,17 @@ export class JobPoller {
   readonly #finishing = new Set<Promise<void>>();
   /** When each message in hand was received: SQS hides a message at most 12 hours from then. */
   readonly #receivedAt = new WeakMap<QueueMessage, number>();
+  /** Messages whose receipt the heartbeat found no longer holds them: not this poller's to finish. */
+  readonly #lost = new WeakSet<QueueMessage>();
+  /** Settles with "deadline" once a stop's grace period has passed. */
+  readonly #deadline: Promise<"deadline">;
+  #passDeadline: () => void = () => {};
 
   constructor(options: PollerOptions) {
     this.#o = options;
+    this.#deadline = new Promise((resolve) => {
+      this.#passDeadline = () => resolve("deadline");
+    });
   }
 
   /** One receive loop per concurrency slot, as Lambda runs several pollers per event source. */
@@ -58,11 +76,21 @@ export class JobPoller {
     this.#loops = Array.from({ length: concurrency }, () => this.#run());
   }
 
-  /** Stops receiving and waits for running batches (each ends by its timeout at the latest). */
-  async stop(): Promise<void> {
+  /**
+   * Stops receiving at once (a long poll under way is aborted) and waits for running batches,
+   * each ending by its timeout at the latest; with `graceMs`, batches still running that long
+   * after have their messages made visible again at once, for another worker, and are left.
+   */
+  async stop(graceMs?: number): Promise<void> {
     this.#abort.abort();
-    await Promise.all(this.#loops);
-    await Promise.all(this.#finishing);
+    const { clock } = this.#o;
+    const timer = graceMs === undefined ? undefined : clock.setTimer(this.#passDeadline, graceMs);
+    try {
+      await Promise.all(this.#loops);
+      await Promise.all(this.#finishing);
+    } finally {
+      if (timer) clock.clearTimer(timer);
+    }
   }
 
   /** One slot: receive a batch, run it, repeat; so at most `concurrency` batches run at once. */
@@ -82,12 +110,17 @@ export class JobPoller {
         continue;
       }
       if (messages.length === 0) continue;
+      if (this.#abort.signal.aborted) {
+        // Received as the poller stopped (a batching window's receive): not to be started now.
+        await this.#release(messages, "received as the worker stopped");
+        break;
+      }
       const ran = await this.#invoke(messages);
       if (ran === undefined) continue;
       // The slot is free once the handler has ended. Finishing the batch (deletes, events) goes
       // on while the slot receives again: the deletes of a batch that succeeded are queued in
       // this very turn, as is the next receive, so both share one group commit.
-      const finishing = this.#finish(ran.batch, ran);
+      const finishing = this.#finish(ran.batch, ran).finally(() => this.#o.guard?.drop());
       this.#finishing.add(finishing);
       void finishing.finally(() => this.#finishing.delete(finishing));
     }
@@ -140,10 +173,22 @@ export class JobPoller {
 
   /**
    * Runs one batch in a worker; resolves when its handler has ended, with the messages it ran
-   * (undefined if none was left to run).
+   * (undefined if none was left to run, or if a stop's grace period ended first). While the
+   * handler runs, the heartbeat keeps the messages hidden; the guard is held from before the
+   * batch runs until it is finished (the caller drops it).
    */
   async #invoke(messages: QueueMessage[]): Promise<Invocation | undefined> {
-    const { job, sandbox, clock, emit } = this.#o;
+    const { job, sandbox, clock, emit, guard } = this.#o;
+    // A guard that had to wait for its change took time out of the visibility, as a worker's start does.
+    const waited = guard
+      ? await guard.hold(job.definition.options.timeoutMs + GUARD_MARGIN_MS)
+      : false;
+    let beat: Heartbeat | undefined;
+    const ended = (): undefined => {
+      beat?.stop();
+      guard?.drop();
+      return undefined;
+    };
     let lease: WorkerLease | undefined;
     let failure: SandboxResult | undefined;
     try {
@@ -152,19 +197,84 @@ export class JobPoller {
       failure = { kind: "crashed", message: toError(e).message };
     }
     // A new worker's start (or a start that failed) took time out of the messages' retry delay.
-    const batch = lease?.started !== false ? await this.#keepHidden(messages) : messages;
+    const batch = lease?.started !== false || waited ? await this.#keepHidden(messages) : messages;
     if (batch.length === 0) {
       lease?.release();
-      return undefined;
+      return ended();
     }
+    beat = this.#beat(batch);
     const started = clock.now();
     emit("batch:start", {
       jobName: job.name,
       jobIds: batch.map(jobIdOf),
       messageIds: batch.map((m) => m.messageId),
     });
-    const result = lease ? await lease.run(batch, job.definition.options.timeoutMs) : failure!;
+    const result = lease
+      ? await Promise.race([lease.run(batch, job.definition.options.timeoutMs), this.#deadline])
+      : failure!;
+    beat?.stop();
+    if (result === "deadline") {
+      // Its worker is stopped with the sandbox; another worker runs the jobs again now.
+      await this.#release(
+        batch.filter((m) => !this.#lost.has(m)),
+        "still running when the worker's stop timeout ended",
+      );
+      return ended();
+    }
     return { batch, result, started };
+  }
+
+  /**
+   * The batch's heartbeat (unless the job turns it off): its visibility is extended while it
+   * runs. A message whose receipt no longer holds it is lost to this worker: its job's signal
+   * fires, and its end is left to the receive that holds it now.
+   */
+  #beat(messages: QueueMessage[]): Heartbeat | undefined {
+    const { job, sandbox, clock, logger } = this.#o;
+    const options = job.definition.options;
+    if (!workerSettings(options).heartbeat) return undefined;
+    const about = (m: QueueMessage) => ({
+      jobName: job.name,
+      jobId: jobIdOf(m),
+      messageId: m.messageId,
+    });
+    return startHeartbeat(messages, {
+      clock,
+      visibilitySeconds: Math.round(options.retryDelayMs / 1000),
+      extend: (m, seconds) => this.#hide(m, seconds),
+      onLost: (m, error) => {
+        this.#lost.add(m);
+        logger.error(
+          { ...about(m), error: error.message },
+          "a running job's message was lost (its receipt no longer holds it): its signal is aborted, and its end is left to the receive that holds it now",
+        );
+        sandbox.cancel(jobIdOf(m));
+      },
+      onFailed: (m, error) =>
+        logger.warn(
+          { ...about(m), error: toError(error).message },
+          "could not extend a running job's visibility; trying again at the next beat",
+        ),
+    });
+  }
+
+  /** Makes messages in hand visible again at once, for another worker (best effort: logged). */
+  async #release(messages: QueueMessage[], why: string): Promise<void> {
+    if (messages.length === 0) return;
+    const { job, transport, logger } = this.#o;
+    const released = await Promise.allSettled(
+      messages.map((m) => transport.changeVisibility(job.name, m.receiptHandle, 0)),
+    );
+    const failed = released.filter((r) => r.status === "rejected").length;
+    logger.info(
+      {
+        jobName: job.name,
+        jobIds: messages.map(jobIdOf),
+        messageIds: messages.map((m) => m.messageId),
+        ...(failed > 0 ? { notReleased: failed } : {}),
+      },
+      `${why}: made ${messages.length - failed} job(s) visible again for another worker`,
+    );
   }
 
   /**
@@ -214,9 +324,12 @@ export class JobPoller {
   }
 
   /** Deletes what succeeded, applies retries and dead letters, emits the jobs' events. */
-  async #finish(messages: QueueMessage[], { result, started }: Invocation): Promise<void> {
+  async #finish(ran: QueueMessage[], { result, started }: Invocation): Promise<void> {
     const { job, transport, clock, logger, emit } = this.#o;
     const options = job.definition.options;
+    // A lost message's job may run again under its new receipt: that receive ends it.
+    const messages = ran.filter((m) => !this.#lost.has(m));
+    if (messages.length === 0) return;
     try {
       if (result.kind === "succeeded") {
         // Called in the turn the batch ended: the deletes share a commit with the next receive.

@@ -8,6 +8,8 @@ import type { Transport } from "../core/transport.js";
 import type { EngineSchedules } from "../engine/index.js";
 import { errorInfo } from "../lambda/error-info.js";
 import { Alarms } from "./alarms.js";
+import { workerSettings } from "./container/settings.js";
+import type { WorkGuard } from "./container/task-protection.js";
 import type { RuntimeEvents, RuntimeJobRecords } from "./events.js";
 import type { LoadedJob } from "./load-jobs.js";
 import { JobPoller } from "./poller.js";
@@ -56,6 +58,20 @@ export interface RuntimeOptions {
    * @defaultValue none
    */
   schedules?: EngineSchedules;
+  /**
+   * Held while a batch is in hand, from before it runs until it is finished: `offload worker`
+   * passes the ECS task's scale-in protection. @defaultValue none
+   */
+  guard?: WorkGuard;
+}
+
+export interface RuntimeStopOptions {
+  /**
+   * Give running batches each job's stopTimeout (`container.stopTimeout`, 120 s by default) rather
+   * than their whole timeout: those still running then have their messages made visible again
+   * at once, for another worker, and their workers are stopped. @defaultValue false
+   */
+  withinStopTimeout?: boolean;
 }
 
 /** Processed and failed counts of one job since the runtime started. */
@@ -70,8 +86,11 @@ export interface JobCounters {
 
 /** A running runtime: an event emitter with a stop handle. */
 export interface Runtime extends EventEmitter<RuntimeEvents> {
-  /** Stops receiving, lets running batches finish (up to their timeout), stops the workers. */
-  stop(): Promise<void>;
+  /**
+   * Stops receiving at once, lets running batches finish (up to their timeout, or their
+   * stopTimeout: see RuntimeStopOptions), stops the workers.
+   */
+  stop(options?: RuntimeStopOptions): Promise<void>;
   counters(jobName: string): JobCounters;
   alarmState(jobName: string): "OK" | "ALARM" | undefined;
   /** Evaluates the DLQ alarms now. */
@@ -164,6 +183,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         sandbox: sandboxes[i]!,
         clock,
         logger,
+        ...(options.guard ? { guard: options.guard } : {}),
         emit: (event, ...args) => {
           // A listener that throws must not stop the batch, nor the listeners after it.
           for (const listener of emitter.rawListeners(event) as Array<(...a: unknown[]) => void>) {
@@ -207,11 +227,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   let stopping: Promise<void> | undefined;
   const runtime = emitter as Runtime;
-  runtime.stop = () => {
+  runtime.stop = (stopOptions = {}) => {
     stopping ??= (async () => {
       await scheduler?.stop();
       unsubscribe?.();
-      await Promise.all(pollers.map((p) => p.stop()));
+      await Promise.all(
+        pollers.map((p, i) =>
+          p.stop(
+            stopOptions.withinStopTimeout
+              ? workerSettings(options.jobs[i]!.definition.options).stopTimeoutMs
+              : undefined,
+          ),
+        ),
+      );
       await alarms.stop();
       await Promise.all(sandboxes.map((s) => s.close()));
       bundles.dispose();

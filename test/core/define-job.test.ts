@@ -58,7 +58,7 @@ describe("defineJob", () => {
     expect((error as OffloadError).code).toBe("InvalidJobOptions");
     expect((error as OffloadError).message.split("\n")).toEqual([
       "Invalid job options (2 problems):",
-      "- timeout 20m is above 15m: Lambda's maximum timeout is 900 seconds",
+      `- timeout 20m is above 15m: Lambda's maximum timeout is 900 seconds (runtime: "container" runs jobs up to 12h)`,
       "- batchSize 20 is above 10: without maxBatchingWindow a batch holds 1 to 10 messages",
     ]);
   });

@@ -276,10 +276,41 @@ describe("resolveJobOptions errors", () => {
       ["0s", `timeout 0s is below 1s: ${why}`],
       ["500ms", `timeout 500ms is below 1s: ${why}`],
       ["1500ms", `timeout 1500ms is not a whole number of seconds: ${why}`],
-      ["16m", "timeout 16m is above 15m: Lambda's maximum timeout is 900 seconds"],
-      ["901s", "timeout 901s is above 15m: Lambda's maximum timeout is 900 seconds"],
+      [
+        "16m",
+        `timeout 16m is above 15m: Lambda's maximum timeout is 900 seconds (runtime: "container" runs jobs up to 12h)`,
+      ],
+      [
+        "901s",
+        `timeout 901s is above 15m: Lambda's maximum timeout is 900 seconds (runtime: "container" runs jobs up to 12h)`,
+      ],
     ])("%s", (timeout, message) => {
       expect(problemOf({ timeout })).toBe(message);
+    });
+    it("lets a container job run up to 12h, its retryDelay defaulting within SQS's 12 hours", () => {
+      const { resolved, warnings } = resolve({ runtime: "container", timeout: "2h" });
+      expect(resolved.timeoutMs).toBe(7_200_000);
+      expect(resolved.retryDelayMs).toBe(43_200_000);
+      expect(warnings).toEqual([]);
+      expect(resolve({ runtime: "container", timeout: "12h" }).resolved.timeoutMs).toBe(43_200_000);
+      expect(resolve({ runtime: "container", timeout: "1m" }).resolved.retryDelayMs).toBe(360_000);
+    });
+    it("refuses a container job's timeout above 12h", () => {
+      expect(problemOf({ runtime: "container", timeout: "13h" })).toBe(
+        "timeout 13h is above 12h: a container job runs at most 12 hours: SQS hides a received message at most 12 hours from its receive",
+      );
+      expect(problemOf({ runtime: "container", timeout: "1500ms" })).toBe(
+        "timeout 1500ms is not a whole number of seconds: timeouts are whole seconds",
+      );
+    });
+    it("lets a container job's retryDelay be shorter than its timeout (the worker's heartbeat covers it)", () => {
+      const { resolved, warnings } = resolve({
+        runtime: "container",
+        timeout: "2h",
+        retryDelay: "5m",
+      });
+      expect(resolved.retryDelayMs).toBe(300_000);
+      expect(warnings).toEqual([]);
     });
     it("reports a number with the hint to write a unit", () => {
       expect(problemOf({ timeout: 15 })).toBe(
@@ -315,7 +346,7 @@ describe("resolveJobOptions errors", () => {
     });
     it("is checked alone when timeout is invalid", () => {
       expect(problemsOf({ timeout: "1h", retryDelay: "13h" })).toEqual([
-        "timeout 1h is above 15m: Lambda's maximum timeout is 900 seconds",
+        `timeout 1h is above 15m: Lambda's maximum timeout is 900 seconds (runtime: "container" runs jobs up to 12h)`,
         "retryDelay 13h is above 12h: SQS's maximum visibility timeout is 12 hours",
       ]);
       expect(problemsOf({ timeout: "x" })).toHaveLength(1);
@@ -522,7 +553,7 @@ describe("resolveJobOptions errors", () => {
   it("lists every problem at once, in option order", () => {
     expect(problemsOf({ timeout: "20m", concurrency: 1, runtime: "ec2", maxAttemps: 2 })).toEqual([
       expect.stringMatching(/^unknown option maxAttemps \(did you mean maxAttempts\?\)/),
-      "timeout 20m is above 15m: Lambda's maximum timeout is 900 seconds",
+      `timeout 20m is above 15m: Lambda's maximum timeout is 900 seconds (runtime: "container" runs jobs up to 12h)`,
       expect.stringMatching(/^concurrency 1 is not an integer from 2 to 1000/),
       'runtime "ec2" is not "lambda" or "container"',
     ]);

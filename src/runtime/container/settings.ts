@@ -1,0 +1,26 @@
+import type { ResolvedJobOptions } from "../../core/job-types.js";
+
+/** Fargate's longest stopTimeout, and the worker's default: 120 s (ECS task definition parameters). */
+export const DEFAULT_STOP_TIMEOUT_MS = 120_000;
+
+/** What the worker reads of a job's container options. */
+export interface WorkerSettings {
+  /** How long running jobs may go on after SIGTERM before their messages are made visible again. */
+  stopTimeoutMs: number;
+  /** Whether a running job's visibility is extended while it runs. */
+  heartbeat: boolean;
+}
+
+/**
+ * The worker's settings for a job: its `container.stopTimeout` and `container.heartbeat`
+ * options, where it has them; else 120 s and on (a Lambda job run by a local runtime too).
+ */
+export function workerSettings(options: ResolvedJobOptions): WorkerSettings {
+  const container = (
+    options as { container?: { stopTimeoutMs?: number; heartbeat?: boolean } | undefined }
+  ).container;
+  return {
+    stopTimeoutMs: container?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+    heartbeat: container?.heartbeat ?? true,
+  };
+}
