@@ -1,6 +1,8 @@
-import { Validations } from "aws-cdk-lib";
+import { Stack, Validations } from "aws-cdk-lib";
 import type { AwsApiConfig } from "../core/config.js";
 import type { ApiResources } from "./api-resources.js";
+import type { ContainerCluster } from "./container-cluster.js";
+import type { ContainerService } from "./container-service.js";
 import type { StackScheduling } from "./schedules.js";
 
 /**
@@ -36,6 +38,36 @@ export function acknowledgeNagFindings(
         id: "AwsSolutions-APIG4",
         reason:
           "The app's configuration sets aws.api.auth to \"none\": POST /jobs is public by choice (the API checks every payload against its job's schema).",
+      });
+    }
+  }
+}
+
+/** The container jobs' accepted findings, each with its reason. */
+export function acknowledgeContainerNagFindings(
+  cluster: ContainerCluster,
+  services: ReadonlyMap<string, ContainerService>,
+): void {
+  // cdk-nag names a resource by its template value: a Ref as <LogicalId>, a literal as is.
+  const name = Stack.of(cluster).resolve(cluster.cluster.clusterName) as string | { Ref: string };
+  const clusterInArn = typeof name === "string" ? name : `<${name.Ref}>`;
+  for (const service of services.values()) {
+    Validations.of(service.taskDefinition).acknowledge({
+      id: "AwsSolutions-ECS2",
+      reason:
+        "The environment holds the job's name, its queue and DLQ URLs, the topic ARN and the job table's name: where the worker works, no secret.",
+    });
+    Validations.of(service.taskRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${clusterInArn}/*]`,
+      reason:
+        "Task scale-in protection: a task's ARN is known only once it runs, so the worker may get and update the protection of the cluster's tasks; the agent endpoint only ever names the caller's own task.",
+    });
+    const executionRole = service.taskDefinition.executionRole;
+    if (executionRole) {
+      Validations.of(executionRole).acknowledge({
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "ecr:GetAuthorizationToken, which ECS needs to pull the job's image, has no resource to scope to (IAM: it takes only *).",
       });
     }
   }

@@ -1,4 +1,6 @@
 import { Annotations, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { Platform } from "aws-cdk-lib/aws-ecr-assets";
+import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -6,12 +8,13 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import type { AwsApiConfig } from "../core/config.js";
+import type { AwsApiConfig, AwsContainerConfig } from "../core/config.js";
 import { JOB_TABLE_NAME_OUTPUT } from "../core/job-table.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import {
   ALERT_TOPIC_ARN_OUTPUT,
   API_URL_OUTPUT,
+  CONTAINER_CLUSTER_NAME_OUTPUT,
   jobOutputKey,
   pascalCase,
   SCHEDULE_GROUP_NAME_OUTPUT,
@@ -21,9 +24,11 @@ import {
   TOPIC_ARN_OUTPUT,
 } from "../core/stack-layout.js";
 import { ApiResources } from "./api-resources.js";
+import { ContainerCluster } from "./container-cluster.js";
+import { ContainerService } from "./container-service.js";
 import { JobResources } from "./job-resources.js";
 import { JobTable } from "./job-table.js";
-import { acknowledgeNagFindings } from "./nag.js";
+import { acknowledgeContainerNagFindings, acknowledgeNagFindings } from "./nag.js";
 import { jobQueueNames, topicNames } from "./names.js";
 import { SCHEDULING_ENV, StackScheduling } from "./schedules.js";
 import { assertValidStack } from "./validate.js";
@@ -41,6 +46,12 @@ export interface OffloadStackJob {
    * @defaultValue none
    */
   readonly code?: lambda.Code | string;
+  /**
+   * A container job's image: an `ecs.ContainerImage`, or a Docker build context directory
+   * (what `writeContainerContexts` writes), built for ARM64 at deploy. Required for
+   * `runtime: "container"` jobs. @defaultValue none
+   */
+  readonly image?: ecs.ContainerImage | string;
 }
 
 /** What {@link OffloadStack} is built from: the app's jobs and its AWS settings. */
@@ -62,6 +73,8 @@ export interface OffloadStackProps extends StackProps {
    * leaves the table, its grants and the functions' OFFLOAD_JOB_TABLE out. @defaultValue true
    */
   readonly jobHistory?: boolean;
+  /** An existing ECS cluster and VPC for the container jobs. @defaultValue a cluster and VPC of the stack, when it has container jobs */
+  readonly container?: AwsContainerConfig;
 }
 
 const DEFAULT_MEMORY_MB = 1024;
@@ -97,6 +110,10 @@ export class OffloadStack extends Stack {
   readonly scheduling: StackScheduling;
   /** Each job's status and history; undefined when `jobHistory` is false. */
   readonly jobTable: JobTable | undefined;
+  /** Each container job's Fargate service, by job name. */
+  readonly containerServices: ReadonlyMap<string, ContainerService>;
+  /** The container jobs' cluster; undefined when the stack has none. */
+  readonly containerCluster: ContainerCluster | undefined;
   /** Advice that is not an error (also added as warning annotations). */
   readonly warnings: ReadonlyArray<string>;
 
@@ -107,7 +124,11 @@ export class OffloadStack extends Stack {
     const corsOrigins = props.api?.corsOrigins ?? [];
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const warnings = assertValidStack(this.stackName, {
-      jobs: props.jobs.map((j) => ({ name: j.name, options: j.options, hasCode: !!j.code })),
+      jobs: props.jobs.map((j) => ({
+        name: j.name,
+        options: j.options,
+        hasCode: j.options.runtime === "container" ? !!j.image : !!j.code,
+      })),
       memorySize,
       alertEmail: props.alertEmail,
       auth,
@@ -167,6 +188,31 @@ export class OffloadStack extends Stack {
     }
     this.jobs = jobs;
 
+    const containerJobs = props.jobs.filter((j) => j.options.container !== undefined);
+    this.containerCluster =
+      containerJobs.length > 0
+        ? new ContainerCluster(this, "Containers", { existing: props.container, logRetention })
+        : undefined;
+    const services = new Map<string, ContainerService>();
+    for (const job of containerJobs) {
+      const resources = jobs.get(job.name)!;
+      services.set(
+        job.name,
+        new ContainerService(this, `${pascalCase(job.name)}Worker`, {
+          name: job.name,
+          container: job.options.container!,
+          queue: resources.queue,
+          dlq: resources.dlq,
+          topicArn: this.topic.topicArn,
+          cluster: this.containerCluster!,
+          image: toImage(job.image!),
+          logRetention,
+          jobTable: this.jobTable,
+        }),
+      );
+    }
+    this.containerServices = services;
+
     const queues = new Map<string, sqs.IQueue>([...jobs].map(([name, r]) => [name, r.queue]));
     this.api = new ApiResources(this, "Api", {
       name: `${this.stackName}-api`,
@@ -196,6 +242,7 @@ export class OffloadStack extends Stack {
 
     this.addOutputs();
     acknowledgeNagFindings(this.api, auth, this.scheduling);
+    if (this.containerCluster) acknowledgeContainerNagFindings(this.containerCluster, services);
   }
 
   /** Outputs are direct children of the stack, so their logical ids are exactly the layout's keys. */
@@ -237,6 +284,18 @@ export class OffloadStack extends Stack {
     for (const [key, [value, description]] of Object.entries(scheduling)) {
       new CfnOutput(this, key, { description, value });
     }
+    if (this.containerCluster) {
+      new CfnOutput(this, CONTAINER_CLUSTER_NAME_OUTPUT, {
+        description: "The ECS cluster of the container jobs' services",
+        value: this.containerCluster.cluster.clusterName,
+      });
+    }
+    for (const [name, service] of this.containerServices) {
+      new CfnOutput(this, jobOutputKey(name, "ServiceName"), {
+        description: `Job ${name}: its Fargate service`,
+        value: service.service.serviceName,
+      });
+    }
     for (const [name, job] of this.jobs) {
       const outputs = {
         QueueUrl: job.queue.queueUrl,
@@ -256,4 +315,11 @@ export class OffloadStack extends Stack {
 
 function toCode(code: lambda.Code | string | undefined): lambda.Code | undefined {
   return typeof code === "string" ? lambda.Code.fromAsset(code) : code;
+}
+
+/** A build context directory becomes an image built for ARM64 (the tasks' architecture) at deploy. */
+function toImage(image: ecs.ContainerImage | string): ecs.ContainerImage {
+  return typeof image === "string"
+    ? ecs.ContainerImage.fromAsset(image, { platform: Platform.LINUX_ARM64 })
+    : image;
 }

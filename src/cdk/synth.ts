@@ -7,6 +7,7 @@ import type { AwsConfig } from "../core/config.js";
 import type { ResolvedJobOptions } from "../core/job-types.js";
 import { stackName as layoutStackName } from "../core/stack-layout.js";
 import { bundleFunctions } from "./bundle.js";
+import { writeContainerContexts } from "./container-image.js";
 import { jobQueueNames } from "./names.js";
 import { OffloadStack } from "./offload-stack.js";
 import { assertValidStack } from "./validate.js";
@@ -52,8 +53,20 @@ export interface SynthesizedJob {
   readonly timeoutSeconds: number;
   readonly retryDelaySeconds: number;
   readonly maxAttempts: number;
-  /** The minified bundle's size; `undefined` for container jobs (no function). */
+  /** The minified bundle's size; for a container job, its image's two bundles together. */
   readonly bundleBytes: number | undefined;
+  /** A container job's Fargate service; undefined for a Lambda job. */
+  readonly container?: {
+    /** The service's construct path in the stack (its name is set at deploy: output `Job<Name>ServiceName`). */
+    readonly service: string;
+    /** The image's Docker build context, absolute. */
+    readonly context: string;
+    readonly cpu: number;
+    readonly memoryMiB: number;
+    readonly minTasks: number;
+    readonly maxTasks: number;
+    readonly targetBacklogPerTask: number;
+  };
 }
 
 export interface SynthResult {
@@ -124,20 +137,28 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     ...(options.apiFunctionModule ? { apiFunctionModule: options.apiFunctionModule } : {}),
   });
 
+  const contexts = await writeContainerContexts({
+    jobs: options.jobs.filter((j) => j.options.runtime === "container"),
+    outdir: join(outdir, "containers"),
+    ...(aws.container?.dockerfile ? { dockerfile: aws.container.dockerfile } : {}),
+  });
+
   const stack = new OffloadStack(app, name, {
     stackName: name,
-    description: `offload app ${options.app}: jobs on SNS, SQS and Lambda`,
+    description: `offload app ${options.app}: jobs on SNS, SQS, Lambda and Fargate`,
     ...(aws.region ? { env: { region: aws.region } } : {}),
     jobs: options.jobs.map((j) => ({
       name: j.name,
       options: j.options,
       code: bundles.jobs.get(j.name)?.directory,
+      image: contexts.get(j.name)?.directory,
     })),
     apiCode: bundles.api.directory,
     ...(aws.alertEmail ? { alertEmail: aws.alertEmail } : {}),
     ...(aws.memorySize ? { memorySize: aws.memorySize } : {}),
     api,
     ...(aws.jobHistory === false ? { jobHistory: false } : {}),
+    ...(aws.container ? { container: aws.container } : {}),
   });
   // writeSuppressionsToCloudFormation: every acknowledged finding and its reason stays visible in the template.
   Validations.of(app).addPlugins(
@@ -166,10 +187,33 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
         timeoutSeconds: j.options.timeoutMs / 1000,
         retryDelaySeconds: j.options.retryDelayMs / 1000,
         maxAttempts: j.options.maxAttempts,
-        bundleBytes: bundles.jobs.get(j.name)?.bytes,
+        bundleBytes: bundles.jobs.get(j.name)?.bytes ?? contexts.get(j.name)?.bytes,
+        ...containerSummary(stack, j, contexts.get(j.name)?.directory),
       };
     }),
     apiBundleBytes: bundles.api.bytes,
+  };
+}
+
+/** A container job's row: its service, image context, size and scaling. */
+function containerSummary(
+  stack: OffloadStack,
+  job: SynthJob,
+  context: string | undefined,
+): Pick<SynthesizedJob, "container"> {
+  const service = stack.containerServices.get(job.name);
+  const c = job.options.container;
+  if (!service || !c || !context) return {};
+  return {
+    container: {
+      service: service.service.node.path,
+      context,
+      cpu: c.cpu,
+      memoryMiB: c.memoryMiB,
+      minTasks: c.minTasks,
+      maxTasks: c.maxTasks,
+      targetBacklogPerTask: c.targetBacklogPerTask,
+    },
   };
 }
 

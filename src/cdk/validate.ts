@@ -57,6 +57,8 @@ export function validateStack(input: StackInput): StackValidation {
     seen.add(job.name);
     if (job.options.runtime === "lambda" && !job.hasCode) {
       problems.push(`${label} runs on Lambda but no function code was given for it`);
+    } else if (job.options.runtime === "container" && !job.hasCode) {
+      problems.push(`${label} runs in a container but no image was given for it`);
     }
     checkRetryDelay(label, job.options, problems, warnings);
     if (job.options.idempotency && input.jobHistory === false) {

@@ -58,6 +58,34 @@ export interface AwsConfig {
    * writes per job); false deploys no table. @defaultValue true
    */
   jobHistory?: boolean;
+  /**
+   * Where and how `runtime: "container"` jobs run: an existing ECS cluster and VPC, and the
+   * image's Dockerfile. @defaultValue a cluster and VPC of the stack (public subnets, no NAT), the generated Dockerfile
+   */
+  container?: AwsContainerConfig;
+}
+
+/** The container jobs' cluster, network and image. */
+export interface AwsContainerConfig {
+  /**
+   * An existing ECS cluster to run the services in (with Container Insights on: the scaling
+   * reads its task counts). Requires `vpcId` and `subnetIds`. @defaultValue a cluster of the stack
+   */
+  clusterName?: string;
+  /** The cluster's VPC. @defaultValue the stack's */
+  vpcId?: string;
+  /** The subnets the tasks run in; they must reach SQS, ECR and CloudWatch Logs (NAT, endpoints, or public with assignPublicIp). */
+  subnetIds?: string[];
+  /** The tasks' security groups. @defaultValue one per service, with no inbound rule */
+  securityGroupIds?: string[];
+  /** Give tasks a public IP (for public subnets without NAT). @defaultValue false with clusterName; true in the stack's own VPC */
+  assignPublicIp?: boolean;
+  /**
+   * A Dockerfile of the app's own, relative to the config file, used instead of the generated
+   * one; it is copied into each container job's build context next to `worker.mjs` and
+   * `job-worker.mjs`. @defaultValue the generated Dockerfile (Node.js 22 Alpine, the two bundles)
+   */
+  dockerfile?: string;
 }
 
 export interface AwsApiConfig {

@@ -14,6 +14,12 @@ export {
 export { type Clock, systemClock, TestClock, type TimerHandle } from "./clock.js";
 export { type AwsApiConfig, type AwsConfig, defineConfig, type OffloadConfig } from "./config.js";
 export {
+  type ContainerOptions,
+  type FargateCpu,
+  type ResolvedContainerOptions,
+  targetBacklogPerTask,
+} from "./container-options.js";
+export {
   isRetryLater,
   isUnrecoverable,
   RetryLater,

@@ -1,3 +1,4 @@
+import { resolveContainerOptions } from "./container-options.js";
 import { describeValue, formatDuration, parseDuration } from "./duration.js";
 import { OffloadError } from "./errors.js";
 import { resolveSchedules } from "./job-schedules.js";
@@ -30,7 +31,7 @@ const MAX_IDEMPOTENCY_WINDOW_MS = 14 * 24 * 60 * 60 * SECOND;
 const KNOWN_OPTIONS = [
   "schema", "handler", "batchHandler", "timeout", "maxAttempts", "retryDelay", "backoff",
   "batchSize", "maxBatchingWindow", "concurrency", "delay", "alarm", "schedule", "timezone",
-  "runtime", "idempotencyWindow", "idempotency",
+  "runtime", "idempotencyWindow", "idempotency", "container",
 ] as const;
 const BACKOFF_OPTIONS = ["initialDelay", "maxDelay", "jitter"] as const;
 const ALARM_OPTIONS = ["oldestMessageAge", "messages"] as const;
@@ -197,6 +198,15 @@ export function resolveJobOptions(options: unknown): {
   if (runtime !== "lambda" && runtime !== "container") {
     problems.push(`runtime ${describeValue(runtime)} is not "lambda" or "container"`);
   }
+  const container = resolveContainerOptions(
+    o.container,
+    {
+      runtime,
+      timeoutMs: timeout?.ms,
+      concurrency: typeof concurrency === "number" ? concurrency : undefined,
+    },
+    problems,
+  );
 
   if (problems.length > 0) throw new InvalidJobOptionsError(problems);
 
@@ -214,6 +224,7 @@ export function resolveJobOptions(options: unknown): {
     runtime: runtime as "lambda" | "container",
     idempotencyWindowMs: idempotencyWindow!.ms,
     idempotency,
+    container,
   });
   return { resolved, warnings };
 }

@@ -1,3 +1,4 @@
+import type { ContainerOptions, ResolvedContainerOptions } from "./container-options.js";
 import type { Logger } from "./logger.js";
 import type { Schedule } from "./schedule.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
@@ -119,6 +120,13 @@ interface CommonJobOptions<S extends StandardSchemaV1 | undefined> {
   timezone?: string;
   /** Where it runs on AWS: a Lambda function, or the container worker on Fargate. @defaultValue "lambda" */
   runtime?: "lambda" | "container";
+  /**
+   * A `runtime: "container"` job's Fargate task size, task count, scaling and shutdown (see
+   * {@link ContainerOptions}); refused on a Lambda job. @defaultValue see each option
+   * @example
+   * container: { cpu: 1024, memory: 4096, maxTasks: 4, expectedDuration: "20m" }
+   */
+  container?: ContainerOptions;
   /**
    * How long a send's `idempotencyKey` holds: a second send of this job with the same key
    * within it sends nothing and returns the first job's id. 1s–14d. @defaultValue "1d"
@@ -243,6 +251,8 @@ export interface ResolvedJobOptions {
         readonly ttlMs: number;
       }
     | undefined;
+  /** A container job's Fargate options after defaults; undefined for a Lambda job. */
+  readonly container: ResolvedContainerOptions | undefined;
 }
 
 /** Marks a value made by defineJob (a registered symbol, so copies of the package agree). */

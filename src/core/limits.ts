@@ -48,6 +48,26 @@ export const AWS_LIMITS = Object.freeze({
     maxRetryAttempts: 185,
     maxEventAgeSeconds: 86_400,
   }),
+  fargate: Object.freeze({
+    /**
+     * A Fargate task's valid sizes: CPU units and the memory (MiB) each allows (ECS API
+     * reference, RegisterTaskDefinition, `cpu` and `memory`; 8192 and 16384 need Linux
+     * platform 1.4.0 or later).
+     */
+    taskSizes: Object.freeze([
+      { cpu: 256, memoryMiB: Object.freeze([512, 1_024, 2_048]) },
+      { cpu: 512, memoryMiB: steps(1_024, 4_096, 1_024) },
+      { cpu: 1_024, memoryMiB: steps(2_048, 8_192, 1_024) },
+      { cpu: 2_048, memoryMiB: steps(4_096, 16_384, 1_024) },
+      { cpu: 4_096, memoryMiB: steps(8_192, 30_720, 1_024) },
+      { cpu: 8_192, memoryMiB: steps(16_384, 61_440, 4_096) },
+      { cpu: 16_384, memoryMiB: steps(32_768, 122_880, 8_192) },
+    ] as ReadonlyArray<{ readonly cpu: number; readonly memoryMiB: ReadonlyArray<number> }>),
+    /** A container's stopTimeout on Fargate: at most 120 s, SIGTERM to SIGKILL (task definition parameters, `stopTimeout`). */
+    maxStopTimeoutSeconds: 120,
+    /** Tasks of one ECS service: 5,000 (Amazon ECS service quotas, "Tasks per service"). */
+    maxTasksPerService: 5_000,
+  }),
   lambda: Object.freeze({
     /** Longest function timeout: 900 s, 15 minutes (Lambda quotas, "Function timeout"). */
     maxTimeoutSeconds: 900,
@@ -72,3 +92,10 @@ export const AWS_LIMITS = Object.freeze({
     maxProtectionMinutes: 2_880,
   }),
 });
+
+/** `from`, `from + step`, ... up to `to`, frozen. */
+function steps(from: number, to: number, step: number): ReadonlyArray<number> {
+  const values: number[] = [];
+  for (let value = from; value <= to; value += step) values.push(value);
+  return Object.freeze(values);
+}

@@ -42,9 +42,11 @@ export function stackName(options: StackNameOptions): string {
 export const TOPIC_ARN_OUTPUT = "TopicArn";
 export const API_URL_OUTPUT = "ApiUrl";
 export const ALERT_TOPIC_ARN_OUTPUT = "AlertTopicArn";
+/** The ECS cluster the container jobs' services run in (only with container jobs). */
+export const CONTAINER_CLUSTER_NAME_OUTPUT = "ContainerClusterName";
 
 /** What each job publishes as an output. */
-export type JobOutput = "QueueUrl" | "QueueName" | "DlqName" | "DlqUrl";
+export type JobOutput = "QueueUrl" | "QueueName" | "DlqName" | "DlqUrl" | "ServiceName";
 
 /** `send-welcome-email` → `SendWelcomeEmail` (output keys are alphanumeric). */
 export function pascalCase(jobName: string): string {

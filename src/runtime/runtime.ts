@@ -63,6 +63,12 @@ export interface RuntimeOptions {
    * passes the ECS task's scale-in protection. @defaultValue none
    */
   guard?: WorkGuard;
+  /**
+   * Worker files built ahead (what `bundleWorkers` builds at start: the worker entry and the
+   * job in one module), by job name: the container image ships them, and has no esbuild.
+   * Jobs without one are bundled at start. @defaultValue none
+   */
+  workerFiles?: Readonly<Record<string, string>>;
 }
 
 export interface RuntimeStopOptions {
@@ -127,7 +133,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const warning of job.definition.warnings)
       logger.warn({ jobName: job.name, file: job.file }, warning);
   }
-  const bundles = await bundleWorkers(options.jobs, logger);
+  const { workerFiles } = options;
+  const toBundle = options.jobs.filter((job) => workerFiles?.[job.name] === undefined);
+  // Nothing left to bundle: esbuild is not even loaded (the container image has none).
+  const built = toBundle.length > 0 ? await bundleWorkers(toBundle, logger) : undefined;
+  const bundles = {
+    file: (jobName: string) => workerFiles?.[jobName] ?? built?.file(jobName),
+    dispose: () => built?.dispose(),
+  };
   const { records } = options;
   const sandboxes = options.jobs.map(
     (job) =>

@@ -1,5 +1,6 @@
 import { App } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import * as ecs from "aws-cdk-lib/aws-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OffloadStack } from "../../src/cdk/index.js";
 import { OffloadError } from "../../src/core/errors.js";
@@ -282,16 +283,24 @@ describe("the stack", () => {
     );
   });
 
-  it("gives a container job its queue, DLQ, subscription and alarm but no function", () => {
+  it("gives a container job its queue, DLQ, subscription, alarm and service but no function", () => {
     const app = new App();
     const stack = new OffloadStack(app, "demo-dev", {
-      jobs: [{ name: "render", options: jobOptions({ runtime: "container" }) }],
+      jobs: [
+        {
+          name: "render",
+          options: jobOptions({ runtime: "container" }),
+          image: ecs.ContainerImage.fromRegistry("public.ecr.aws/docker/library/node:22-alpine"),
+        },
+      ],
       apiCode: code,
     });
     const t = Template.fromStack(stack);
     t.resourceCountIs("AWS::SQS::Queue", 3);
     t.resourceCountIs("AWS::SNS::Subscription", 1);
-    t.resourceCountIs("AWS::CloudWatch::Alarm", 2);
+    // The DLQ alarm, the API's, and the service's start-from-zero alarm.
+    t.resourceCountIs("AWS::CloudWatch::Alarm", 3);
+    t.resourceCountIs("AWS::ECS::Service", 1);
     t.resourceCountIs("AWS::Lambda::EventSourceMapping", 0);
     // Only the API's function.
     t.resourceCountIs("AWS::Lambda::Function", 1);

@@ -83,14 +83,17 @@ describe("validateStack", () => {
     ]);
   });
 
-  it("refuses a Lambda job without code, but not a container job", () => {
+  it("refuses a Lambda job without code and a container job without an image", () => {
     const { problems } = validateStack(
       input([
         { name: "lam", hasCode: false },
         { name: "box", hasCode: false, options: { runtime: "container" } },
       ]),
     );
-    expect(problems).toEqual([`job "lam" runs on Lambda but no function code was given for it`]);
+    expect(problems).toEqual([
+      `job "lam" runs on Lambda but no function code was given for it`,
+      `job "box" runs in a container but no image was given for it`,
+    ]);
   });
 
   it("checks memorySize, alertEmail, the JWT authorizer and CORS origins", () => {

@@ -42,6 +42,7 @@ describe("resolveJobOptions defaults", () => {
       runtime: "lambda",
       idempotencyWindowMs: 86_400_000,
       idempotency: undefined,
+      container: undefined,
     });
     expect(warnings).toEqual([]);
   });
@@ -127,6 +128,18 @@ describe("resolveJobOptions defaults", () => {
       ],
       runtime: "container",
       idempotencyWindowMs: 7_200_000,
+      // A container job gets the container defaults without a `container` option.
+      container: {
+        cpu: 512,
+        memoryMiB: 1024,
+        minTasks: 0,
+        maxTasks: 10,
+        expectedDurationMs: 60_000,
+        acceptableLatencyMs: 60_000,
+        targetBacklogPerTask: 1000,
+        stopTimeoutMs: 120_000,
+        heartbeat: true,
+      },
     });
     // The runtime sends scheduled jobs: no warning that the schedule will not run.
     expect(warnings).toEqual([]);
@@ -250,7 +263,7 @@ describe("resolveJobOptions errors", () => {
 
   describe("unknown keys", () => {
     const known =
-      "the options are schema, handler, batchHandler, timeout, maxAttempts, retryDelay, backoff, batchSize, maxBatchingWindow, concurrency, delay, alarm, schedule, timezone, runtime, idempotencyWindow, idempotency";
+      "the options are schema, handler, batchHandler, timeout, maxAttempts, retryDelay, backoff, batchSize, maxBatchingWindow, concurrency, delay, alarm, schedule, timezone, runtime, idempotencyWindow, idempotency, container";
     it("names the key, suggests the nearest and lists the known ones", () => {
       expect(problemOf({ maxAttempt: 3 })).toBe(
         `unknown option maxAttempt (did you mean maxAttempts?): ${known}`,

@@ -76,6 +76,27 @@ export async function synthCommand(
       ]),
     ),
   );
+  const containers = result.jobs.filter((j) => j.container !== undefined);
+  if (containers.length > 0) {
+    o.out("container services (images are built at deploy: Docker or a compatible builder)");
+    o.out(
+      table(
+        ["job", "service", "cpu", "memory", "tasks", "backlog/task", "build context"],
+        containers.map((j) => {
+          const c = j.container!;
+          return [
+            j.name,
+            c.service,
+            c.cpu,
+            `${c.memoryMiB} MiB`,
+            `${c.minTasks}-${c.maxTasks}`,
+            c.targetBacklogPerTask,
+            relative(config.root, c.context) || c.context,
+          ];
+        }),
+      ),
+    );
+  }
   return result;
 }
 
