@@ -3,7 +3,7 @@
 // which reaches the SQLite engine), the AWS transport and small local modules.
 import type { AnyJobDefinition } from "../core/job-types.js";
 import type { Logger } from "../core/logger.js";
-import { type Runtime, startRuntime } from "../runtime/runtime.js";
+import { startWorker, type Worker } from "../runtime/container/worker.js";
 import { exitOnSignals } from "../runtime/shutdown.js";
 import {
   DLQ_URL_ENV,
@@ -32,7 +32,8 @@ export interface ContainerWorkerOptions {
 /**
  * The container worker of one job, as its Fargate task runs it: long-polls the job's queue
  * (env OFFLOAD_QUEUE_URL) and runs its batches in worker threads with the same control flow
- * as the Lambda path; the AWS SDK finds its region and credentials in the task (AWS_REGION,
+ * as the Lambda path, with the task's scale-in protection while it has work (see
+ * runtime/container/worker.ts); the AWS SDK finds its region and credentials in the task (AWS_REGION,
  * the task role), and its endpoint in AWS_ENDPOINT_URL when one is set.
  *
  * @throws OffloadError InvalidEnvironment naming a variable the task lacks.
@@ -44,7 +45,7 @@ export interface ContainerWorkerOptions {
 export async function startContainerWorker(
   job: AnyJobDefinition,
   options: ContainerWorkerOptions,
-): Promise<Runtime> {
+): Promise<Worker> {
   const env = options.env ?? processEnv();
   const logger = options.logger ?? createLambdaLogger(env);
   const name = requireEnv(env, JOB_NAME_ENV, "the job's name");
@@ -58,13 +59,19 @@ export async function startContainerWorker(
     ...(region ? { region } : {}),
     logger,
   });
-  const runtime = await startRuntime({
+  // The same worker as `offload worker`: task protection (ECS sets ECS_AGENT_URI), the
+  // visibility heartbeat, and SIGTERM's graceful stop within the job's stopTimeout.
+  const worker = await startWorker({
     jobs: [{ name, file: options.workerFile, definition: job }],
     transport,
     logger,
-    workerFiles: { [name]: options.workerFile },
+    env,
+    runtime: { workerFiles: { [name]: options.workerFile } },
   });
-  if (options.exitOnSignals !== false) exitOnSignals(() => runtime.stop(), logger);
-  logger.info({ jobName: name, queueUrl }, `offload worker is polling the queue of job ${name}`);
-  return runtime;
+  if (options.exitOnSignals !== false) exitOnSignals(() => worker.shutdown(), logger);
+  logger.info(
+    { jobName: name, queueUrl, taskProtection: worker.protection !== undefined },
+    `offload worker is polling the queue of job ${name}`,
+  );
+  return worker;
 }

@@ -85,14 +85,17 @@ export function resolveJobOptions(options: unknown): {
 
   // Read first (its problem is listed in option order, below): it sets the timeout's limit.
   const runtime = orDefault(o.runtime, "lambda");
-  const container = runtime === "container";
+  const isContainer = runtime === "container";
+  // A container job's worker extends its messages' visibility while they run, unless told not to.
+  const heartbeat =
+    isContainer && (o.container as { heartbeat?: unknown } | null | undefined)?.heartbeat !== false;
 
   const timeout = durationOption(o.timeout, "timeout", DEFAULT_TIMEOUT_MS, problems);
   checkSeconds(
     "timeout",
     timeout,
     problems,
-    container ? CONTAINER_TIMEOUT_RULE : LAMBDA_TIMEOUT_RULE,
+    isContainer ? CONTAINER_TIMEOUT_RULE : LAMBDA_TIMEOUT_RULE,
   );
 
   const window = durationOption(o.maxBatchingWindow, "maxBatchingWindow", 0, problems);
@@ -107,10 +110,10 @@ export function resolveJobOptions(options: unknown): {
   const windowMs = windowValid && window ? window.ms : 0;
   const windowShown = windowMs > 0 && window ? ` + maxBatchingWindow ${window.shown}` : "";
   const advisedMs = timeout ? timeout.ms * ADVISED_RETRY_DELAY_FACTOR + windowMs : undefined;
-  // A container job's worker extends its messages' visibility while they run (the heartbeat), so
-  // its retryDelay need not cover the timeout; by default it is Lambda's advice, within SQS's 12 h.
+  // With the heartbeat a container job's retryDelay need not cover the timeout; by default it
+  // is Lambda's advice, within SQS's 12 h.
   const defaultRetryMs =
-    container && advisedMs !== undefined ? Math.min(advisedMs, MAX_VISIBILITY_MS) : advisedMs;
+    isContainer && advisedMs !== undefined ? Math.min(advisedMs, MAX_VISIBILITY_MS) : advisedMs;
   const retryDelay =
     o.retryDelay === undefined && defaultRetryMs === undefined
       ? undefined
@@ -118,7 +121,7 @@ export function resolveJobOptions(options: unknown): {
   if (
     checkSeconds("retryDelay", retryDelay, problems, VISIBILITY_RULE) &&
     retryDelay &&
-    !container
+    !heartbeat
   ) {
     if (timeout && retryDelay.ms < timeout.ms + windowMs) {
       problems.push(

@@ -67,8 +67,10 @@ describe("the job function's bundle", () => {
       ),
     ).toEqual([]);
     // Job records (the job table), cancel, progress and idempotent handlers took it from about
-    // 28 KB to 44 KB (bench:bundle follows it against its 25 KB target).
-    expect(bytes).toBeLessThan(50_000);
+    // 28 KB to 44 KB; defineJob's checks of schedules (time zones, cron) and container options
+    // to 53.5 KB: about 26 KB of it is the job options' resolution, which a job file runs when
+    // it loads (bench:bundle follows it against its 25 KB target).
+    expect(bytes).toBeLessThan(56_000);
 
     const { handler } = (await import(pathToFileURL(outfile).href)) as { handler: SqsHandler };
     const record = (messageId: string, body: string) => ({

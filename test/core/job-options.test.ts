@@ -325,6 +325,18 @@ describe("resolveJobOptions errors", () => {
       expect(resolved.retryDelayMs).toBe(300_000);
       expect(warnings).toEqual([]);
     });
+    it("holds a container job without the heartbeat to retryDelay ≥ timeout", () => {
+      expect(
+        problemOf({
+          runtime: "container",
+          timeout: "2h",
+          retryDelay: "5m",
+          container: { heartbeat: false },
+        }),
+      ).toBe(
+        "retryDelay 5m is shorter than timeout 2h: a message would become visible while still running",
+      );
+    });
     it("reports a number with the hint to write a unit", () => {
       expect(problemOf({ timeout: 15 })).toBe(
         'timeout 15 is a number, not a duration: write a number and a unit, e.g. "15s" (units: ms, s, m, h, d)',

@@ -16,9 +16,7 @@ export interface WorkerSettings {
  * options, where it has them; else 120 s and on (a Lambda job run by a local runtime too).
  */
 export function workerSettings(options: ResolvedJobOptions): WorkerSettings {
-  const container = (
-    options as { container?: { stopTimeoutMs?: number; heartbeat?: boolean } | undefined }
-  ).container;
+  const container = options.container;
   return {
     stopTimeoutMs: container?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
     heartbeat: container?.heartbeat ?? true,
