@@ -26,7 +26,7 @@ export interface ScheduledJob {
 
 /** What {@link StackScheduling} is made from. */
 export interface StackSchedulingProps {
-  /** Every job of the stack: the scheduler role may send to each queue (long delays). */
+  /** Every job of the stack: each gets a scheduler role sending to its queue (long delays). */
   readonly jobs: ReadonlyArray<ScheduledJob>;
   /** Where the scheduler DLQ's alarm goes. */
   readonly alertTopic: sns.ITopic;
@@ -40,7 +40,8 @@ const MAX_NAME = AWS_LIMITS.scheduler.maxNameChars;
  */
 export const SCHEDULING_ENV = Object.freeze({
   groupName: "OFFLOAD_SCHEDULE_GROUP",
-  roleArn: "OFFLOAD_SCHEDULER_ROLE_ARN",
+  /** JSON `{ "<job>": "<role ARN>" }`. */
+  roleArns: "OFFLOAD_SCHEDULER_ROLE_ARNS",
   dlqArn: "OFFLOAD_SCHEDULER_DLQ_ARN",
 });
 
@@ -66,11 +67,17 @@ export function recurringJobIdTemplate(jobName: string, scheduleName: string): s
 }
 
 /**
- * EventBridge Scheduler for the stack: a schedule group named for the stack; a role Scheduler
- * assumes, trusted by `scheduler.amazonaws.com` for this account's group only, that may send to
- * the job queues and the scheduler DLQ and nothing else; that DLQ (sends that failed all their
- * retries, with an alarm); and one schedule per job schedule, each sending the job to its queue
- * through the universal SQS SendMessage target with the `jobName` and `jobId` attributes.
+ * EventBridge Scheduler for the stack: a schedule group named for the stack; per job, a role
+ * Scheduler assumes, trusted by `scheduler.amazonaws.com` for this account's group only, that may
+ * send to that job's queue and the scheduler DLQ and nothing else; that DLQ (sends that failed
+ * all their retries, with an alarm); and one schedule per job schedule, each sending the job to
+ * its queue with the job's role, through the universal SQS SendMessage target with the `jobName`
+ * and `jobId` attributes.
+ *
+ * One role per job, not one for the stack: a schedule, whoever created it, can only send to the
+ * queue of the job it was created for. It costs two IAM resources per job (a role and its
+ * policy); IAM's default quota is 1,000 roles per account, and CloudFormation's 500 resources per
+ * stack are reached by the jobs' other resources long before.
  *
  * Failed sends go to a DLQ of their own, not the job's: what Scheduler dead-letters is the
  * SendMessage request (queue URL, body, attributes), not a job message, and a redrive of the
@@ -85,7 +92,8 @@ export function recurringJobIdTemplate(jobName: string, scheduleName: string): s
 export class StackScheduling extends Construct {
   readonly group: scheduler.CfnScheduleGroup;
   readonly groupName: string;
-  readonly role: iam.Role;
+  /** Each job's scheduler role, by job name: it sends to that job's queue and the scheduler DLQ only. */
+  readonly roles: ReadonlyMap<string, iam.Role>;
   readonly dlq: sqs.Queue;
   readonly alarm: cloudwatch.Alarm;
   /** Each recurring schedule, by `<job>.<schedule>`. */
@@ -118,24 +126,29 @@ export class StackScheduling extends Construct {
     });
     this.alarm.addAlarmAction(new SnsAction(props.alertTopic));
 
-    // Confused deputy: only this account's schedules in this group may assume it.
-    this.role = new iam.Role(this, "Role", {
-      assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
-        conditions: {
-          StringEquals: { "aws:SourceAccount": stack.account },
-          ArnEquals: { "aws:SourceArn": this.groupArn },
-        },
-      }),
-      description: "offload scheduling: send scheduled jobs to their queues",
-    });
-    for (const job of props.jobs) job.queue.grantSendMessages(this.role);
-    this.dlq.grantSendMessages(this.role);
+    const roles = new Map<string, iam.Role>();
+    for (const job of props.jobs) {
+      // Confused deputy: only this account's schedules in this group may assume it.
+      const role = new iam.Role(this, `Role-${job.name}`, {
+        assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
+          conditions: {
+            StringEquals: { "aws:SourceAccount": stack.account },
+            ArnEquals: { "aws:SourceArn": this.groupArn },
+          },
+        }),
+        description: `offload scheduling: send job ${job.name} to its queue`.slice(0, 1000),
+      });
+      job.queue.grantSendMessages(role);
+      this.dlq.grantSendMessages(role);
+      roles.set(job.name, role);
+    }
+    this.roles = roles;
 
     const schedules = new Map<string, scheduler.CfnSchedule>();
     for (const job of props.jobs) {
       for (const schedule of job.schedules) {
         const key = `${job.name}.${schedule.name}`;
-        schedules.set(key, this.recurring(job, schedule, stack));
+        schedules.set(key, this.recurring(job, schedule, roles.get(job.name)!, stack));
       }
     }
     this.schedules = schedules;
@@ -149,7 +162,7 @@ export class StackScheduling extends Construct {
 
   /**
    * Lets a sender (the API function, a client's role) create and delete schedules in the
-   * stack's group only, and pass the scheduler role to Scheduler only.
+   * stack's group only, and pass the jobs' scheduler roles, to Scheduler only.
    */
   grantSchedule(grantee: iam.IGrantable): void {
     const stack = Stack.of(this);
@@ -160,16 +173,22 @@ export class StackScheduling extends Construct {
         `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${this.groupName}/*`,
       ],
     });
+    if (this.roles.size === 0) return;
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ["iam:PassRole"],
-        resources: [this.role.roleArn],
+        resources: [...this.roles.values()].map((role) => role.roleArn),
         conditions: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
       }),
     );
   }
 
-  private recurring(job: ScheduledJob, schedule: JobSchedule, stack: Stack): scheduler.CfnSchedule {
+  private recurring(
+    job: ScheduledJob,
+    schedule: JobSchedule,
+    role: iam.IRole,
+    stack: Stack,
+  ): scheduler.CfnSchedule {
     const input = sendMessageInput(
       {
         queueUrl: job.queue.queueUrl,
@@ -193,7 +212,7 @@ export class StackScheduling extends Construct {
       ...(schedule.end === undefined ? {} : { endDate: new Date(schedule.end).toISOString() }),
       target: {
         arn: sqsSendMessageTargetArn(stack.partition),
-        roleArn: this.role.roleArn,
+        roleArn: role.roleArn,
         input,
         retryPolicy: {
           maximumRetryAttempts: SCHEDULE_RETRY_POLICY.MaximumRetryAttempts,
