@@ -7,10 +7,12 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { OffloadError } from "../core/errors.js";
 import { JOB_ID_ATTRIBUTE } from "../core/job-id.js";
 import type { JobSchedule } from "../core/job-types.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import {
+  MAX_SCHEDULED_INPUT_BYTES,
   SCHEDULE_RETRY_POLICY,
   sendMessageInput,
   sqsSendMessageTargetArn,
@@ -33,6 +35,13 @@ export interface StackSchedulingProps {
 }
 
 const MAX_NAME = AWS_LIMITS.scheduler.maxNameChars;
+
+/**
+ * The longest URL a job queue can have (`https://sqs.<region>.amazonaws.com.cn/<account>/<name>`,
+ * a region of 16 characters, a queue name of 80): the queue URL is a deploy-time value, so a
+ * recurring schedule's input is sized with this in its place, at most ~100 bytes over.
+ */
+const LONGEST_QUEUE_URL = `https://sqs.${"r".repeat(16)}.amazonaws.com.cn/${"0".repeat(12)}/${"q".repeat(AWS_LIMITS.sqs.maxQueueNameChars)}`;
 
 /**
  * The API function's environment for scheduling (offload/aws reads the same names; the construct
@@ -99,9 +108,14 @@ export class StackScheduling extends Construct {
   /** Each recurring schedule, by `<job>.<schedule>`. */
   readonly schedules: ReadonlyMap<string, scheduler.CfnSchedule>;
 
+  /**
+   * @throws OffloadError InvalidStack naming each job and schedule whose input (the SendMessage
+   *   request with its payload) is over Scheduler's 256 KiB.
+   */
   constructor(scope: Construct, id: string, props: StackSchedulingProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    checkRecurringInputs(stack.stackName, props.jobs);
     this.groupName = scheduleGroupName(stack.stackName);
     this.group = new scheduler.CfnScheduleGroup(this, "Group", { name: this.groupName });
 
@@ -189,14 +203,7 @@ export class StackScheduling extends Construct {
     role: iam.IRole,
     stack: Stack,
   ): scheduler.CfnSchedule {
-    const input = sendMessageInput(
-      {
-        queueUrl: job.queue.queueUrl,
-        body: JSON.stringify(schedule.payload),
-        attributes: { jobName: { DataType: "String", StringValue: job.name } },
-      },
-      { [JOB_ID_ATTRIBUTE]: recurringJobIdTemplate(job.name, schedule.name) },
-    );
+    const input = recurringInput(job.name, job.queue.queueUrl, schedule);
     const resource = new scheduler.CfnSchedule(this, `Schedule-${job.name}-${schedule.name}`, {
       name: recurringScheduleName(job.name, schedule.name),
       groupName: this.groupName,
@@ -221,8 +228,46 @@ export class StackScheduling extends Construct {
         deadLetterConfig: { arn: this.dlq.queueArn },
       },
     });
-    resource.addDependency(this.group);
+    resource.addResourceDependency(this.group);
     return resource;
+  }
+}
+
+/** A recurring schedule's target input: the SendMessage request of each run. */
+function recurringInput(jobName: string, queueUrl: string, schedule: JobSchedule): string {
+  return sendMessageInput(
+    {
+      queueUrl,
+      body: JSON.stringify(schedule.payload),
+      attributes: { jobName: { DataType: "String", StringValue: jobName } },
+    },
+    { [JOB_ID_ATTRIBUTE]: recurringJobIdTemplate(jobName, schedule.name) },
+  );
+}
+
+/**
+ * Refuses the stack when a recurring schedule's input is over Scheduler's 256 KiB (CreateSchedule
+ * would fail at deploy time, with the stack half made): the payload was checked at 256 KiB as
+ * JSON, but the SendMessage request around it adds the queue URL and attributes, and escapes it.
+ */
+function checkRecurringInputs(stackName: string, jobs: ReadonlyArray<ScheduledJob>): void {
+  const problems: string[] = [];
+  for (const job of jobs) {
+    for (const schedule of job.schedules) {
+      const bytes = Buffer.byteLength(recurringInput(job.name, LONGEST_QUEUE_URL, schedule));
+      if (bytes > MAX_SCHEDULED_INPUT_BYTES) {
+        problems.push(
+          `job ${job.name}, schedule ${schedule.name}: EventBridge Scheduler's input (the SQS SendMessage request with the schedule's payload, its attributes and the queue URL) would be up to ${bytes} bytes; the limit is ${MAX_SCHEDULED_INPUT_BYTES} (256 KiB): make the payload smaller, or keep it elsewhere and send its key`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    throw new OffloadError(
+      "InvalidStack",
+      `Cannot build the stack ${stackName} (${count}):\n${problems.map((p) => `- ${p}`).join("\n")}`,
+    );
   }
 }
 

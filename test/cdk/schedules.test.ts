@@ -224,6 +224,28 @@ describe("a job's recurring schedule", () => {
   });
 });
 
+describe("a recurring schedule's input", () => {
+  it("is refused at synth when over Scheduler's 256 KiB, naming the job and schedule", () => {
+    const code = codeFolder(folder.dir);
+    // 100,011 bytes as JSON, under the payload limit; each `<` is 6 bytes (\u003c) in the input.
+    const big = resolveJobOptions({
+      handler: async () => {},
+      schedule: [
+        { name: "big", expression: "rate(1 day)", payload: { text: "<".repeat(100_000) } },
+        { name: "small", expression: "rate(1 hour)" },
+      ],
+    }).resolved;
+    expect(() => twoJobStack(code, { jobs: [{ name: "digest", options: big, code }] })).toThrow(
+      expect.objectContaining({
+        code: "InvalidStack",
+        message: expect.stringMatching(
+          /^Cannot build the stack demo-dev \(1 problem\):\n- job digest, schedule big: EventBridge Scheduler's input \(the SQS SendMessage request with the schedule's payload, its attributes and the queue URL\) would be up to 600\d{3} bytes; the limit is 262144 \(256 KiB\)/,
+        ),
+      }),
+    );
+  });
+});
+
 describe("names", () => {
   it("cut a long stack or schedule name to Scheduler's 64 characters, keeping them apart", () => {
     expect(scheduleGroupName("demo-dev")).toBe("demo-dev");
