@@ -69,7 +69,7 @@ export interface ApiFunctionOptions {
   sns?: SNSClient;
   /**
    * The Scheduler client for delays over 900 s (and their cancel), with env
-   * OFFLOAD_SCHEDULE_GROUP and OFFLOAD_SCHEDULER_ROLE_ARN.
+   * OFFLOAD_SCHEDULE_GROUP and OFFLOAD_SCHEDULER_ROLE_ARNS.
    * @defaultValue `new SchedulerClient({})`, created at the first long delay
    */
   scheduler?: SchedulerClient;

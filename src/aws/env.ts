@@ -27,21 +27,45 @@ export const JOB_TABLE_ENV = "OFFLOAD_JOB_TABLE";
 
 /** The stack's schedule group, in the API function's environment (long delays are scheduled there). */
 export const SCHEDULE_GROUP_ENV = "OFFLOAD_SCHEDULE_GROUP";
-/** The role the stack's schedules send with, in the API function's environment. */
-export const SCHEDULER_ROLE_ARN_ENV = "OFFLOAD_SCHEDULER_ROLE_ARN";
+/**
+ * Each job's scheduler role (the role its schedules send it to its queue with), in the API
+ * function's environment: JSON `{ "<job>": "<role ARN>" }`.
+ */
+export const SCHEDULER_ROLE_ARNS_ENV = "OFFLOAD_SCHEDULER_ROLE_ARNS";
 /** The stack's scheduler DLQ, in the API function's environment. */
 export const SCHEDULER_DLQ_ARN_ENV = "OFFLOAD_SCHEDULER_DLQ_ARN";
 
 /**
- * The stack's scheduling from OFFLOAD_SCHEDULE_GROUP, OFFLOAD_SCHEDULER_ROLE_ARN and
- * OFFLOAD_SCHEDULER_DLQ_ARN; undefined when the group or the role is unset.
+ * The stack's scheduling from OFFLOAD_SCHEDULE_GROUP, OFFLOAD_SCHEDULER_ROLE_ARNS and
+ * OFFLOAD_SCHEDULER_DLQ_ARN; undefined when the group or the roles are unset.
+ *
+ * @throws OffloadError InvalidEnvironment when OFFLOAD_SCHEDULER_ROLE_ARNS is not JSON
+ *   `{ "<job>": "<role ARN>" }`.
  */
 export function schedulingFromEnv(env: Environment): AwsScheduling | undefined {
   const groupName = env[SCHEDULE_GROUP_ENV]?.trim();
-  const roleArn = env[SCHEDULER_ROLE_ARN_ENV]?.trim();
+  const roles = env[SCHEDULER_ROLE_ARNS_ENV]?.trim();
   const dlqArn = env[SCHEDULER_DLQ_ARN_ENV]?.trim();
-  if (!groupName || !roleArn) return undefined;
-  return { groupName, roleArn, ...(dlqArn ? { dlqArn } : {}) };
+  if (!groupName || !roles) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(roles);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    Object.values(parsed).some((arn) => typeof arn !== "string")
+  ) {
+    throw new OffloadError(
+      "InvalidEnvironment",
+      `${SCHEDULER_ROLE_ARNS_ENV} must be JSON {"<job>": "<role ARN>"}; got ${JSON.stringify(roles.slice(0, 100))}`,
+    );
+  }
+  const roleArns = parsed as Record<string, string>;
+  return { groupName, roleArns, ...(dlqArn ? { dlqArn } : {}) };
 }
 
 /** The API function's CORS origins, comma-separated (empty: CORS off). */

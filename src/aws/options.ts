@@ -60,9 +60,9 @@ export interface AwsTransportOptions {
   /** @defaultValue `new SNSClient({ region, endpoint })` */
   sns?: SNSClient;
   /**
-   * The stack's schedule group, scheduler role and scheduler DLQ (stack outputs
-   * `ScheduleGroupName`, `SchedulerRoleArn`, `SchedulerDlqArn`): a send delayed more than 900 s
-   * becomes a one-time schedule there.
+   * The stack's schedule group, each job's scheduler role and the scheduler DLQ (stack outputs
+   * `ScheduleGroupName`, `Job<Name>SchedulerRoleArn`, `SchedulerDlqArn`): a send delayed more
+   * than 900 s becomes a one-time schedule there, sent with its job's role.
    * @defaultValue none: a delay over 900 s is refused (DelayTooLong)
    */
   scheduling?: AwsScheduling;
@@ -177,10 +177,25 @@ export function resolveAwsTransportOptions(
         `scheduling.groupName must be a schedule group name (1 to 64 of letters, digits, '-', '_', '.'); got ${JSON.stringify(scheduling.groupName)}`,
       );
     }
-    if (!ROLE_ARN.test(String(scheduling.roleArn))) {
+    const roleArns: unknown = scheduling.roleArns;
+    if (typeof roleArns !== "object" || roleArns === null || Array.isArray(roleArns)) {
       problems.push(
-        `scheduling.roleArn must be an IAM role ARN like arn:aws:iam::123456789012:role/my-app-scheduler; got ${JSON.stringify(scheduling.roleArn)}`,
+        `scheduling.roleArns must be an object of IAM role ARNs by job name; got ${JSON.stringify(roleArns)}`,
       );
+    } else {
+      for (const [jobName, roleArn] of Object.entries(roleArns)) {
+        if (!ROLE_ARN.test(String(roleArn))) {
+          problems.push(
+            `scheduling.roleArns[${JSON.stringify(jobName)}] must be an IAM role ARN like arn:aws:iam::123456789012:role/my-app-greeting-scheduler; got ${JSON.stringify(roleArn)}`,
+          );
+        }
+      }
+      const missing = [...queues.keys()].filter((jobName) => !Object.hasOwn(roleArns, jobName));
+      if (missing.length > 0) {
+        problems.push(
+          `scheduling.roleArns has no role for ${missing.join(", ")}: each job needs the role its schedules send with (stack output Job<Name>SchedulerRoleArn)`,
+        );
+      }
     }
     if (scheduling.dlqArn !== undefined && !QUEUE_ARN.test(String(scheduling.dlqArn))) {
       problems.push(
@@ -200,7 +215,10 @@ export function resolveAwsTransportOptions(
     partition,
     queues,
     endpoint: options.endpoint,
-    scheduling: scheduling === undefined ? undefined : Object.freeze({ ...scheduling }),
+    scheduling:
+      scheduling === undefined
+        ? undefined
+        : Object.freeze({ ...scheduling, roleArns: Object.freeze({ ...scheduling.roleArns }) }),
   });
 }
 

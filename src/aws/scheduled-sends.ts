@@ -17,13 +17,17 @@ import {
   sendMessageInput,
   sqsSendMessageTargetArn,
 } from "../core/scheduled-send.js";
+import { jobOutputKey } from "../core/stack-layout.js";
 
-/** Where a stack's schedules go: its group, the role Scheduler sends with, and its DLQ. */
+/** Where a stack's schedules go: its group, the roles Scheduler sends with, and its DLQ. */
 export interface AwsScheduling {
   /** The stack's schedule group (stack output `ScheduleGroupName`). */
   groupName: string;
-  /** The role Scheduler assumes to send to the job queues (stack output `SchedulerRoleArn`). */
-  roleArn: string;
+  /**
+   * By job name, the role Scheduler assumes to send that job to its queue (stack outputs
+   * `Job<Name>SchedulerRoleArn`): each may send to its own job's queue only.
+   */
+  roleArns: Readonly<Record<string, string>>;
   /**
    * Where Scheduler puts a send that failed all its retries (stack output `SchedulerDlqArn`).
    * @defaultValue none: such a send is dropped after its retries
@@ -68,7 +72,8 @@ export function scheduleNameOf(jobId: string): string {
  * left as its DelaySeconds: the job becomes visible at the due time at the earliest, and at most
  * 59 s after it.
  *
- * @throws OffloadError PayloadTooLarge when the SendMessage request is over Scheduler's 256 KiB.
+ * @throws OffloadError PayloadTooLarge when the SendMessage request is over Scheduler's 256 KiB;
+ *   DelayTooLong when `scheduling` has no role for the job.
  */
 export function oneTimeSchedule(
   send: OneTimeSend,
@@ -83,6 +88,16 @@ export function oneTimeSchedule(
     delaySeconds: Math.round((send.dueMs - minuteMs) / 1000),
   });
   checkScheduledInputSize(send.jobName, input);
+  const roleArn = Object.hasOwn(scheduling.roleArns, send.jobName)
+    ? scheduling.roleArns[send.jobName]
+    : undefined;
+  if (roleArn === undefined) {
+    throw new OffloadError(
+      "DelayTooLong",
+      `Job ${send.jobName} has no scheduler role (scheduling.roleArns, stack output ${jobOutputKey(send.jobName, "SchedulerRoleArn")}): it cannot be delayed beyond ${AWS_LIMITS.sqs.maxDelaySeconds} s; deploy the app again to get it`,
+      { jobName: send.jobName },
+    );
+  }
   return {
     Name: scheduleNameOf(send.jobId),
     GroupName: scheduling.groupName,
@@ -94,7 +109,7 @@ export function oneTimeSchedule(
     ActionAfterCompletion: "DELETE",
     Target: {
       Arn: sqsSendMessageTargetArn(partition),
-      RoleArn: scheduling.roleArn,
+      RoleArn: roleArn,
       Input: input,
       RetryPolicy: { ...SCHEDULE_RETRY_POLICY },
       ...(scheduling.dlqArn === undefined ? {} : { DeadLetterConfig: { Arn: scheduling.dlqArn } }),
@@ -133,7 +148,7 @@ export interface ScheduledSendsOptions {
  * The stack's one-time schedules over EventBridge Scheduler.
  *
  * @example
- * const sends = createScheduledSends({ scheduling: { groupName, roleArn, dlqArn }, partition: "aws" });
+ * const sends = createScheduledSends({ scheduling: { groupName, roleArns: { greeting: roleArn }, dlqArn }, partition: "aws" });
  * const send = { jobName, jobId, queueUrl, body, attributes, dueMs: Date.now() + 7_200_000 };
  * await sends.create(sends.prepare(send), send);
  * await sends.cancel(jobId);

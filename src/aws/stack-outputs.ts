@@ -6,7 +6,6 @@ import {
   jobOutputKey,
   SCHEDULE_GROUP_NAME_OUTPUT,
   SCHEDULER_DLQ_ARN_OUTPUT,
-  SCHEDULER_ROLE_ARN_OUTPUT,
   TOPIC_ARN_OUTPUT,
 } from "../core/stack-layout.js";
 import type { AwsJobQueues } from "./options.js";
@@ -26,7 +25,7 @@ export interface StackOutputsFile {
 export interface AwsTransportTarget {
   topicArn: string;
   queues: Record<string, Required<AwsJobQueues>>;
-  /** The stack's schedule group and role; absent for a stack deployed before scheduling. */
+  /** The stack's schedule group and the jobs' scheduler roles; absent for a stack deployed before them. */
   scheduling?: AwsScheduling;
 }
 
@@ -137,20 +136,29 @@ export function awsTransportTargetFromOutputs(
       `The stack outputs lack ${missing.join(", ")}: deploy the app again (\`offload deploy\`) so the stack has every job of the jobs folder`,
     );
   }
-  const scheduling = schedulingFromOutputs(outputs);
+  const scheduling = schedulingFromOutputs(outputs, jobNames);
   return { topicArn, queues, ...(scheduling === undefined ? {} : { scheduling }) };
 }
 
 /**
- * The stack's schedule group, scheduler role and scheduler DLQ (outputs `ScheduleGroupName`,
- * `SchedulerRoleArn`, `SchedulerDlqArn`); undefined for a stack deployed before they existed.
+ * The stack's schedule group, each job's scheduler role and the scheduler DLQ (outputs
+ * `ScheduleGroupName`, `Job<Name>SchedulerRoleArn`, `SchedulerDlqArn`); undefined for a stack
+ * deployed before they existed (a group without every job's role included).
  */
-export function schedulingFromOutputs(outputs: StackOutputs): AwsScheduling | undefined {
+export function schedulingFromOutputs(
+  outputs: StackOutputs,
+  jobNames: readonly string[],
+): AwsScheduling | undefined {
   const groupName = outputs[SCHEDULE_GROUP_NAME_OUTPUT];
-  const roleArn = outputs[SCHEDULER_ROLE_ARN_OUTPUT];
   const dlqArn = outputs[SCHEDULER_DLQ_ARN_OUTPUT];
-  if (!groupName || !roleArn) return undefined;
-  return { groupName, roleArn, ...(dlqArn ? { dlqArn } : {}) };
+  if (!groupName) return undefined;
+  const roleArns: Record<string, string> = {};
+  for (const jobName of jobNames) {
+    const roleArn = outputs[jobOutputKey(jobName, "SchedulerRoleArn")];
+    if (!roleArn) return undefined;
+    roleArns[jobName] = roleArn;
+  }
+  return { groupName, roleArns, ...(dlqArn ? { dlqArn } : {}) };
 }
 
 /**

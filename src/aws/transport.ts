@@ -431,7 +431,7 @@ function checkDelay(request: SendRequest, canSchedule: boolean): number {
   if (delay > AWS_LIMITS.sqs.maxDelaySeconds && !canSchedule) {
     throw new OffloadError(
       "DelayTooLong",
-      `delaySeconds ${delay} is longer than ${AWS_LIMITS.sqs.maxDelaySeconds} (15 minutes), the longest SQS delays a message; longer delays go through EventBridge Scheduler, and this AWS transport has no \`scheduling\` option (stack outputs ScheduleGroupName and SchedulerRoleArn: deploy the app again to get them)`,
+      `delaySeconds ${delay} is longer than ${AWS_LIMITS.sqs.maxDelaySeconds} (15 minutes), the longest SQS delays a message; longer delays go through EventBridge Scheduler, and this AWS transport has no \`scheduling\` option (stack outputs ScheduleGroupName and Job<Name>SchedulerRoleArn: deploy the app again to get them)`,
       { jobName: request.jobName },
     );
   }

@@ -17,6 +17,7 @@ export { jobQueueNames, topicNames } from "./names.js";
 export { OffloadStack, type OffloadStackJob, type OffloadStackProps } from "./offload-stack.js";
 export {
   type SynthesizedJob,
+  type SynthesizedSchedule,
   type SynthJob,
   type SynthOptions,
   type SynthResult,

@@ -20,7 +20,6 @@ import {
   SCHEDULE_GROUP_NAME_OUTPUT,
   SCHEDULER_DLQ_ARN_OUTPUT,
   SCHEDULER_DLQ_URL_OUTPUT,
-  SCHEDULER_ROLE_ARN_OUTPUT,
   TOPIC_ARN_OUTPUT,
 } from "../core/stack-layout.js";
 import { ApiResources } from "./api-resources.js";
@@ -237,7 +236,12 @@ export class OffloadStack extends Stack {
     // The API function schedules sends delayed beyond 900 s, and deletes them on cancel.
     this.scheduling.grantSchedule(this.api.function);
     this.api.function.addEnvironment(SCHEDULING_ENV.groupName, this.scheduling.groupName);
-    this.api.function.addEnvironment(SCHEDULING_ENV.roleArn, this.scheduling.role.roleArn);
+    this.api.function.addEnvironment(
+      SCHEDULING_ENV.roleArns,
+      this.toJsonString(
+        Object.fromEntries([...this.scheduling.roles].map(([name, role]) => [name, role.roleArn])),
+      ),
+    );
     this.api.function.addEnvironment(SCHEDULING_ENV.dlqArn, this.scheduling.dlq.queueArn);
 
     this.addOutputs();
@@ -271,10 +275,6 @@ export class OffloadStack extends Stack {
         this.scheduling.groupName,
         "The EventBridge Scheduler group of long delays and recurring schedules",
       ],
-      [SCHEDULER_ROLE_ARN_OUTPUT]: [
-        this.scheduling.role.roleArn,
-        "The role EventBridge Scheduler sends scheduled jobs with",
-      ],
       [SCHEDULER_DLQ_ARN_OUTPUT]: [
         this.scheduling.dlq.queueArn,
         "Where EventBridge Scheduler puts a scheduled send that failed all its retries",
@@ -302,6 +302,7 @@ export class OffloadStack extends Stack {
         QueueName: job.queue.queueName,
         DlqUrl: job.dlq.queueUrl,
         DlqName: job.dlq.queueName,
+        SchedulerRoleArn: this.scheduling.roles.get(name)!.roleArn,
       } as const;
       for (const [output, value] of Object.entries(outputs)) {
         new CfnOutput(this, jobOutputKey(name, output as keyof typeof outputs), {

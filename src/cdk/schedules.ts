@@ -7,10 +7,12 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { OffloadError } from "../core/errors.js";
 import { JOB_ID_ATTRIBUTE } from "../core/job-id.js";
 import type { JobSchedule } from "../core/job-types.js";
 import { AWS_LIMITS } from "../core/limits.js";
 import {
+  MAX_SCHEDULED_INPUT_BYTES,
   SCHEDULE_RETRY_POLICY,
   sendMessageInput,
   sqsSendMessageTargetArn,
@@ -26,7 +28,7 @@ export interface ScheduledJob {
 
 /** What {@link StackScheduling} is made from. */
 export interface StackSchedulingProps {
-  /** Every job of the stack: the scheduler role may send to each queue (long delays). */
+  /** Every job of the stack: each gets a scheduler role sending to its queue (long delays). */
   readonly jobs: ReadonlyArray<ScheduledJob>;
   /** Where the scheduler DLQ's alarm goes. */
   readonly alertTopic: sns.ITopic;
@@ -35,12 +37,20 @@ export interface StackSchedulingProps {
 const MAX_NAME = AWS_LIMITS.scheduler.maxNameChars;
 
 /**
+ * The longest URL a job queue can have (`https://sqs.<region>.amazonaws.com.cn/<account>/<name>`,
+ * a region of 16 characters, a queue name of 80): the queue URL is a deploy-time value, so a
+ * recurring schedule's input is sized with this in its place, at most ~100 bytes over.
+ */
+const LONGEST_QUEUE_URL = `https://sqs.${"r".repeat(16)}.amazonaws.com.cn/${"0".repeat(12)}/${"q".repeat(AWS_LIMITS.sqs.maxQueueNameChars)}`;
+
+/**
  * The API function's environment for scheduling (offload/aws reads the same names; the construct
  * imports no runtime code).
  */
 export const SCHEDULING_ENV = Object.freeze({
   groupName: "OFFLOAD_SCHEDULE_GROUP",
-  roleArn: "OFFLOAD_SCHEDULER_ROLE_ARN",
+  /** JSON `{ "<job>": "<role ARN>" }`. */
+  roleArns: "OFFLOAD_SCHEDULER_ROLE_ARNS",
   dlqArn: "OFFLOAD_SCHEDULER_DLQ_ARN",
 });
 
@@ -66,11 +76,17 @@ export function recurringJobIdTemplate(jobName: string, scheduleName: string): s
 }
 
 /**
- * EventBridge Scheduler for the stack: a schedule group named for the stack; a role Scheduler
- * assumes, trusted by `scheduler.amazonaws.com` for this account's group only, that may send to
- * the job queues and the scheduler DLQ and nothing else; that DLQ (sends that failed all their
- * retries, with an alarm); and one schedule per job schedule, each sending the job to its queue
- * through the universal SQS SendMessage target with the `jobName` and `jobId` attributes.
+ * EventBridge Scheduler for the stack: a schedule group named for the stack; per job, a role
+ * Scheduler assumes, trusted by `scheduler.amazonaws.com` for this account's group only, that may
+ * send to that job's queue and the scheduler DLQ and nothing else; that DLQ (sends that failed
+ * all their retries, with an alarm); and one schedule per job schedule, each sending the job to
+ * its queue with the job's role, through the universal SQS SendMessage target with the `jobName`
+ * and `jobId` attributes.
+ *
+ * One role per job, not one for the stack: a schedule, whoever created it, can only send to the
+ * queue of the job it was created for. It costs two IAM resources per job (a role and its
+ * policy); IAM's default quota is 1,000 roles per account, and CloudFormation's 500 resources per
+ * stack are reached by the jobs' other resources long before.
  *
  * Failed sends go to a DLQ of their own, not the job's: what Scheduler dead-letters is the
  * SendMessage request (queue URL, body, attributes), not a job message, and a redrive of the
@@ -85,15 +101,21 @@ export function recurringJobIdTemplate(jobName: string, scheduleName: string): s
 export class StackScheduling extends Construct {
   readonly group: scheduler.CfnScheduleGroup;
   readonly groupName: string;
-  readonly role: iam.Role;
+  /** Each job's scheduler role, by job name: it sends to that job's queue and the scheduler DLQ only. */
+  readonly roles: ReadonlyMap<string, iam.Role>;
   readonly dlq: sqs.Queue;
   readonly alarm: cloudwatch.Alarm;
   /** Each recurring schedule, by `<job>.<schedule>`. */
   readonly schedules: ReadonlyMap<string, scheduler.CfnSchedule>;
 
+  /**
+   * @throws OffloadError InvalidStack naming each job and schedule whose input (the SendMessage
+   *   request with its payload) is over Scheduler's 256 KiB.
+   */
   constructor(scope: Construct, id: string, props: StackSchedulingProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    checkRecurringInputs(stack.stackName, props.jobs);
     this.groupName = scheduleGroupName(stack.stackName);
     this.group = new scheduler.CfnScheduleGroup(this, "Group", { name: this.groupName });
 
@@ -118,24 +140,29 @@ export class StackScheduling extends Construct {
     });
     this.alarm.addAlarmAction(new SnsAction(props.alertTopic));
 
-    // Confused deputy: only this account's schedules in this group may assume it.
-    this.role = new iam.Role(this, "Role", {
-      assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
-        conditions: {
-          StringEquals: { "aws:SourceAccount": stack.account },
-          ArnEquals: { "aws:SourceArn": this.groupArn },
-        },
-      }),
-      description: "offload scheduling: send scheduled jobs to their queues",
-    });
-    for (const job of props.jobs) job.queue.grantSendMessages(this.role);
-    this.dlq.grantSendMessages(this.role);
+    const roles = new Map<string, iam.Role>();
+    for (const job of props.jobs) {
+      // Confused deputy: only this account's schedules in this group may assume it.
+      const role = new iam.Role(this, `Role-${job.name}`, {
+        assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
+          conditions: {
+            StringEquals: { "aws:SourceAccount": stack.account },
+            ArnEquals: { "aws:SourceArn": this.groupArn },
+          },
+        }),
+        description: `offload scheduling: send job ${job.name} to its queue`.slice(0, 1000),
+      });
+      job.queue.grantSendMessages(role);
+      this.dlq.grantSendMessages(role);
+      roles.set(job.name, role);
+    }
+    this.roles = roles;
 
     const schedules = new Map<string, scheduler.CfnSchedule>();
     for (const job of props.jobs) {
       for (const schedule of job.schedules) {
         const key = `${job.name}.${schedule.name}`;
-        schedules.set(key, this.recurring(job, schedule, stack));
+        schedules.set(key, this.recurring(job, schedule, roles.get(job.name)!, stack));
       }
     }
     this.schedules = schedules;
@@ -149,7 +176,7 @@ export class StackScheduling extends Construct {
 
   /**
    * Lets a sender (the API function, a client's role) create and delete schedules in the
-   * stack's group only, and pass the scheduler role to Scheduler only.
+   * stack's group only, and pass the jobs' scheduler roles, to Scheduler only.
    */
   grantSchedule(grantee: iam.IGrantable): void {
     const stack = Stack.of(this);
@@ -160,24 +187,23 @@ export class StackScheduling extends Construct {
         `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${this.groupName}/*`,
       ],
     });
+    if (this.roles.size === 0) return;
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ["iam:PassRole"],
-        resources: [this.role.roleArn],
+        resources: [...this.roles.values()].map((role) => role.roleArn),
         conditions: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
       }),
     );
   }
 
-  private recurring(job: ScheduledJob, schedule: JobSchedule, stack: Stack): scheduler.CfnSchedule {
-    const input = sendMessageInput(
-      {
-        queueUrl: job.queue.queueUrl,
-        body: JSON.stringify(schedule.payload),
-        attributes: { jobName: { DataType: "String", StringValue: job.name } },
-      },
-      { [JOB_ID_ATTRIBUTE]: recurringJobIdTemplate(job.name, schedule.name) },
-    );
+  private recurring(
+    job: ScheduledJob,
+    schedule: JobSchedule,
+    role: iam.IRole,
+    stack: Stack,
+  ): scheduler.CfnSchedule {
+    const input = recurringInput(job.name, job.queue.queueUrl, schedule);
     const resource = new scheduler.CfnSchedule(this, `Schedule-${job.name}-${schedule.name}`, {
       name: recurringScheduleName(job.name, schedule.name),
       groupName: this.groupName,
@@ -193,7 +219,7 @@ export class StackScheduling extends Construct {
       ...(schedule.end === undefined ? {} : { endDate: new Date(schedule.end).toISOString() }),
       target: {
         arn: sqsSendMessageTargetArn(stack.partition),
-        roleArn: this.role.roleArn,
+        roleArn: role.roleArn,
         input,
         retryPolicy: {
           maximumRetryAttempts: SCHEDULE_RETRY_POLICY.MaximumRetryAttempts,
@@ -202,8 +228,46 @@ export class StackScheduling extends Construct {
         deadLetterConfig: { arn: this.dlq.queueArn },
       },
     });
-    resource.addDependency(this.group);
+    resource.addResourceDependency(this.group);
     return resource;
+  }
+}
+
+/** A recurring schedule's target input: the SendMessage request of each run. */
+function recurringInput(jobName: string, queueUrl: string, schedule: JobSchedule): string {
+  return sendMessageInput(
+    {
+      queueUrl,
+      body: JSON.stringify(schedule.payload),
+      attributes: { jobName: { DataType: "String", StringValue: jobName } },
+    },
+    { [JOB_ID_ATTRIBUTE]: recurringJobIdTemplate(jobName, schedule.name) },
+  );
+}
+
+/**
+ * Refuses the stack when a recurring schedule's input is over Scheduler's 256 KiB (CreateSchedule
+ * would fail at deploy time, with the stack half made): the payload was checked at 256 KiB as
+ * JSON, but the SendMessage request around it adds the queue URL and attributes, and escapes it.
+ */
+function checkRecurringInputs(stackName: string, jobs: ReadonlyArray<ScheduledJob>): void {
+  const problems: string[] = [];
+  for (const job of jobs) {
+    for (const schedule of job.schedules) {
+      const bytes = Buffer.byteLength(recurringInput(job.name, LONGEST_QUEUE_URL, schedule));
+      if (bytes > MAX_SCHEDULED_INPUT_BYTES) {
+        problems.push(
+          `job ${job.name}, schedule ${schedule.name}: EventBridge Scheduler's input (the SQS SendMessage request with the schedule's payload, its attributes and the queue URL) would be up to ${bytes} bytes; the limit is ${MAX_SCHEDULED_INPUT_BYTES} (256 KiB): make the payload smaller, or keep it elsewhere and send its key`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    throw new OffloadError(
+      "InvalidStack",
+      `Cannot build the stack ${stackName} (${count}):\n${problems.map((p) => `- ${p}`).join("\n")}`,
+    );
   }
 }
 

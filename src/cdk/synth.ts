@@ -10,6 +10,7 @@ import { bundleFunctions } from "./bundle.js";
 import { writeContainerContexts } from "./container-image.js";
 import { jobQueueNames } from "./names.js";
 import { OffloadStack } from "./offload-stack.js";
+import { recurringScheduleName, scheduleGroupName } from "./schedules.js";
 import { assertValidStack } from "./validate.js";
 
 /** A job as the CLI loads it: `loadJobs()` gives `name`, `file` and `definition.options`. */
@@ -69,6 +70,17 @@ export interface SynthesizedJob {
   };
 }
 
+/** One recurring schedule's row in the CLI's summary. */
+export interface SynthesizedSchedule {
+  readonly jobName: string;
+  /** The schedule's name within its job. */
+  readonly name: string;
+  readonly expression: string;
+  readonly timezone: string;
+  /** Its EventBridge Scheduler schedule, in the group `scheduleGroup`: `<job>.<schedule>`. */
+  readonly awsName: string;
+}
+
 export interface SynthResult {
   readonly stackName: string;
   /** The cloud assembly directory, absolute. */
@@ -80,6 +92,10 @@ export interface SynthResult {
   /** cdk-nag AwsSolutions errors and CDK error annotations: deploying should wait until there are none. */
   readonly errors: ReadonlyArray<string>;
   readonly jobs: ReadonlyArray<SynthesizedJob>;
+  /** The stack's EventBridge Scheduler group (long delays and recurring schedules). */
+  readonly scheduleGroup: string;
+  /** The jobs' recurring schedules, by job then schedule. */
+  readonly schedules: ReadonlyArray<SynthesizedSchedule>;
   /** The API function's minified bundle size. */
   readonly apiBundleBytes: number;
 }
@@ -191,6 +207,16 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
         ...containerSummary(stack, j, contexts.get(j.name)?.directory),
       };
     }),
+    scheduleGroup: scheduleGroupName(name),
+    schedules: options.jobs.flatMap((j) =>
+      j.options.schedules.map((s) => ({
+        jobName: j.name,
+        name: s.name,
+        expression: s.expression,
+        timezone: s.timezone,
+        awsName: recurringScheduleName(j.name, s.name),
+      })),
+    ),
     apiBundleBytes: bundles.api.bytes,
   };
 }

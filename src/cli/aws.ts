@@ -1,13 +1,16 @@
 // Not offload/aws's index: `offload worker` loads this module too, and needs neither the API's
 // code nor the DynamoDB client, which only the --aws commands load (when the stack has a table).
 import type { DynamoJobRecords } from "../aws/job-records.js";
+import type { StackScheduleList } from "../aws/schedule-list.js";
 import {
   awsTransportTargetFromOutputs,
   jobTableNameFromOutputs,
   readStackOutputs,
 } from "../aws/stack-outputs.js";
 import { type AwsTransport, createAwsTransport } from "../aws/transport.js";
-import { silentLogger } from "../core/logger.js";
+import { OffloadError } from "../core/errors.js";
+import { type Logger, silentLogger } from "../core/logger.js";
+import { SCHEDULE_GROUP_NAME_OUTPUT } from "../core/stack-layout.js";
 import { createTransportBackend } from "../http/transport-backend.js";
 import { type LoadedJob, loadJobs } from "../runtime/index.js";
 import type { ResolvedConfig } from "./config.js";
@@ -21,6 +24,11 @@ export interface AwsTargetOptions {
   stack?: string | undefined;
   /** SQS/SNS (and DynamoDB) endpoint (moto, a local offload server). @defaultValue the config's, else AWS */
   endpointUrl?: string | undefined;
+  /**
+   * Where a warning goes, one line each (a cancelled job whose schedule could not be deleted).
+   * @defaultValue nowhere
+   */
+  warn?: ((line: string) => void) | undefined;
 }
 
 /** The deployed stack as the commands see it. */
@@ -30,6 +38,10 @@ export interface ConnectedStack {
   stackName: string;
   /** The stack's job table, when asked for and the stack has one (output JobTableName). */
   records: DynamoJobRecords | undefined;
+  /** The stack's schedule group (output ScheduleGroupName); undefined for a stack without one. */
+  scheduleGroup: string | undefined;
+  /** The Scheduler client's region and endpoint. */
+  clientConfig: { region?: string; endpoint?: string };
 }
 
 /**
@@ -48,17 +60,15 @@ export async function connectToStack(
   const target = awsTransportTargetFromOutputs(outputs, jobNames);
   const endpoint = options.endpointUrl ?? config.aws.endpointUrl;
   const tableName = withRecords ? jobTableNameFromOutputs(outputs) : undefined;
+  const region = config.aws.region ?? target.topicArn.split(":")[3];
+  const clientConfig = { ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
   let records: DynamoJobRecords | undefined;
   if (tableName !== undefined) {
     const [{ DynamoDBClient }, { createDynamoJobRecords }] = await Promise.all([
       import("@aws-sdk/client-dynamodb"),
       import("../aws/job-records.js"),
     ]);
-    const region = config.aws.region ?? target.topicArn.split(":")[3];
-    const dynamodb = new DynamoDBClient({
-      ...(region ? { region } : {}),
-      ...(endpoint ? { endpoint } : {}),
-    });
+    const dynamodb = new DynamoDBClient(clientConfig);
     records = createDynamoJobRecords({ tableName, dynamodb, jobNames });
     if (target.scheduling !== undefined) {
       // A cancelled job delayed beyond 900 s loses its one-time schedule too.
@@ -68,9 +78,9 @@ export async function connectToStack(
       const sends = createScheduledSends({
         scheduling: target.scheduling,
         partition: target.topicArn.split(":")[1] ?? "aws",
-        clientConfig: { ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) },
+        clientConfig,
       });
-      records = cancellingSchedules(records, sends, silentLogger);
+      records = cancellingSchedules(records, sends, warningLines(options.warn));
     }
   }
   const transport = createAwsTransport({
@@ -79,7 +89,22 @@ export async function connectToStack(
     ...(endpoint ? { endpoint } : {}),
     ...(records === undefined ? {} : { records }),
   });
-  return { jobs, transport, stackName, records };
+  const scheduleGroup = outputs[SCHEDULE_GROUP_NAME_OUTPUT] || undefined;
+  return { jobs, transport, stackName, records, scheduleGroup, clientConfig };
+}
+
+/** A logger whose warnings are lines for the user (`warning: …: <error>`); the rest is dropped. */
+function warningLines(write: ((line: string) => void) | undefined): Logger {
+  if (write === undefined) return silentLogger;
+  return {
+    ...silentLogger,
+    warn(fields: Record<string, unknown> | string, message?: string) {
+      if (typeof fields === "string") return write(`warning: ${fields}`);
+      const about = fields.jobId === undefined ? "" : `job ${String(fields.jobId)}: `;
+      const error = fields.error === undefined ? "" : `: ${String(fields.error)}`;
+      write(`warning: ${about}${message ?? ""}${error}`);
+    },
+  };
 }
 
 /**
@@ -90,13 +115,48 @@ export async function awsJobsClient(
   config: ResolvedConfig,
   options: AwsTargetOptions,
 ): Promise<JobsClient> {
-  const { jobs, transport, stackName, records } = await connectToStack(config, options, {
-    records: true,
-  });
+  const { jobs, transport, stackName, records, scheduleGroup, clientConfig } = await connectToStack(
+    config,
+    options,
+    { records: true },
+  );
   const backend = createTransportBackend({
     jobs: Object.fromEntries(jobs.map((j) => [j.name, j.definition])),
     transport,
     ...(records === undefined ? {} : { records }),
   });
-  return backendJobsClient(backend, `AWS (stack ${stackName})`);
+  if (scheduleGroup === undefined) return backendJobsClient(backend, `AWS (stack ${stackName})`);
+  // Read once per command: `offload schedules --aws` shows both.
+  let listing: Promise<StackScheduleList> | undefined;
+  const list = () => {
+    listing ??= (async () => {
+      const [{ SchedulerClient }, { listStackSchedules }] = await Promise.all([
+        import("@aws-sdk/client-scheduler"),
+        import("../aws/schedule-list.js"),
+      ]).catch((e: unknown) => {
+        throw new OffloadError(
+          "MissingPackages",
+          "offload schedules --aws reads EventBridge Scheduler: install @aws-sdk/client-scheduler (npm install @aws-sdk/client-scheduler)",
+          { cause: e },
+        );
+      });
+      const scheduler = new SchedulerClient(clientConfig);
+      try {
+        return await listStackSchedules({
+          scheduler,
+          groupName: scheduleGroup,
+          ...(records === undefined ? {} : { records }),
+          now: Date.now(),
+        });
+      } finally {
+        scheduler.destroy();
+      }
+    })();
+    return listing;
+  };
+  const client = backendJobsClient(
+    { ...backend, schedules: async () => (await list()).schedules },
+    `AWS (stack ${stackName})`,
+  );
+  return { ...client, delayedSends: async () => (await list()).delayedSends };
 }

@@ -17,6 +17,8 @@ export interface JobsClient {
   queue(jobName: string): Promise<JobQueueSummary>;
   /** The jobs' recurring schedules: next due times, last run and its outcome. */
   schedules(): Promise<ScheduleSummary[]>;
+  /** On AWS: how many sends delayed beyond 900 s wait as one-time schedules. Absent locally. */
+  delayedSends?(): Promise<number>;
   dlqList(jobName: string, limit: number): Promise<DlqMessage[]>;
   /** All, or these job ids or message ids. */
   redrive(jobName: string, ids: string[] | undefined): Promise<RedriveResult>;

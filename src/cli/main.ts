@@ -168,6 +168,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         outputs: options.outputs,
         stack: options.stack,
         endpointUrl: options.endpointUrl,
+        warn: (line) => io.err(`offload: ${line}`),
       });
     }
     return httpJobsClient(options.url ?? appAddress(config), options.apiKey ?? config.apiKey);

@@ -256,16 +256,17 @@ export async function checkSchedulePayloads(
 
 /**
  * The job id of a schedule's run due at `dueEpochMs`: the same for the same run, so a run
- * fired twice (a restart between the fire and its record) is refused as an id on record.
- * Within the job id rules: at most 63 + 1 + 32 + 1 + 16 = 113 characters.
+ * fired twice (a restart between the fire and its record) is refused as an id on record. The
+ * time is ISO 8601 in UTC to the second, as EventBridge Scheduler writes
+ * `<aws.scheduler.scheduled-time>` in the stack's schedules, so a run's id reads the same
+ * locally and on AWS. Within the job id rules: at most 63 + 1 + 32 + 1 + 20 = 117 characters.
  *
  * @example
- * scheduledJobId("report", "default", Date.UTC(2026, 2, 29, 0, 30)); // "report:default:20260329T003000Z"
+ * scheduledJobId("report", "default", Date.UTC(2026, 2, 29, 0, 30)); // "report:default:2026-03-29T00:30:00Z"
  */
 export function scheduledJobId(jobName: string, scheduleName: string, dueEpochMs: number): string {
   const iso = new Date(Math.floor(dueEpochMs / 1000) * 1000).toISOString(); // 2026-03-29T00:30:00.000Z
-  const compact = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
-  return `${jobName}:${scheduleName}:${compact}`;
+  return `${jobName}:${scheduleName}:${iso.slice(0, 19)}Z`;
 }
 
 function freeze(schedule: JobSchedule): JobSchedule {

@@ -13,7 +13,8 @@ export interface ScheduleSummary {
   /** The last run sent: its due time, when it was sent, its job id and that job's state. */
   last: {
     dueAt: string;
-    firedAt: string;
+    /** On AWS, when the run's job record was made; null when the stack keeps none or has none. */
+    firedAt: string | null;
     jobId: string;
     /** The job's state from the job records; null when unknown (no history, or expired). */
     state: JobState | null;
@@ -23,4 +24,6 @@ export interface ScheduleSummary {
   catchUp: "once" | "skip";
   start: string | null;
   end: string | null;
+  /** On AWS, the schedule's state in EventBridge Scheduler (`ENABLED`, `DISABLED`); absent locally. */
+  state?: string;
 }

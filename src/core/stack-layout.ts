@@ -45,8 +45,17 @@ export const ALERT_TOPIC_ARN_OUTPUT = "AlertTopicArn";
 /** The ECS cluster the container jobs' services run in (only with container jobs). */
 export const CONTAINER_CLUSTER_NAME_OUTPUT = "ContainerClusterName";
 
-/** What each job publishes as an output. */
-export type JobOutput = "QueueUrl" | "QueueName" | "DlqName" | "DlqUrl" | "ServiceName";
+/**
+ * What each job publishes as an output; `SchedulerRoleArn` is the role EventBridge Scheduler
+ * sends the job to its queue with (its recurring schedules, and its sends delayed beyond 900 s).
+ */
+export type JobOutput =
+  | "QueueUrl"
+  | "QueueName"
+  | "DlqName"
+  | "DlqUrl"
+  | "ServiceName"
+  | "SchedulerRoleArn";
 
 /** `send-welcome-email` → `SendWelcomeEmail` (output keys are alphanumeric). */
 export function pascalCase(jobName: string): string {
@@ -76,10 +85,9 @@ export function outputKeyClashes(jobNames: readonly string[]): string[][] {
 }
 
 /**
- * Scheduling's outputs: the stack's EventBridge Scheduler group, the role its schedules send
- * with, and the queue holding the sends that failed all their retries.
+ * Scheduling's outputs: the stack's EventBridge Scheduler group and the queue holding the sends
+ * that failed all their retries (each job's scheduler role is a job output, `SchedulerRoleArn`).
  */
 export const SCHEDULE_GROUP_NAME_OUTPUT = "ScheduleGroupName";
-export const SCHEDULER_ROLE_ARN_OUTPUT = "SchedulerRoleArn";
 export const SCHEDULER_DLQ_ARN_OUTPUT = "SchedulerDlqArn";
 export const SCHEDULER_DLQ_URL_OUTPUT = "SchedulerDlqUrl";

@@ -55,4 +55,24 @@ describe("resolveAwsTransportOptions", () => {
       /queues must be an object of \{ queueUrl, dlqUrl\? \} by job name; got \[\]/,
     );
   });
+
+  it("wants a valid scheduler role for every job", () => {
+    const role = "arn:aws:iam::123456789012:role/app-dev-greeting-scheduler";
+    const scheduled = (roleArns: Record<string, string>) => () =>
+      resolveAwsTransportOptions({
+        topicArn,
+        queues: { greeting: { queueUrl }, order: { queueUrl } },
+        scheduling: { groupName: "app-dev", roleArns },
+      });
+    expect(scheduled({ greeting: role, order: "order-role" })).toThrow(
+      'scheduling.roleArns["order"] must be an IAM role ARN like arn:aws:iam::123456789012:role/my-app-greeting-scheduler; got "order-role"',
+    );
+    expect(scheduled({ greeting: role })).toThrow(
+      "scheduling.roleArns has no role for order: each job needs the role its schedules send with (stack output Job<Name>SchedulerRoleArn)",
+    );
+    expect(scheduled({ greeting: role, order: role })().scheduling?.roleArns).toEqual({
+      greeting: role,
+      order: role,
+    });
+  });
 });

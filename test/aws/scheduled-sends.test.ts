@@ -44,7 +44,7 @@ async function setup(now = NOW) {
   const groupName = `g${randomBytes(4).toString("hex")}`;
   await scheduler.send(new CreateScheduleGroupCommand({ Name: groupName }));
   const clock = new TestClock(now);
-  const scheduling = { groupName, roleArn: ROLE_ARN, dlqArn: DLQ_ARN };
+  const scheduling = { groupName, roleArns: { greeting: ROLE_ARN }, dlqArn: DLQ_ARN };
   const transport = layout.transport({ scheduling, scheduler, clock });
   const schedules = async () =>
     (await scheduler.send(new ListSchedulesCommand({ GroupName: groupName }))).Schedules ?? [];
@@ -105,6 +105,27 @@ describe("a send delayed beyond 900 s through the AWS transport", () => {
     expect((await schedules()).map((s) => s.Name)).toEqual([scheduleNameOf(jobId)]);
   });
 
+  it("sends each job with its own scheduler role", async () => {
+    const layout = await createLayout(clients, [{ name: "greeting" }, { name: "invoice" }]);
+    const groupName = `g${randomBytes(4).toString("hex")}`;
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: groupName }));
+    const roleArns = { greeting: ROLE_ARN, invoice: `${ROLE_ARN}-invoice` };
+    const transport = layout.transport({
+      scheduling: { groupName, roleArns },
+      scheduler,
+      clock: new TestClock(NOW),
+    });
+    for (const jobName of ["greeting", "invoice"] as const) {
+      const jobId = newJobId(NOW);
+      await transport.send({ jobId, jobName, body: "{}", delaySeconds: 3600 });
+      const found = await scheduler.send(
+        new GetScheduleCommand({ GroupName: groupName, Name: scheduleNameOf(jobId) }),
+      );
+      expect(found.Target?.RoleArn).toBe(roleArns[jobName]);
+      expect(JSON.parse(found.Target!.Input!).QueueUrl).toBe(layout.queues[jobName]!.queueUrl);
+    }
+  });
+
   it("schedules a send-at (a delay up to the due time) to the same second", async () => {
     const { transport, schedule } = await setup(Date.UTC(2026, 2, 1, 10, 0, 0));
     const jobId = newJobId(NOW);
@@ -131,7 +152,7 @@ describe("a send delayed beyond 900 s through the AWS transport", () => {
       redriven: async () => {},
     };
     const counting = layout.transport({
-      scheduling: { groupName: "unused", roleArn: ROLE_ARN },
+      scheduling: { groupName: "unused", roleArns: { greeting: ROLE_ARN } },
       scheduler,
       records: recording,
     });
@@ -263,7 +284,7 @@ describe("cancelling a job delayed beyond 900 s", () => {
         logger: silentLogger,
         env: {
           OFFLOAD_SCHEDULE_GROUP: groupName,
-          OFFLOAD_SCHEDULER_ROLE_ARN: ROLE_ARN,
+          OFFLOAD_SCHEDULER_ROLE_ARNS: JSON.stringify({ greeting: ROLE_ARN }),
         },
       });
       const response = await api(httpApiEvent({ method: "DELETE", path: `/jobs/${cancelled}` }));

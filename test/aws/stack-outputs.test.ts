@@ -2,7 +2,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { awsTransportTargetFromOutputs, readStackOutputs } from "../../src/aws/index.js";
-import { jobOutputKey, TOPIC_ARN_OUTPUT } from "../../src/core/stack-layout.js";
+import {
+  jobOutputKey,
+  SCHEDULE_GROUP_NAME_OUTPUT,
+  SCHEDULER_DLQ_ARN_OUTPUT,
+  TOPIC_ARN_OUTPUT,
+} from "../../src/core/stack-layout.js";
 import { tempDir } from "../support/temp.js";
 
 let cleanup: (() => void) | undefined;
@@ -100,5 +105,27 @@ describe("awsTransportTargetFromOutputs", () => {
           "The stack outputs lack TopicArn (the jobs topic's ARN), JobPlaceOrderQueueUrl (the queue URL of job place-order), JobPlaceOrderDlqUrl (the DLQ URL of job place-order): deploy the app again (`offload deploy`) so the stack has every job of the jobs folder",
       }),
     );
+  });
+
+  it("gives each job the scheduler role of its own output", () => {
+    const role = (name: string) => `arn:aws:iam::123456789012:role/shop-dev-${name}`;
+    const scheduled = {
+      ...shop,
+      [jobOutputKey("place-order", "QueueUrl")]: url("place-order"),
+      [jobOutputKey("place-order", "DlqUrl")]: url("place-order-dlq"),
+      [SCHEDULE_GROUP_NAME_OUTPUT]: "shop-dev",
+      [SCHEDULER_DLQ_ARN_OUTPUT]: "arn:aws:sqs:us-east-1:123456789012:shop-dev_scheduler-dlq",
+      [jobOutputKey("send-welcome-email", "SchedulerRoleArn")]: role("welcome"),
+      [jobOutputKey("place-order", "SchedulerRoleArn")]: role("order"),
+    };
+    const jobs = ["send-welcome-email", "place-order"];
+    expect(awsTransportTargetFromOutputs(scheduled, jobs).scheduling).toEqual({
+      groupName: "shop-dev",
+      roleArns: { "send-welcome-email": role("welcome"), "place-order": role("order") },
+      dlqArn: "arn:aws:sqs:us-east-1:123456789012:shop-dev_scheduler-dlq",
+    });
+    // A stack deployed before the jobs had their own roles schedules nothing.
+    const { [jobOutputKey("place-order", "SchedulerRoleArn")]: _order, ...older } = scheduled;
+    expect(awsTransportTargetFromOutputs(older, jobs).scheduling).toBeUndefined();
   });
 });

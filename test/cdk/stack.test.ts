@@ -274,10 +274,11 @@ describe("the stack", () => {
         "ScheduleGroupName",
         "SchedulerDlqArn",
         "SchedulerDlqUrl",
-        "SchedulerRoleArn",
         "TopicArn",
         ...["A", "B"].flatMap((j) =>
-          ["QueueUrl", "QueueName", "DlqUrl", "DlqName"].map((o) => `Job${j}${o}`),
+          ["QueueUrl", "QueueName", "DlqUrl", "DlqName", "SchedulerRoleArn"].map(
+            (o) => `Job${j}${o}`,
+          ),
         ),
       ].sort(),
     );

@@ -194,7 +194,7 @@ describe("schedule options", () => {
 describe("scheduledJobId", () => {
   it("is deterministic from job, schedule and due time, and a valid job id", () => {
     const id = scheduledJobId("report", "default", Date.UTC(2026, 2, 29, 0, 30));
-    expect(id).toBe("report:default:20260329T003000Z");
+    expect(id).toBe("report:default:2026-03-29T00:30:00Z");
     expect(scheduledJobId("report", "default", Date.UTC(2026, 2, 29, 0, 30))).toBe(id);
     expect(scheduledJobId("report", "default", Date.UTC(2026, 2, 29, 0, 35))).not.toBe(id);
     const longest = scheduledJobId("a".repeat(63), "b".repeat(32), Date.UTC(2199, 11, 31, 23, 59));

@@ -41,7 +41,7 @@ describe("offload schedules", () => {
     const ticked = await server.waitForLog((l) => l.msg === "ticked");
     expect(ticked).toMatchObject({
       n: 1,
-      jobId: expect.stringMatching(/^tick:default:\d{8}T\d{6}Z$/),
+      jobId: expect.stringMatching(/^tick:default:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
     });
     // The job's record says succeeded once the runtime deleted its message: read until then.
     let listed = await schedules(server.url);

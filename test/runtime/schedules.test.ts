@@ -106,7 +106,7 @@ describe("recurring schedules, locally", () => {
     await runUntil(app, clock, utc("2026-01-10T11:01:00Z"));
     const expected = [];
     for (let t = utc("2026-01-10T10:05:00Z"); t <= utc("2026-01-10T11:00:00Z"); t += 5 * MINUTE) {
-      expected.push(`report:default:${new Date(t).toISOString().replace(/[-:]|\.000/g, "")}`);
+      expected.push(`report:default:${new Date(t).toISOString().replace(".000", "")}`);
     }
     expect(expected).toHaveLength(12);
     expect(ids(await sent(app.engine, "report"))).toEqual(expected);
@@ -116,7 +116,7 @@ describe("recurring schedules, locally", () => {
       ScheduleName: "default",
       NextDueAt: utc("2026-01-10T11:05:00Z"),
       LastDueAt: utc("2026-01-10T11:00:00Z"),
-      LastJobId: "report:default:20260110T110000Z",
+      LastJobId: "report:default:2026-01-10T11:00:00Z",
       LastJobState: "queued",
     });
   });
@@ -136,9 +136,9 @@ describe("recurring schedules, locally", () => {
     let app = await open(path, clock, jobs);
     await runUntil(app, clock, utc("2026-03-31T00:00:00Z"), HOUR);
     expect(ids(await sent(app.engine, "nightly"))).toEqual([
-      "nightly:default:20260328T013000Z", // 02:30 CET
+      "nightly:default:2026-03-28T01:30:00Z", // 02:30 CET
       // 29 March: 02:30 does not exist in Paris, no run (EventBridge Scheduler skips it too).
-      "nightly:default:20260330T003000Z", // 02:30 CEST
+      "nightly:default:2026-03-30T00:30:00Z", // 02:30 CEST
     ]);
     await app.close();
     // Restarted just before the autumn change, with catchUp skipping the months between.
@@ -155,9 +155,9 @@ describe("recurring schedules, locally", () => {
     await runUntil(app, autumn, utc("2026-10-27T00:00:00Z"), HOUR);
     // (The March runs' messages have expired from the queue meanwhile: 4 days' retention.)
     expect(ids(await sent(app.engine, "nightly"))).toEqual([
-      "nightly:default:20261024T003000Z", // 02:30 CEST
-      "nightly:default:20261025T003000Z", // the first 02:30 of the 25th; not again an hour later
-      "nightly:default:20261026T013000Z", // 02:30 CET
+      "nightly:default:2026-10-24T00:30:00Z", // 02:30 CEST
+      "nightly:default:2026-10-25T00:30:00Z", // the first 02:30 of the 25th; not again an hour later
+      "nightly:default:2026-10-26T01:30:00Z", // 02:30 CET
     ]);
   });
 
@@ -176,12 +176,12 @@ describe("recurring schedules, locally", () => {
     await runUntil(app, clock, utc("2026-10-25T02:11:00Z"));
     // 02:45–02:55 CEST, then 03:00 CET: the repeated 02:00–02:55 (01:00–01:55Z) runs no more.
     expect(ids(await sent(app.engine, "tick"))).toEqual([
-      "tick:default:20261025T004500Z",
-      "tick:default:20261025T005000Z",
-      "tick:default:20261025T005500Z",
-      "tick:default:20261025T020000Z",
-      "tick:default:20261025T020500Z",
-      "tick:default:20261025T021000Z",
+      "tick:default:2026-10-25T00:45:00Z",
+      "tick:default:2026-10-25T00:50:00Z",
+      "tick:default:2026-10-25T00:55:00Z",
+      "tick:default:2026-10-25T02:00:00Z",
+      "tick:default:2026-10-25T02:05:00Z",
+      "tick:default:2026-10-25T02:10:00Z",
     ]);
   });
 
@@ -210,7 +210,7 @@ describe("recurring schedules, locally", () => {
     fixed.exec("DROP TRIGGER no_advance");
     fixed.close();
     app = await open(path, clock, jobs);
-    expect(ids(await sent(app.engine, "report"))).toEqual(["report:default:20260110T100500Z"]);
+    expect(ids(await sent(app.engine, "report"))).toEqual(["report:default:2026-01-10T10:05:00Z"]);
     // A second fire of the same due time (a process that did not see the first commit) sends
     // nothing: the row has moved on.
     const again = await app.engine.schedules.fire({
@@ -218,13 +218,13 @@ describe("recurring schedules, locally", () => {
       ScheduleName: "default",
       DueAt: utc("2026-01-10T10:05:00Z"),
       NextDueAt: utc("2026-01-10T10:10:00Z"),
-      Send: { JobId: "report:default:20260110T100500Z", MessageBody: "{}" },
+      Send: { JobId: "report:default:2026-01-10T10:05:00Z", MessageBody: "{}" },
     });
     expect(again).toEqual({ Advanced: false });
     await runUntil(app, clock, utc("2026-01-10T10:10:30Z"));
     expect(ids(await sent(app.engine, "report"))).toEqual([
-      "report:default:20260110T100500Z",
-      "report:default:20260110T101000Z",
+      "report:default:2026-01-10T10:05:00Z",
+      "report:default:2026-01-10T10:10:00Z",
     ]);
   });
 
@@ -261,7 +261,7 @@ describe("recurring schedules, locally", () => {
     clock.set(utc("2026-01-10T09:10:00Z"));
     app = await open(path, clock, jobs);
     expect(await sent(app.engine, "digest")).toEqual([
-      { jobId: "digest:hourly:20260110T060000Z", payload: { kind: "hourly" } },
+      { jobId: "digest:hourly:2026-01-10T06:00:00Z", payload: { kind: "hourly" } },
     ]);
     const rows = await app.engine.schedules.list();
     expect(rows.map((r) => [r.ScheduleName, r.NextDueAt, r.LastSkippedAt])).toEqual([
@@ -271,7 +271,7 @@ describe("recurring schedules, locally", () => {
     await runUntil(app, clock, utc("2026-01-11T06:00:00Z"), 10 * MINUTE);
     const all = await sent(app.engine, "digest");
     expect(all.filter((m) => (m.payload as { kind: string }).kind === "daily")).toEqual([
-      { jobId: "digest:daily:20260111T060000Z", payload: { kind: "daily" } },
+      { jobId: "digest:daily:2026-01-11T06:00:00Z", payload: { kind: "daily" } },
     ]);
     // Hourly: the caught-up run, then 10:00 to 06:00 the next day on its grid.
     expect(all.filter((m) => (m.payload as { kind: string }).kind === "hourly")).toHaveLength(
@@ -296,9 +296,9 @@ describe("recurring schedules, locally", () => {
     ]);
     await runUntil(app, clock, utc("2026-01-10T12:00:00Z"));
     expect(ids(await sent(app.engine, "bounded"))).toEqual([
-      "bounded:default:20260110T102000Z",
-      "bounded:default:20260110T103000Z",
-      "bounded:default:20260110T104000Z",
+      "bounded:default:2026-01-10T10:20:00Z",
+      "bounded:default:2026-01-10T10:30:00Z",
+      "bounded:default:2026-01-10T10:40:00Z",
     ]);
     expect((await app.engine.schedules.list())[0]?.NextDueAt).toBeNull();
   });

@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
 import {
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  CreateScheduleGroupCommand,
+  type SchedulerClient,
+} from "@aws-sdk/client-scheduler";
+import {
   CreateTopicCommand,
   SetTopicAttributesCommand,
   type SNSClient,
@@ -21,6 +27,13 @@ interface Template {
 export interface ApplyTemplateOptions {
   sqs: SQSClient;
   sns: SNSClient;
+  /**
+   * With it, the template's schedule groups and schedules are created too, and each IAM role
+   * gets the ARN CloudFormation would give it (`<stackName>-<logicalId>`, without the random
+   * suffix) so that schedules can name it; the roles themselves are not created.
+   * @defaultValue none: schedule groups, schedules and roles are left out
+   */
+  scheduler?: SchedulerClient;
   /** Names resources that the template leaves to CloudFormation: `<stackName>-<logicalId>`. @defaultValue "offload-test" */
   stackName?: string;
 }
@@ -54,8 +67,9 @@ const SUBSCRIPTION_ATTRIBUTES = [
  * Creates the SNS topics, SQS queues (DLQs first), subscriptions and queue
  * and topic policies of a synthesized template through the SDK, with exactly
  * the template's properties, resolving `Ref`, `Fn::GetAtt` and `Fn::Join`
- * between them. Every other resource type (Lambda, IAM, API Gateway, ...) is
- * left out: moto stands in for SQS and SNS only. A property this module does
+ * between them; with `scheduler`, its EventBridge Scheduler groups and
+ * schedules too. Every other resource type (Lambda, IAM, API Gateway, ...) is
+ * left out: moto stands in for SQS, SNS and Scheduler only. A property this module does
  * not know is an error, so a template change cannot be skipped silently.
  *
  * @returns the stack's outputs that resolve to created resources, keyed as
@@ -144,11 +158,47 @@ export async function applyTemplateToMoto(
     }
   }
 
+  if (options.scheduler !== undefined) await applyScheduler(options.scheduler);
+
   const outputs: Record<string, string> = {};
   for (const [key, output] of Object.entries(template.Outputs ?? {})) {
     if (isResolvable(output.Value, created, pseudo)) outputs[key] = String(resolve(output.Value));
   }
   return outputs;
+
+  async function applyScheduler(scheduler: SchedulerClient): Promise<void> {
+    for (const [id] of ofType("AWS::IAM::Role")) {
+      const name = `${stackName}-${id}`.slice(0, 64);
+      const arn = `arn:aws:iam::${pseudo["AWS::AccountId"]}:role/${name}`;
+      created.set(id, { ref: name, attributes: { Arn: arn } });
+    }
+    for (const [id, r] of ofType("AWS::Scheduler::ScheduleGroup")) {
+      const { Name, ...rest } = resolve(r.Properties ?? {}) as Record<string, unknown>;
+      refuseUnknown(id, rest, []);
+      const name = physicalName(id, Name);
+      const { ScheduleGroupArn } = await scheduler.send(
+        new CreateScheduleGroupCommand({ Name: name }),
+      );
+      created.set(id, { ref: name, attributes: { Arn: ScheduleGroupArn! } });
+    }
+    for (const [id, r] of ofType("AWS::Scheduler::Schedule")) {
+      const { Name, StartDate, EndDate, ...rest } = resolve(r.Properties ?? {}) as Record<
+        string,
+        unknown
+      >;
+      refuseUnknown(id, rest, SCHEDULE_PROPERTIES);
+      const name = physicalName(id, Name);
+      const { ScheduleArn } = await scheduler.send(
+        new CreateScheduleCommand({
+          ...(rest as Omit<CreateScheduleCommandInput, "Name">),
+          Name: name,
+          ...(StartDate === undefined ? {} : { StartDate: new Date(StartDate as string) }),
+          ...(EndDate === undefined ? {} : { EndDate: new Date(EndDate as string) }),
+        }),
+      );
+      created.set(id, { ref: name, attributes: { Arn: ScheduleArn! } });
+    }
+  }
 
   async function createQueue(id: string, properties: Record<string, unknown>): Promise<void> {
     const { QueueName, ...rest } = resolve(properties) as Record<string, unknown>;
@@ -170,6 +220,21 @@ export async function applyTemplateToMoto(
     });
   }
 }
+
+/**
+ * AWS::Scheduler::Schedule properties besides Name and the dates: CloudFormation's names are
+ * CreateSchedule's, nested ones included (Target, FlexibleTimeWindow).
+ */
+const SCHEDULE_PROPERTIES = [
+  "GroupName",
+  "Description",
+  "ScheduleExpression",
+  "ScheduleExpressionTimezone",
+  "FlexibleTimeWindow",
+  "State",
+  "Target",
+  "KmsKeyArn",
+];
 
 /** CloudFormation gives numbers, booleans and JSON objects; the APIs take strings. */
 function attributeStrings(properties: Record<string, unknown>): Record<string, string> {

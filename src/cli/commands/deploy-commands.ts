@@ -97,6 +97,15 @@ export async function synthCommand(
       ),
     );
   }
+  if (result.schedules.length > 0) {
+    o.out(`schedules in EventBridge Scheduler group ${result.scheduleGroup}:`);
+    o.out(
+      table(
+        ["job", "schedule", "expression", "timezone", "aws name"],
+        result.schedules.map((s) => [s.jobName, s.name, s.expression, s.timezone, s.awsName]),
+      ),
+    );
+  }
   return result;
 }
 
