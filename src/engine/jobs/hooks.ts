@@ -243,9 +243,10 @@ const SUCCEEDS = `(NOT cancel_requested AND (state = 'running' OR ${UNRECORDED})
  * Per job count: a job queue's jobs whose held messages were deleted, given as (job id, the
  * message's first receive) pairs: the start of a first attempt that wrote none. A success
  * appends no events: the row keeps the attempt's start and end (see last-attempt.ts); a
- * cancel, or a job not running (its failure recorded), appends its own.
+ * cancel, or a job not running (its failure recorded), appends its own. Exported for
+ * bench/history-sql.ts.
  */
-const SUCCEEDED = Array.from(
+export const SUCCEEDED = Array.from(
   { length: MAX_BATCH + 1 },
   (_, count) =>
     `UPDATE jobs SET
