@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../src/engine/index.js";
 import { MAX_JOB_EVENTS } from "../../src/engine/jobs/events.js";
-import { openTestEngine, type TestEngine } from "../support/engine.js";
+import { openTestEngine, sqsArnOf, type TestEngine } from "../support/engine.js";
 
 // A success writes its events as the row's times, and readers derive them: every view of a
 // succeeded job reads as if they were stored, and later writes store them in order.
@@ -10,13 +10,23 @@ import { openTestEngine, type TestEngine } from "../support/engine.js";
 let te: TestEngine;
 let engine: Engine;
 let queue: string;
+let dlq: string;
 const VISIBILITY_SECONDS = 30;
 
 beforeEach(async () => {
   te = openTestEngine();
   engine = te.engine;
-  queue = await te.createQueue("greet", { VisibilityTimeout: String(VISIBILITY_SECONDS) });
+  dlq = await te.createQueue("greet-dlq");
+  queue = await te.createQueue("greet", {
+    VisibilityTimeout: String(VISIBILITY_SECONDS),
+    // Above the 100 attempts of the cap's test: only the runtime's moves reach the DLQ here.
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: sqsArnOf("greet-dlq"),
+      maxReceiveCount: 1000,
+    }),
+  });
   await engine.jobs.track({ QueueUrl: queue, JobName: "greet", Role: "queue" });
+  await engine.jobs.track({ QueueUrl: dlq, JobName: "greet", Role: "dlq" });
 });
 
 const reopened: Engine[] = [];
@@ -157,6 +167,50 @@ describe("job records: a success's events, derived from its times", () => {
       [1, "succeeded"],
     ]);
     expect(await storedEvents("job-3")).toEqual(["accepted", "started", "succeeded", "accepted"]);
+  });
+
+  it("stores them when a message of the job is redriven after its success", async () => {
+    // The job's first life ends in its DLQ; accepted again, it succeeds; then the first life's
+    // message is redriven.
+    await send("job-6");
+    await engine.moveToDeadLetterQueue({
+      QueueUrl: queue,
+      ReceiptHandle: (await receive())[0]!.receiptHandle,
+      Reason: "Unrecoverable: no",
+    });
+    await send("job-6");
+    te.clock.advance(20);
+    const startedAt = te.clock.now();
+    const [message] = await receive();
+    te.clock.advance(30);
+    await remove(message!.receiptHandle);
+    expect((await engine.jobs.get("job-6")).state).toBe("succeeded");
+    expect(await storedEvents("job-6")).toEqual([
+      "accepted",
+      "started",
+      "dead-lettered",
+      "accepted",
+    ]);
+    engine = reopen();
+    expect((await engine.moveMessages({ SourceUrl: dlq, DestinationUrl: queue })).moved).toBe(1);
+    const status = await engine.jobs.get("job-6");
+    expect(status.state).toBe("queued");
+    expect(status.events.map((e) => e.type)).toEqual([
+      "accepted",
+      "started",
+      "dead-lettered",
+      "accepted",
+      "started",
+      "succeeded",
+      "redriven",
+    ]);
+    expect(status.attempts.at(-1)).toMatchObject({
+      attempt: 1,
+      startedAt: iso(startedAt),
+      outcome: "succeeded",
+      durationMs: 30,
+    });
+    expect(await storedEvents("job-6")).toEqual(status.events.map((e) => e.type));
   });
 
   it("counts derived events against the cap, when read and when stored", async () => {
