@@ -2,19 +2,23 @@
  * The job history's statements on the drain's hot path, alone: a WAL file database with the
  * engine's schema (messages and jobs, their indexes) holding `jobs` received jobs, deleted in
  * batches of 10 per transaction by each variant in turn (interleaved, rounds), CPU µs per job.
- * `tsx bench/history-sql.ts [jobs] [rounds]`.
+ * `tsx bench/history-sql.ts [jobs] [rounds] [variant,variant...]`; `engine` is the engine's
+ * own success statement, `engineAppending` the one before a success's events were derived.
  */
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { newJobId } from "../src/core/job-id.js";
 import { migrations } from "../src/engine/db/migrations.js";
 import { migrate } from "../src/engine/db/open.js";
+import { appendEventsText, firstStartedEvent } from "../src/engine/jobs/first-attempt.js";
+import { SUCCEEDED } from "../src/engine/jobs/hooks.js";
 import { cpuSince } from "./lib/runtime-results.js";
 import { tempDir } from "./lib/stats.js";
 
 const JOBS = Number(process.argv[2] ?? 50_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const BATCH = 10;
+const ONLY = process.argv[4]?.split(",");
 
 type Variant = (
   db: Database.Database,
@@ -103,6 +107,8 @@ const variants: Record<string, Variant> = {
       upd.run({ now }, ...rows.map((r) => r[0]));
     };
   },
+  engine: (db) => engineVariant(db, SUCCEEDED[BATCH]!),
+  engineAppending: (db) => engineVariant(db, SUCCEEDED_APPENDING),
   updateFirst: (db) => {
     const upd = db.prepare(
       `UPDATE jobs SET state = 'succeeded', attempts = 1, finished_at = @now, updated_at = @now,
@@ -120,6 +126,39 @@ const variants: Record<string, Variant> = {
     };
   },
 };
+
+/** The success's UPDATE as it was while it appended the attempt's events (2026-12-08). */
+const UNRECORDED = "state IN ('queued', 'delayed')";
+const SUCCEEDED_APPENDING = `UPDATE jobs SET
+    state = CASE WHEN cancel_requested THEN 'cancelled'
+      WHEN state = 'running' OR ${UNRECORDED} THEN 'succeeded' ELSE 'deleted' END,
+    attempts = CASE WHEN ${UNRECORDED} THEN 1 ELSE attempts END,
+    finished_at = @now, run_at = NULL, updated_at = @now, attempt_started_at = NULL,
+    ${appendEventsText(
+      `CASE
+      WHEN ${UNRECORDED} THEN ${firstStartedEvent("d.column2")} || ',' || CASE
+        WHEN cancel_requested THEN '{"type":"cancelled","at":' || @now || ',"while":"running"}'
+        ELSE '{"type":"succeeded","at":' || @now || ',"attempt":1,"durationMs":'
+          || (@now - d.column2) || '}' END
+      WHEN cancel_requested THEN '{"type":"cancelled","at":' || @now || ',"while":"running"}'
+      WHEN state = 'running' THEN '{"type":"succeeded","at":' || @now || ',"attempt":' || attempts
+        || ',"durationMs":' || ifnull(@now - attempt_started_at, 'null') || '}'
+      ELSE '{"type":"deleted","at":' || @now || ',"how":"delete"}' END`,
+      `CASE WHEN ${UNRECORDED} THEN 2 ELSE 1 END`,
+    )}
+  FROM (VALUES ${Array.from({ length: BATCH }, () => "(?, ?)").join(", ")}) AS d
+  WHERE jobs.job_id = d.column1 AND jobs.finished_at IS NULL`;
+
+function engineVariant(db: Database.Database, sql: string) {
+  const del = db
+    .prepare(`DELETE FROM messages WHERE ${where} RETURNING job_id, first_receive_at`)
+    .raw();
+  const upd = db.prepare(sql);
+  return (batch: Array<{ seq: number; receipt: string }>, now: number) => {
+    const rows = del.all(values(batch)) as Array<[string, number]>;
+    upd.run({ now }, ...rows.flat());
+  };
+}
 
 function fill(dir: string, name: string, dropFinished: boolean) {
   const db = new Database(join(dir, `${name}.db`));
@@ -159,11 +198,13 @@ const results: Record<string, number[]> = {};
 const dir = tempDir("offload-history-sql-");
 try {
   for (let r = 0; r < ROUNDS; r++) {
-    const cases: Array<[string, string, boolean]> = [
-      ...Object.keys(variants).map((v): [string, string, boolean] => [v, v, false]),
-      ["succeeded-noFinishedIndex", "succeeded", true],
-      ["updateFirst-noFinishedIndex", "updateFirst", true],
-    ];
+    const cases: Array<[string, string, boolean]> = ONLY
+      ? ONLY.map((v): [string, string, boolean] => [v, v, false])
+      : [
+          ...Object.keys(variants).map((v): [string, string, boolean] => [v, v, false]),
+          ["succeeded-noFinishedIndex", "succeeded", true],
+          ["updateFirst-noFinishedIndex", "updateFirst", true],
+        ];
     for (const [label, v, drop] of cases) {
       const { db, rows } = fill(dir.path, `${label}-${r}`, drop);
       const run = variants[v]!(db);

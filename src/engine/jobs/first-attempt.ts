@@ -33,21 +33,31 @@ export const firstStartedEvent = (at: string) =>
   `'{"type":"started","at":' || ${at} || ',"attempt":1}'`;
 
 /**
- * SQL assignments appending `count` (1 or 2) events, `eventsText` (an SQL expression giving
+ * SQL assignments appending `count` (1 to 3) events, `eventsText` (an SQL expression giving
  * their JSON objects' text, comma-separated), to a job's events: as text, before the array's
  * closing bracket, so SQLite neither parses the array nor the events, unless the cap of
  * MAX_JOB_EVENTS is reached, when the oldest after the first go. Sound because every writer of
  * `events` keeps it minified JSON (json_insert's output, or text built so) and every element is
  * an object, so the text ends in `}]`; `eventsText` holds only types and numbers, which need no
- * escaping. `count` may be an SQL expression.
+ * escaping. `count` may be an SQL expression; with `when` (an SQL condition), only the rows
+ * where it holds get the events (up to 2).
  */
-export function appendEventsText(eventsText: string, count: string): string {
+export function appendEventsText(eventsText: string, count: string, when?: string): string {
   const appended = `substr(jobs.events, 1, length(jobs.events) - 1) || ',' || ${eventsText} || ']'`;
   // The array holds min(event_count, MAX) events; past the cap, drop as many as are over.
   const over = `min(jobs.event_count, ${MAX_JOB_EVENTS}) + ${count} - ${MAX_JOB_EVENTS}`;
-  return `events = CASE WHEN ${over} <= 0 THEN ${appended}
+  if (when !== undefined) {
+    // Only where `when` holds: the row's events stay as they are elsewhere.
+    return `events = CASE WHEN NOT (${when}) THEN jobs.events
+      WHEN ${over} <= 0 THEN ${appended}
       WHEN ${over} = 1 THEN json_remove(${appended}, '$[1]')
       ELSE json_remove(${appended}, '$[1]', '$[1]') END,
+    event_count = CASE WHEN ${when} THEN jobs.event_count + ${count} ELSE jobs.event_count END`;
+  }
+  return `events = CASE WHEN ${over} <= 0 THEN ${appended}
+      WHEN ${over} = 1 THEN json_remove(${appended}, '$[1]')
+      WHEN ${over} = 2 THEN json_remove(${appended}, '$[1]', '$[1]')
+      ELSE json_remove(${appended}, '$[1]', '$[1]', '$[1]') END,
     event_count = jobs.event_count + ${count}`;
 }
 

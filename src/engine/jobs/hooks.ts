@@ -1,6 +1,7 @@
 import type { Statements } from "../statements.js";
 import { appendEvent, capText, MAX_REASON_CHARS } from "./events.js";
 import { appendEventsText, firstStartedEvent, recordUnrecordedStarts } from "./first-attempt.js";
+import { appendWithLastAttempt } from "./last-attempt.js";
 
 /** A queue whose messages are jobs: a job's queue, or its dead-letter queue. */
 export interface TrackedQueue {
@@ -87,7 +88,7 @@ export class JobHooks {
            accepted_at = excluded.accepted_at, run_at = excluded.run_at, updated_at = excluded.updated_at,
            finished_at = NULL, attempt_started_at = NULL, cancel_requested = 0,
            idempotency_key = excluded.idempotency_key, message_seq = excluded.message_seq,
-           ${appendEvent("json_extract(excluded.events, '$[0]')")}
+           ${appendWithLastAttempt("substr(excluded.events, 2, length(excluded.events) - 2)")}
          WHERE jobs.job_name = excluded.job_name
            AND jobs.state IN ('failed', 'succeeded', 'cancelled', 'expired', 'deleted')`,
         )
@@ -166,7 +167,7 @@ export class JobHooks {
           `UPDATE jobs SET job_name = @jobName, state = 'queued', run_at = NULL, updated_at = @now,
            finished_at = NULL,
            attempt_started_at = NULL, cancel_requested = 0,
-           ${appendEvent(`json_object('type', 'redriven', 'at', @now)`)}
+           ${appendWithLastAttempt(`'{"type":"redriven","at":' || @now || '}'`)}
          WHERE job_id = @jobId`,
         )
         .run({ now, jobId, jobName }).changes > 0
@@ -235,29 +236,34 @@ const STARTED = Array.from(
 /** A first attempt's start, unrecorded until its end (see first-attempt.ts). */
 const UNRECORDED = "state IN ('queued', 'delayed')";
 
+/** The succeeded jobs of SUCCEEDED: running, or running a first attempt unrecorded, no cancel. */
+const SUCCEEDS = `(NOT cancel_requested AND (state = 'running' OR ${UNRECORDED}))`;
+
 /**
  * Per job count: a job queue's jobs whose held messages were deleted, given as (job id, the
- * message's first receive) pairs: the start of a first attempt that wrote none.
+ * message's first receive) pairs: the start of a first attempt that wrote none. A success
+ * appends no events: the row keeps the attempt's start and end (see last-attempt.ts); a
+ * cancel, or a job not running (its failure recorded), appends its own. Exported for
+ * bench/history-sql.ts.
  */
-const SUCCEEDED = Array.from(
+export const SUCCEEDED = Array.from(
   { length: MAX_BATCH + 1 },
   (_, count) =>
     `UPDATE jobs SET
        state = CASE WHEN cancel_requested THEN 'cancelled'
          WHEN state = 'running' OR ${UNRECORDED} THEN 'succeeded' ELSE 'deleted' END,
        attempts = CASE WHEN ${UNRECORDED} THEN 1 ELSE attempts END,
-       finished_at = @now, run_at = NULL, updated_at = @now, attempt_started_at = NULL,
+       finished_at = @now, run_at = NULL, updated_at = @now,
+       attempt_started_at = CASE WHEN NOT ${SUCCEEDS} THEN NULL
+         WHEN ${UNRECORDED} THEN d.column2 ELSE attempt_started_at END,
        ${appendEventsText(
          `CASE
-         WHEN ${UNRECORDED} THEN ${firstStartedEvent("d.column2")} || ',' || CASE
-           WHEN cancel_requested THEN '{"type":"cancelled","at":' || @now || ',"while":"running"}'
-           ELSE '{"type":"succeeded","at":' || @now || ',"attempt":1,"durationMs":'
-             || (@now - d.column2) || '}' END
+         WHEN ${UNRECORDED} THEN ${firstStartedEvent("d.column2")}
+           || ',{"type":"cancelled","at":' || @now || ',"while":"running"}'
          WHEN cancel_requested THEN '{"type":"cancelled","at":' || @now || ',"while":"running"}'
-         WHEN state = 'running' THEN '{"type":"succeeded","at":' || @now || ',"attempt":' || attempts
-           || ',"durationMs":' || ifnull(@now - attempt_started_at, 'null') || '}'
          ELSE '{"type":"deleted","at":' || @now || ',"how":"delete"}' END`,
          `CASE WHEN ${UNRECORDED} THEN 2 ELSE 1 END`,
+         `NOT ${SUCCEEDS}`,
        )}
      FROM (VALUES ${Array.from({ length: count }, () => "(?, ?)").join(", ")}) AS d
      WHERE jobs.job_id = d.column1 AND jobs.finished_at IS NULL`,

@@ -18,6 +18,7 @@ import {
   UNRECORDED_START_AT,
   withUnrecordedStart,
 } from "./first-attempt.js";
+import { withLastAttempt } from "./last-attempt.js";
 
 /** A row of the jobs table, as read for a status (events only for `get`). */
 export interface JobRow {
@@ -93,9 +94,11 @@ export function getJob(ctx: EngineContext, jobId: string): JobStatus | undefined
          AND jobs.finished_at IS NULL
        WHERE jobs.job_id = ?`,
     )
-    .get(jobId) as (RowWithStart & { body: string | null }) | undefined;
+    .get(jobId) as
+    | (RowWithStart & { body: string | null; attempt_started_at: number | null })
+    | undefined;
   if (!stored) return undefined;
-  const row = withUnrecordedStart(stored);
+  const row = withLastAttempt(withUnrecordedStart(stored));
   const events = (JSON.parse(row.events!) as Array<Record<string, unknown>>).map(eventOf);
   const dropped = row.event_count - events.length;
   const attempts = attemptsOf(events);
