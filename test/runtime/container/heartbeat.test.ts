@@ -13,6 +13,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await gate?.close();
 });
+/** Waits for what a job logs (the test's own timeout bounds it). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+}
+
 let app: TestApp | undefined;
 afterEach(async () => {
   await app?.close();
@@ -41,5 +46,33 @@ describe("the visibility heartbeat", () => {
     );
     expect(app.seen("job:done")).toHaveLength(1);
     expect(app.seen("batch:start")).toHaveLength(1);
+  });
+
+  it("aborts the signal of a job whose message was lost, and leaves its end alone", async () => {
+    app = await startTestApp({
+      lost: `export default defineJob({ runtime: "container", timeout: "2h", retryDelay: "30s",
+        handler: async (_p: unknown, ctx) => {
+          ctx.logger.info("waiting");
+          await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+          ctx.logger.info({ reason: (ctx.signal.reason as { code?: string }).code }, "aborted");
+        } });`,
+    });
+    const jobId = await app.send("lost", {});
+    await app.until("batch:start");
+    await until(() => app!.logs.some((l) => l.message === "waiting"));
+    // An operator purges the queue while the job runs: its receipt no longer holds a message.
+    const { QueueUrl } = await app.te.engine.sqs.getQueueUrl({ QueueName: "lost" });
+    await app.te.engine.sqs.purgeQueue({ QueueUrl: QueueUrl! });
+    expect(app.logs.some((l) => l.message === "aborted")).toBe(false);
+    // The next beat (half the 30 s visibility timeout) finds the message gone.
+    await app.te.advance(15_000, 5_000);
+    await until(() => app!.logs.some((l) => l.message === "aborted"));
+    const lost = app.logs.find((l) =>
+      String(l.message).startsWith("a running job's message was lost"),
+    );
+    expect(lost).toMatchObject({ level: "error", fields: { jobName: "lost", jobId } });
+    expect(app.logs.find((l) => l.message === "aborted")?.fields.reason).toBe("JobCancelled");
+    // Its end is not this worker's: it records no success and deletes nothing.
+    expect(app.seen("job:done")).toHaveLength(0);
   });
 });
