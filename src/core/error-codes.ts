@@ -73,6 +73,11 @@ interface ErrorCatalogue {
   InvalidProgress: never;
   /** A job cancelled while it ran: the reason its `ctx.signal` fires with. */
   JobCancelled: never;
+  /**
+   * A running job whose message was lost to its worker (its visibility ran out and another
+   * receive holds it, or it was deleted): the reason its `ctx.signal` fires with.
+   */
+  MessageLost: never;
   /** A batch handler that broke its contract (returned ids not in the batch, or no array). */
   BatchHandlerContract: never;
   /** A message a batch handler reported as failed. */

@@ -63,8 +63,10 @@ export interface SqsHandler {
    * Cancels a job this handler is running: its `ctx.signal` fires with a JobCancelled error,
    * and whatever it then does, it ends `cancelled`. False if it is not running here; then,
    * should it start here after all (received, not yet started), it is dropped unrun.
+   * `why: "lost"`: its message was lost to this worker (the signal fires with MessageLost);
+   * a job not running here is left alone, as another receive holds it.
    */
-  cancel(jobId: string): boolean;
+  cancel(jobId: string, why?: "cancelled" | "lost"): boolean;
 }
 
 /**
@@ -318,9 +320,10 @@ export function createSqsHandler(
     return { batchItemFailures };
   }) as SqsHandler;
   handler.process = process;
-  handler.cancel = (jobId) => {
+  handler.cancel = (jobId, why = "cancelled") => {
     const job = running.get(jobId);
     if (!job) {
+      if (why === "lost") return false;
       early.add(jobId);
       if (early.size > MAX_EARLY_CANCELS) early.delete(early.values().next().value!);
       return false;
@@ -328,7 +331,13 @@ export function createSqsHandler(
     if (job.cancelled) return false;
     job.cancelled = true;
     job.controller.abort(
-      new OffloadError("JobCancelled", `${jobName} job ${jobId} was cancelled`, { jobName }),
+      why === "lost"
+        ? new OffloadError(
+            "MessageLost",
+            `${jobName} job ${jobId}'s message was lost to this worker: another receive holds it, or it was deleted`,
+            { jobName },
+          )
+        : new OffloadError("JobCancelled", `${jobName} job ${jobId} was cancelled`, { jobName }),
     );
     return true;
   };

@@ -248,7 +248,7 @@ export class JobPoller {
           { ...about(m), error: error.message },
           "a running job's message was lost (its receipt no longer holds it): its signal is aborted, and its end is left to the receive that holds it now",
         );
-        sandbox.cancel(jobIdOf(m));
+        sandbox.cancel(jobIdOf(m), "lost");
       },
       onFailed: (m, error) =>
         logger.warn(

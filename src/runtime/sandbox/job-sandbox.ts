@@ -170,13 +170,14 @@ export class JobSandbox {
   }
 
   /**
-   * Cancels a job if one of this job's workers runs it: its ctx.signal fires with JobCancelled,
-   * and its batch reports it cancelled. (A job not running anywhere ignores it.)
+   * Cancels a job if one of this job's workers runs it: its ctx.signal fires with JobCancelled
+   * (MessageLost when `why` is `lost`), and its batch reports it cancelled. (A job not running
+   * anywhere ignores it.)
    */
-  cancel(jobId: string): void {
+  cancel(jobId: string, why: "cancelled" | "lost" = "cancelled"): void {
     for (const pooled of this.#all) {
       if (!pooled.dead && pooled.ready) {
-        pooled.worker.postMessage({ type: "cancel", jobId } satisfies ToWorker);
+        pooled.worker.postMessage({ type: "cancel", jobId, why } satisfies ToWorker);
       }
     }
   }

@@ -66,8 +66,11 @@ export type ToWorker =
   | { type: "run"; runs: RunRequest[] }
   /** A new window of the worker's log allowance begins (see LogAllowance). */
   | { type: "log-credit" }
-  /** Cancel this job if it runs here: its ctx.signal fires, and it ends cancelled. */
-  | { type: "cancel"; jobId: string }
+  /**
+   * Cancel this job if it runs here: its ctx.signal fires, and it ends cancelled. `lost`: its
+   * message was lost to this worker (see SqsHandler.cancel).
+   */
+  | { type: "cancel"; jobId: string; why?: "cancelled" | "lost" }
   /** The answer to an `idempotency` call: a claim's, or undefined for the others. */
   | {
       type: "idempotency-answer";

@@ -36,11 +36,11 @@ export async function serveJob(
   const post = (message: FromWorker) => port.postMessage(message);
   const logs = boundedWorkerLogs(post, data.jobName, data.logLimits);
   const logger = logs.logger;
-  let cancel: (jobId: string) => void = () => {};
+  let cancel: (jobId: string, why?: "cancelled" | "lost") => void = () => {};
   const idempotency = data.idempotency ? idempotencyProxy(post) : undefined;
   port.on("message", (message: ToWorker) => {
     if (message.type === "log-credit") logs.renew();
-    else if (message.type === "cancel") cancel(message.jobId);
+    else if (message.type === "cancel") cancel(message.jobId, message.why);
     else if (message.type === "idempotency-answer") idempotency?.answer(message);
   });
 
@@ -71,7 +71,7 @@ export async function serveJob(
     onProgress: (jobId, progress) => post({ type: "progress", jobId, progress }),
     ...(idempotency ? { idempotency: idempotency.store } : {}),
   });
-  cancel = (jobId) => handler.cancel(jobId);
+  cancel = (jobId, why) => handler.cancel(jobId, why);
   // The answers of the batches that end in one event-loop turn go back in one message.
   const answers = new Outbox<RunAnswer>((items) => post({ type: "answers", answers: items }), {
     schedule: setImmediate,

@@ -71,7 +71,7 @@ describe("the visibility heartbeat", () => {
       String(l.message).startsWith("a running job's message was lost"),
     );
     expect(lost).toMatchObject({ level: "error", fields: { jobName: "lost", jobId } });
-    expect(app.logs.find((l) => l.message === "aborted")?.fields.reason).toBe("JobCancelled");
+    expect(app.logs.find((l) => l.message === "aborted")?.fields.reason).toBe("MessageLost");
     // Its end is not this worker's: it records no success and deletes nothing.
     expect(app.seen("job:done")).toHaveLength(0);
   });
