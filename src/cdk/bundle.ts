@@ -109,10 +109,41 @@ async function bundleEntry(
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
   const outfile = join(directory, "index.mjs");
+  await bundleForNode(what, {
+    contents,
+    resolveDir,
+    sourcefile: "offload-entry.ts",
+    outfile,
+    external: ["@aws-sdk/*"],
+  });
+  return { directory, bytes: statSync(outfile).size };
+}
+
+/**
+ * Bundles one entry into one minified ES module for Node.js 22 (a Lambda function, a container
+ * image): `external` names what the bundle leaves to its runtime.
+ *
+ * @throws OffloadError BundleFailed, naming `what` and each of esbuild's errors.
+ */
+export async function bundleForNode(
+  what: string,
+  entry: {
+    contents: string;
+    resolveDir: string;
+    sourcefile: string;
+    outfile: string;
+    external: string[];
+  },
+): Promise<void> {
   try {
     await build({
-      stdin: { contents, resolveDir, sourcefile: "offload-entry.ts", loader: "ts" },
-      outfile,
+      stdin: {
+        contents: entry.contents,
+        resolveDir: entry.resolveDir,
+        sourcefile: entry.sourcefile,
+        loader: "ts",
+      },
+      outfile: entry.outfile,
       bundle: true,
       platform: "node",
       target: "node22",
@@ -121,7 +152,7 @@ async function bundleEntry(
       mainFields: ["module", "main"],
       minify: true,
       legalComments: "none",
-      external: ["@aws-sdk/*"],
+      external: entry.external,
       banner: { js: ESM_REQUIRE_SHIM },
       logLevel: "silent",
     });
@@ -132,5 +163,4 @@ async function bundleEntry(
       : toError(e).message;
     throw new OffloadError("BundleFailed", `Bundling ${what} failed:\n${detail}`, { cause: e });
   }
-  return { directory, bytes: statSync(outfile).size };
 }

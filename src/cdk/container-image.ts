@@ -1,10 +1,8 @@
 import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
-import { OffloadError, toError } from "../core/errors.js";
-import { ESM_REQUIRE_SHIM } from "../core/esm-require-shim.js";
 import { packageModule } from "../core/module-file.js";
+import { bundleForNode } from "./bundle.js";
 
 /** A container job to build an image context for. */
 export interface ContainerContextJob {
@@ -117,34 +115,15 @@ async function bundle(
   resolveDir: string,
   outfile: string,
 ): Promise<number> {
-  try {
-    await build({
-      stdin: { contents, resolveDir, sourcefile: `offload-container-${jobName}.ts`, loader: "ts" },
-      outfile,
-      bundle: true,
-      platform: "node",
-      target: "node22",
-      format: "esm",
-      mainFields: ["module", "main"],
-      minify: true,
-      legalComments: "none",
-      // The image's Node.js has no AWS SDK (Lambda's has): it is bundled. Left out: the
-      // TypeScript loader (only reached for .ts job files; the bundles hold them compiled) and
-      // esbuild (only reached to bundle workers at start; the image ships them built).
-      external: ["tsx", "tsx/*", "esbuild"],
-      banner: { js: ESM_REQUIRE_SHIM },
-      logLevel: "silent",
-    });
-  } catch (e) {
-    const errors = (e as { errors?: Array<{ text: string; location?: { file: string } }> }).errors;
-    const detail = errors?.length
-      ? errors.map((err) => `${err.location?.file ?? ""}: ${err.text}`).join("\n")
-      : toError(e).message;
-    throw new OffloadError(
-      "BundleFailed",
-      `Bundling the container image of job ${jobName} failed:\n${detail}`,
-      { cause: e },
-    );
-  }
+  await bundleForNode(`the container image of job ${jobName}`, {
+    contents,
+    resolveDir,
+    sourcefile: `offload-container-${jobName}.ts`,
+    outfile,
+    // The image's Node.js has no AWS SDK (Lambda's has): it is bundled. Left out: the
+    // TypeScript loader (only reached for .ts job files; the bundles hold them compiled) and
+    // esbuild (only reached to bundle workers at start; the image ships them built).
+    external: ["tsx", "tsx/*", "esbuild"],
+  });
   return statSync(outfile).size;
 }

@@ -4,7 +4,7 @@ import { OffloadError } from "./errors.js";
 import type { AppApiOptions } from "./http-api.js";
 import { createHttpSender } from "./http-sender.js";
 import { checkMessageSize } from "./job-attributes.js";
-import { checkJobId, newJobId } from "./job-id.js";
+import { checkCallerJobId, newJobId } from "./job-id.js";
 import type { CancelResult, JobFilter, JobPage, JobStatus, JobStatusStore } from "./job-status.js";
 import type { AnyJobDefinition, Duration, JobInput } from "./job-types.js";
 import { sendDelaySeconds, serializePayload } from "./send-request.js";
@@ -244,7 +244,8 @@ function transportClient<Jobs extends Record<string, AnyJob>>(
     const delaySeconds = sendDelaySeconds(send, jobName, clock.now());
     const request: SendRequest = {
       jobName,
-      jobId: send.jobId === undefined ? newJobId(Date.now()) : checkJobId(send.jobId, jobName),
+      jobId:
+        send.jobId === undefined ? newJobId(Date.now()) : checkCallerJobId(send.jobId, jobName),
       body,
       ...(delaySeconds === undefined ? {} : { delaySeconds }),
       ...(send.idempotencyKey === undefined

@@ -9,7 +9,7 @@ import { OffloadError } from "./errors.js";
 import { type AppApi, createAppApi } from "./http-api.js";
 import { httpJobStatus } from "./http-jobs.js";
 import { checkMessageSize } from "./job-attributes.js";
-import { checkJobId } from "./job-id.js";
+import { checkCallerJobId } from "./job-id.js";
 import type { AnyJobDefinition } from "./job-types.js";
 import { delaySecondsOf, parseSendAt, refuseDelayAndAt, serializePayload } from "./send-request.js";
 
@@ -88,7 +88,7 @@ export function createHttpSender<Jobs extends Record<string, AnyJobDefinition>>(
       jobName,
       body: serializePayload(jobName, payload),
       ...timing(jobName, send),
-      jobId: send.jobId === undefined ? undefined : checkJobId(send.jobId, jobName),
+      jobId: send.jobId === undefined ? undefined : checkCallerJobId(send.jobId, jobName),
       idempotencyKey:
         send.idempotencyKey === undefined
           ? undefined

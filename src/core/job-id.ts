@@ -63,6 +63,31 @@ export function checkJobId(jobId: unknown, jobName?: string): string {
 }
 
 /**
+ * The ids of a recurring schedule's runs (`<job>:<schedule>:<due time>`, see scheduledJobId):
+ * reserved, so that no caller can take a run's id before it is due.
+ */
+export const SCHEDULED_RUN_ID_PATTERN =
+  /^[A-Za-z0-9._-]+:[A-Za-z0-9._-]+:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/**
+ * The id a caller gives a job it sends: {@link checkJobId}, and not of the shape reserved for
+ * scheduled runs.
+ *
+ * @throws OffloadError `InvalidJobId`.
+ */
+export function checkCallerJobId(jobId: unknown, jobName?: string): string {
+  const checked = checkJobId(jobId, jobName);
+  if (SCHEDULED_RUN_ID_PATTERN.test(checked)) {
+    throw new OffloadError(
+      "InvalidJobId",
+      `jobId ${JSON.stringify(checked)} has the shape of a scheduled run's id (<job>:<schedule>:<time>), which is reserved for the scheduler`,
+      jobName === undefined ? {} : { jobName },
+    );
+  }
+  return checked;
+}
+
+/**
  * The id of a received job: its `jobId` String attribute, or else (a message sent over the SQS
  * API without one, or with one of another type, or one that breaks {@link JOB_ID_PATTERN}) its
  * message id. The engine keys its records the same way.

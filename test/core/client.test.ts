@@ -67,6 +67,23 @@ describe("createClient", () => {
       code: "InvalidJobId",
       message: expect.stringMatching(/^jobId must be 1 to 128 characters .*\(129 characters\)$/),
     });
+    // A scheduled run's id (<job>:<schedule>:<time>) is the scheduler's: taken early, it would
+    // keep the run from being sent.
+    await expect(
+      offload.send(
+        "greeting",
+        { friendName: "Hank" },
+        { jobId: "greeting:default:2026-12-08T02:45:01Z" },
+      ),
+    ).rejects.toMatchObject({
+      code: "InvalidJobId",
+      message: expect.stringMatching(
+        /shape of a scheduled run's id .* reserved for the scheduler$/,
+      ),
+    });
+    expect(
+      await offload.send("greeting", { friendName: "Hank" }, { jobId: "greeting:2026-12-08" }),
+    ).toBe("greeting:2026-12-08");
     await expect(
       offload.sendBatch("greeting", [{ friendName: "A" }], { jobId: "one" }),
     ).rejects.toMatchObject({ code: "InvalidSendOptions", message: /sendBatch takes no jobId/ });
@@ -76,7 +93,7 @@ describe("createClient", () => {
       code: "InvalidSendOptions",
       message: /idempotencyKey must be a string of 1 to 256/,
     });
-    expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(1);
+    expect((await te.engine.queueStats(queue("greeting"))).visible).toBe(2);
   });
 
   it("refuses a payload that fails the schema, naming the field, and stores nothing", async () => {
