@@ -103,11 +103,14 @@ function checkRetryDelay(
   const { retryDelayMs, timeoutMs, maxAttempts } = options;
   const retryDelay = formatDuration(retryDelayMs);
   const timeout = formatDuration(timeoutMs);
-  if (retryDelayMs < timeoutMs) {
+  // A container job's worker renews its messages' visibility while they run (job options
+  // check its retryDelay then); the rules below are a Lambda function's.
+  const renewed = options.runtime === "container" && options.container?.heartbeat !== false;
+  if (!renewed && retryDelayMs < timeoutMs) {
     problems.push(
       `${label}: retryDelay ${retryDelay} is shorter than timeout ${timeout}: a message would become visible while still running (the queue's visibility timeout must be at least the function's timeout)`,
     );
-  } else if (retryDelayMs < ADVISED_RETRY_DELAY_FACTOR * timeoutMs) {
+  } else if (!renewed && retryDelayMs < ADVISED_RETRY_DELAY_FACTOR * timeoutMs) {
     warnings.push(
       `${label}: retryDelay ${retryDelay} is below 6 × timeout ${timeout} (${formatDuration(ADVISED_RETRY_DELAY_FACTOR * timeoutMs)}): AWS advises a visibility timeout of at least six times the function timeout, so Lambda can retry a throttled batch before its messages become visible again`,
     );

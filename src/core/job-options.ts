@@ -13,6 +13,12 @@ const MINUTE = 60 * SECOND;
 const { sqs, lambda } = AWS_LIMITS;
 const MAX_TIMEOUT_MS = lambda.maxTimeoutSeconds * SECOND;
 const MAX_VISIBILITY_MS = sqs.maxVisibilityTimeoutSeconds * SECOND;
+/**
+ * The shortest retryDelay of a container job with the heartbeat: its messages' visibility is
+ * renewed every half of it, so a beat may be at most 5 s late.
+ */
+const MIN_HEARTBEAT_VISIBILITY_MS = 10_000;
+
 /** A container job's longest timeout: SQS's 12 hours from the receive. */
 const MAX_CONTAINER_TIMEOUT_MS = MAX_VISIBILITY_MS;
 const MAX_BATCHING_WINDOW_MS = lambda.maxBatchingWindowSeconds * SECOND;
@@ -113,16 +119,20 @@ export function resolveJobOptions(options: unknown): {
   // With the heartbeat a container job's retryDelay need not cover the timeout; by default it
   // is Lambda's advice, within SQS's 12 h.
   const defaultRetryMs =
-    isContainer && advisedMs !== undefined ? Math.min(advisedMs, MAX_VISIBILITY_MS) : advisedMs;
+    isContainer && advisedMs !== undefined
+      ? Math.max(MIN_HEARTBEAT_VISIBILITY_MS, Math.min(advisedMs, MAX_VISIBILITY_MS))
+      : advisedMs;
   const retryDelay =
     o.retryDelay === undefined && defaultRetryMs === undefined
       ? undefined
       : durationOption(o.retryDelay, "retryDelay", defaultRetryMs ?? 0, problems);
-  if (
-    checkSeconds("retryDelay", retryDelay, problems, VISIBILITY_RULE) &&
-    retryDelay &&
-    !heartbeat
-  ) {
+  const retryDelayValid = checkSeconds("retryDelay", retryDelay, problems, VISIBILITY_RULE);
+  if (retryDelayValid && retryDelay && heartbeat && retryDelay.ms < MIN_HEARTBEAT_VISIBILITY_MS) {
+    problems.push(
+      `retryDelay ${retryDelay.shown} is below ${formatDuration(MIN_HEARTBEAT_VISIBILITY_MS)}: a container job's retryDelay is its queue's visibility timeout, which its worker renews each time half of it has passed while the job runs; shorter, one late renewal lets the message be received again while the job still runs`,
+    );
+  }
+  if (retryDelayValid && retryDelay && !heartbeat) {
     if (timeout && retryDelay.ms < timeout.ms + windowMs) {
       problems.push(
         windowMs > 0

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { assertValidStack, type StackInput, validateStack } from "../../src/cdk/validate.js";
+import { defineJob } from "../../src/core/define-job.js";
 import { OffloadError } from "../../src/core/errors.js";
 import type { ResolvedJobOptions } from "../../src/core/job-types.js";
 import { jobOptions } from "./support.js";
@@ -40,6 +41,28 @@ describe("validateStack", () => {
     );
     expect(problems).toEqual([
       `job "resize-image": retryDelay 10s is shorter than timeout 15s: a message would become visible while still running (the queue's visibility timeout must be at least the function's timeout)`,
+    ]);
+  });
+
+  it("lets a container job's retryDelay be shorter than its timeout while its worker renews it", () => {
+    const container = (heartbeat: boolean) =>
+      input([
+        {
+          name: "render",
+          options: {
+            runtime: "container",
+            timeoutMs: 300_000,
+            retryDelayMs: 30_000,
+            container: {
+              ...defineJob({ runtime: "container", handler: async () => {} }).options.container!,
+              heartbeat,
+            },
+          },
+        },
+      ]);
+    expect(validateStack(container(true))).toEqual({ problems: [], warnings: [] });
+    expect(validateStack(container(false)).problems).toEqual([
+      `job "render": retryDelay 30s is shorter than timeout 5m: a message would become visible while still running (the queue's visibility timeout must be at least the function's timeout)`,
     ]);
   });
 

@@ -325,6 +325,12 @@ describe("resolveJobOptions errors", () => {
       expect(resolved.retryDelayMs).toBe(300_000);
       expect(warnings).toEqual([]);
     });
+    it("refuses a container job's retryDelay below 10s, which a late heartbeat could outrun", () => {
+      expect(problemOf({ runtime: "container", timeout: "2h", retryDelay: "0s" })).toBe(
+        "retryDelay 0s is below 10s: a container job's retryDelay is its queue's visibility timeout, which its worker renews each time half of it has passed while the job runs; shorter, one late renewal lets the message be received again while the job still runs",
+      );
+      expect(resolve({ runtime: "container", timeout: "1s" }).resolved.retryDelayMs).toBe(10_000);
+    });
     it("holds a container job without the heartbeat to retryDelay ≥ timeout", () => {
       expect(
         problemOf({
