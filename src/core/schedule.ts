@@ -47,6 +47,9 @@ export type DayOfWeek =
   /** `n#k`: the k-th such weekday of the month. */
   | { readonly kind: "nth"; readonly day: number; readonly nth: number };
 
+/** The longest rate interval: 100 years, so every due time stays a valid date. */
+const MAX_RATE_INTERVAL_MS = 36_500 * 86_400_000;
+
 const RATE_UNIT_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
@@ -125,6 +128,11 @@ function parseRate(
   if (value !== 1 && unitText === singular) {
     return fail(
       `the unit must be plural when the value is not 1: write "rate(${value} ${singular}s)"`,
+    );
+  }
+  if (value * RATE_UNIT_MS[singular] > MAX_RATE_INTERVAL_MS) {
+    return fail(
+      `the rate "${value} ${unitText}" is longer than 100 years (36500 days), the longest a rate schedule may wait`,
     );
   }
   return Object.freeze({

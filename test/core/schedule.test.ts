@@ -50,6 +50,11 @@ describe("parseSchedule: rate", () => {
     );
   });
 
+  it("takes rates up to 100 years, whose due times stay valid dates", () => {
+    expect(parseSchedule("rate(36500 days)")).toMatchObject({ intervalMs: 36_500 * 86_400_000 });
+    expect(parseSchedule("rate(52560000 minutes)")).toMatchObject({ value: 52_560_000 });
+  });
+
   it.each([
     ["rate(0 minutes)", 'the rate value "0" is not a whole number of at least 1'],
     ["rate(-1 minutes)", 'the rate value "-1" is not a whole number of at least 1'],
@@ -58,6 +63,14 @@ describe("parseSchedule: rate", () => {
     ["rate(5 Minutes)", 'the rate unit "Minutes" is not minute(s), hour(s) or day(s)'],
     ["rate(5)", 'write rate(value unit), e.g. "rate(5 minutes)"'],
     ["rate(5  minutes)", 'write rate(value unit), e.g. "rate(5 minutes)"'],
+    [
+      "rate(36501 days)",
+      'the rate "36501 days" is longer than 100 years (36500 days), the longest a rate schedule may wait',
+    ],
+    [
+      "rate(99999999999 days)",
+      'the rate "99999999999 days" is longer than 100 years (36500 days), the longest a rate schedule may wait',
+    ],
   ])("rejects %s", (expression, detail) => {
     expect(errorOf(expression)).toBe(`schedule ${JSON.stringify(expression)}: ${detail}`);
   });

@@ -3,7 +3,9 @@ import type { ScheduleSummary } from "../../core/schedule-summary.js";
 import type { EngineSchedules } from "../../engine/index.js";
 import { definitionOf, firstDue, upcoming } from "./due-times.js";
 
-const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+/** An epoch ms as ISO text; null for none, or one beyond what a Date holds. */
+const iso = (ms: number | null | undefined) =>
+  ms == null || !Number.isFinite(new Date(ms).getTime()) ? null : new Date(ms).toISOString();
 
 /**
  * The app's schedules with their next three due times and last run, from the definitions and
@@ -26,7 +28,9 @@ export async function scheduleSummaries(
         name: s.name,
         expression: s.expression,
         timezone: s.timezone,
-        next: upcoming(s, next, 3).map((t) => new Date(t).toISOString()),
+        next: upcoming(s, next, 3)
+          .filter((t) => Number.isFinite(new Date(t).getTime()))
+          .map((t) => new Date(t).toISOString()),
         last:
           row?.LastJobId && row.LastDueAt !== null && row.LastFiredAt !== null
             ? {
