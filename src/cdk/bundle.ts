@@ -133,6 +133,8 @@ export async function bundleForNode(
     sourcefile: string;
     outfile: string;
     external: string[];
+    /** Write a source map beside the bundle (`<outfile>.map`). @defaultValue false */
+    sourcemap?: boolean;
   },
 ): Promise<void> {
   try {
@@ -153,6 +155,7 @@ export async function bundleForNode(
       minify: true,
       legalComments: "none",
       external: entry.external,
+      sourcemap: entry.sourcemap === true,
       banner: { js: ESM_REQUIRE_SHIM },
       logLevel: "silent",
     });

@@ -42,6 +42,14 @@ describe("a container job's build context", () => {
     expect(DOCKERFILE).not.toMatch(/^RUN /m);
     expect(existsSync(join(context, WORKER_FILE))).toBe(true);
     expect(existsSync(join(context, JOB_WORKER_FILE))).toBe(true);
+    // Their source maps go into the image too: a failed job's stack names the job file's lines.
+    for (const file of [WORKER_FILE, JOB_WORKER_FILE]) {
+      const map = JSON.parse(readFileSync(join(context, `${file}.map`), "utf8")) as {
+        sources: string[];
+      };
+      expect(map.sources.some((s) => s.endsWith("render.ts"))).toBe(true);
+      expect(DOCKERFILE).toContain(`${file}.map`);
+    }
   });
 
   it("bundles everything: the image needs no node_modules", () => {
