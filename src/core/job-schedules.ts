@@ -161,6 +161,13 @@ function resolveOne(
 
 /** The payload as JSON would send it (a copy, so later changes to the object do not leak in). */
 function payloadCopy(payload: unknown, where: string, problems: string[]): unknown {
+  const lossy = notJson(payload, "payload", new Set());
+  if (lossy !== undefined) {
+    problems.push(
+      `${where}.${lossy.path} ${lossy.shown} is no JSON value: JSON would ${lossy.what}; give numbers, strings, booleans, null, arrays and plain objects`,
+    );
+    return undefined;
+  }
   let json: string | undefined;
   try {
     json = JSON.stringify(payload);
@@ -179,6 +186,39 @@ function payloadCopy(payload: unknown, where: string, problems: string[]): unkno
     return undefined;
   }
   return JSON.parse(json) as unknown;
+}
+
+/**
+ * Where a value would not survive JSON unchanged (NaN becoming null, a Map becoming {}, an
+ * undefined property dropped, a cycle or a BigInt throwing), or undefined when it would.
+ */
+function notJson(
+  value: unknown,
+  path: string,
+  seen: Set<object>,
+): { path: string; shown: string; what: string } | undefined {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+  if (typeof value === "number") {
+    return Number.isFinite(value)
+      ? undefined
+      : { path, shown: String(value), what: "turn it into null" };
+  }
+  if (typeof value !== "object") {
+    return { path, shown: typeof value, what: "leave it out or fail on it" };
+  }
+  if (seen.has(value)) return { path, shown: "(a cycle)", what: "fail on it" };
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
+    return { path, shown: `a ${name}`, what: "not keep what it holds" };
+  }
+  seen.add(value);
+  for (const [key, item] of Object.entries(value)) {
+    const found = notJson(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, seen);
+    if (found) return found;
+  }
+  seen.delete(value);
+  return undefined;
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;

@@ -158,10 +158,41 @@ describe("schedule options", () => {
     ]);
   });
 
-  it("refuses a payload that is not JSON", () => {
-    expect(problemsOf({ schedule: { expression: "rate(1 day)", payload: 10n } })).toEqual([
-      "schedule.payload 10n is not a JSON value",
-    ]);
+  it("refuses a payload that JSON would not keep as it is, naming where", () => {
+    const rule = "give numbers, strings, booleans, null, arrays and plain objects";
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const [payload, problem] of [
+      [10n, "schedule.payload bigint is no JSON value: JSON would leave it out or fail on it"],
+      [{ n: Number.NaN }, "schedule.payload.n NaN is no JSON value: JSON would turn it into null"],
+      [
+        [1, Infinity],
+        "schedule.payload[1] Infinity is no JSON value: JSON would turn it into null",
+      ],
+      [
+        { m: new Map([[1, 2]]) },
+        "schedule.payload.m a Map is no JSON value: JSON would not keep what it holds",
+      ],
+      [
+        { when: new Date(0) },
+        "schedule.payload.when a Date is no JSON value: JSON would not keep what it holds",
+      ],
+      [
+        { u: undefined },
+        "schedule.payload.u undefined is no JSON value: JSON would leave it out or fail on it",
+      ],
+      [cyclic, "schedule.payload.self (a cycle) is no JSON value: JSON would fail on it"],
+    ] as const) {
+      expect(problemsOf({ schedule: { expression: "rate(1 day)", payload } })).toEqual([
+        `${problem}; ${rule}`,
+      ]);
+    }
+    const payload = { a: [1, "b", null, { c: true }] };
+    const { resolved } = resolveJobOptions({
+      handler,
+      schedule: { expression: "rate(1 day)", payload },
+    });
+    expect(resolved.schedules[0]?.payload).toEqual(payload);
   });
 
   it("leaves an async schema's check to checkSchedulePayloads, which names the job", async () => {
