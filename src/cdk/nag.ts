@@ -20,8 +20,15 @@ export function acknowledgeNagFindings(
   if (scheduling) {
     // The group's ARN pattern is the narrowest a schedule can be named by: schedules come and go
     // with the jobs delayed beyond 900 s, each named from its job id.
+    // cdk-nag names the ARN by its template value: the stack's region and account as literals
+    // when the app gives them (an env), else as <AWS::Region> and <AWS::AccountId>.
+    const stack = Stack.of(api.function);
+    const inArn = (value: string) => {
+      const resolved = stack.resolve(value) as string | { Ref: string };
+      return typeof resolved === "string" ? resolved : `<${resolved.Ref}>`;
+    };
     Validations.of(api.function.role ?? api.function).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduling.groupName}/*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${inArn(stack.region)}:${inArn(stack.account)}:schedule/${scheduling.groupName}/*]`,
       reason:
         "The API function creates and deletes one-time schedules (jobs delayed beyond 900 s), named from job ids, in the stack's schedule group only.",
     });
