@@ -19,12 +19,15 @@ export function isTimeZone(timeZone: string): boolean {
 }
 
 /**
- * The time zone, checked.
+ * The time zone, checked, by its canonical name (`"europe/paris"` gives `"Europe/Paris"`, as
+ * EventBridge Scheduler wants it).
  *
  * @throws OffloadError `InvalidSchedule` naming the option and what came.
  */
 export function checkTimeZone(timeZone: unknown, option: string): string {
-  if (typeof timeZone === "string" && timeZone !== "" && isTimeZone(timeZone)) return timeZone;
+  if (typeof timeZone === "string" && timeZone !== "" && isTimeZone(timeZone)) {
+    return formatterOf(timeZone).resolvedOptions().timeZone;
+  }
   throw new OffloadError(
     "InvalidSchedule",
     `${option} ${JSON.stringify(timeZone) ?? String(timeZone)} is not an IANA time zone: write e.g. "UTC", "Europe/Paris" or "America/New_York"`,

@@ -71,6 +71,18 @@ describe("schedule options", () => {
     });
   });
 
+  it("keeps a time zone by its canonical name, as Scheduler wants it", () => {
+    const { resolved } = resolveJobOptions({
+      handler,
+      schedule: [
+        { name: "a", expression: "cron(0 9 * * ? *)", timezone: "europe/paris" },
+        { name: "b", expression: "cron(0 9 * * ? *)" },
+      ],
+      timezone: "utc",
+    });
+    expect(resolved.schedules.map((s) => s.timezone)).toEqual(["Europe/Paris", "UTC"]);
+  });
+
   it("refuses a time zone that is not IANA, naming the option", () => {
     expect(problemsOf({ schedule: "rate(1 hour)", timezone: "Paris" })).toEqual([
       'timezone "Paris" is not an IANA time zone: write e.g. "UTC", "Europe/Paris" or "America/New_York"',
