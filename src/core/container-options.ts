@@ -1,7 +1,7 @@
 import { describeValue, formatDuration, parseDuration } from "./duration.js";
-import { OffloadError } from "./errors.js";
 import type { Duration } from "./job-types.js";
 import { AWS_LIMITS } from "./limits.js";
+import { collect, isIntegerIn } from "./option-problems.js";
 
 const SECOND = 1_000;
 const { fargate } = AWS_LIMITS;
@@ -260,16 +260,5 @@ function allowedList(): string {
 
 /** A duration option in ms; undefined when not given or not a duration (its problem recorded). */
 function duration(value: unknown, option: string, problems: string[]): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseDuration(value, option);
-  } catch (e) {
-    if (!(e instanceof OffloadError)) throw e;
-    problems.push(e.message);
-    return undefined;
-  }
-}
-
-function isIntegerIn(value: unknown, min: number, max: number): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+  return value === undefined ? undefined : collect(problems, () => parseDuration(value, option));
 }

@@ -5,6 +5,7 @@ import { resolveSchedules } from "./job-schedules.js";
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS } from "./job-status.js";
 import type { ResolvedJobOptions } from "./job-types.js";
 import { AWS_LIMITS } from "./limits.js";
+import { collect, isIntegerIn } from "./option-problems.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 
 const SECOND = 1_000;
@@ -442,17 +443,6 @@ function durationOption(
   return collect(problems, () => ({ ms: parseDuration(value, option), shown: String(value) }));
 }
 
-/** Runs `parse`; an OffloadError it throws becomes a problem. */
-function collect<T>(problems: string[], parse: () => T): T | undefined {
-  try {
-    return parse();
-  } catch (e) {
-    if (!(e instanceof OffloadError)) throw e;
-    problems.push(e.message);
-    return undefined;
-  }
-}
-
 /** Limits of a duration option counted in whole seconds by AWS, each with its reason. */
 interface SecondsRule {
   readonly minMs?: number;
@@ -489,10 +479,6 @@ function checkSeconds(
 /** The default for a value not given; `null` is a value (and an error), not "not given". */
 function orDefault(value: unknown, fallback: unknown): unknown {
   return value === undefined ? fallback : value;
-}
-
-function isIntegerIn(value: unknown, min: number, max: number): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,7 @@ import { describeValue } from "./duration.js";
 import { OffloadError } from "./errors.js";
 import { MAX_PAYLOAD_BYTES } from "./job-attributes.js";
 import type { JobSchedule } from "./job-types.js";
+import { collect } from "./option-problems.js";
 import { parseSchedule } from "./schedule.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 import { checkTimeZone } from "./time-zone.js";
@@ -311,14 +312,4 @@ export function scheduledJobId(jobName: string, scheduleName: string, dueEpochMs
 
 function freeze(schedule: JobSchedule): JobSchedule {
   return Object.freeze(schedule);
-}
-
-function collect<T>(problems: string[], parse: () => T): T | undefined {
-  try {
-    return parse();
-  } catch (e) {
-    if (!(e instanceof OffloadError)) throw e;
-    problems.push(e.message);
-    return undefined;
-  }
 }
